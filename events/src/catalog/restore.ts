@@ -1,0 +1,27 @@
+import { z } from "zod";
+import { defineEvent, handoff, migrationBase, partitionOffset } from "./define.ts";
+
+/** restore-svc started the `to` side of a handoff from the checkpoint image. */
+export const ShadowRestored = defineEvent(
+  "io.shadow.migration.shadow.restored.v1",
+  migrationBase.extend({
+    handoff,
+    imageRef: z.string().min(1),
+    restoreMs: z.number().nonnegative(),
+  }),
+);
+
+/**
+ * The shadow's lag behind the source (not behind the log end) fell under the threshold:
+ * under overload both carry the same backlog, and only the difference delays the handover.
+ */
+export const ShadowCaughtUp = defineEvent(
+  "io.shadow.migration.shadow.caught-up.v1",
+  migrationBase.extend({
+    handoff,
+    lagBehindSource: z.number().int().nonnegative(),
+    sourceOffsets: z.array(partitionOffset),
+    shadowOffsets: z.array(partitionOffset),
+    replayMs: z.number().nonnegative(),
+  }),
+);
