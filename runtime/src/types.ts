@@ -1,0 +1,128 @@
+/**
+ * The runtime port: every piece of node work a shadow service needs. Services receive an
+ * implementation at start-up and never import an adapter. Adapters: `local` (runc + CRIU +
+ * network namespaces on one machine) and, later, `kubernetes`. Nothing here may name a
+ * local-only concept (bundles, netns paths, runc ids): those stay inside the adapter.
+ */
+
+export interface NodeInfo {
+  name: string;
+  /** Address where the node's instances are reachable from the control plane. */
+  address: string;
+  ready: boolean;
+  capacity: { instances: number; memoryBytes: number; diskBytes: number };
+  allocated: { instances: number; memoryBytes: number };
+  pressure: NodePressure;
+}
+
+export interface NodePressure {
+  memory: boolean;
+  disk: boolean;
+  /** PSI "some avg10" for memory where the kernel exposes it. */
+  memoryPsiAvg10?: number;
+  cordoned: boolean;
+}
+
+/**
+ * Who an instance is. Mounted into the instance as a file that is not part of its
+ * checkpoint, so a restored copy re-reads it and learns its new identity.
+ */
+export interface Identity {
+  /** The workload's stable name (the StatefulSet ordinal name, e.g. `orders-0`). */
+  workload: string;
+  /** This instance's own name; equals `workload` for the named (owned) instance. */
+  instance: string;
+  node: string;
+  role: "primary" | "shadow";
+  /** Bumped on every restore, so a copy can tell it is not the process that was dumped. */
+  incarnation: number;
+  migrationId?: string;
+}
+
+export interface WorkloadSpec {
+  /** Path to a self-contained JavaScript entry file, run with the machine's Node.js. */
+  entry: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Memory the instance may use; counted against the node's capacity. */
+  memoryBytes: number;
+  /** TCP port the instance serves HTTP on (status, health, state). */
+  httpPort: number;
+}
+
+export interface InstanceInfo {
+  instance: string;
+  workload: string;
+  node: string;
+  /** Address (host:port) of the instance's HTTP endpoint. */
+  endpoint: string;
+  state: "running" | "paused" | "stopped";
+  identity: Identity;
+  pid?: number;
+}
+
+export interface CheckpointOptions {
+  /** true: the source keeps running (ShadowPod); false: it is stopped (sequential). */
+  leaveRunning: boolean;
+  migrationId: string;
+}
+
+export interface Checkpoint {
+  id: string;
+  migrationId: string;
+  instance: string;
+  node: string;
+  leftRunning: boolean;
+  /** How long the source was frozen. */
+  pauseMs: number;
+  dumpMs: number;
+  sizeBytes: number;
+}
+
+export interface CheckpointImage {
+  /** Pullable reference (registry) or node-local reference (node-to-node transfer). */
+  ref: string;
+  digest: string;
+  sizeBytes: number;
+  encrypted: boolean;
+  buildMs: number;
+  transferMs: number;
+  transfer: "registry" | "node-to-node";
+}
+
+export interface RestoreOptions {
+  migrationId: string;
+  identity: Identity;
+}
+
+export interface RestoredInstance extends InstanceInfo {
+  restoreMs: number;
+}
+
+export interface RuntimeFeatures {
+  criuVersion: string;
+  kernel: string;
+  /** Iterative pre-dump needs the kernel's soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY). */
+  preDump: boolean;
+  /** Post-copy restore through CRIU's page server needs userfaultfd. */
+  lazyPages: boolean;
+}
+
+export interface Runtime {
+  nodes(): Promise<NodeInfo[]>;
+  features(): Promise<RuntimeFeatures>;
+  run(spec: WorkloadSpec, identity: Identity): Promise<InstanceInfo>;
+  inspect(instance: string): Promise<InstanceInfo | undefined>;
+  list(): Promise<InstanceInfo[]>;
+  checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint>;
+  buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage>;
+  /** Refuses with a PreflightError when the target cannot run the image. */
+  preflight(image: CheckpointImage, targetNode: string): Promise<void>;
+  restore(image: CheckpointImage, targetNode: string, options: RestoreOptions): Promise<RestoredInstance>;
+  /** Rewrites an instance's identity file (e.g. shadow → primary) without restarting it. */
+  setIdentity(instance: string, identity: Identity): Promise<void>;
+  stop(instance: string): Promise<void>;
+  remove(instance: string): Promise<void>;
+  /** Deletes every dump and image of a finished or rolled-back migration. */
+  release(migrationId: string): Promise<void>;
+}
