@@ -20,11 +20,17 @@ export const FenceCut = defineEvent(
   }),
 );
 
-/** shadow → everyone: it processed up to the cut on every partition and is now primary. */
+/**
+ * shadow → everyone: it processed up to the cut on every partition and is now primary. It
+ * repeats the cut and the source's pause time so fence-svc can complete the fence from this
+ * one event, even after a restart that lost what it had seen of the FenceCut.
+ */
 export const FencePassed = defineEvent(
   "io.shadow.migration.fence.passed.v1",
   fenceBase.extend({
     instance: z.string().min(1),
+    cut: z.array(partitionOffset),
+    pausedAt: z.string().datetime(),
     passedAt: z.string().datetime(),
   }),
 );
