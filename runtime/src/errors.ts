@@ -1,0 +1,82 @@
+/**
+ * Typed errors of the runtime port. Each says what a retry should do: `retryable` errors
+ * may succeed if the same call is made again later (a registry restarting, a node busy);
+ * terminal ones never will (a tampered image stays tampered). Every error carries the
+ * migration id when there is one, and the error it wraps as `cause`.
+ */
+
+export interface RuntimeErrorOptions {
+  migrationId?: string | undefined;
+  cause?: unknown;
+}
+
+export class RuntimeError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly migrationId: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    retryable: boolean,
+    options: RuntimeErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = retryable;
+    this.migrationId = options.migrationId;
+  }
+}
+
+/** The image (manifest, or a blob it names) is not where the reference says. Terminal. */
+export class ImageNotFoundError extends RuntimeError {
+  readonly ref: string;
+  constructor(ref: string, message: string, options?: RuntimeErrorOptions) {
+    super("IMAGE_NOT_FOUND", message, false, options);
+    this.ref = ref;
+  }
+}
+
+/**
+ * A digest or size does not match what the manifest (or the caller) promised: the image was
+ * altered or damaged after it was built. Terminal: nothing from it may be restored.
+ */
+export class ImageIntegrityError extends RuntimeError {
+  readonly ref: string;
+  constructor(ref: string, message: string, options?: RuntimeErrorOptions) {
+    super("IMAGE_INTEGRITY", message, false, options);
+    this.ref = ref;
+  }
+}
+
+/** The layer cannot be decrypted: no key, or not the key it was encrypted with. Terminal. */
+export class ImageDecryptError extends RuntimeError {
+  readonly ref: string;
+  constructor(ref: string, message: string, options?: RuntimeErrorOptions) {
+    super("IMAGE_DECRYPT", message, false, options);
+    this.ref = ref;
+  }
+}
+
+/** The registry did not answer, or answered 5xx. Retryable. */
+export class RegistryUnavailableError extends RuntimeError {
+  constructor(message: string, options?: RuntimeErrorOptions) {
+    super("REGISTRY_UNAVAILABLE", message, true, options);
+  }
+}
+
+/** The target node cannot run the image; `reasons` says why, one line each. Terminal. */
+export class PreflightError extends RuntimeError {
+  readonly reasons: string[];
+  constructor(reasons: string[], options?: RuntimeErrorOptions) {
+    super("PREFLIGHT_REFUSED", `target refused: ${reasons.join("; ")}`, false, options);
+    this.reasons = reasons;
+  }
+}
+
+/** Turns anything thrown into an Error, keeping Errors as they are. */
+export function toError(thrown: unknown): Error {
+  if (thrown instanceof Error) return thrown;
+  return new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
+}
