@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{events,otel,runtime,workload,cli,services/*}/src/**/*.test.ts"],
+          include: ["{events,otel,runtime,migration,workload,cli,services/*}/src/**/*.test.ts"],
           environment: "node",
         },
       },
@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: [
-            "{events,otel,runtime,workload,cli,services/*}/test/**/*.test.ts",
+            "{events,otel,runtime,migration,workload,cli,services/*}/test/**/*.test.ts",
             "test/e2e/**/*.test.ts",
           ],
           environment: "node",

@@ -58,9 +58,14 @@ export const partitionOffset = z.object({
   offset: z.number().int().min(-1),
 });
 
+/**
+ * Carried by every migration event, so each service can act on one event without a store:
+ * handlers copy these fields from the event they react to.
+ */
 export const migrationBase = z.object({
   migrationId,
   workload: workloadName,
   strategy,
   identitySwap: z.boolean(),
+  requestedAt: z.string().datetime(),
 });

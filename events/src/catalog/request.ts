@@ -10,7 +10,6 @@ export const MigrationRequested = defineEvent(
     targetNode: nodeName,
     requestedBy: z.enum(["http", "cli", "kafka", "pressure"]),
     reason: z.string().max(500).optional(),
-    requestedAt: z.string().datetime(),
   }),
 );
 

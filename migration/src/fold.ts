@@ -1,0 +1,153 @@
+import {
+  CheckpointCreated,
+  CheckpointImageReady,
+  FenceCompleted,
+  IdentitySwapRequested,
+  MigrationCompleted,
+  MigrationFailed,
+  MigrationRequested,
+  RolledBack,
+  ShadowCaughtUp,
+  ShadowRestored,
+  SourceDrained,
+} from "@shadow/events";
+import type { Phase, PhaseTiming } from "./phase.ts";
+import type { MigrationView } from "./view.ts";
+
+/** The part of a CloudEvent the fold needs. */
+export interface FoldableEvent {
+  id: string;
+  type: string;
+  time: string;
+  data: unknown;
+  traceparent?: string;
+}
+
+function traceIdOf(traceparent: string | undefined): string | undefined {
+  // W3C trace context: version-traceid-spanid-flags
+  const parts = traceparent?.split("-");
+  return parts && parts.length === 4 ? parts[1] : undefined;
+}
+
+function startPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
+  if (view.phases.some((p) => p.round === round && p.phase === phase)) return;
+  view.phases.push({ round, phase, startedAt: at });
+  view.round = round;
+  view.phase = phase;
+}
+
+function endPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
+  const timing = view.phases.find((p: PhaseTiming) => p.round === round && p.phase === phase);
+  if (!timing || timing.endedAt) return;
+  timing.endedAt = at;
+  timing.ms = Date.parse(at) - Date.parse(timing.startedAt);
+}
+
+/**
+ * Folds one event into a migration's view. Pure apart from mutating `view`; returns the view
+ * (a new one for MigrationRequested). Events of other types are ignored, so the fold can read
+ * the migrations topic as it is.
+ */
+export function applyEvent(view: MigrationView | undefined, event: FoldableEvent): MigrationView | undefined {
+  if (event.type === MigrationRequested.type) {
+    if (view) return view;
+    const d = MigrationRequested.schema.parse(event.data);
+    const fresh: MigrationView = {
+      migrationId: d.migrationId,
+      workload: d.workload,
+      strategy: d.strategy,
+      identitySwap: d.identitySwap,
+      source: d.source,
+      targetNode: d.targetNode,
+      status: "running",
+      round: 1,
+      phase: "checkpoint",
+      phases: [],
+      requestedAt: d.requestedAt,
+      updatedAt: event.time,
+    };
+    const traceId = traceIdOf(event.traceparent);
+    if (traceId) fresh.traceId = traceId;
+    startPhase(fresh, 1, "checkpoint", event.time);
+    return fresh;
+  }
+  if (!view) return view;
+  view.updatedAt = event.time;
+  const at = event.time;
+  switch (event.type) {
+    case CheckpointCreated.type: {
+      const d = CheckpointCreated.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "checkpoint", at);
+      startPhase(view, d.handoff.round, "image", at);
+      if (d.handoff.round === 1) view.checkpointPauseMs = d.pauseMs;
+      break;
+    }
+    case CheckpointImageReady.type: {
+      const d = CheckpointImageReady.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "image", at);
+      startPhase(view, d.handoff.round, "restore", at);
+      break;
+    }
+    case ShadowRestored.type: {
+      const d = ShadowRestored.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "restore", at);
+      startPhase(view, d.handoff.round, "catch-up", at);
+      break;
+    }
+    case ShadowCaughtUp.type: {
+      const d = ShadowCaughtUp.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "catch-up", at);
+      startPhase(view, d.handoff.round, "fence", at);
+      view.lagBehindSource = d.lagBehindSource;
+      break;
+    }
+    case FenceCompleted.type: {
+      const d = FenceCompleted.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "fence", at);
+      startPhase(view, d.handoff.round, "drain", at);
+      view.handoverMs = Math.max(view.handoverMs ?? 0, d.handoverMs);
+      break;
+    }
+    case SourceDrained.type: {
+      const d = SourceDrained.schema.parse(event.data);
+      endPhase(view, d.handoff.round, "drain", at);
+      break;
+    }
+    case IdentitySwapRequested.type:
+      startPhase(view, 2, "checkpoint", at);
+      break;
+    case MigrationCompleted.type: {
+      const d = MigrationCompleted.schema.parse(event.data);
+      view.status = "completed";
+      view.phase = "done";
+      view.final = d.final;
+      view.totalMs = d.totalMs;
+      break;
+    }
+    case MigrationFailed.type: {
+      const d = MigrationFailed.schema.parse(event.data);
+      if (view.status === "running") view.status = "failed";
+      view.failure ??= { step: d.step, code: d.code, reason: d.reason };
+      break;
+    }
+    case RolledBack.type: {
+      const d = RolledBack.schema.parse(event.data);
+      view.status = "rolled-back";
+      view.phase = "done";
+      view.rollback = { reason: d.reason, compensated: d.compensated, serving: d.servingInstance };
+      break;
+    }
+  }
+  return view;
+}
+
+/** Folds a migration's events, in log order, into its view. */
+export function foldMigration(events: readonly FoldableEvent[]): MigrationView | undefined {
+  let view: MigrationView | undefined;
+  for (const event of events) view = applyEvent(view, event);
+  return view;
+}
+
+export function isActive(view: MigrationView): boolean {
+  return view.status === "running" || view.status === "failed";
+}

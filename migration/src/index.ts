@@ -1,0 +1,5 @@
+export { applyEvent, type FoldableEvent, foldMigration, isActive } from "./fold.ts";
+export { shadowInstanceName } from "./naming.ts";
+export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";
+export { MigrationProjection } from "./projection.ts";
+export type { InstancePlace, MigrationView } from "./view.ts";

@@ -1,0 +1,31 @@
+import type { Phase, PhaseTiming, Status } from "./phase.ts";
+
+export interface InstancePlace {
+  instance: string;
+  node: string;
+}
+
+/** What the gateway shows for `GET /migrations/:id`: a projection of the log, never stored. */
+export interface MigrationView {
+  migrationId: string;
+  workload: string;
+  strategy: "shadow" | "sequential";
+  identitySwap: boolean;
+  source: InstancePlace;
+  targetNode: string;
+  status: Status;
+  round: 1 | 2;
+  phase: Phase | "done";
+  phases: PhaseTiming[];
+  requestedAt: string;
+  updatedAt: string;
+  /** The shadow's lag behind the source when it was declared caught up. */
+  lagBehindSource?: number;
+  checkpointPauseMs?: number;
+  handoverMs?: number;
+  totalMs?: number;
+  final?: InstancePlace;
+  failure?: { step: string; code: string; reason: string };
+  rollback?: { reason: string; compensated: string[]; serving: InstancePlace };
+  traceId?: string;
+}
