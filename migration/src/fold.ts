@@ -48,7 +48,10 @@ function endPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): 
  * (a new one for MigrationRequested). Events of other types are ignored, so the fold can read
  * the migrations topic as it is.
  */
-export function applyEvent(view: MigrationView | undefined, event: FoldableEvent): MigrationView | undefined {
+export function applyEvent(
+  view: MigrationView | undefined,
+  event: FoldableEvent,
+): MigrationView | undefined {
   if (event.type === MigrationRequested.type) {
     if (view) return view;
     const d = MigrationRequested.schema.parse(event.data);

@@ -3,6 +3,9 @@
  * source still holds the workload's name while both run; an identity swap gives the name back.
  */
 export function shadowInstanceName(workload: string, migrationId: string): string {
-  const suffix = migrationId.replace(/[^a-z0-9]/gi, "").toLowerCase().slice(-8);
+  const suffix = migrationId
+    .replace(/[^a-z0-9]/gi, "")
+    .toLowerCase()
+    .slice(-8);
   return `${workload}-shadow-${suffix}`;
 }

@@ -2,14 +2,7 @@
  * The phases a migration goes through, in order. With an identity swap the handoff phases
  * (checkpoint → drain) run twice: round 1 source → shadow, round 2 shadow → named instance.
  */
-export const phases = [
-  "checkpoint",
-  "image",
-  "restore",
-  "catch-up",
-  "fence",
-  "drain",
-] as const;
+export const phases = ["checkpoint", "image", "restore", "catch-up", "fence", "drain"] as const;
 
 export type Phase = (typeof phases)[number];
 

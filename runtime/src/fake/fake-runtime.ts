@@ -1,0 +1,175 @@
+import { RuntimeError } from "../errors.ts";
+import type {
+  Checkpoint,
+  CheckpointImage,
+  CheckpointOptions,
+  Identity,
+  InstanceInfo,
+  NodeInfo,
+  RestoredInstance,
+  RestoreOptions,
+  Runtime,
+  RuntimeFeatures,
+  WorkloadSpec,
+} from "../types.ts";
+
+/**
+ * An in-memory Runtime for unit tests of the services: same port, no CRIU. Faults are
+ * injected per operation with `failNext`.
+ */
+export class FakeRuntime implements Runtime {
+  readonly instances = new Map<string, InstanceInfo>();
+  readonly calls: string[] = [];
+  readonly released: string[] = [];
+  #faults = new Map<string, Error>();
+  #nodes: string[];
+  #seq = 0;
+
+  constructor(nodes: string[] = ["node-a", "node-b"]) {
+    this.#nodes = nodes;
+  }
+
+  /** The next call of `operation` throws `error`. */
+  failNext(operation: keyof Runtime, error: Error): void {
+    this.#faults.set(operation, error);
+  }
+
+  removeNode(name: string): void {
+    this.#nodes = this.#nodes.filter((n) => n !== name);
+  }
+
+  #enter(operation: keyof Runtime, detail: string): void {
+    this.calls.push(`${operation} ${detail}`);
+    const fault = this.#faults.get(operation);
+    if (fault) {
+      this.#faults.delete(operation);
+      throw fault;
+    }
+  }
+
+  #node(name: string, migrationId?: string): void {
+    if (!this.#nodes.includes(name)) {
+      throw new RuntimeError("UNKNOWN_NODE", `unknown node ${name}`, false, { migrationId });
+    }
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    return this.#nodes.map((name, i) => ({
+      name,
+      address: `10.213.0.${10 + i}`,
+      ready: true,
+      capacity: { instances: 8, memoryBytes: 8 << 30, diskBytes: 64 << 30 },
+      allocated: {
+        instances: [...this.instances.values()].filter((x) => x.node === name).length,
+        memoryBytes: 0,
+      },
+      pressure: { memory: false, disk: false, cordoned: false },
+    }));
+  }
+
+  async features(): Promise<RuntimeFeatures> {
+    return { criuVersion: "fake", kernel: "fake", preDump: false, lazyPages: false };
+  }
+
+  async run(spec: WorkloadSpec, identity: Identity): Promise<InstanceInfo> {
+    this.#enter("run", identity.instance);
+    this.#node(identity.node);
+    const info: InstanceInfo = {
+      instance: identity.instance,
+      workload: identity.workload,
+      node: identity.node,
+      endpoint: `fake:${spec.httpPort}`,
+      state: "running",
+      identity,
+    };
+    this.instances.set(identity.instance, info);
+    return info;
+  }
+
+  async inspect(instance: string): Promise<InstanceInfo | undefined> {
+    return this.instances.get(instance);
+  }
+
+  async list(): Promise<InstanceInfo[]> {
+    return [...this.instances.values()];
+  }
+
+  async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
+    this.#enter("checkpoint", instance);
+    const info = this.instances.get(instance);
+    if (!info) throw new RuntimeError("NOT_FOUND", `no instance ${instance}`, false, options);
+    if (!options.leaveRunning) info.state = "stopped";
+    this.#seq += 1;
+    return {
+      id: `ckpt-${this.#seq}`,
+      migrationId: options.migrationId,
+      instance,
+      node: info.node,
+      leftRunning: options.leaveRunning,
+      pauseMs: 120,
+      dumpMs: 200,
+      sizeBytes: 1 << 24,
+    };
+  }
+
+  async buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage> {
+    this.#enter("buildImage", checkpoint.id);
+    this.#node(targetNode, checkpoint.migrationId);
+    return {
+      ref: `local/${checkpoint.id}`,
+      digest: `sha256:${"0".repeat(64)}`,
+      sizeBytes: checkpoint.sizeBytes,
+      encrypted: true,
+      buildMs: 50,
+      transferMs: 20,
+      transfer: "registry",
+    };
+  }
+
+  async preflight(image: CheckpointImage, targetNode: string): Promise<void> {
+    this.#enter("preflight", image.ref);
+    this.#node(targetNode);
+  }
+
+  async restore(
+    image: CheckpointImage,
+    targetNode: string,
+    options: RestoreOptions,
+  ): Promise<RestoredInstance> {
+    this.#enter("restore", `${image.ref} ${options.identity.instance}`);
+    this.#node(targetNode, options.migrationId);
+    const info: RestoredInstance = {
+      instance: options.identity.instance,
+      workload: options.identity.workload,
+      node: targetNode,
+      endpoint: "fake:8080",
+      state: "running",
+      identity: options.identity,
+      restoreMs: 100,
+    };
+    this.instances.set(info.instance, info);
+    return info;
+  }
+
+  async setIdentity(instance: string, identity: Identity): Promise<void> {
+    this.#enter("setIdentity", instance);
+    const info = this.instances.get(instance);
+    if (info) info.identity = identity;
+  }
+
+  async stop(instance: string): Promise<void> {
+    this.#enter("stop", instance);
+    const info = this.instances.get(instance);
+    if (info) info.state = "stopped";
+  }
+
+  async remove(instance: string): Promise<void> {
+    this.#enter("remove", instance);
+    this.instances.delete(instance);
+  }
+
+  async release(migrationId: string): Promise<void> {
+    this.#enter("release", migrationId);
+    this.released.push(migrationId);
+  }
+}

@@ -1,0 +1,5 @@
+import type { Runtime } from "@shadow/runtime";
+
+export interface CheckpointDeps {
+  runtime: Pick<Runtime, "checkpoint">;
+}

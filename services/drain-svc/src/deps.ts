@@ -1,0 +1,6 @@
+import type { Runtime } from "@shadow/runtime";
+
+export interface DrainDeps {
+  runtime: Pick<Runtime, "inspect" | "remove" | "release">;
+  now(): number;
+}

@@ -1,0 +1,18 @@
+import type { Runtime } from "@shadow/runtime";
+
+/** Per-partition offsets an instance has processed, as its status endpoint reports them. */
+export interface InstanceProgress {
+  offsets: { topic: string; partition: number; offset: number }[];
+}
+
+export interface RestoreDeps {
+  runtime: Pick<Runtime, "preflight" | "restore" | "inspect" | "remove">;
+  /** Reads an instance's processed offsets (the workload SDK's `GET /status`). */
+  progress(instance: string): Promise<InstanceProgress>;
+  /** Caught up = at most this many records behind the source, summed over partitions. */
+  catchUpThreshold: number;
+  catchUpTimeoutMs: number;
+  pollIntervalMs: number;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}

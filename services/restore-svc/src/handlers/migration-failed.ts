@@ -1,0 +1,35 @@
+import { type MigrationFailed, RolledBack } from "@shadow/events";
+import { baseOf, emit, type Incoming, type Outgoing } from "@shadow/migration";
+import type { z } from "zod";
+import type { RestoreDeps } from "../deps.ts";
+
+type Data = z.infer<typeof MigrationFailed.schema>;
+
+/** Steps after which the `to` side serves alone: from there a migration rolls forward. */
+const pastTheFence = new Set(["drain"]);
+
+/**
+ * Compensates restore-svc's own step: the copy it started is removed, and the `from` side,
+ * which never stopped serving (or resumes from its cut, by fence-svc's FenceAborted), stays.
+ */
+export async function onMigrationFailed(
+  event: Incoming<Data>,
+  deps: RestoreDeps,
+): Promise<Outgoing[]> {
+  const d = event.data;
+  if (!d.handoff || pastTheFence.has(d.step)) return [];
+  const compensated: string[] = [];
+  const copy = await deps.runtime.inspect(d.handoff.to.instance);
+  if (copy) {
+    await deps.runtime.remove(d.handoff.to.instance);
+    compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
+  }
+  return [
+    emit(RolledBack, {
+      ...baseOf(d),
+      reason: `${d.step} failed: ${d.reason}`.slice(0, 2000),
+      compensated,
+      servingInstance: d.handoff.from,
+    }),
+  ];
+}

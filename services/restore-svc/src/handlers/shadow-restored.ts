@@ -1,0 +1,73 @@
+import { ShadowCaughtUp, type ShadowRestored } from "@shadow/events";
+import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
+import type { z } from "zod";
+import type { RestoreDeps } from "../deps.ts";
+import { lagBehindSource } from "../lag.ts";
+
+type Data = z.infer<typeof ShadowRestored.schema>;
+
+export class CatchUpTimeoutError extends Error {
+  readonly code = "CATCH_UP_TIMEOUT";
+  constructor(
+    readonly migrationId: string,
+    lag: number,
+    timeoutMs: number,
+  ) {
+    super(`shadow still ${lag} records behind the source after ${timeoutMs} ms`);
+    this.name = "CatchUpTimeoutError";
+  }
+}
+
+/**
+ * Watches the shadow replay the log until it is close enough to the source that the fence
+ * costs only a few milliseconds; fence-svc asks for the cut only then. Reacting to its own
+ * event makes the watch survive a restart: the uncommitted event is redelivered.
+ */
+export async function onShadowRestored(
+  event: Incoming<Data>,
+  deps: RestoreDeps,
+): Promise<Outgoing[]> {
+  const d = event.data;
+  const started = deps.now();
+  if (d.strategy === "sequential") {
+    // The source is stopped; the copy is primary already. There is nothing to catch up with.
+    return [
+      emit(ShadowCaughtUp, {
+        ...baseOf(d),
+        handoff: d.handoff,
+        lagBehindSource: 0,
+        sourceOffsets: [],
+        shadowOffsets: [],
+        replayMs: 0,
+      }),
+    ];
+  }
+  let lag = Number.POSITIVE_INFINITY;
+  try {
+    for (;;) {
+      const [source, shadow] = await Promise.all([
+        deps.progress(d.handoff.from.instance),
+        deps.progress(d.handoff.to.instance),
+      ]);
+      lag = lagBehindSource(source, shadow);
+      if (lag <= deps.catchUpThreshold) {
+        return [
+          emit(ShadowCaughtUp, {
+            ...baseOf(d),
+            handoff: d.handoff,
+            lagBehindSource: lag,
+            sourceOffsets: source.offsets,
+            shadowOffsets: shadow.offsets,
+            replayMs: deps.now() - started,
+          }),
+        ];
+      }
+      if (deps.now() - started > deps.catchUpTimeoutMs) {
+        throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
+      }
+      await deps.sleep(deps.pollIntervalMs);
+    }
+  } catch (error) {
+    return [failed(d, "catch-up", error)];
+  }
+}

@@ -1,0 +1,7 @@
+export type { InstanceProgress, RestoreDeps } from "./deps.ts";
+export { onCheckpointImageReady } from "./handlers/checkpoint-image-ready.ts";
+export { onMigrationFailed } from "./handlers/migration-failed.ts";
+export { CatchUpTimeoutError, onShadowRestored } from "./handlers/shadow-restored.ts";
+export { restoredIdentity } from "./identity.ts";
+export { lagBehindSource } from "./lag.ts";
+export { createRestoreService, serviceName } from "./service.ts";

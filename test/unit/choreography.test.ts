@@ -1,0 +1,145 @@
+import { MigrationRequested } from "@shadow/events";
+import { foldMigration } from "@shadow/migration";
+import { RuntimeError } from "@shadow/runtime";
+import { FakeRuntime } from "@shadow/runtime/fake";
+import { describe, expect, it } from "vitest";
+import { inMemoryChoreography } from "./in-memory-choreography.ts";
+
+async function startWithSource(runtime: FakeRuntime) {
+  await runtime.run(
+    { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
+    { workload: "orders-0", instance: "orders-0", node: "node-a", role: "primary", incarnation: 0 },
+  );
+}
+
+function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
+  return {
+    type: MigrationRequested.type,
+    data: MigrationRequested.schema.parse({
+      migrationId: "m-1",
+      workload: "orders-0",
+      strategy,
+      identitySwap,
+      source: { instance: "orders-0", node: "node-a" },
+      targetNode: "node-b",
+      requestedBy: "cli",
+      requestedAt: "2026-01-01T00:00:00.000Z",
+    }),
+  };
+}
+
+describe("the choreography, in memory", () => {
+  it("moves a workload with a ShadowPod handoff: source keeps running until the fence, then is removed", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    expect(c.types()).toEqual([
+      "requested.v1",
+      "checkpoint.created.v1",
+      "checkpoint-image.ready.v1",
+      "shadow.restored.v1",
+      "shadow.caught-up.v1",
+      "fence.requested.v1",
+      "fence.cut.v1",
+      "fence.passed.v1",
+      "fence.completed.v1",
+      "source.drained.v1",
+      "completed.v1",
+    ]);
+    expect([...runtime.instances.keys()]).toEqual(["orders-0-shadow-m1"]);
+    expect(runtime.instances.get("orders-0-shadow-m1")?.identity).toMatchObject({
+      role: "shadow",
+      incarnation: 1,
+    });
+    expect(runtime.released).toEqual(["m-1"]);
+    const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
+    expect(view?.status).toBe("completed");
+    expect(view?.final).toEqual({ instance: "orders-0-shadow-m1", node: "node-b" });
+    expect(view?.phases.map((p) => p.phase)).toEqual([
+      "checkpoint",
+      "image",
+      "restore",
+      "catch-up",
+      "fence",
+      "drain",
+    ]);
+    expect(view?.handoverMs).toBe(5);
+  });
+
+  it("gives the name back with an identity swap: two fences, the named instance ends on the target", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", true));
+    expect(c.types().filter((t) => t === "fence.completed.v1")).toHaveLength(2);
+    expect(c.types().at(-1)).toBe("completed.v1");
+    expect([...runtime.instances.values()].map((i) => [i.instance, i.node])).toEqual([
+      ["orders-0", "node-b"],
+    ]);
+    expect(runtime.instances.get("orders-0")?.identity.incarnation).toBe(2);
+    const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
+    expect(view?.final).toEqual({ instance: "orders-0", node: "node-b" });
+    expect(view?.phases.filter((p) => p.round === 2)).toHaveLength(6);
+  });
+
+  it("runs the sequential baseline: the source is stopped at the checkpoint and the copy is primary", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("sequential", false));
+    expect(c.types()).not.toContain("fence.requested.v1");
+    expect(c.types().at(-1)).toBe("completed.v1");
+    expect(runtime.calls).toContain("checkpoint orders-0");
+    const copy = [...runtime.instances.values()];
+    expect(copy).toHaveLength(1);
+    expect(copy[0]?.identity.role).toBe("primary");
+  });
+
+  it("rolls back when the restore fails: nothing left on the target, the source still serves", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    runtime.failNext("restore", new RuntimeError("RESTORE_FAILED", "criu restore failed", false));
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    expect(c.types()).toContain("failed.v1");
+    expect(c.types()).toContain("fence.aborted.v1");
+    expect(c.types()).toContain("rolled-back.v1");
+    expect([...runtime.instances.keys()]).toEqual(["orders-0"]);
+    expect(runtime.instances.get("orders-0")?.state).toBe("running");
+    const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
+    expect(view?.status).toBe("rolled-back");
+    expect(view?.failure).toMatchObject({ step: "restore", code: "RESTORE_FAILED" });
+  });
+
+  it("rolls back when the shadow never catches up, and removes the shadow it restored", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => ({
+        offsets: [{ topic: "in", partition: 0, offset: instance === "orders-0" ? 500 : 3 }],
+      }),
+    });
+    await c.publish(request("shadow", false));
+    const failed = c.log.find((e) => e.type.endsWith("failed.v1"));
+    expect(failed?.data).toMatchObject({ step: "catch-up", code: "CATCH_UP_TIMEOUT" });
+    expect(c.types()).toContain("rolled-back.v1");
+    expect([...runtime.instances.keys()]).toEqual(["orders-0"]);
+  });
+
+  it("rolls back when the target node vanishes before the restore", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    const original = runtime.preflight.bind(runtime);
+    runtime.preflight = async (image, node) => {
+      runtime.removeNode("node-b");
+      return original(image, node);
+    };
+    await c.publish(request("shadow", false));
+    const failed = c.log.find((e) => e.type.endsWith("failed.v1"));
+    expect(failed?.data).toMatchObject({ step: "restore", code: "UNKNOWN_NODE" });
+    expect(c.types()).toContain("rolled-back.v1");
+    expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+});
