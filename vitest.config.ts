@@ -11,7 +11,10 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{events,otel,runtime,migration,workload,cli,services/*}/src/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "{events,otel,runtime,migration,workload,cli,services/*}/src/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           environment: "node",
         },
       },

@@ -118,7 +118,11 @@ export interface Runtime {
   buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage>;
   /** Refuses with a PreflightError when the target cannot run the image. */
   preflight(image: CheckpointImage, targetNode: string): Promise<void>;
-  restore(image: CheckpointImage, targetNode: string, options: RestoreOptions): Promise<RestoredInstance>;
+  restore(
+    image: CheckpointImage,
+    targetNode: string,
+    options: RestoreOptions,
+  ): Promise<RestoredInstance>;
   /** Rewrites an instance's identity file (e.g. shadow → primary) without restarting it. */
   setIdentity(instance: string, identity: Identity): Promise<void>;
   stop(instance: string): Promise<void>;
