@@ -1,0 +1,238 @@
+import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import { z } from "zod";
+import { isDigest } from "./digest.ts";
+import { RegistryClient } from "./registry-client.ts";
+
+/**
+ * What each migration left on disk and in the registry, and the rules for removing it:
+ *
+ * - `release(id)` removes everything the migration produced, now (dump dirs, image layouts,
+ *   unpacked copies, registry manifests and their blob links);
+ * - `finish(id)` marks a migration done but keeps its artifacts (for a rollback or a
+ *   post-mortem) until the disk budget needs the room;
+ * - `enforceBudget()` evicts finished migrations, oldest first, until what is kept fits the
+ *   budget; a migration still in flight is never touched, even over budget.
+ *
+ * The ledger is one JSON file per migration under `dir`, so two services recording artifacts
+ * of different migrations never write the same file. Paths are only ever deleted if they lie
+ * under one of `roots`, checked when they are recorded.
+ */
+
+const digest = z.string().refine(isDigest);
+export const artifactSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("path"), path: z.string(), node: z.string().optional() }),
+  z.object({
+    kind: z.literal("registry"),
+    registry: z.string(),
+    repository: z.string(),
+    digest,
+    blobs: z.array(digest),
+    bytes: z.number().int().nonnegative(),
+  }),
+]);
+export type Artifact = z.infer<typeof artifactSchema>;
+
+const entrySchema = z.object({
+  migrationId: z.string(),
+  state: z.enum(["in-flight", "finished"]),
+  createdAt: z.number(),
+  finishedAt: z.number().optional(),
+  artifacts: z.array(artifactSchema),
+});
+type Entry = z.infer<typeof entrySchema>;
+
+export interface RetentionOptions {
+  /** Ledger directory (e.g. `$SHADOW_STATE/retention`). */
+  dir: string;
+  /** Recorded paths must lie under one of these (e.g. `$SHADOW_STATE`). */
+  roots: string[];
+  /** Bytes that kept artifacts may take; unbounded when absent. */
+  budgetBytes?: number | undefined;
+  registry?: (host: string) => RegistryClient;
+  now?: () => number;
+}
+
+export interface MigrationUsage {
+  migrationId: string;
+  state: Entry["state"];
+  bytes: number;
+  finishedAt?: number | undefined;
+}
+
+export interface BudgetResult {
+  usedBytes: number;
+  evicted: string[];
+  /** Still over budget after evicting all it could (what remains is in flight). */
+  overBudget: boolean;
+}
+
+export class Retention {
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly now: () => number;
+  private readonly clients = new Map<string, RegistryClient>();
+
+  constructor(private readonly options: RetentionOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Records an artifact of a migration (in flight until finish or release). */
+  async track(migrationId: string, artifact: Artifact): Promise<void> {
+    if (artifact.kind === "path") this.checkPath(artifact.path);
+    await this.locked(migrationId, async () => {
+      const entry = (await this.read(migrationId)) ?? {
+        migrationId,
+        state: "in-flight" as const,
+        createdAt: this.now(),
+        artifacts: [],
+      };
+      const key = artifactKey(artifact);
+      if (!entry.artifacts.some((a) => artifactKey(a) === key)) entry.artifacts.push(artifact);
+      await this.write(entry);
+    });
+  }
+
+  /** The migration is over; its artifacts stay until the budget needs the room. */
+  async finish(migrationId: string): Promise<void> {
+    await this.locked(migrationId, async () => {
+      const entry = await this.read(migrationId);
+      if (!entry || entry.state === "finished") return;
+      await this.write({ ...entry, state: "finished", finishedAt: this.now() });
+    });
+  }
+
+  /**
+   * Removes everything the migration produced. Idempotent; if the registry is unreachable
+   * midway, what was removed stays removed and the rest is retried on the next call.
+   */
+  async release(migrationId: string): Promise<Artifact[]> {
+    return this.locked(migrationId, async () => {
+      const entry = await this.read(migrationId);
+      if (!entry) return [];
+      const removed: Artifact[] = [];
+      for (const artifact of [...entry.artifacts]) {
+        await this.remove(artifact);
+        removed.push(artifact);
+        entry.artifacts = entry.artifacts.filter((a) => a !== artifact);
+        await this.write(entry);
+      }
+      await rm(this.file(migrationId), { force: true });
+      return removed;
+    });
+  }
+
+  async usage(): Promise<MigrationUsage[]> {
+    const out: MigrationUsage[] = [];
+    for (const name of await readdir(this.options.dir).catch(() => [] as string[])) {
+      if (!name.endsWith(".json")) continue;
+      const entry = await this.read(decodeURIComponent(name.slice(0, -5)));
+      if (!entry) continue;
+      let bytes = 0;
+      for (const a of entry.artifacts)
+        bytes += a.kind === "path" ? await diskBytes(a.path) : a.bytes;
+      out.push({
+        migrationId: entry.migrationId,
+        state: entry.state,
+        bytes,
+        finishedAt: entry.finishedAt,
+      });
+    }
+    return out;
+  }
+
+  /** Evicts finished migrations, oldest first, until the kept artifacts fit the budget. */
+  async enforceBudget(): Promise<BudgetResult> {
+    const usage = await this.usage();
+    let used = usage.reduce((sum, u) => sum + u.bytes, 0);
+    const budget = this.options.budgetBytes;
+    const evicted: string[] = [];
+    if (budget === undefined) return { usedBytes: used, evicted, overBudget: false };
+    const candidates = usage
+      .filter((u) => u.state === "finished")
+      .sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0));
+    for (const candidate of candidates) {
+      if (used <= budget) break;
+      await this.release(candidate.migrationId);
+      used -= candidate.bytes;
+      evicted.push(candidate.migrationId);
+    }
+    return { usedBytes: used, evicted, overBudget: used > budget };
+  }
+
+  private async remove(artifact: Artifact): Promise<void> {
+    if (artifact.kind === "path") {
+      this.checkPath(artifact.path);
+      await rm(artifact.path, { recursive: true, force: true });
+      return;
+    }
+    const client = this.client(artifact.registry);
+    await client.deleteManifest(artifact.repository, artifact.digest);
+    for (const blob of artifact.blobs) await client.deleteBlob(artifact.repository, blob);
+  }
+
+  private client(host: string): RegistryClient {
+    const made = this.options.registry?.(host);
+    if (made) return made;
+    let client = this.clients.get(host);
+    if (!client) {
+      client = new RegistryClient(host);
+      this.clients.set(host, client);
+    }
+    return client;
+  }
+
+  private checkPath(path: string): void {
+    const inside = this.options.roots.some((root) => {
+      const rel = relative(resolve(root), resolve(path));
+      return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+    });
+    if (!isAbsolute(path) || !inside) {
+      throw new Error(`refusing to track ${path}: not under ${this.options.roots.join(", ")}`);
+    }
+  }
+
+  private file(migrationId: string): string {
+    return join(this.options.dir, `${encodeURIComponent(migrationId)}.json`);
+  }
+
+  private async read(migrationId: string): Promise<Entry | undefined> {
+    const text = await readFile(this.file(migrationId), "utf8").catch(() => undefined);
+    return text === undefined ? undefined : entrySchema.parse(JSON.parse(text));
+  }
+
+  private async write(entry: Entry): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true });
+    const file = this.file(entry.migrationId);
+    await writeFile(`${file}.tmp`, JSON.stringify(entry));
+    await rename(`${file}.tmp`, file);
+  }
+
+  /** Serialises work on one migration's ledger within this process. */
+  private locked<T>(migrationId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(migrationId) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.locks.set(migrationId, settled);
+    void settled.then(() => {
+      if (this.locks.get(migrationId) === settled) this.locks.delete(migrationId);
+    });
+    return next;
+  }
+}
+
+function artifactKey(a: Artifact): string {
+  return a.kind === "path"
+    ? `path:${resolve(a.path)}`
+    : `registry:${a.registry}/${a.repository}@${a.digest}`;
+}
+
+/** Apparent size of a file or directory tree; 0 when it is gone. */
+export async function diskBytes(path: string): Promise<number> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s) return 0;
+  if (!s.isDirectory()) return s.size;
+  let total = 0;
+  for (const name of await readdir(path).catch(() => [] as string[]))
+    total += await diskBytes(join(path, name));
+  return total;
+}
