@@ -7,9 +7,7 @@
 // Plain JavaScript on purpose: it runs before anything else in the stack, with bare node.
 import { Kafka, logLevel } from "kafkajs";
 
-const brokers = (process.argv[2] ?? process.env.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092")
-  .split(",")
-  .filter(Boolean);
+const brokers = (process.argv[2] ?? "127.0.0.1:9092").split(",").filter(Boolean);
 
 const kafka = new Kafka({
   clientId: "shadow-health",

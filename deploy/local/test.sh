@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# THE test command (`npm test` runs it). On a fresh machine it does everything: installs the
+# npm dependencies, brings up the local stack (deploy/local/up.sh), runs vitest once for both
+# projects (unit and integration), and ends with the plain line `N passed, N failed`
+# (`, N skipped` when there are any). Exit status is non-zero when a test failed or vitest did.
+# Benchmarks (test/bench, <pkg>/bench) are not tests and never run here.
+#
+# Extra arguments go to vitest, e.g. `npm test -- --project unit` or `npm test -- stack`.
+# SHADOW_STACK_DOWN_AFTER=1 stops the stack afterwards (the default when CI=true).
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$SHADOW_REPO_ROOT"
+
+# node_modules is stale when a manifest or the lock changed after the last install
+# (npm writes node_modules/.package-lock.json on every install).
+deps_stale() {
+  local stamp=node_modules/.package-lock.json
+  [[ -f $stamp ]] || return 0
+  [[ -n $(find package-lock.json package.json ./*/package.json services/*/package.json \
+    -newer "$stamp" -print -quit 2>/dev/null) ]]
+}
+
+install_deps() {
+  if [[ -d node_modules ]] && ! deps_stale; then return 0; fi
+  if [[ ! -d node_modules || ${CI:-} == true ]]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund >&2
+  else
+    log "node_modules is stale: npm install"
+    npm install --no-audit --no-fund >&2
+  fi
+  touch node_modules/.package-lock.json
+}
+
+need_cmd node nodejs
+install_deps
+bash deploy/local/up.sh
+
+down_after=${SHADOW_STACK_DOWN_AFTER:-$([[ ${CI:-} == true ]] && echo 1 || echo 0)}
+report=$SHADOW_STATE/vitest.json
+rm -f "$report"
+
+# The stack is up: the integration project's globalSetup only checks health.
+export SHADOW_STACK_UP=1
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
+vitest_rc=$?
+set -e
+
+if [[ $down_after == 1 ]]; then bash deploy/local/down.sh >&2 || log "down.sh failed"; fi
+
+if [[ ! -s $report ]]; then
+  log "vitest exited with $vitest_rc and wrote no report ($report)"
+  exit $((vitest_rc == 0 ? 1 : vitest_rc))
+fi
+# The summary line must be the last thing printed: CI reads it.
+# shellcheck disable=SC2016 # the single-quoted text is JavaScript, not shell
+summary=$(node -e '
+  const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+  let line = `${r.numPassedTests} passed, ${failed} failed`;
+  if (skipped > 0) line += `, ${skipped} skipped`;
+  console.log(line);
+  process.exit(failed > 0 || r.success === false ? 1 : 0);
+' "$report") && report_rc=0 || report_rc=$?
+echo "$summary"
+if ((vitest_rc != 0)); then exit "$vitest_rc"; fi
+exit "$report_rc"
