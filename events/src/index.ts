@@ -1,2 +1,64 @@
+export {
+  type DecodeFailureCode,
+  type DecodeResult,
+  decodeRecord,
+  type RawRecord,
+} from "./binding/decode.ts";
+export { type KafkaRecord, toBinaryRecord, toStructuredRecord } from "./binding/encode.ts";
+export { headersToText, type TextHeaders } from "./binding/headers.ts";
+export { type DeadLetterCode, dlqHeaders, MAX_REASON_LENGTH } from "./bus/dead-letter.ts";
+export { type DedupeStore, dedupeKey, MemoryDedupeStore } from "./bus/dedupe.ts";
+export {
+  createPublisher,
+  type EmitOptions,
+  type Publisher,
+  type PublisherConfig,
+} from "./bus/publisher.ts";
+export {
+  decideRetry,
+  defaultRetryPolicy,
+  type RetryDecision,
+  type RetryPolicy,
+} from "./bus/retry.ts";
+export {
+  type ConsumerRunner,
+  type ConsumerRunnerConfig,
+  createConsumerRunner,
+} from "./bus/runner.ts";
+export type {
+  Handler,
+  Handlers,
+  Outcome,
+  RecordInfo,
+  RetryInfo,
+  RunnerObserver,
+  RunnerStats,
+} from "./bus/types.ts";
 export * from "./catalog/index.ts";
+export {
+  isTerminal,
+  migrationIdOf,
+  RetryableError,
+  type RetryableErrorOptions,
+  ShadowError,
+  type ShadowErrorOptions,
+  TerminalError,
+  toError,
+} from "./errors.ts";
+export {
+  type BuildOptions,
+  buildEvent,
+  buildOutgoing,
+  type IncomingEvent,
+  isEvent,
+  type OutgoingEvent,
+  outgoing,
+  type ShadowEvent,
+  serviceSource,
+  subjectOf,
+  traceIdOf,
+} from "./event.ts";
+export { deriveEventId, newEventId } from "./ids.ts";
+export { topicFor } from "./routing.ts";
 export * from "./topics.ts";
+export { checkType, type ValidationResult, validateEvent } from "./validate.ts";

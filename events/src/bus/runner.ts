@@ -1,0 +1,225 @@
+import { createLogger, type Logger } from "@shadow/otel";
+import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
+import { topics as busTopics } from "../topics.ts";
+import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
+import { recordOutcome } from "./metrics.ts";
+import { type PipelineContext, processRecord } from "./process.ts";
+import { createPublisher, type Publisher } from "./publisher.ts";
+import { type RetryPolicy, retryPolicy } from "./retry.ts";
+import type { Handlers, Outcome, RecordInfo, RunnerObserver, RunnerStats } from "./types.ts";
+
+export interface ConsumerRunnerConfig<D> {
+  kafka: Kafka;
+  /** `groupId(service)` in services; random in tests. */
+  groupId: string;
+  topics: string[];
+  handlers: Handlers<D>;
+  /** The service's ports (runtime, clock, …), handed to every handler. */
+  deps: D;
+  /** CloudEvent source of the events the handlers emit: `serviceSource("checkpoint-svc")`. */
+  source: string;
+  /** Default: the bus's dead-letter topic. */
+  deadLetterTopic?: string;
+  retry?: Partial<RetryPolicy>;
+  /** Default: in memory, 100 000 keys. */
+  dedupe?: DedupeStore;
+  /** Share the service's publisher; default: one of the runner's own. */
+  publisher?: Publisher;
+  observer?: RunnerObserver;
+  logger?: Logger;
+  /** Where a group without committed offsets starts. Default false (new records only). */
+  fromBeginning?: boolean;
+  /** kafkajs consumer settings (session timeout, …); the group id is the one above. */
+  consumer?: Omit<ConsumerConfig, "groupId">;
+  /** How long start() waits for the group join before failing. Default 60 s. */
+  joinTimeoutMs?: number;
+}
+
+export interface ConsumerRunner {
+  readonly groupId: string;
+  /** Connects, subscribes, runs; resolves once this member has joined the group. */
+  start(): Promise<void>;
+  /** Finishes the record in hand (a retry wait is cut short, uncommitted), then leaves. */
+  stop(): Promise<void>;
+  stats(): RunnerStats;
+  isRunning(): boolean;
+}
+
+/**
+ * Runs handlers over Kafka records: one record at a time per partition, offsets committed by
+ * hand after each record's effects (autoCommit off).
+ *
+ * "One effect" per event, precisely: the effect of a handler on the bus is the events it
+ * emits. Within one runner's life the (source, id) dedupe makes a redelivered event a no-op.
+ * If the process dies after emitting and before committing, the next runner gets the record
+ * again and, with the default in-memory dedupe, runs the handler again; the events it emits
+ * then carry the same ids as the first time (derived from the input's source and id and their
+ * position), so downstream dedupe drops them and the choreography sees one effect. Handlers
+ * must therefore be idempotent in what they do to the world (a second dump, a second restore
+ * of the same migration must be recognised), and should emit the same events for the same
+ * input. A persistent DedupeStore narrows the window to a crash between emit and remember.
+ */
+export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): ConsumerRunner {
+  const logger = (config.logger ?? createLogger({ name: "events" })).child({
+    group: config.groupId,
+  });
+  const ownPublisher = !config.publisher;
+  const publisher =
+    config.publisher ?? createPublisher({ kafka: config.kafka, source: config.source });
+  const dedupe = config.dedupe ?? new MemoryDedupeStore();
+  const policy = retryPolicy(config.retry);
+  const stats: RunnerStats = {
+    received: 0,
+    handled: 0,
+    duplicates: 0,
+    ignored: 0,
+    deadLettered: 0,
+    deadLetteredByCode: {},
+    aborted: 0,
+    retries: 0,
+    emitted: 0,
+    commits: 0,
+  };
+  let consumer: Consumer | undefined;
+  let running = false;
+  let stopping = false;
+  const stopSignal = new AbortController();
+  let heartbeat: () => Promise<void> = async () => {};
+
+  // Waits in slices so the group keeps seeing heartbeats during long backoffs, and wakes at once
+  // when the runner stops.
+  const sleep = async (ms: number) => {
+    const until = Date.now() + ms;
+    while (!stopping) {
+      const left = until - Date.now();
+      if (left <= 0) return;
+      await abortableDelay(Math.min(left, 1_000), stopSignal.signal);
+      await heartbeat();
+    }
+  };
+
+  const pipeline: PipelineContext<D> = {
+    groupId: config.groupId,
+    source: config.source,
+    handlers: config.handlers,
+    deps: config.deps,
+    dedupe,
+    retry: policy,
+    deadLetterTopic: config.deadLetterTopic ?? busTopics.deadLetter,
+    send: (items) => publisher.send(items),
+    sendRecords: (topic, messages) => publisher.sendRecords(topic, messages),
+    sleep,
+    isStopping: () => stopping,
+    observer: {
+      ...config.observer,
+      onRetry: async (info) => {
+        stats.retries++;
+        await config.observer?.onRetry?.(info);
+      },
+    },
+    logger,
+  };
+
+  const count = (outcome: Outcome) => {
+    stats.received++;
+    switch (outcome.kind) {
+      case "handled":
+        stats.handled++;
+        stats.emitted += outcome.emitted.length;
+        break;
+      case "duplicate":
+        stats.duplicates++;
+        break;
+      case "ignored":
+        stats.ignored++;
+        break;
+      case "dead-lettered":
+        stats.deadLettered++;
+        stats.deadLetteredByCode[outcome.code] = (stats.deadLetteredByCode[outcome.code] ?? 0) + 1;
+        break;
+      case "aborted":
+        stats.aborted++;
+        break;
+    }
+    recordOutcome(outcome, config.groupId);
+  };
+
+  return {
+    groupId: config.groupId,
+    isRunning: () => running,
+    stats: () => structuredClone(stats),
+
+    async start() {
+      if (consumer) throw new Error(`runner ${config.groupId} already started`);
+      const c = config.kafka.consumer({ ...config.consumer, groupId: config.groupId });
+      consumer = c;
+      const joined = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${config.groupId}: no group join within the timeout`)),
+          config.joinTimeoutMs ?? 60_000,
+        );
+        const off = c.on(c.events.GROUP_JOIN, () => {
+          clearTimeout(timer);
+          off();
+          resolve();
+        });
+      });
+      c.on(c.events.CRASH, (event) => {
+        logger.error(
+          { err: event.payload.error, restart: event.payload.restart },
+          "consumer crashed",
+        );
+        if (!event.payload.restart) running = false;
+      });
+      await publisher.connect();
+      await c.connect();
+      await c.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning ?? false });
+      await c.run({
+        autoCommit: false,
+        eachMessage: async ({ topic, partition, message, heartbeat: beat }) => {
+          heartbeat = beat;
+          const record: RecordInfo = { topic, partition, offset: message.offset };
+          const outcome = await processRecord({ ...record, message }, pipeline);
+          count(outcome);
+          await config.observer?.onOutcome?.(outcome, record);
+          if (outcome.kind === "aborted") return;
+          await config.observer?.beforeCommit?.(outcome, record);
+          await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
+          stats.commits++;
+        },
+      });
+      running = true;
+      await joined;
+      logger.info({ topics: config.topics }, "consumer joined its group");
+    },
+
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      stopSignal.abort();
+      try {
+        await consumer?.disconnect();
+      } finally {
+        running = false;
+        if (ownPublisher) await publisher.disconnect();
+      }
+    },
+  };
+}
+
+function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,2 @@
+export { asConsumed } from "./kafka-message.ts";
+export { sampleData } from "./samples.ts";
