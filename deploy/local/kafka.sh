@@ -43,9 +43,12 @@ install() {
   log "resolving Kafka $KAFKA_VERSION jars into $KAFKA_HOME/libs"
   rm -rf "$KAFKA_HOME/libs.new"
   mkdir -p "$KAFKA_HOME"
-  mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs.new" >&2 ||
-    die "maven could not resolve Kafka $KAFKA_VERSION (see the output above)"
+  local mvn_log=$SHADOW_LOG_DIR/kafka-install.log
+  if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs.new" >"$mvn_log" 2>&1; then
+    tail -n 30 "$mvn_log" >&2
+    die "maven could not resolve Kafka $KAFKA_VERSION (log: $mvn_log)"
+  fi
   [[ -f $KAFKA_HOME/libs.new/kafka_2.13-$KAFKA_VERSION.jar ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing"
   rm -rf "$KAFKA_HOME/libs"
   mv "$KAFKA_HOME/libs.new" "$KAFKA_HOME/libs"

@@ -35,7 +35,7 @@ with_lock() {
   if [[ -n ${!var:-} ]]; then return 0; fi
   mkdir -p "$SHADOW_RUN_DIR"
   export "$var=1"
-  exec flock -o -w "${SHADOW_LOCK_TIMEOUT:-1800}" "$SHADOW_RUN_DIR/$name.lock" "$0" "$@"
+  exec flock -o -w "${SHADOW_LOCK_TIMEOUT:-1800}" "$SHADOW_RUN_DIR/$name.lock" bash "$0" "$@"
 }
 
 # port_open HOST PORT: true when something accepts TCP connections there.

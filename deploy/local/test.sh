@@ -38,8 +38,10 @@ install_deps
 bash deploy/local/up.sh
 
 down_after=${SHADOW_STACK_DOWN_AFTER:-$([[ ${CI:-} == true ]] && echo 1 || echo 0)}
-report=$SHADOW_STATE/vitest.json
-rm -f "$report"
+# Each run writes its own report (several may run at once on a shared machine); the last one
+# to finish is copied to $SHADOW_STATE/vitest.json.
+report=$(mktemp "$SHADOW_STATE/vitest.XXXXXX.json")
+trap 'rm -f "$report"' EXIT
 
 # The stack is up: the integration project's globalSetup only checks health.
 export SHADOW_STACK_UP=1
@@ -59,12 +61,18 @@ fi
 summary=$(node -e '
   const r = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  const failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
+  // A file that fails outside any test (it does not load, a hook throws) counts as one
+  // failure: otherwise a broken suite would read as "0 failed".
+  const brokenFiles = r.testResults.filter(
+    (f) => f.status === "failed" && !f.assertionResults.some((t) => t.status === "failed"),
+  ).length;
+  const failed = r.numFailedTests + brokenFiles;
   let line = `${r.numPassedTests} passed, ${failed} failed`;
   if (skipped > 0) line += `, ${skipped} skipped`;
   console.log(line);
   process.exit(failed > 0 || r.success === false ? 1 : 0);
 ' "$report") && report_rc=0 || report_rc=$?
+cp "$report" "$SHADOW_STATE/vitest.json"
 echo "$summary"
 if ((vitest_rc != 0)); then exit "$vitest_rc"; fi
 exit "$report_rc"

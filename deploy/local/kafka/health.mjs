@@ -26,6 +26,10 @@ try {
     throw new Error("no active controller yet");
   }
   const topics = await admin.listTopics();
+  // Consumer groups work only once the group coordinator has loaded __consumer_offsets (the
+  // first lookup creates it). Asking for a group's coordinator here makes "healthy" mean
+  // "tests can join groups now", and spares the first test that warm-up.
+  await admin.describeGroups(["shadow-health"]);
   console.log(
     `ok: cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), controller ${cluster.controller}, ${topics.length} topic(s)`,
   );
