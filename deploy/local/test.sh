@@ -35,7 +35,13 @@ install_deps() {
 
 need_cmd node nodejs
 install_deps
-bash deploy/local/up.sh
+# Unit tests need nothing running: `npm test -- --project unit` skips the stack.
+if [[ " $* " == *" --project unit "* || " $* " == *" --project=unit "* ]] &&
+  [[ " $* " != *integration* ]]; then
+  log "unit tests only: not starting the local stack"
+else
+  bash deploy/local/up.sh
+fi
 
 down_after=${SHADOW_STACK_DOWN_AFTER:-$([[ ${CI:-} == true ]] && echo 1 || echo 0)}
 # Each run writes its own report (several may run at once on a shared machine); the last one
