@@ -75,6 +75,72 @@ export class PreflightError extends RuntimeError {
   }
 }
 
+/** No node of that name. Terminal. */
+export class UnknownNodeError extends RuntimeError {
+  readonly node: string;
+  constructor(node: string, options?: RuntimeErrorOptions) {
+    super("UNKNOWN_NODE", `no node named '${node}'`, false, options);
+    this.node = node;
+  }
+}
+
+/** No instance of that name. Terminal. */
+export class UnknownInstanceError extends RuntimeError {
+  readonly instance: string;
+  constructor(instance: string, options?: RuntimeErrorOptions) {
+    super("UNKNOWN_INSTANCE", `no instance named '${instance}'`, false, options);
+    this.instance = instance;
+  }
+}
+
+/** An instance of that name already exists. Terminal. */
+export class InstanceExistsError extends RuntimeError {
+  readonly instance: string;
+  constructor(instance: string, options?: RuntimeErrorOptions) {
+    super("INSTANCE_EXISTS", `an instance named '${instance}' already exists`, false, options);
+    this.instance = instance;
+  }
+}
+
+/**
+ * The node has no room (instances, memory or addresses) for one more instance. Retryable:
+ * room may free up when other instances are removed.
+ */
+export class CapacityError extends RuntimeError {
+  readonly node: string;
+  constructor(node: string, reason: string, options?: RuntimeErrorOptions) {
+    super("NO_CAPACITY", `node '${node}' has no capacity: ${reason}`, true, options);
+    this.node = node;
+  }
+}
+
+/** Starting an instance failed (container runtime, network). Retryable. */
+export class RunError extends RuntimeError {
+  readonly instance: string;
+  constructor(instance: string, message: string, options?: RuntimeErrorOptions) {
+    super("RUN_FAILED", message, true, options);
+    this.instance = instance;
+  }
+}
+
+/** The checkpoint (freeze, dump) failed; the source was resumed when it was left running. */
+export class CheckpointError extends RuntimeError {
+  readonly instance: string;
+  constructor(instance: string, message: string, options?: RuntimeErrorOptions) {
+    super("CHECKPOINT_FAILED", message, true, options);
+    this.instance = instance;
+  }
+}
+
+/** The restore failed; nothing of the half-created instance was left behind. */
+export class RestoreError extends RuntimeError {
+  readonly node: string;
+  constructor(node: string, message: string, options?: RuntimeErrorOptions) {
+    super("RESTORE_FAILED", message, true, options);
+    this.node = node;
+  }
+}
+
 /** Turns anything thrown into an Error, keeping Errors as they are. */
 export function toError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;

@@ -1,0 +1,122 @@
+import { mkdir } from "node:fs/promises";
+import { basename, join } from "node:path";
+import type { WorkloadSpec } from "../types.ts";
+import { writeJsonAtomic } from "./records.ts";
+
+/** Where an instance finds its identity file: a read-only bind of a host directory. */
+export const IDENTITY_DIR = "/run/shadow";
+export const IDENTITY_FILE = `${IDENTITY_DIR}/identity.json`;
+/** Where the workload's entry file is mounted. */
+export const ENTRY_DIR = "/opt/shadow";
+
+export interface BundleInput {
+  containerId: string;
+  spec: WorkloadSpec;
+  rootfs: string;
+  /** Host directory holding identity.json; bound read-only at /run/shadow. */
+  identityDir: string;
+  netnsPath: string;
+  /** CRIU config file runc hands to CRIU for this container (dump or restore options). */
+  criuConfig: string;
+  hostname: string;
+}
+
+/** The bundle's config.json: an OCI runtime spec for one instance. */
+export function ociSpec(input: BundleInput): Record<string, unknown> {
+  const { spec } = input;
+  const entry = `${ENTRY_DIR}/${basename(spec.entry)}`;
+  const env = {
+    PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    HOME: "/root",
+    SHADOW_IDENTITY_FILE: IDENTITY_FILE,
+    SHADOW_HTTP_PORT: String(spec.httpPort),
+    ...spec.env,
+  };
+  const caps = ["CAP_KILL", "CAP_NET_BIND_SERVICE"];
+  return {
+    ociVersion: "1.0.2-dev",
+    process: {
+      // No terminal: stdio are the log file runc is started with, which CRIU treats as
+      // inherited descriptors and runc hands over again at restore.
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args: ["/usr/local/bin/node", entry, ...(spec.args ?? [])],
+      env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      cwd: "/",
+      capabilities: { bounding: caps, effective: caps, permitted: caps, ambient: caps },
+      // No rlimits: CRIU cannot set RLIMIT_NOFILE back as runc's default spec asks.
+      noNewPrivileges: true,
+    },
+    root: { path: input.rootfs, readonly: true },
+    hostname: input.hostname,
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/dev",
+        type: "tmpfs",
+        source: "tmpfs",
+        options: ["nosuid", "strictatime", "mode=755", "size=65536k"],
+      },
+      {
+        destination: "/dev/pts",
+        type: "devpts",
+        source: "devpts",
+        options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"],
+      },
+      {
+        destination: "/dev/shm",
+        type: "tmpfs",
+        source: "shm",
+        options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"],
+      },
+      {
+        destination: "/sys",
+        type: "sysfs",
+        source: "sysfs",
+        options: ["nosuid", "noexec", "nodev", "ro"],
+      },
+      // The identity is a directory bind, not a file bind: a file rewritten by rename stays
+      // visible through a directory mount, while a file mount would keep the old inode.
+      {
+        destination: IDENTITY_DIR,
+        type: "bind",
+        source: input.identityDir,
+        options: ["rbind", "ro"],
+      },
+      { destination: entry, type: "bind", source: spec.entry, options: ["bind", "ro"] },
+    ],
+    annotations: { "org.criu.config": input.criuConfig },
+    linux: {
+      cgroupsPath: `/shadow/${input.containerId}`,
+      resources: {
+        devices: [{ allow: false, access: "rwm" }],
+        memory: { limit: spec.memoryBytes },
+      },
+      namespaces: [
+        { type: "pid" },
+        { type: "network", path: input.netnsPath },
+        { type: "ipc" },
+        { type: "uts" },
+        { type: "mount" },
+      ],
+      maskedPaths: [
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/sys/firmware",
+        "/proc/scsi",
+      ],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+}
+
+export async function writeBundle(dir: string, input: BundleInput): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeJsonAtomic(join(dir, "config.json"), ociSpec(input));
+}

@@ -1,0 +1,145 @@
+import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { CheckpointError } from "../errors.ts";
+import type { Checkpoint, CheckpointOptions } from "../types.ts";
+import type { LocalRuntimeConfig } from "./config.ts";
+import { Freezer } from "./freezer.ts";
+import type { HostInfo } from "./host.ts";
+import {
+  type CheckpointDescription,
+  duBytes,
+  IMAGES_SUBDIR,
+  META_FILE,
+  SPEC_FILE,
+} from "./image-store.ts";
+import type { Layout } from "./layout.ts";
+import { type InstanceRecord, writeJsonAtomic } from "./records.ts";
+import type { Runc } from "./runc.ts";
+
+export interface CheckpointDeps {
+  config: LocalRuntimeConfig;
+  layout: Layout;
+  runc: Runc;
+  host: HostInfo;
+}
+
+/** What a checkpoint directory's meta.json holds: enough to restore it anywhere. */
+export interface CheckpointMeta {
+  checkpoint: Checkpoint;
+  description: CheckpointDescription;
+  source: Pick<InstanceRecord, "instance" | "workload" | "node" | "address" | "spec" | "identity">;
+}
+
+/**
+ * Dumps an instance with CRIU. The source is frozen by shadow first (see freezer.ts), then
+ * `runc checkpoint` runs against the frozen cgroup, then the source is thawed: the pause is
+ * measured from the freeze to the thaw, which is the one interruption the source sees.
+ */
+export async function takeCheckpoint(
+  deps: CheckpointDeps,
+  record: InstanceRecord,
+  options: CheckpointOptions,
+): Promise<Checkpoint> {
+  const { runc, layout, config } = deps;
+  const fail = (message: string, cause?: unknown) =>
+    new CheckpointError(record.instance, message, { migrationId: options.migrationId, cause });
+
+  const state = await runc.state(record.containerId);
+  if (state?.status !== "running") {
+    throw fail(
+      `instance '${record.instance}' is ${state?.status ?? "not running"}, cannot checkpoint it`,
+    );
+  }
+  const id = checkpointId(options.migrationId, record.instance);
+  const dir = layout.checkpoint(record.node, id);
+  const imagePath = join(dir, IMAGES_SUBDIR);
+  const workPath = join(dir, "work");
+  await mkdir(imagePath, { recursive: true });
+  await mkdir(workPath, { recursive: true });
+  const memoryBytes = await memoryUsage(record.containerId);
+
+  const freezer = new Freezer(`shadow/${record.containerId}`);
+  const started = performance.now();
+  let thawedAt: number | undefined;
+  try {
+    if (config.freeze === "freezer") await freezer.freeze();
+    else if (config.freeze === "runc") await runc.pause(record.containerId);
+    await runc.checkpoint(record.containerId, {
+      imagePath,
+      workPath,
+      leaveRunning: options.leaveRunning,
+    });
+    if (options.leaveRunning) {
+      if (config.freeze === "freezer") await freezer.thaw();
+      else if (config.freeze === "runc") await runc.resume(record.containerId);
+    }
+    thawedAt = performance.now();
+  } catch (err) {
+    // Never leave the source frozen: the migration failed, the source must keep serving.
+    if (options.leaveRunning && config.freeze !== "criu") {
+      await freezer.thaw().catch(() => undefined);
+    }
+    const log = await tail(join(workPath, "dump.log"));
+    await rm(dir, { recursive: true, force: true });
+    throw fail(`checkpoint of '${record.instance}' failed: ${(err as Error).message}${log}`, err);
+  }
+  const dumpMs = thawedAt - started;
+  if (!options.leaveRunning) await runc.deleteForce(record.containerId);
+
+  await copyFile(
+    join(layout.instance(record.node, record.instance), "bundle", "config.json"),
+    join(dir, SPEC_FILE),
+  );
+  const checkpoint: Checkpoint = {
+    id,
+    migrationId: options.migrationId,
+    instance: record.instance,
+    node: record.node,
+    leftRunning: options.leaveRunning,
+    // With `criu` freezing, CRIU's own freeze is inside the dump: the dump time bounds the pause.
+    pauseMs: dumpMs,
+    dumpMs,
+    sizeBytes: await duBytes(imagePath),
+  };
+  const meta: CheckpointMeta = {
+    checkpoint,
+    description: { ...deps.host.facts, memoryBytes, dumpBytes: checkpoint.sizeBytes },
+    source: {
+      instance: record.instance,
+      workload: record.workload,
+      node: record.node,
+      address: record.address,
+      spec: record.spec,
+      identity: record.identity,
+    },
+  };
+  await writeJsonAtomic(join(dir, META_FILE), meta);
+  return checkpoint;
+}
+
+export function checkpointId(migrationId: string, instance: string): string {
+  const clean = (s: string) =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, "-")
+      .slice(0, 40);
+  return `${clean(migrationId)}.${clean(instance)}.${Date.now().toString(36)}`;
+}
+
+/** Bytes the container's memory cgroup charges (resident memory and its page cache). */
+async function memoryUsage(containerId: string): Promise<number> {
+  const text = await readFile(
+    `/sys/fs/cgroup/memory/shadow/${containerId}/memory.usage_in_bytes`,
+    "utf8",
+  ).catch(() => "0");
+  return Number(text.trim()) || 0;
+}
+
+/** The last lines of a CRIU log, for an error message. */
+export async function tail(path: string, lines = 6): Promise<string> {
+  const text = await readFile(path, "utf8").catch(() => "");
+  const errors = text.split("\n").filter((l) => /Error|error|fail/.test(l));
+  const chosen = (errors.length > 0 ? errors : text.split("\n")).slice(-lines).join(" | ").trim();
+  return chosen ? ` (${path}: ${chosen})` : "";
+}

@@ -1,0 +1,81 @@
+import { mkdir, open, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { exec, execOk } from "./exec.ts";
+import type { Layout } from "./layout.ts";
+
+/**
+ * Every instance gets its own network namespace with its own address on the bridge, like a
+ * Kubernetes pod IP: two copies of one service (the source and its shadow) can then listen on
+ * the same port on the same node. Addresses 10.213.0.100-254 are for instances (1 is the host's
+ * gateway, 10-99 are the nodes').
+ */
+export const SUBNET_PREFIX = "10.213.0.";
+const FIRST = 100;
+const LAST = 254;
+
+export interface InstanceNet {
+  netns: string;
+  veth: string;
+  address: string;
+}
+
+export function netnsPath(netns: string): string {
+  return `/var/run/netns/${netns}`;
+}
+
+/** Claims a free address (a file per address, created exclusively, so two processes never share one). */
+export async function claimAddress(layout: Layout, owner: string): Promise<string | undefined> {
+  await mkdir(layout.addressesDir, { recursive: true });
+  for (let i = FIRST; i <= LAST; i++) {
+    const address = `${SUBNET_PREFIX}${i}`;
+    try {
+      const handle = await open(join(layout.addressesDir, address), "wx");
+      await handle.writeFile(owner);
+      await handle.close();
+      return address;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  return undefined;
+}
+
+export async function releaseAddress(layout: Layout, address: string): Promise<void> {
+  await rm(join(layout.addressesDir, address), { force: true });
+}
+
+export async function claimedAddresses(layout: Layout): Promise<string[]> {
+  return readdir(layout.addressesDir).catch(() => []);
+}
+
+/** Names derived from the address: unique while the address is claimed, and short (veth ≤ 15 chars). */
+export function instanceNetNames(address: string): InstanceNet {
+  const octet = address.slice(SUBNET_PREFIX.length);
+  return { netns: `shadow-i${octet}`, veth: `vi${octet}`, address };
+}
+
+export async function createInstanceNet(net: InstanceNet, bridge: string): Promise<void> {
+  await execOk("ip", ["netns", "add", net.netns]);
+  await execOk("ip", [
+    "link",
+    "add",
+    net.veth,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "eth0",
+    "netns",
+    net.netns,
+  ]);
+  await execOk("ip", ["link", "set", net.veth, "master", bridge, "up"]);
+  await execOk("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
+  await execOk("ip", ["-n", net.netns, "addr", "add", `${net.address}/24`, "dev", "eth0"]);
+  await execOk("ip", ["-n", net.netns, "link", "set", "eth0", "up"]);
+}
+
+/** Removes the namespace and its veth; quiet about parts already gone. */
+export async function destroyInstanceNet(net: Pick<InstanceNet, "netns" | "veth">): Promise<void> {
+  await exec("ip", ["link", "del", net.veth]);
+  await exec("ip", ["netns", "del", net.netns]);
+}

@@ -1,0 +1,258 @@
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { RunError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import type {
+  Checkpoint,
+  CheckpointImage,
+  CheckpointOptions,
+  Identity,
+  InstanceInfo,
+  NodeInfo,
+  RestoredInstance,
+  RestoreOptions,
+  Runtime,
+  RuntimeFeatures,
+  WorkloadSpec,
+} from "../types.ts";
+import { writeBundle } from "./bundle.ts";
+import { checkpointId, takeCheckpoint } from "./checkpoint.ts";
+import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
+import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
+import { exec } from "./exec.ts";
+import { type HostInfo, readHostInfo } from "./host.ts";
+import { DirectoryImageStore, type ImageStore } from "./image-store.ts";
+import { toInstanceInfo } from "./instance-info.ts";
+import { netnsPath } from "./instance-net.ts";
+import { Layout } from "./layout.ts";
+import { describeNode, readNode, readNodes } from "./nodes.ts";
+import { identityDir, place, unplace, writeIdentity } from "./placement.ts";
+import { checkPreflight } from "./preflight.ts";
+import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
+import { restoreInstance } from "./restore.ts";
+import { Runc } from "./runc.ts";
+
+export interface LocalRuntimeOptions {
+  config?: LocalRuntimeConfig;
+  /** Checkpoint image handling; the plain node-to-node directory copy by default. */
+  images?: ImageStore;
+}
+
+/**
+ * The local adapter: nodes are network namespaces on one machine, instances are runc
+ * containers with their own namespace and address, checkpoints are CRIU dumps.
+ *
+ * @example
+ * const runtime = await createLocalRuntime();
+ * const src = await runtime.run(spec, { workload: "orders-0", instance: "orders-0", node: "node-a", role: "primary", incarnation: 0 });
+ * const cp = await runtime.checkpoint("orders-0", { leaveRunning: true, migrationId: "m-1" });
+ * const image = await runtime.buildImage(cp, "node-b");
+ * await runtime.restore(image, "node-b", { migrationId: "m-1", identity: { ...src.identity, instance: "orders-0-shadow", role: "shadow" } });
+ */
+export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const config = options.config ?? loadLocalRuntimeConfig();
+  const layout = new Layout(config.stateDir, config.dumpDir);
+  await mkdir(layout.runcRoot, { recursive: true });
+  await mkdir(layout.logDir, { recursive: true });
+  const [criuConfigs, host] = await Promise.all([
+    writeCriuConfigs(config.stateDir),
+    readHostInfo(config.criu),
+  ]);
+  return new LocalRuntime(
+    config,
+    layout,
+    criuConfigs,
+    host,
+    options.images ?? new DirectoryImageStore(),
+  );
+}
+
+export class LocalRuntime implements Runtime {
+  readonly runc: Runc;
+  private featuresCache: RuntimeFeatures | undefined;
+
+  constructor(
+    readonly config: LocalRuntimeConfig,
+    readonly layout: Layout,
+    private readonly criuConfigs: CriuConfigs,
+    private readonly host: HostInfo,
+    private readonly images: ImageStore,
+  ) {
+    this.runc = new Runc(config.runc, layout.runcRoot, config.criu);
+  }
+
+  private get placement() {
+    return { layout: this.layout, runc: this.runc, bridge: this.config.bridge };
+  }
+
+  async nodes(): Promise<NodeInfo[]> {
+    const [nodes, records] = await Promise.all([readNodes(this.layout), readRecords(this.layout)]);
+    return Promise.all(nodes.map((n) => describeNode(this.layout, n, records)));
+  }
+
+  /** What this kernel and CRIU can do; each feature asked of CRIU itself, never assumed. */
+  async features(): Promise<RuntimeFeatures> {
+    if (this.featuresCache) return this.featuresCache;
+    const feature = async (name: string) =>
+      (await exec(this.config.criu, ["check", "--feature", name])).code === 0;
+    const [preDump, lazyPages] = await Promise.all([
+      feature("mem_dirty_track"),
+      feature("uffd-noncoop"),
+    ]);
+    this.featuresCache = {
+      criuVersion: this.host.facts.criuVersion,
+      kernel: this.host.facts.kernel,
+      preDump,
+      lazyPages,
+    };
+    return this.featuresCache;
+  }
+
+  async run(spec: WorkloadSpec, identity: Identity): Promise<InstanceInfo> {
+    const record = await place(this.placement, { node: identity.node, spec, identity });
+    try {
+      const bundle = join(this.layout.instance(record.node, record.instance), "bundle");
+      await writeBundle(bundle, {
+        containerId: record.containerId,
+        spec,
+        rootfs: this.config.rootfs,
+        identityDir: identityDir(this.layout, record),
+        netnsPath: netnsPath(record.netns),
+        criuConfig: this.criuConfigs.dump,
+        hostname: record.workload,
+      });
+      await this.runc.run(record.containerId, bundle, this.layout.log(record.instance));
+      return toInstanceInfo(record, await this.runc.state(record.containerId));
+    } catch (err) {
+      await unplace(this.placement, record);
+      throw new RunError(
+        record.instance,
+        `starting '${record.instance}' failed: ${(err as Error).message}`,
+        {
+          cause: err,
+          migrationId: identity.migrationId,
+        },
+      );
+    }
+  }
+
+  async inspect(instance: string): Promise<InstanceInfo | undefined> {
+    const record = await findRecord(this.layout, instance);
+    return record && toInstanceInfo(record, await this.runc.state(record.containerId));
+  }
+
+  async list(): Promise<InstanceInfo[]> {
+    const [records, states] = await Promise.all([readRecords(this.layout), this.runc.list()]);
+    return records.map((r) =>
+      toInstanceInfo(
+        r,
+        states.find((s) => s.id === r.containerId),
+      ),
+    );
+  }
+
+  async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
+    const record = await this.record(instance, options.migrationId);
+    return takeCheckpoint(
+      { config: this.config, layout: this.layout, runc: this.runc, host: this.host },
+      record,
+      options,
+    );
+  }
+
+  async buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage> {
+    if (!(await readNode(this.layout, targetNode))) {
+      throw new UnknownNodeError(targetNode, { migrationId: checkpoint.migrationId });
+    }
+    return this.images.build({
+      checkpoint,
+      checkpointDir: this.layout.checkpoint(checkpoint.node, checkpoint.id),
+      targetNode,
+      imagesDir: this.layout.imagesDir(targetNode),
+    });
+  }
+
+  async preflight(
+    image: CheckpointImage,
+    targetNode: string,
+    migrationId = "unknown",
+  ): Promise<void> {
+    if (!(await readNode(this.layout, targetNode)))
+      throw new UnknownNodeError(targetNode, { migrationId });
+    const description = await this.images.describe(image, migrationId);
+    await checkPreflight(
+      description,
+      this.host,
+      this.layout.node(targetNode),
+      targetNode,
+      migrationId,
+    );
+  }
+
+  async restore(
+    image: CheckpointImage,
+    targetNode: string,
+    options: RestoreOptions,
+  ): Promise<RestoredInstance> {
+    return restoreInstance(
+      {
+        ...this.placement,
+        images: this.images,
+        criuConfigs: this.criuConfigs,
+        preflight: (img, node, migrationId) => this.preflight(img, node, migrationId),
+      },
+      image,
+      targetNode,
+      options,
+    );
+  }
+
+  async setIdentity(instance: string, identity: Identity): Promise<void> {
+    const record = await this.record(instance, identity.migrationId);
+    const updated: InstanceRecord = { ...record, identity: { ...identity, node: record.node } };
+    await writeIdentity(this.layout, updated);
+    await writeRecord(this.layout, updated);
+  }
+
+  /** Stops the instance (SIGTERM, then SIGKILL after `graceMs`); its record and address stay. */
+  async stop(instance: string, graceMs = 5_000): Promise<void> {
+    const record = await this.record(instance);
+    const id = record.containerId;
+    const state = await this.runc.state(id);
+    if (state && state.status !== "stopped") {
+      if (state.status === "paused") await this.runc.resume(id).catch(() => undefined);
+      await this.runc.kill(id, "TERM");
+      const deadline = Date.now() + graceMs;
+      while (Date.now() < deadline && (await this.runc.state(id))?.status === "running") {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await this.runc.kill(id, "KILL");
+    }
+    await this.runc.deleteForce(id);
+  }
+
+  /** Removes the instance and everything it had: container, namespace, veth, address, state. */
+  async remove(instance: string): Promise<void> {
+    const record = await findRecord(this.layout, instance);
+    if (!record) return;
+    await unplace(this.placement, record);
+  }
+
+  async release(migrationId: string): Promise<void> {
+    const prefix = `${checkpointId(migrationId, "x").split(".")[0]}.`;
+    for (const node of await readNodes(this.layout)) {
+      for (const dir of [this.layout.checkpointsDir(node.name), this.layout.imagesDir(node.name)]) {
+        const names = await readdir(dir).catch(() => [] as string[]);
+        for (const name of names.filter((n) => n.startsWith(prefix))) {
+          await rm(join(dir, name), { recursive: true, force: true });
+        }
+      }
+    }
+    await this.images.release(migrationId);
+  }
+
+  private async record(instance: string, migrationId?: string): Promise<InstanceRecord> {
+    const record = await findRecord(this.layout, instance);
+    if (!record) throw new UnknownInstanceError(instance, { migrationId });
+    return record;
+  }
+}

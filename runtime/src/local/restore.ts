@@ -1,0 +1,132 @@
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { RestoreError, RuntimeError } from "../errors.ts";
+import type { CheckpointImage, RestoredInstance, RestoreOptions } from "../types.ts";
+import { IDENTITY_DIR } from "./bundle.ts";
+import { type CheckpointMeta, tail } from "./checkpoint.ts";
+import type { CriuConfigs } from "./criu-config.ts";
+import type { ImageStore } from "./image-store.ts";
+import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
+import { toInstanceInfo } from "./instance-info.ts";
+import { netnsPath } from "./instance-net.ts";
+import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
+import { writeJsonAtomic, writeRecord } from "./records.ts";
+
+export interface RestoreDeps extends PlacementDeps {
+  images: ImageStore;
+  criuConfigs: CriuConfigs;
+  preflight: (image: CheckpointImage, targetNode: string, migrationId: string) => Promise<void>;
+}
+
+/**
+ * Restores a checkpoint image as a new instance on `targetNode`: a fresh network namespace
+ * (new address) owned by that node, a new identity file (incarnation bumped past the
+ * source's), the source's OCI spec with those two swapped in. Whatever fails, nothing of the
+ * new instance is left behind, and the source is never touched.
+ */
+export async function restoreInstance(
+  deps: RestoreDeps,
+  image: CheckpointImage,
+  targetNode: string,
+  options: RestoreOptions,
+): Promise<RestoredInstance> {
+  const { layout, runc, images } = deps;
+  const { migrationId } = options;
+  const started = performance.now();
+  // Before anything is created: the image exists and the target can run it.
+  await deps.preflight(image, targetNode, migrationId);
+
+  // The source's spec travels in the image; unpack first into a scratch dir to read it.
+  const scratch = join(
+    layout.imagesDir(targetNode),
+    `restore-${options.identity.instance}-${process.pid}`,
+  );
+  await rm(scratch, { recursive: true, force: true });
+  try {
+    await images.unpack(image, scratch, migrationId);
+    const meta = JSON.parse(await readFile(join(scratch, META_FILE), "utf8")) as CheckpointMeta;
+    const identity = {
+      ...options.identity,
+      node: targetNode,
+      incarnation: Math.max(options.identity.incarnation, meta.source.identity.incarnation + 1),
+      migrationId,
+    };
+    const record = await place(deps, {
+      node: targetNode,
+      spec: meta.source.spec,
+      identity,
+      migrationId,
+      restoredFrom: meta.checkpoint.id,
+    });
+    try {
+      const instanceDir = layout.instance(record.node, record.instance);
+      const bundle = join(instanceDir, "bundle");
+      const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
+      await mkdir(bundle, { recursive: true });
+      await writeJsonAtomic(
+        join(bundle, "config.json"),
+        restoreSpec(spec, {
+          containerId: record.containerId,
+          netnsPath: netnsPath(record.netns),
+          identityDir: identityDir(layout, record),
+          criuConfig: deps.criuConfigs.restore,
+        }),
+      );
+      const workPath = join(instanceDir, "restore-work");
+      await mkdir(workPath, { recursive: true });
+      await mkdir(layout.logDir, { recursive: true });
+      try {
+        await runc.restore(record.containerId, {
+          bundle,
+          imagePath: join(scratch, IMAGES_SUBDIR),
+          workPath,
+          log: layout.log(record.instance),
+        });
+      } catch (err) {
+        const detail =
+          (await tail(join(workPath, "restore.log"))) || (await tail(join(workPath, "runc.log")));
+        throw new RestoreError(targetNode, `${(err as Error).message}${detail}`, {
+          migrationId,
+          cause: err,
+        });
+      }
+      await writeRecord(layout, record);
+      const state = await runc.state(record.containerId);
+      return { ...toInstanceInfo(record, state), restoreMs: performance.now() - started };
+    } catch (err) {
+      await unplace(deps, record);
+      throw err;
+    }
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw new RestoreError(
+      targetNode,
+      `restore on '${targetNode}' failed: ${(err as Error).message}`,
+      {
+        migrationId,
+        cause: err,
+      },
+    );
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The source's OCI spec with the target's namespace, identity, CRIU options and cgroup. */
+export function restoreSpec(
+  // biome-ignore lint/suspicious/noExplicitAny: an OCI runtime spec read back from JSON
+  source: Record<string, any>,
+  target: { containerId: string; netnsPath: string; identityDir: string; criuConfig: string },
+): Record<string, unknown> {
+  const spec = structuredClone(source);
+  spec.annotations = { ...spec.annotations, "org.criu.config": target.criuConfig };
+  spec.linux.cgroupsPath = `/shadow/${target.containerId}`;
+  spec.linux.namespaces = spec.linux.namespaces.map((ns: { type: string }) =>
+    ns.type === "network" ? { type: "network", path: target.netnsPath } : ns,
+  );
+  spec.mounts = spec.mounts.map((m: { destination: string }) =>
+    m.destination === IDENTITY_DIR ? { ...m, source: target.identityDir } : m,
+  );
+  return spec;
+}

@@ -1,0 +1,101 @@
+import { exec, execOk } from "./exec.ts";
+
+/** runc's view of a container (`runc state`). */
+export interface RuncState {
+  id: string;
+  pid: number;
+  status: "creating" | "created" | "running" | "paused" | "stopped";
+  bundle: string;
+}
+
+/**
+ * Thin wrapper over the runc command line. Every call uses shadow's own runc root (so `runc
+ * list` shows only shadow's containers) and the CRIU 4.2 wrapper (never the distribution's
+ * criu, which does not work on this kernel).
+ */
+export class Runc {
+  constructor(
+    private readonly runc: string,
+    private readonly root: string,
+    private readonly criu: string,
+  ) {}
+
+  private args(rest: string[]): string[] {
+    return ["--root", this.root, "--criu", this.criu, ...rest];
+  }
+
+  /** Starts a container detached; its stdout and stderr go to `log` (see withLogPipe). */
+  async run(id: string, bundle: string, log: string): Promise<void> {
+    const result = await exec(
+      "bash",
+      withLogPipe(log, this.runc, this.args(["run", "-d", "--bundle", bundle, id])),
+    );
+    if (result.code !== 0) throw new Error(`runc run ${id} exited ${result.code}: see ${log}`);
+  }
+
+  async state(id: string): Promise<RuncState | undefined> {
+    const result = await exec(this.runc, this.args(["state", id]));
+    return result.code === 0 ? (JSON.parse(result.stdout) as RuncState) : undefined;
+  }
+
+  async list(): Promise<RuncState[]> {
+    const out = await execOk(this.runc, this.args(["list", "--format", "json"]));
+    return (JSON.parse(out || "null") as RuncState[] | null) ?? [];
+  }
+
+  async pause(id: string): Promise<void> {
+    await execOk(this.runc, this.args(["pause", id]));
+  }
+
+  async resume(id: string): Promise<void> {
+    await execOk(this.runc, this.args(["resume", id]));
+  }
+
+  /** Dumps the container with CRIU into `imagePath` (CRIU's log in `workPath`). */
+  async checkpoint(
+    id: string,
+    options: { imagePath: string; workPath: string; leaveRunning: boolean },
+  ): Promise<void> {
+    const args = ["checkpoint", "--image-path", options.imagePath, "--work-path", options.workPath];
+    args.push("--tcp-established", "--file-locks");
+    if (options.leaveRunning) args.push("--leave-running");
+    await execOk(this.runc, this.args([...args, id]));
+  }
+
+  /**
+   * Restores a container from CRIU images as `id` with the bundle's config (its netns, mounts).
+   * runc hands its own stdio to the restored process in place of the dumped one's, so the
+   * copy writes to its own log; runc's messages go to `<workPath>/runc.log`.
+   */
+  async restore(
+    id: string,
+    options: { bundle: string; imagePath: string; workPath: string; log: string },
+  ): Promise<void> {
+    const args = ["--log", `${options.workPath}/runc.log`, ...this.args(["restore", "-d"])];
+    args.push("--bundle", options.bundle, "--image-path", options.imagePath);
+    args.push("--work-path", options.workPath, "--tcp-established", "--file-locks", id);
+    const result = await exec("bash", withLogPipe(options.log, this.runc, args));
+    if (result.code !== 0) throw new Error(`runc restore ${id} exited ${result.code}`);
+  }
+
+  async kill(id: string, signal = "KILL"): Promise<void> {
+    await exec(this.runc, this.args(["kill", id, signal]));
+  }
+
+  /** Removes the container whatever its state; quiet when it does not exist. */
+  async deleteForce(id: string): Promise<void> {
+    await exec(this.runc, this.args(["delete", "--force", id]));
+  }
+}
+
+/**
+ * bash arguments that run a command with stdout and stderr into a pipe drained by a `cat`
+ * appending to `log`. Why a pipe and not the log file itself: CRIU cannot dump a descriptor of
+ * a file outside the container's mounts, while a pipe whose other end lives outside the
+ * container is an external pipe that runc hands over again at restore (like a containerd
+ * shim's pipes). The `cat` outlives the command and ends when the container closes the pipe.
+ */
+export function withLogPipe(log: string, command: string, args: string[]): string[] {
+  const script = 'log="$1"; shift; exec "$@" > >(exec setsid cat >> "$log" 2>/dev/null) 2>&1';
+  return ["-c", script, "bash", log, command, ...args];
+}
