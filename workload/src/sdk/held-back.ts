@@ -1,0 +1,92 @@
+import type { PartitionOffset, PendingOutput } from "../types.ts";
+import { tpKey } from "./progress.ts";
+
+/**
+ * A shadow's outputs, held back in processing order with the input offset that caused each.
+ * Whose they are is decided later: at or below the source's cut they were the source's to
+ * produce (dropped here), beyond it they are the shadow's (released in order once it is
+ * primary). Until the cut is known, the source's committed progress trims the buffer (the
+ * source commits an offset only after its outputs were acknowledged), which keeps it small.
+ */
+export class HeldBack {
+  private items: PendingOutput[] = [];
+  readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Full: the shadow stops consuming until the cut or the source's progress frees room. */
+  get full(): boolean {
+    return this.items.length >= this.max;
+  }
+
+  hold(outputs: readonly PendingOutput[]): void {
+    for (const output of outputs) this.items.push(output);
+  }
+
+  /** Drops outputs caused by records at or below `upTo` on each given partition. */
+  discardUpTo(positions: readonly PartitionOffset[]): number {
+    if (positions.length === 0 || this.items.length === 0) return 0;
+    const limits = new Map<string, number>();
+    for (const { topic, partition, offset } of positions)
+      limits.set(tpKey(topic, partition), offset);
+    const before = this.items.length;
+    this.items = this.items.filter(({ input }) => {
+      const limit = limits.get(tpKey(input.topic, input.partition));
+      return limit === undefined || input.offset > limit;
+    });
+    return before - this.items.length;
+  }
+
+  /** Everything held, in processing order, without removing it. */
+  peek(): readonly PendingOutput[] {
+    return this.items;
+  }
+
+  /** Removes and returns everything held, in processing order. */
+  takeAll(): PendingOutput[] {
+    const taken = this.items;
+    this.items = [];
+    return taken;
+  }
+
+  /** The lowest input offset on a partition that still has an output held, if any. */
+  lowest(topic: string, partition: number): number | undefined {
+    for (const { input } of this.items) {
+      if (input.topic === topic && input.partition === partition) return input.offset;
+    }
+    return undefined;
+  }
+
+  clear(): number {
+    const count = this.items.length;
+    this.items = [];
+    return count;
+  }
+}
+
+/** A source's cut, indexed: partitions it does not name count as -1 (nothing processed). */
+export class CutIndex {
+  readonly entries: PartitionOffset[];
+  private readonly byPartition = new Map<string, number>();
+
+  constructor(cut: readonly PartitionOffset[]) {
+    this.entries = cut.map((entry) => ({ ...entry }));
+    for (const { topic, partition, offset } of cut)
+      this.byPartition.set(tpKey(topic, partition), offset);
+  }
+
+  at(topic: string, partition: number): number {
+    return this.byPartition.get(tpKey(topic, partition)) ?? -1;
+  }
+
+  /** True when the source processed this record (so it produced its outputs). */
+  covers(input: PartitionOffset): boolean {
+    return input.offset <= this.at(input.topic, input.partition);
+  }
+}

@@ -1,0 +1,161 @@
+import type { Logger } from "pino";
+import type {
+  HandleContext,
+  InputRecord,
+  PendingOutput,
+  ServiceDefinition,
+  WorkloadCounts,
+} from "../types.ts";
+import { deadLetterOutput } from "./dead-letter.ts";
+import type { Lock } from "./lock.ts";
+import { type Progress, tpKey } from "./progress.ts";
+
+/** What the SDK decides for a delivered record before touching state. */
+export type Admission = "process" | "refuse" | "stale";
+
+export interface ProcessorDeps<S> {
+  service: ServiceDefinition<S>;
+  getState(): S;
+  progress: Progress;
+  lock: Lock;
+  outputTopic: string;
+  deadLetterTopic: string;
+  counts: WorkloadCounts;
+  log: Logger;
+  /** Whether a record delivered by the client of `epoch` may be processed now. */
+  admit(epoch: number): Admission;
+  context(): HandleContext & { groupId: string };
+  /** Asks the client of `epoch` to re-read a partition from `offset`. */
+  seek(epoch: number, topic: string, partition: number, offset: number): void;
+  /** Hands the outputs of one processed record on (produce, hold back or drop). */
+  route(outputs: PendingOutput[]): void;
+  /** After a record changed state and offsets (a shadow checks here whether it passed the cut). */
+  afterProcessed(): void;
+  retry?: { attempts: number; backoffMs: number };
+  sleep?(ms: number): Promise<void>;
+}
+
+/**
+ * Processes one delivered record: state, offset and the routing of its outputs change
+ * together under the lock, exactly once per offset whatever the consumer redelivers.
+ */
+export class Processor<S> {
+  /** Partitions where a gap made us seek back once; a second gap there is a real one. */
+  private readonly gapSeeks = new Map<string, number>();
+  private readonly deps: ProcessorDeps<S>;
+
+  constructor(deps: ProcessorDeps<S>) {
+    this.deps = deps;
+  }
+
+  handle(epoch: number, record: InputRecord): Promise<void> {
+    return this.deps.lock.run(() => this.handleLocked(epoch, record));
+  }
+
+  private async handleLocked(epoch: number, record: InputRecord): Promise<void> {
+    const { deps } = this;
+    const { topic, partition, offset } = record;
+    const admission = deps.admit(epoch);
+    if (admission === "stale") {
+      // A client from before a restore or a session change: its records are not ours to process.
+      deps.counts.staleDeliveries += 1;
+      return;
+    }
+    if (admission === "refuse") {
+      deps.progress.noteRefused(topic, partition, offset);
+      deps.counts.refused += 1;
+      return;
+    }
+    const last = deps.progress.last(topic, partition);
+    if (last !== undefined && offset <= last) {
+      deps.counts.duplicatesSkipped += 1;
+      return;
+    }
+    if (last !== undefined && offset > last + 1) {
+      const key = tpKey(topic, partition);
+      if (this.gapSeeks.get(key) !== last + 1) {
+        // The consumer is ahead of what we processed (it resolved records we refused):
+        // go back once; if the log itself has a gap there, the next delivery proves it.
+        this.gapSeeks.set(key, last + 1);
+        deps.log.warn({ topic, partition, offset, expected: last + 1 }, "gap: seeking back");
+        deps.seek(epoch, topic, partition, last + 1);
+        return;
+      }
+      deps.log.warn({ topic, partition, offset, expected: last + 1 }, "gap in the log accepted");
+    }
+    const outputs = await this.apply(record);
+    deps.progress.record(topic, partition, offset);
+    deps.counts.processed += 1;
+    deps.route(outputs);
+    deps.afterProcessed();
+  }
+
+  /** Runs the service on one record: outputs, or one dead letter saying why not. */
+  private async apply(record: InputRecord): Promise<PendingOutput[]> {
+    const { deps } = this;
+    const attempts = deps.retry?.attempts ?? 3;
+    const backoffMs = deps.retry?.backoffMs ?? 100;
+    const input = { topic: record.topic, partition: record.partition, offset: record.offset };
+    for (let attempt = 1; ; attempt++) {
+      const context = deps.context();
+      try {
+        const outputs = await deps.service.handle(deps.getState(), record, {
+          identity: context.identity,
+          mode: context.mode,
+          now: context.now,
+        });
+        return outputs.map((output) => ({
+          topic: output.topic ?? deps.outputTopic,
+          key: output.key,
+          value: output.value,
+          headers: output.headers ?? {},
+          input,
+        }));
+      } catch (error) {
+        const terminal = isTerminalError(error);
+        if (!terminal && attempt < attempts) {
+          const wait = retryAfter(error) ?? backoffMs * 2 ** (attempt - 1);
+          deps.log.warn({ ...input, attempt, err: error }, "record failed, retrying");
+          await (deps.sleep ?? defaultSleep)(wait);
+          continue;
+        }
+        deps.counts.deadLettered += 1;
+        const reason = error instanceof Error ? error.message : String(error);
+        deps.log.warn({ ...input, reason, terminal }, "record dead-lettered");
+        return [
+          deadLetterOutput(record, deps.deadLetterTopic, {
+            code: terminal ? codeOf(error) : "retries-exhausted",
+            reason,
+            groupId: context.groupId,
+            instance: context.identity.instance,
+            attempts: attempt,
+            now: Date.now(),
+          }),
+        ];
+      }
+    }
+  }
+}
+
+function isTerminalError(error: unknown): boolean {
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "retryable" in error &&
+    (error as { retryable: unknown }).retryable === false
+  );
+}
+
+function codeOf(error: unknown): "invalid-record" | "handler-terminal" {
+  const code = (error as { code?: unknown }).code;
+  return code === "invalid-record" ? "invalid-record" : "handler-terminal";
+}
+
+function retryAfter(error: unknown): number | undefined {
+  const value = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+  return typeof value === "number" ? value : undefined;
+}
+
+function defaultSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,555 @@
+import {
+  topics as eventTopics,
+  FenceAborted,
+  FenceCut,
+  FencePassed,
+  FenceRequested,
+} from "@shadow/events";
+import type { ISocketFactory } from "kafkajs";
+import pino, { type Logger } from "pino";
+import type { ControlEvent } from "../control/channel.ts";
+import type {
+  InputRecord,
+  Mode,
+  PartitionOffset,
+  PendingOutput,
+  ServiceDefinition,
+  Snapshot,
+  WorkloadCounts,
+  WorkloadStatus,
+} from "../types.ts";
+import { ConnectionGate } from "./connection-gate.ts";
+import type { FenceHost } from "./fence-host.ts";
+import { ShadowFence } from "./fence-shadow.ts";
+import { SourceFence } from "./fence-source.ts";
+import { HeldBack } from "./held-back.ts";
+import { DEFAULT_IDENTITY_PATH, type Identity, inputGroupId, sameIdentity } from "./identity.ts";
+import { IdentityWatcher } from "./identity-watcher.ts";
+import { KafkaSession } from "./kafka-session.ts";
+import { Lock } from "./lock.ts";
+import { OutputPipeline } from "./output-pipeline.ts";
+import { type Admission, Processor } from "./processor.ts";
+import { Progress, type TopicPartition, tpKey } from "./progress.ts";
+
+export interface WorkloadOptions<S> {
+  service: ServiceDefinition<S>;
+  brokers: string[];
+  inputTopics: string[];
+  outputTopic: string;
+  deadLetterTopic: string;
+  /** Default: the choreography's control topic. */
+  controlTopic?: string;
+  identityPath?: string;
+  /** Start from another instance's memory instead of an empty state (tests stand-in for CRIU). */
+  snapshot?: Snapshot<S>;
+  /** Bound of held-back outputs; when full, a shadow stops consuming until room frees. */
+  maxHeldOutputs?: number;
+  commitIntervalMs?: number;
+  /** How often a shadow reads its source's committed progress (trims held outputs, shows lag). */
+  sourceProgressIntervalMs?: number;
+  identityPollMs?: number;
+  log?: Logger;
+  /** Underlying socket factory (the gate wraps it). */
+  socketFactory?: ISocketFactory;
+  consumer?: { sessionTimeout?: number; heartbeatInterval?: number; maxWaitTimeInMs?: number };
+  retry?: { attempts: number; backoffMs: number };
+}
+
+/** A stateful service running on the SDK. */
+export interface Workload<S> {
+  /** Connects under the identity in the file and starts consuming. */
+  start(): Promise<void>;
+  /** Flushes what it can and disconnects cleanly under its current identity. */
+  stop(): Promise<void>;
+  status(): WorkloadStatus;
+  /** State, processed offsets and unsettled outputs at one point between two records. */
+  snapshot(): Promise<Snapshot<S>>;
+  readonly state: S;
+  readonly identity: Identity;
+  /** Re-checks the identity file now (also done before every act and by a short poll). */
+  checkIdentity(): void;
+  /** Closes this session's sockets with no Kafka goodbye, like a network blip; kafkajs reconnects. */
+  dropConnections(): number;
+  /** Replaces the Kafka clients under the same identity, with a clean disconnect first. */
+  restartSession(): Promise<void>;
+}
+
+const zeroCounts = (): WorkloadCounts => ({
+  processed: 0,
+  produced: 0,
+  held: 0,
+  discarded: 0,
+  deadLettered: 0,
+  duplicatesSkipped: 0,
+  refused: 0,
+  staleDeliveries: 0,
+  identityChanges: 0,
+  sessions: 0,
+});
+
+/**
+ * Builds a workload: a consume loop whose state and processed offsets live together, shadow
+ * mode, the fence at a cut, and restore detection through the identity file.
+ *
+ * @example
+ * const workload = createWorkload({ service, brokers, inputTopics: ["orders"],
+ *   outputTopic: "balances", deadLetterTopic: "orders.dlq" });
+ * await workload.start();
+ */
+export function createWorkload<S>(options: WorkloadOptions<S>): Workload<S> {
+  return new WorkloadRuntime(options);
+}
+
+class WorkloadRuntime<S> implements Workload<S>, FenceHost {
+  readonly progress: Progress;
+  readonly held: HeldBack;
+  readonly pipeline: OutputPipeline;
+  readonly lock = new Lock();
+  readonly counts = zeroCounts();
+  log: Logger;
+  private stateValue: S;
+  private mode: Mode;
+  private fencing = false;
+  private paused = false;
+  /** The identity the memory was built under before the last change: the source, for a shadow. */
+  private sourceIdentity: Identity | undefined;
+  private readonly watcher: IdentityWatcher;
+  private readonly gate: ConnectionGate;
+  private readonly processor: Processor<S>;
+  private readonly sourceFence: SourceFence;
+  private readonly shadowFence: ShadowFence;
+  private session: KafkaSession | undefined;
+  private inputReady = false;
+  private readonly committed = new Map<string, PartitionOffset>();
+  private sourceCommitted: PartitionOffset[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private readonly startedAt = new Date().toISOString();
+  private readonly options: WorkloadOptions<S>;
+  private readonly controlTopic: string;
+
+  constructor(options: WorkloadOptions<S>) {
+    this.options = options;
+    this.controlTopic = options.controlTopic ?? eventTopics.control;
+    this.log = options.log ?? pino({ name: "workload" });
+    this.watcher = new IdentityWatcher({
+      path: options.identityPath ?? DEFAULT_IDENTITY_PATH,
+      pollMs: options.identityPollMs ?? 5,
+      onChange: (next, previous) => this.onIdentityChange(next, previous),
+      onUnreadable: (reason) =>
+        this.log.error({ reason }, "identity file unreadable: acts refused"),
+    });
+    this.gate = new ConnectionGate({
+      verify: () => this.watcher.check() !== "unreadable",
+      ...(options.socketFactory ? { base: options.socketFactory } : {}),
+    });
+    const snapshot = options.snapshot;
+    const clone = options.service.cloneState ?? structuredClone;
+    this.stateValue = snapshot ? clone(snapshot.state) : options.service.initialState();
+    this.progress = new Progress(snapshot?.processed ?? []);
+    this.held = new HeldBack(options.maxHeldOutputs ?? 100_000);
+    this.pipeline = new OutputPipeline({
+      onAcked: (batch) => {
+        this.counts.produced += batch.length;
+      },
+      onSendError: (error, size) => this.log.warn({ err: error, size }, "produce failed, retrying"),
+    });
+    this.processor = new Processor<S>({
+      service: options.service,
+      getState: () => this.stateValue,
+      progress: this.progress,
+      lock: this.lock,
+      outputTopic: options.outputTopic,
+      deadLetterTopic: options.deadLetterTopic,
+      counts: this.counts,
+      log: this.log,
+      admit: (epoch) => this.admit(epoch),
+      context: () => ({
+        identity: this.watcher.current,
+        mode: this.mode,
+        now: Date.now(),
+        groupId: inputGroupId(this.watcher.current),
+      }),
+      seek: (epoch, topic, partition, offset) => {
+        if (epoch === this.gate.epoch) this.session?.seek(topic, partition, offset);
+      },
+      route: (outputs) => this.route(outputs),
+      afterProcessed: () => this.afterProcessed(),
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
+    this.sourceFence = new SourceFence(this);
+    this.shadowFence = new ShadowFence(this, () => this.sourceIdentity?.instance);
+
+    const identity = this.watcher.current;
+    this.mode = identity.role === "shadow" ? "shadow" : "primary";
+    if (snapshot && !sameIdentity(snapshot.identity, identity)) {
+      // Started from someone else's memory: exactly what a restored copy wakes up to.
+      this.sourceIdentity = snapshot.identity;
+      this.counts.identityChanges += 1;
+    }
+    this.adopt(snapshot?.unsettled ?? []);
+  }
+
+  get state(): S {
+    return this.stateValue;
+  }
+
+  get identity(): Identity {
+    return this.watcher.current;
+  }
+
+  // FenceHost
+  currentIdentity(): Identity {
+    return this.watcher.current;
+  }
+  epoch(): number {
+    return this.gate.epoch;
+  }
+  getMode(): Mode {
+    return this.mode;
+  }
+  setMode(mode: Mode): void {
+    if (mode !== this.mode) this.log.info({ from: this.mode, to: mode }, "mode");
+    this.mode = mode;
+  }
+  setFencing(fencing: boolean): void {
+    this.fencing = fencing;
+  }
+  now(): number {
+    return Date.now();
+  }
+
+  async start(): Promise<void> {
+    this.watcher.start();
+    this.timers.push(
+      setInterval(() => void this.commitNow(), this.options.commitIntervalMs ?? 100),
+    );
+    this.timers.push(
+      setInterval(
+        () => void this.readSourceProgress(),
+        this.options.sourceProgressIntervalMs ?? 100,
+      ),
+    );
+    for (const timer of this.timers) timer.unref();
+    await this.openSession(this.gate.epoch);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.watcher.stop();
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    const session = this.session;
+    if (session && this.mode !== "shadow" && this.watcher.check() === "same") {
+      await Promise.race([this.pipeline.flush(), delay(5_000)]);
+      await this.commitNow();
+    }
+    this.session = undefined;
+    this.pipeline.setSender(undefined);
+    await session?.close();
+  }
+
+  status(): WorkloadStatus {
+    const processed = this.progress.list();
+    let lag: number | null = null;
+    if (this.sourceIdentity && this.sourceCommitted.length > 0) {
+      lag = 0;
+      for (const { topic, partition, offset } of this.sourceCommitted) {
+        lag += Math.max(0, offset - (this.progress.last(topic, partition) ?? -1));
+      }
+    }
+    return {
+      identity: this.watcher.current,
+      mode: this.mode,
+      fencing: this.fencing,
+      paused: this.paused,
+      epoch: this.gate.epoch,
+      processed,
+      committed: [...this.committed.values()],
+      sourceCommitted: this.sourceCommitted,
+      lagBehindSource: lag,
+      assigned: this.progress.assigned,
+      heldBack: { size: this.held.size, max: this.held.max },
+      inFlightOutputs: this.pipeline.pending,
+      inputReady: this.inputReady,
+      controlReady: this.session?.control.ready ?? false,
+      counts: { ...this.counts },
+      sourceFence: this.sourceFence.status ? { ...this.sourceFence.status } : null,
+      handover: this.shadowFence.timing ? { ...this.shadowFence.timing } : null,
+      startedAt: this.startedAt,
+    };
+  }
+
+  snapshot(): Promise<Snapshot<S>> {
+    const clone = this.options.service.cloneState ?? structuredClone;
+    return this.lock.run(() => ({
+      identity: { ...this.watcher.current },
+      state: clone(this.stateValue),
+      processed: this.progress.list(),
+      unsettled: structuredClone([...this.pipeline.peek(), ...this.held.peek()]),
+      takenAt: Date.now(),
+    }));
+  }
+
+  checkIdentity(): void {
+    this.watcher.check();
+  }
+
+  dropConnections(): number {
+    return this.gate.destroySockets(this.gate.epoch);
+  }
+
+  async restartSession(): Promise<void> {
+    const old = this.session;
+    this.session = undefined;
+    this.inputReady = false;
+    this.pipeline.setSender(undefined);
+    await old?.close();
+    const epoch = this.gate.advance();
+    await this.openSession(epoch);
+  }
+
+  /** The identity file changed under us: we are a restored copy (or were re-assigned). */
+  private onIdentityChange(next: Identity, previous: Identity): void {
+    this.counts.identityChanges += 1;
+    this.log = this.log.child({ instance: next.instance, incarnation: next.incarnation });
+    this.log.warn({ previous, next }, "identity changed: abandoning Kafka clients");
+    const old = this.session;
+    this.session = undefined;
+    this.inputReady = false;
+    const epoch = this.gate.advance();
+    old?.abandon();
+    this.pipeline.setSender(undefined);
+    const unsettled = this.pipeline.takeUnsettled();
+    this.sourceIdentity = previous;
+    this.sourceCommitted = [];
+    this.fencing = false;
+    this.sourceFence.status = null;
+    this.mode = next.role === "shadow" ? "shadow" : "primary";
+    this.adopt(unsettled);
+    if (!this.stopped) void this.openSession(epoch);
+  }
+
+  /**
+   * What this process inherits of outputs it did not see acknowledged: a shadow holds them
+   * (the source, still running, produces them itself; the cut will drop them), a primary
+   * produces them (a plain restore after the source stopped).
+   */
+  private adopt(unsettled: PendingOutput[]): void {
+    if (unsettled.length === 0) return;
+    if (this.mode === "shadow") this.shadowFence.route(unsettled);
+    else this.pipeline.enqueue(unsettled);
+  }
+
+  private async openSession(epoch: number): Promise<void> {
+    for (let attempt = 0; !this.stopped && epoch === this.gate.epoch; attempt++) {
+      const session = new KafkaSession({
+        brokers: this.options.brokers,
+        identity: this.watcher.current,
+        epoch,
+        gate: this.gate,
+        inputTopics: this.options.inputTopics,
+        controlTopic: this.controlTopic,
+        log: this.log,
+        onRecord: (sessionEpoch, record) => this.onRecord(sessionEpoch, record),
+        onAssigned: (sessionEpoch, partitions) => this.onAssigned(sessionEpoch, partitions),
+        onControl: (event) => this.onControl(epoch, event),
+        onFatal: (sessionEpoch, error) => this.onFatal(sessionEpoch, error),
+        ...(this.options.consumer ? { consumer: this.options.consumer } : {}),
+      });
+      this.session = session;
+      this.counts.sessions += 1;
+      try {
+        await session.start();
+        if (epoch !== this.gate.epoch) return;
+        this.pipeline.setSender((batch) => session.send(batch));
+        this.log.info({ epoch, group: session.groupId, mode: this.mode }, "session started");
+        return;
+      } catch (error) {
+        if (epoch !== this.gate.epoch || this.stopped) return;
+        this.log.error({ err: error, attempt }, "session failed to start, retrying");
+        this.session = undefined;
+        await session.close().catch(() => undefined);
+        await delay(Math.min(5_000, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private onFatal(epoch: number, error: unknown): void {
+    if (epoch !== this.gate.epoch || this.stopped) return;
+    this.log.error({ err: error }, "Kafka consumer stopped for good: new session");
+    void this.restartSession();
+  }
+
+  private onRecord(epoch: number, record: InputRecord): Promise<void> {
+    return this.processor.handle(epoch, record);
+  }
+
+  /** After every (re)join: continue each partition right after what was processed. */
+  private onAssigned(epoch: number, partitions: TopicPartition[]): void {
+    if (epoch !== this.gate.epoch) return;
+    this.progress.assigned = partitions;
+    const session = this.session;
+    if (!session) return;
+    for (const { topic, partition } of partitions) {
+      const next = this.progress.next(topic, partition);
+      if (next !== undefined) session.seek(topic, partition, next);
+    }
+    if (this.paused) session.pauseInput();
+    this.inputReady = true;
+    this.log.info(
+      { epoch, partitions: partitions.length, processed: this.progress.list() },
+      "input assigned",
+    );
+  }
+
+  private admit(epoch: number): Admission {
+    if (!this.gate.isCurrent(epoch)) return epoch === this.gate.epoch ? "refuse" : "stale";
+    return this.consuming() ? "process" : "refuse";
+  }
+
+  private consuming(): boolean {
+    if (this.fencing) return false;
+    if (this.mode === "primary") return true;
+    if (this.mode === "shadow") return !this.held.full;
+    return false;
+  }
+
+  private route(outputs: PendingOutput[]): void {
+    if (this.mode === "shadow") this.shadowFence.route(outputs);
+    else if (this.mode === "idle") this.counts.discarded += outputs.length;
+    else this.pipeline.enqueue(outputs);
+  }
+
+  private afterProcessed(): void {
+    if (this.mode !== "shadow") return;
+    this.shadowFence.checkPassed();
+    if (this.held.full) this.updateFlow();
+  }
+
+  updateFlow(): void {
+    const want = this.consuming();
+    const session = this.session;
+    if (!want && !this.paused) {
+      this.paused = true;
+      session?.pauseInput();
+    } else if (want && this.paused) {
+      this.paused = false;
+      const positions: PartitionOffset[] = [];
+      for (const { topic, partition } of this.progress.assigned) {
+        const next = this.progress.next(topic, partition);
+        if (next !== undefined) positions.push({ topic, partition, offset: next });
+      }
+      session?.resumeInput(positions);
+    }
+  }
+
+  private async onControl(epoch: number, event: ControlEvent): Promise<void> {
+    if (epoch !== this.gate.epoch) return;
+    const me = this.watcher.current;
+    const data = event.data;
+    const from = data.handoff.from.instance === me.instance;
+    const to = data.handoff.to.instance === me.instance;
+    const mine = me.migrationId === undefined || me.migrationId === data.migrationId;
+    const trace = { traceparent: event.traceparent, tracestate: event.tracestate };
+    switch (event.type) {
+      case FenceRequested.type:
+        if (from) await this.sourceFence.onRequested(event.data, trace);
+        return;
+      case FenceCut.type:
+        if (to && mine) this.shadowFence.onCut(event.data, trace);
+        return;
+      case FencePassed.type:
+        if (from) this.sourceFence.onPassed(event.data);
+        if (to && mine) this.shadowFence.onPassed(event.data);
+        return;
+      case FenceAborted.type:
+        if (from) this.sourceFence.onAborted(event.data);
+        if (to && mine) this.shadowFence.onAborted(event.data);
+        return;
+      default:
+        return;
+    }
+  }
+
+  async publish(event: ControlEvent, epoch: number): Promise<boolean> {
+    for (let attempt = 0; epoch === this.gate.epoch && !this.stopped; attempt++) {
+      const session = this.session;
+      if (session && session.epoch === epoch && session.started) {
+        try {
+          await session.control.publish(event);
+          this.log.info(
+            { type: event.type, migrationId: event.data.migrationId },
+            "control event published",
+          );
+          return true;
+        } catch (error) {
+          this.log.warn(
+            { err: error, type: event.type, attempt },
+            "control publish failed, retrying",
+          );
+        }
+      }
+      await delay(Math.min(1_000, 50 * 2 ** attempt));
+    }
+    return false;
+  }
+
+  /** Commits, per partition, the last offset whose outputs are all settled. */
+  async commitNow(): Promise<void> {
+    const session = this.session;
+    if (!session || !this.inputReady || session.epoch !== this.gate.epoch) return;
+    const positions: PartitionOffset[] = [];
+    for (const { topic, partition, offset } of this.progress.list()) {
+      const unsettled = minDefined(
+        this.pipeline.lowest(topic, partition),
+        this.held.lowest(topic, partition),
+      );
+      const settled = unsettled === undefined ? offset : unsettled - 1;
+      if (settled < 0) continue;
+      if (this.committed.get(tpKey(topic, partition))?.offset === settled) continue;
+      positions.push({ topic, partition, offset: settled });
+    }
+    if (positions.length === 0) return;
+    try {
+      await session.commit(positions);
+      for (const position of positions)
+        this.committed.set(tpKey(position.topic, position.partition), position);
+    } catch (error) {
+      this.log.debug({ err: error }, "commit failed, next tick retries");
+    }
+  }
+
+  /**
+   * A shadow reads its source's committed progress: the source commits an offset only after
+   * its outputs were acknowledged, so held outputs at or below it are the source's, and the
+   * difference with our own progress is the lag restore-svc waits on.
+   */
+  private async readSourceProgress(): Promise<void> {
+    const source = this.sourceIdentity;
+    const session = this.session;
+    if (!source || !session || this.mode !== "shadow" || session.epoch !== this.gate.epoch) return;
+    try {
+      const positions = await session.groupProgress(inputGroupId(source));
+      if (session.epoch !== this.gate.epoch || this.mode !== "shadow") return;
+      this.sourceCommitted = positions;
+      if (!this.shadowFence.cutKnown) {
+        const wasFull = this.held.full;
+        this.counts.discarded += this.held.discardUpTo(positions);
+        if (wasFull && !this.held.full) this.updateFlow();
+      }
+    } catch (error) {
+      this.log.debug({ err: error }, "reading the source's progress failed");
+    }
+  }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.min(a, b);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import type { InputMessage, OutputMessage } from "../messages.ts";
+import { deadLetterHeaders } from "../sdk/dead-letter.ts";
+import { verify } from "./analyze.ts";
+import type { RunRecords, TopicRecord } from "./records.ts";
+
+const KEYS = 4;
+const T0 = 1_700_000_000_000;
+
+/** n inputs, one every 10 ms, keys round-robin; partition = key index. */
+function inputs(n: number, run = "r1"): { records: TopicRecord[]; messages: InputMessage[] } {
+  const keySeqs = new Array(KEYS).fill(0);
+  const messages: InputMessage[] = [];
+  const records: TopicRecord[] = [];
+  for (let seq = 0; seq < n; seq++) {
+    const k = seq % KEYS;
+    const message: InputMessage = {
+      run,
+      seq,
+      key: `k${k}`,
+      keySeq: keySeqs[k]++,
+      sentAt: T0 + seq * 10,
+      amount: 1,
+    };
+    messages.push(message);
+    records.push(record("in", k, Math.floor(seq / KEYS), JSON.stringify(message), message.sentAt));
+  }
+  return { records, messages };
+}
+
+function record(
+  topic: string,
+  partition: number,
+  offset: number,
+  value: string,
+  timestamp: number,
+  headers: Record<string, string> = {},
+): TopicRecord {
+  return { topic, partition, offset, key: null, value: Buffer.from(value), headers, timestamp };
+}
+
+/** Outputs in the given order (per key partition), each visible `latency` ms after send. */
+function outputs(
+  messages: InputMessage[],
+  latency: (m: InputMessage) => number = () => 5,
+): TopicRecord[] {
+  const offsets = new Array(KEYS).fill(0);
+  return messages.map((m, i) => {
+    const k = Number(m.key.slice(1));
+    const out: OutputMessage = {
+      run: m.run,
+      seq: m.seq,
+      key: m.key,
+      keySeq: m.keySeq,
+      sentAt: m.sentAt,
+      processedAt: m.sentAt + 1,
+      instance: i % 2 ? "a" : "b",
+      outSeq: i + 1,
+      outKeySeq: m.keySeq + 1,
+      balance: 0,
+    };
+    return record("out", k, offsets[k]++, JSON.stringify(out), m.sentAt + latency(m));
+  });
+}
+
+const run = (records: Partial<RunRecords>): RunRecords => ({
+  inputs: [],
+  outputs: [],
+  deadLetters: [],
+  ...records,
+});
+
+describe("verifier", () => {
+  it("passes a clean run and measures latency", () => {
+    const { records, messages } = inputs(100);
+    const report = verify(run({ inputs: records, outputs: outputs(messages) }));
+    expect(report.ok).toBe(true);
+    expect(report.lost.count + report.duplicated.count + report.reordered.count).toBe(0);
+    expect(report.outputs.distinct).toBe(100);
+    expect(report.latency.all.p50).toBe(5);
+    expect(report.latency.all.max).toBe(5);
+    expect(report.downtime.longest.ms).toBe(5);
+  });
+
+  it("catches lost messages, per key", () => {
+    const { records, messages } = inputs(40);
+    const kept = messages.filter((m) => m.seq !== 9 && m.seq !== 13 && m.seq !== 22);
+    const report = verify(run({ inputs: records, outputs: outputs(kept) }));
+    expect(report.ok).toBe(false);
+    expect(report.lost.count).toBe(3);
+    expect(report.lost.byKey).toEqual({ k1: [2, 3], k2: [5] });
+  });
+
+  it("catches duplicates, and does not count a duplicate as reordered", () => {
+    const { records, messages } = inputs(20);
+    const withDuplicates = [
+      ...messages.slice(0, 10),
+      ...messages.slice(5, 7),
+      ...messages.slice(10),
+    ];
+    const report = verify(run({ inputs: records, outputs: outputs(withDuplicates) }));
+    expect(report.duplicated.count).toBe(2);
+    expect(report.duplicated.byKey).toEqual({ k1: [1], k2: [1] });
+    expect(report.reordered.count).toBe(0);
+    expect(report.lost.count).toBe(0);
+    expect(report.ok).toBe(false);
+  });
+
+  it("catches reordering within a key", () => {
+    const { records, messages } = inputs(20);
+    // seq 4 and 8 are k0's keySeq 1 and 2: emit 2 before 1.
+    const order = messages.map((_, i) => (i === 4 ? 8 : i === 8 ? 4 : i));
+    const swapped = order.flatMap((i) => messages.slice(i, i + 1));
+    const report = verify(run({ inputs: records, outputs: outputs(swapped) }));
+    expect(report.reordered.count).toBe(1);
+    expect(report.reordered.byKey).toEqual({ k0: [1] });
+    expect(report.lost.count + report.duplicated.count).toBe(0);
+    expect(report.ok).toBe(false);
+  });
+
+  it("finds the gap: a stretch with input waiting and nothing output, and the extra delay", () => {
+    const { records, messages } = inputs(200);
+    // Inputs sent in [1000, 1400) ms wait until 1400 ms after T0: a 400 ms stall at 1000.
+    const stall = (m: InputMessage) => {
+      const sent = m.sentAt - T0;
+      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
+    };
+    const window = { start: T0 + 900, end: T0 + 1500 };
+    const report = verify(run({ inputs: records, outputs: outputs(messages, stall) }), { window });
+    expect(report.ok).toBe(true);
+    expect(report.downtime.longest.ms).toBe(400);
+    expect(report.downtime.longest.from).toBe(T0 + 1000);
+    expect(report.downtime.steadyMs).toBe(5);
+    expect(report.downtime.beyondSteadyMs).toBe(395);
+    expect(report.steadyP99Ms).toBe(5);
+    expect(report.latency.during?.max).toBe(400);
+    expect(report.maxExtraDelayMs).toBe(395);
+    expect(report.latency.after?.max).toBe(5);
+  });
+
+  it("counts dead letters against the invalid inputs", () => {
+    const { records, messages } = inputs(8);
+    const bad = [
+      record("in", 0, 100, "not json", T0),
+      record("in", 1, 100, '{"key":"x"}', T0),
+      record("in", 2, 100, "{}", T0),
+    ];
+    const dlq = (partition: number, offset: number) =>
+      record("dlq", 0, 0, "x", T0, {
+        [deadLetterHeaders.sourceTopic]: "in",
+        [deadLetterHeaders.sourcePartition]: String(partition),
+        [deadLetterHeaders.sourceOffset]: String(offset),
+      });
+    const clean = verify(
+      run({
+        inputs: [...records, ...bad],
+        outputs: outputs(messages),
+        deadLetters: [dlq(0, 100), dlq(1, 100), dlq(2, 100)],
+      }),
+    );
+    expect(clean.inputs).toEqual({ valid: 8, invalid: 3 });
+    expect(clean.deadLetters).toMatchObject({ count: 3, expected: 3, missing: 0, duplicated: 0 });
+    expect(clean.ok).toBe(true);
+
+    const broken = verify(
+      run({
+        inputs: [...records, ...bad],
+        outputs: outputs(messages),
+        deadLetters: [dlq(0, 100), dlq(0, 100), dlq(3, 0)],
+      }),
+    );
+    expect(broken.deadLetters).toMatchObject({ missing: 2, duplicated: 1, ofValidInputs: 1 });
+    expect(broken.ok).toBe(false);
+  });
+
+  it("keeps to one run when told, and flags outputs without an input", () => {
+    const first = inputs(8, "r1");
+    const second = inputs(8, "r2");
+    const report = verify(
+      run({ inputs: [...first.records, ...second.records], outputs: outputs(first.messages) }),
+      { run: "r1" },
+    );
+    expect(report.ok).toBe(true);
+    expect(report.runs).toEqual(["r1", "r2"]);
+    const stray = verify(
+      run({ inputs: first.records.slice(0, 4), outputs: outputs(first.messages) }),
+    );
+    expect(stray.outputs.unexpected).toBe(4);
+    expect(stray.ok).toBe(false);
+  });
+});

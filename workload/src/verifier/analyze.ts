@@ -1,0 +1,267 @@
+import { inputMessage, type OutputMessage, outputMessage, parseRecord } from "../messages.ts";
+import { deadLetterHeaders } from "../sdk/dead-letter.ts";
+import { type Percentiles, percentiles, quantile } from "./percentiles.ts";
+import type { MigrationWindow, RunRecords, TopicRecord } from "./records.ts";
+
+export interface VerifyOptions {
+  /** Only this run's messages (default: every run found). */
+  run?: string;
+  window?: MigrationWindow;
+}
+
+export interface KeyedCount {
+  count: number;
+  /** Per key, the per-key sequence numbers concerned (at most 20 each). */
+  byKey: Record<string, number[]>;
+}
+
+export interface Stretch {
+  ms: number;
+  from: number;
+  to: number;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  runs: string[];
+  inputs: { valid: number; invalid: number };
+  outputs: { records: number; distinct: number; unparseable: number; unexpected: number };
+  lost: KeyedCount;
+  duplicated: KeyedCount;
+  reordered: KeyedCount;
+  deadLetters: {
+    count: number;
+    expected: number;
+    missing: number;
+    duplicated: number;
+    ofValidInputs: number;
+  };
+  latency: { all: Percentiles; before?: Percentiles; during?: Percentiles; after?: Percentiles };
+  /** The steady-state p99 latency: before the window, or over the whole run without one. */
+  steadyP99Ms: number;
+  /** Largest latency during the window (whole run without one) beyond the steady p99. */
+  maxExtraDelayMs: number;
+  /**
+   * Downtime at message level: the longest stretch in which some input was waiting and no
+   * output appeared; `beyondSteadyMs` subtracts what such stretches last in steady state.
+   */
+  downtime: { longest: Stretch; steadyMs: number; beyondSteadyMs: number };
+  /** Which instances produced outputs, and how many each. */
+  byInstance: Record<string, number>;
+}
+
+interface Input {
+  seq: number;
+  key: string;
+  keySeq: number;
+  sentAt: number;
+}
+
+interface Seen {
+  output: OutputMessage;
+  /** When it became visible (output record timestamp). */
+  at: number;
+}
+
+/**
+ * Checks a run end to end: every valid input has exactly one output, per key in send order;
+ * every invalid input has exactly one dead letter; and measures latency and the waiting
+ * stretches that make up downtime.
+ */
+export function verify(records: RunRecords, options: VerifyOptions = {}): VerifyReport {
+  const runs = new Set<string>();
+  const inputs = new Map<number, Input>();
+  const invalid = new Set<string>();
+  for (const record of records.inputs) {
+    const parsed = parseRecord(inputMessage, record.value);
+    if (!parsed.ok) {
+      invalid.add(position(record.topic, record.partition, record.offset));
+      continue;
+    }
+    runs.add(parsed.value.run);
+    if (options.run !== undefined && parsed.value.run !== options.run) continue;
+    inputs.set(parsed.value.seq, parsed.value);
+  }
+
+  const first = new Map<number, Seen>();
+  const duplicated = keyed();
+  const reordered = keyed();
+  const highestKeySeq = new Map<string, number>();
+  const byInstance: Record<string, number> = {};
+  let unparseable = 0;
+  let unexpected = 0;
+  let matching = 0;
+  // Log order per output partition; one key's outputs all live in one partition.
+  for (const record of [...records.outputs].sort(byPartitionOffset)) {
+    const parsed = parseRecord(outputMessage, record.value);
+    if (!parsed.ok) {
+      unparseable += 1;
+      continue;
+    }
+    const output = parsed.value;
+    if (options.run !== undefined && output.run !== options.run) continue;
+    matching += 1;
+    byInstance[output.instance] = (byInstance[output.instance] ?? 0) + 1;
+    if (!inputs.has(output.seq)) {
+      unexpected += 1;
+      continue;
+    }
+    if (first.has(output.seq)) {
+      add(duplicated, output.key, output.keySeq);
+      continue;
+    }
+    first.set(output.seq, { output, at: record.timestamp });
+    const highest = highestKeySeq.get(output.key) ?? -1;
+    if (output.keySeq < highest) add(reordered, output.key, output.keySeq);
+    else highestKeySeq.set(output.key, output.keySeq);
+  }
+
+  const lost = keyed();
+  for (const input of inputs.values())
+    if (!first.has(input.seq)) add(lost, input.key, input.keySeq);
+
+  const deadLetters = checkDeadLetters(records.deadLetters, invalid);
+  const latency = latencies(inputs, first, options.window);
+  const steadyP99Ms = (options.window ? latency.before : latency.all)?.p99 ?? latency.all.p99;
+  const peak = (options.window ? latency.during : latency.all)?.max ?? 0;
+  const downtime = waitingStretches(inputs, first, options.window);
+
+  return {
+    ok:
+      lost.count === 0 &&
+      duplicated.count === 0 &&
+      reordered.count === 0 &&
+      unexpected === 0 &&
+      deadLetters.missing === 0 &&
+      deadLetters.duplicated === 0 &&
+      deadLetters.ofValidInputs === 0,
+    runs: [...runs].sort(),
+    inputs: { valid: inputs.size, invalid: invalid.size },
+    outputs: { records: matching, distinct: first.size, unparseable, unexpected },
+    lost,
+    duplicated,
+    reordered,
+    deadLetters,
+    latency,
+    steadyP99Ms,
+    maxExtraDelayMs: Math.max(0, peak - steadyP99Ms),
+    downtime,
+    byInstance,
+  };
+}
+
+function checkDeadLetters(deadLetters: TopicRecord[], invalid: Set<string>) {
+  const seen = new Map<string, number>();
+  for (const record of deadLetters) {
+    const headers = record.headers;
+    const at = position(
+      headers[deadLetterHeaders.sourceTopic] ?? "",
+      Number(headers[deadLetterHeaders.sourcePartition]),
+      Number(headers[deadLetterHeaders.sourceOffset]),
+    );
+    seen.set(at, (seen.get(at) ?? 0) + 1);
+  }
+  let missing = 0;
+  for (const at of invalid) if (!seen.has(at)) missing += 1;
+  let duplicatedCount = 0;
+  let ofValidInputs = 0;
+  for (const [at, count] of seen) {
+    if (count > 1) duplicatedCount += count - 1;
+    if (!invalid.has(at)) ofValidInputs += count;
+  }
+  return {
+    count: deadLetters.length,
+    expected: invalid.size,
+    missing,
+    duplicated: duplicatedCount,
+    ofValidInputs,
+  };
+}
+
+function latencies(inputs: Map<number, Input>, first: Map<number, Seen>, window?: MigrationWindow) {
+  const all: number[] = [];
+  const before: number[] = [];
+  const during: number[] = [];
+  const after: number[] = [];
+  for (const [seq, seen] of first) {
+    const input = inputs.get(seq);
+    if (!input) continue;
+    const latency = seen.at - input.sentAt;
+    all.push(latency);
+    if (!window) continue;
+    if (input.sentAt < window.start) before.push(latency);
+    else if (input.sentAt <= window.end) during.push(latency);
+    else after.push(latency);
+  }
+  if (!window) return { all: percentiles(all) };
+  return {
+    all: percentiles(all),
+    before: percentiles(before),
+    during: percentiles(during),
+    after: percentiles(after),
+  };
+}
+
+/**
+ * For every interval between two consecutive output appearances, the part of it during which
+ * some input (answered later) was already waiting. The longest is the message-level downtime.
+ */
+function waitingStretches(
+  inputs: Map<number, Input>,
+  first: Map<number, Seen>,
+  window?: MigrationWindow,
+) {
+  const answered: { sentAt: number; at: number }[] = [];
+  for (const [seq, seen] of first) {
+    const input = inputs.get(seq);
+    if (input) answered.push({ sentAt: input.sentAt, at: seen.at });
+  }
+  const none = { longest: { ms: 0, from: 0, to: 0 }, steadyMs: 0, beyondSteadyMs: 0 };
+  if (answered.length === 0) return none;
+  // Inputs by answer time; suffix minimum of send times = earliest input still waiting at t.
+  answered.sort((a, b) => a.at - b.at);
+  const earliestWaiting = new Array<number>(answered.length);
+  let minimum = Number.POSITIVE_INFINITY;
+  for (let i = answered.length - 1; i >= 0; i--) {
+    minimum = Math.min(minimum, answered[i]?.sentAt ?? minimum);
+    earliestWaiting[i] = minimum;
+  }
+  const stretches: Stretch[] = [];
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < answered.length; i++) {
+    const at = answered[i]?.at ?? 0;
+    if (at === previous) continue;
+    const waitingSince = earliestWaiting[i] ?? at;
+    const from = Math.max(previous, waitingSince);
+    if (from < at) stretches.push({ ms: at - from, from, to: at });
+    previous = at;
+  }
+  if (stretches.length === 0) return none;
+  const longest = stretches.reduce((a, b) => (b.ms > a.ms ? b : a));
+  const steadyPool = window ? stretches.filter((s) => s.to < window.start) : stretches;
+  const steadySorted = (steadyPool.length > 0 ? steadyPool : stretches)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
+  const steadyMs = quantile(steadySorted, 0.99);
+  return { longest, steadyMs, beyondSteadyMs: Math.max(0, longest.ms - steadyMs) };
+}
+
+function keyed(): KeyedCount {
+  return { count: 0, byKey: {} };
+}
+
+function add(target: KeyedCount, key: string, keySeq: number): void {
+  target.count += 1;
+  const list = target.byKey[key] ?? [];
+  if (list.length < 20) list.push(keySeq);
+  target.byKey[key] = list;
+}
+
+function position(topic: string, partition: number, offset: number): string {
+  return `${topic}#${partition}@${offset}`;
+}
+
+function byPartitionOffset(a: TopicRecord, b: TopicRecord): number {
+  if (a.topic !== b.topic) return a.topic.localeCompare(b.topic);
+  return a.partition === b.partition ? a.offset - b.offset : a.partition - b.partition;
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import { type Kafka, Kafka as KafkaClient, logLevel } from "kafkajs";
+import type { RunRecords, TopicRecord } from "./records.ts";
+
+/**
+ * Reads a topic from its beginning up to the end it had when the read started, with a
+ * throwaway consumer group (deleted afterwards).
+ */
+export async function readTopic(
+  kafka: Kafka,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<TopicRecord[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const groupId = `shadow-verifier-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const remaining = new Map<number, number>();
+    for (const { partition, high, low } of ends) {
+      if (Number(high) > Number(low)) remaining.set(partition, Number(high) - 1);
+    }
+    if (remaining.size === 0) return [];
+    const records: TopicRecord[] = [];
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `reading ${topic}: still ${remaining.size} partitions short after ${timeoutMs} ms`,
+              ),
+            ),
+          timeoutMs,
+        );
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ partition, message }) => {
+              const last = remaining.get(partition);
+              const offset = Number(message.offset);
+              if (last === undefined || offset > last) return;
+              records.push(toRecord(topic, partition, message));
+              if (offset === last) {
+                remaining.delete(partition);
+                if (remaining.size === 0) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              }
+            },
+          })
+          .catch(reject);
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    return records;
+  } finally {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    await admin.disconnect();
+  }
+}
+
+export interface RunTopics {
+  inputTopics: string[];
+  outputTopic: string;
+  deadLetterTopic?: string;
+}
+
+/** Reads everything a run left on its input, output and dead-letter topics. */
+export async function readRun(
+  kafkaOrBrokers: Kafka | string[],
+  topics: RunTopics,
+): Promise<RunRecords> {
+  const kafka = Array.isArray(kafkaOrBrokers)
+    ? new KafkaClient({
+        clientId: "shadow-verifier",
+        brokers: kafkaOrBrokers,
+        logLevel: logLevel.WARN,
+      })
+    : kafkaOrBrokers;
+  const inputs: TopicRecord[] = [];
+  for (const topic of topics.inputTopics) inputs.push(...(await readTopic(kafka, topic)));
+  const outputs = await readTopic(kafka, topics.outputTopic);
+  const deadLetters = topics.deadLetterTopic ? await readTopic(kafka, topics.deadLetterTopic) : [];
+  return { inputs, outputs, deadLetters };
+}
+
+function toRecord(
+  topic: string,
+  partition: number,
+  message: {
+    offset: string;
+    key: Buffer | null;
+    value: Buffer | null;
+    headers?: Record<string, unknown>;
+    timestamp: string;
+  },
+): TopicRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined && first !== null) headers[name] = String(first);
+  }
+  return {
+    topic,
+    partition,
+    offset: Number(message.offset),
+    key: message.key === null ? null : message.key.toString(),
+    value: message.value,
+    headers,
+    timestamp: Number(message.timestamp),
+  };
+}
