@@ -1,9 +1,10 @@
-import { copyFile, mkdir, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { CheckpointError } from "../errors.ts";
 import type { Checkpoint, CheckpointOptions } from "../types.ts";
 import type { LocalRuntimeConfig } from "./config.ts";
+import { FREEZE_TIMES_FILE, pauseFromDumpLog, pauseFromFreezeTimes } from "./criu-config.ts";
 import { Freezer } from "./freezer.ts";
 import type { HostInfo } from "./host.ts";
 import {
@@ -60,32 +61,42 @@ export async function takeCheckpoint(
   const memoryBytes = await memoryUsage(record.containerId);
 
   const freezer = new Freezer(`shadow/${record.containerId}`);
+  const mode = config.freeze;
+  const hookEnv = {
+    SHADOW_FREEZE_HOOK: mode === "hook" ? "1" : "0",
+    SHADOW_LEAVE_RUNNING: options.leaveRunning ? "1" : "0",
+  };
   const started = performance.now();
-  let thawedAt: number | undefined;
+  let wallPause: number;
   try {
-    if (config.freeze === "freezer") await freezer.freeze();
-    else if (config.freeze === "runc") await runc.pause(record.containerId);
+    if (mode === "freezer") await freezer.freeze();
+    else if (mode === "runc") await runc.pause(record.containerId);
     await runc.checkpoint(record.containerId, {
       imagePath,
       workPath,
       leaveRunning: options.leaveRunning,
+      env: hookEnv,
     });
     if (options.leaveRunning) {
-      if (config.freeze === "freezer") await freezer.thaw();
-      else if (config.freeze === "runc") await runc.resume(record.containerId);
+      // `hook`: CRIU froze the cgroup again as it exited; the hook's watcher has most likely
+      // thawed it already, this makes sure.
+      if (mode === "freezer" || mode === "hook") await freezer.thaw();
+      else if (mode === "runc") await runc.resume(record.containerId);
     }
-    thawedAt = performance.now();
+    wallPause = performance.now() - started;
   } catch (err) {
     // Never leave the source frozen: the migration failed, the source must keep serving.
-    if (options.leaveRunning && config.freeze !== "criu") {
-      await freezer.thaw().catch(() => undefined);
+    if (options.leaveRunning) {
+      if (mode === "runc") await runc.resume(record.containerId).catch(() => undefined);
+      else await freezer.thaw().catch(() => undefined);
     }
     const log = await tail(join(workPath, "dump.log"));
     await rm(dir, { recursive: true, force: true });
     throw fail(`checkpoint of '${record.instance}' failed: ${(err as Error).message}${log}`, err);
   }
-  const dumpMs = thawedAt - started;
+  const dumpMs = performance.now() - started;
   if (!options.leaveRunning) await runc.deleteForce(record.containerId);
+  const pauseMs = await measuredPause(mode, imagePath, workPath, wallPause);
 
   await copyFile(
     join(layout.instance(record.node, record.instance), "bundle", "config.json"),
@@ -97,8 +108,7 @@ export async function takeCheckpoint(
     instance: record.instance,
     node: record.node,
     leftRunning: options.leaveRunning,
-    // With `criu` freezing, CRIU's own freeze is inside the dump: the dump time bounds the pause.
-    pauseMs: dumpMs,
+    pauseMs,
     dumpMs,
     sizeBytes: await duBytes(imagePath),
   };
@@ -116,6 +126,29 @@ export async function takeCheckpoint(
   };
   await writeJsonAtomic(join(dir, META_FILE), meta);
   return checkpoint;
+}
+
+/**
+ * How long the source was frozen. With `freezer` and `runc` shadow froze and thawed it, so the
+ * wall time around the dump is the pause; with `hook` and `criu` the freeze happened inside
+ * CRIU, and its times are read back from the hook's file or CRIU's log.
+ */
+async function measuredPause(
+  mode: string,
+  imagePath: string,
+  workPath: string,
+  wall: number,
+): Promise<number> {
+  const dumpLog = await readFile(join(workPath, "dump.log"), "utf8").catch(() => "");
+  if (mode === "hook") {
+    const timesFile = join(imagePath, FREEZE_TIMES_FILE);
+    const times = await readFile(timesFile, "utf8").catch(() => "");
+    // Not part of the checkpoint: keep it beside the dump log.
+    await rename(timesFile, join(workPath, FREEZE_TIMES_FILE)).catch(() => undefined);
+    return pauseFromFreezeTimes(times, dumpLog) ?? wall;
+  }
+  if (mode === "criu") return pauseFromDumpLog(dumpLog) ?? wall;
+  return wall;
 }
 
 export function checkpointId(migrationId: string, instance: string): string {

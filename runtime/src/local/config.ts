@@ -22,12 +22,15 @@ export const LocalRuntimeConfig = z.object({
    */
   dumpDir: z.string().min(1).optional(),
   /**
-   * How the source is frozen for a dump. `freezer`: shadow freezes the container's cgroup
-   * itself (a write and a tight poll) before starting CRIU, which then finds it frozen and
-   * skips its own 100 ms freezer poll. `runc`: the same through `runc pause`/`runc resume`
-   * (two more process start-ups inside the freeze). `criu`: CRIU freezes (polls in 100 ms steps).
+   * How the source is frozen for a dump (see criu-config.ts for why it matters):
+   * - `hook` (default): CRIU's pre-dump action script freezes the cgroup with a tight poll
+   *   once CRIU has started, and thaws it at network-unlock: CRIU's start-up stays outside the
+   *   pause and CRIU never falls into its 100 ms freezer poll;
+   * - `criu`: CRIU freezes (fast when the cgroup freezes at once, +100 ms when it does not);
+   * - `freezer`: shadow freezes the cgroup before starting runc (CRIU's start-up is inside);
+   * - `runc`: `runc pause` / `runc resume` around the dump (two more process start-ups inside).
    */
-  freeze: z.enum(["freezer", "runc", "criu"]),
+  freeze: z.enum(["hook", "criu", "freezer", "runc"]),
 });
 export type LocalRuntimeConfig = z.infer<typeof LocalRuntimeConfig>;
 
@@ -45,7 +48,7 @@ export function loadLocalRuntimeConfig(
     rootfs: env.SHADOW_ROOTFS || join(cacheDir, "rootfs", "trixie"),
     bridge: env.SHADOW_BRIDGE || "shadow0",
     dumpDir: env.SHADOW_DUMP_DIR || undefined,
-    freeze: env.SHADOW_FREEZE || "freezer",
+    freeze: env.SHADOW_FREEZE || "hook",
     ...overrides,
   });
   if (!parsed.success) {

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -11,20 +11,108 @@ import { join } from "node:path";
  *   (clients retry them), so a probe arriving during the freeze cannot fail the dump.
  * - tcp-close (restore only): the copy wakes up at a new address, where its established
  *   connections cannot be bound back; they come back closed and its clients reconnect.
+ * - action-script: the freeze hook below (dump only; it acts only when asked to).
  */
-const DUMP = ["network-lock nftables", "skip-in-flight"];
-const RESTORE = ["network-lock nftables", "tcp-close"];
-
 export interface CriuConfigs {
   dump: string;
   restore: string;
+  hook: string;
 }
+
+/** Name of the file the freeze hook leaves in the image directory (moved out after the dump). */
+export const FREEZE_TIMES_FILE = "shadow-freeze-times";
+
+/**
+ * The freeze hook, run by CRIU at each action. Why: the source's pause should cover only the
+ * dump itself, not CRIU's start-up (~40-60 ms of kernel probing before it freezes), and never
+ * CRIU's 100 ms freezer poll (CRIU writes FROZEN, and if the cgroup is still FREEZING sleeps
+ * 100 ms before looking again). CRIU runs `pre-dump` scripts after its start-up and just
+ * before it freezes: the hook freezes there with a tight poll, so CRIU finds the cgroup
+ * frozen and goes straight on. The hook thaws at `network-unlock`, the last step before CRIU
+ * would have thawed itself (the tasks run again when CRIU detaches from them right after).
+ * Freeze and thaw times (bash's $EPOCHREALTIME, no fork) go to a file in the image directory.
+ */
+const HOOK = `#!/bin/bash
+[ "$SHADOW_FREEZE_HOOK" = 1 ] || exit 0
+freezer=$(awk -F: '$2 == "freezer" { print $3 }' "/proc/$CRTOOLS_INIT_PID/cgroup")
+state="/sys/fs/cgroup/freezer$freezer/freezer.state"
+times="$CRTOOLS_IMAGE_DIR/${FREEZE_TIMES_FILE}"
+case "$CRTOOLS_SCRIPT_ACTION" in
+  pre-dump)
+    start=$EPOCHREALTIME
+    for ((i = 0; i < 100000; i++)); do
+      echo FROZEN >"$state"
+      read -r s <"$state"
+      [ "$s" = FROZEN ] && break
+    done
+    [ "$s" = FROZEN ] || { echo THAWED >"$state"; exit 1; }
+    echo "freeze $start $EPOCHREALTIME" >>"$times"
+    ;;
+  network-unlock)
+    [ "$SHADOW_LEAVE_RUNNING" = 1 ] || exit 0
+    echo THAWED >"$state"
+    echo "thaw $EPOCHREALTIME" >>"$times"
+    # CRIU writes FROZEN back when it exits (it restores the state it found): undo that at
+    # once rather than when runc has returned. Bounded to 3 s; shadow thaws again after runc.
+    exec 3>>"$times"
+    (
+      deadline=$((\${EPOCHREALTIME%.*} + 3))
+      while [ "\${EPOCHREALTIME%.*}" -lt "$deadline" ]; do
+        read -r s <"$state"
+        if [ "$s" != THAWED ]; then
+          echo THAWED >"$state"
+          echo "refrozen $EPOCHREALTIME" >&3
+          break
+        fi
+      done
+    ) </dev/null >/dev/null 2>&1 &
+    ;;
+esac
+exit 0
+`;
+
+const DUMP = ["network-lock nftables", "skip-in-flight"];
+const RESTORE = ["network-lock nftables", "tcp-close"];
 
 export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
   const dir = join(stateDir, "criu");
   await mkdir(dir, { recursive: true });
-  const configs = { dump: join(dir, "dump.conf"), restore: join(dir, "restore.conf") };
-  await writeFile(configs.dump, `${DUMP.join("\n")}\n`);
+  const configs = {
+    dump: join(dir, "dump.conf"),
+    restore: join(dir, "restore.conf"),
+    hook: join(dir, "freeze-hook.sh"),
+  };
+  await writeFile(configs.hook, HOOK);
+  await chmod(configs.hook, 0o755);
+  await writeFile(configs.dump, `${[...DUMP, `action-script ${configs.hook}`].join("\n")}\n`);
   await writeFile(configs.restore, `${RESTORE.join("\n")}\n`);
   return configs;
+}
+
+/**
+ * The source's pause in ms when the hook froze it: freeze start → thaw, plus what CRIU still
+ * did after the thaw before letting the tasks go (it detaches ptrace at "Unfreezing tasks",
+ * and ptrace-stopped tasks do not run even in a thawed cgroup).
+ */
+export function pauseFromFreezeTimes(times: string, dumpLog: string): number | undefined {
+  const freeze = /^freeze (\d+\.\d+)/m.exec(times)?.[1];
+  const thaw = /^thaw (\d+\.\d+)/m.exec(times)?.[1];
+  if (freeze === undefined || thaw === undefined) return undefined;
+  const unlock = logTime(dumpLog, /^\((\d+\.\d+)\) Running network-unlock scripts/m);
+  const unfreeze = logTime(dumpLog, /^\((\d+\.\d+)\) Unfreezing tasks/m);
+  const tail = unlock !== undefined && unfreeze !== undefined ? Math.max(0, unfreeze - unlock) : 0;
+  return (Number(thaw) - Number(freeze)) * 1000 + tail;
+}
+
+/** The pause when CRIU froze the source itself: dump.log "freezing cgroup" → "Unfreezing tasks". */
+export function pauseFromDumpLog(log: string): number | undefined {
+  const frozen = logTime(log, /^\((\d+\.\d+)\) freezing cgroup/m);
+  const thawed = logTime(log, /^\((\d+\.\d+)\) Unfreezing tasks/m);
+  return frozen === undefined || thawed === undefined ? undefined : thawed - frozen;
+}
+
+/** A CRIU log line's time (seconds since CRIU started) in ms. */
+function logTime(log: string, re: RegExp): number | undefined {
+  const m = re.exec(log);
+  return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
 }

@@ -54,12 +54,18 @@ export class Runc {
   /** Dumps the container with CRIU into `imagePath` (CRIU's log in `workPath`). */
   async checkpoint(
     id: string,
-    options: { imagePath: string; workPath: string; leaveRunning: boolean },
+    options: {
+      imagePath: string;
+      workPath: string;
+      leaveRunning: boolean;
+      env?: Record<string, string>;
+    },
   ): Promise<void> {
     const args = ["checkpoint", "--image-path", options.imagePath, "--work-path", options.workPath];
     args.push("--tcp-established", "--file-locks");
     if (options.leaveRunning) args.push("--leave-running");
-    await execOk(this.runc, this.args([...args, id]));
+    // runc starts CRIU with its own environment, and CRIU its action scripts: `env` reaches them.
+    await execOk(this.runc, this.args([...args, id]), { env: { ...process.env, ...options.env } });
   }
 
   /**
