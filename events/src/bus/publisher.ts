@@ -1,6 +1,12 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { traceExtensions } from "@shadow/otel";
-import type { Kafka, Message, Producer, ProducerConfig } from "kafkajs";
+import {
+  type Kafka,
+  type Message,
+  Partitioners,
+  type Producer,
+  type ProducerConfig,
+} from "kafkajs";
 import type { z } from "zod";
 import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
@@ -53,6 +59,9 @@ export interface Publisher {
  */
 export function createPublisher(config: PublisherConfig): Publisher {
   const producer: Producer = config.kafka.producer({
+    // Murmur2 on the key, as the Java client does: a migration's events land on the partition
+    // any Kafka tool would pick for its key.
+    createPartitioner: Partitioners.DefaultPartitioner,
     ...config.producer,
     idempotent: true,
     maxInFlightRequests: 1,

@@ -1,5 +1,6 @@
 import { createLogger, type Logger } from "@shadow/otel";
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
+import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
 import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
 import { recordOutcome } from "./metrics.ts";
@@ -60,6 +61,7 @@ export interface ConsumerRunner {
  * input. A persistent DedupeStore narrows the window to a crash between emit and remember.
  */
 export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): ConsumerRunner {
+  checkRunnerConfig(config);
   const logger = (config.logger ?? createLogger({ name: "events" })).child({
     group: config.groupId,
   });
@@ -205,6 +207,26 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       }
     },
   };
+}
+
+const runnerSettings = z.object({
+  groupId: z.string().min(1, "groupId is required"),
+  topics: z.array(z.string().min(1)).min(1, "topics: at least one"),
+  source: z.string().regex(/^[^\s]+$/, "source must be a URI reference such as /shadow/<service>"),
+  deadLetterTopic: z.string().min(1).optional(),
+});
+
+/** Fails at construction, naming the bad setting, rather than on the first record. */
+function checkRunnerConfig<D>(config: ConsumerRunnerConfig<D>): void {
+  const parsed = runnerSettings.safeParse(config);
+  if (!parsed.success) {
+    throw new TypeError(
+      `consumer runner configuration is invalid:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  if (config.topics.includes(config.deadLetterTopic ?? busTopics.deadLetter)) {
+    throw new TypeError("a runner must not consume its own dead-letter topic");
+  }
 }
 
 function nextOffset(offset: string): string {

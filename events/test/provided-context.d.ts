@@ -1,0 +1,10 @@
+// The endpoints test/setup/local-stack.ts provides to integration tests (a subset, same types).
+declare module "vitest" {
+  export interface ProvidedContext {
+    kafkaBrokers: string[];
+    jaegerQueryUrl: string;
+    otlpHttpEndpoint: string;
+  }
+}
+
+export {};
