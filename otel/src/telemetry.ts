@@ -42,13 +42,14 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
       ? undefined
       : createMetricsServer(config.metricsPort, config.metricsHost);
 
+  const instrumentations = config.instrumentKafkajs ? [kafkajsInstrumentation()] : [];
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
     spanProcessors: [spans],
     metricReaders: metricsServer ? [metricsServer.reader] : [],
     // No OTLP logs: logs go to pino (with trace ids); Jaeger takes traces only.
     logRecordProcessors: [],
-    instrumentations: config.instrumentKafkajs ? [kafkajsInstrumentation()] : [],
+    instrumentations,
   });
   sdk.start();
   if (config.instrumentKafkajs) ensureKafkajsPatched();
@@ -76,6 +77,8 @@ export async function startTelemetry(options: TelemetryOptions): Promise<Telemet
         await sdk.shutdown();
       } finally {
         await metricsServer?.close();
+        // The SDK leaves instrumentations patched; a later start would patch kafkajs twice.
+        for (const instrumentation of instrumentations) instrumentation.disable();
         unregisterGlobals();
       }
     },

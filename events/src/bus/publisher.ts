@@ -117,11 +117,17 @@ export function createPublisher(config: PublisherConfig): Publisher {
       list.push(toBinaryRecord(event));
       byTopic.set(topic, list);
     });
+    // Transport spans (the kafkajs instrumentation's `send <topic>`) hang under the emit span
+    // when there is one event, under the emitter's own span otherwise: same trace either way.
+    const only = spans.length === 1 ? spans[0] : undefined;
+    const sendContext = only ? trace.setSpan(parent, only) : parent;
     try {
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      });
+      await context.with(sendContext, () =>
+        producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        }),
+      );
     } catch (error) {
       for (const span of spans) {
         span.recordException(error as Error);
