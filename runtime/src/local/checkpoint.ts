@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, rename, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { CheckpointError } from "../errors.ts";
@@ -24,6 +24,9 @@ export interface CheckpointDeps {
   runc: Runc;
   host: HostInfo;
 }
+
+/** Annotation of spec.dump holding the source's record (JSON of CheckpointMeta["source"]). */
+export const SOURCE_ANNOTATION = "io.shadow.source";
 
 /** What a checkpoint directory's meta.json holds: enough to restore it anywhere. */
 export interface CheckpointMeta {
@@ -98,10 +101,27 @@ export async function takeCheckpoint(
   if (!options.leaveRunning) await runc.deleteForce(record.containerId);
   const pauseMs = await measuredPause(mode, imagePath, workPath, wallPause);
 
-  await copyFile(
-    join(layout.instance(record.node, record.instance), "bundle", "config.json"),
-    join(dir, SPEC_FILE),
+  const source: CheckpointMeta["source"] = {
+    instance: record.instance,
+    workload: record.workload,
+    node: record.node,
+    address: record.address,
+    spec: record.spec,
+    identity: record.identity,
+  };
+  // The source's OCI spec travels in the image (CRI-O's spec.dump); what shadow needs to
+  // restore it (the workload spec, the source's identity) rides along as an annotation.
+  const bundleSpec = JSON.parse(
+    await readFile(
+      join(layout.instance(record.node, record.instance), "bundle", "config.json"),
+      "utf8",
+    ),
   );
+  bundleSpec.annotations = {
+    ...bundleSpec.annotations,
+    [SOURCE_ANNOTATION]: JSON.stringify(source),
+  };
+  await writeJsonAtomic(join(dir, SPEC_FILE), bundleSpec);
   const checkpoint: Checkpoint = {
     id,
     migrationId: options.migrationId,
@@ -115,14 +135,7 @@ export async function takeCheckpoint(
   const meta: CheckpointMeta = {
     checkpoint,
     description: { ...deps.host.facts, memoryBytes, dumpBytes: checkpoint.sizeBytes },
-    source: {
-      instance: record.instance,
-      workload: record.workload,
-      node: record.node,
-      address: record.address,
-      spec: record.spec,
-      identity: record.identity,
-    },
+    source,
   };
   await writeJsonAtomic(join(dir, META_FILE), meta);
   return checkpoint;

@@ -31,6 +31,8 @@ export const LocalRuntimeConfig = z.object({
    * - `runc`: `runc pause` / `runc resume` around the dump (two more process start-ups inside).
    */
   freeze: z.enum(["hook", "criu", "freezer", "runc"]),
+  /** How images reach the target: through the local registry, or copied node to node. */
+  imageTransfer: z.enum(["registry", "node-to-node"]),
 });
 export type LocalRuntimeConfig = z.infer<typeof LocalRuntimeConfig>;
 
@@ -49,6 +51,7 @@ export function loadLocalRuntimeConfig(
     bridge: env.SHADOW_BRIDGE || "shadow0",
     dumpDir: env.SHADOW_DUMP_DIR || undefined,
     freeze: env.SHADOW_FREEZE || "hook",
+    imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
     ...overrides,
   });
   if (!parsed.success) {

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rm } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { exec, execOk } from "./exec.ts";
 import type { Layout } from "./layout.ts";
@@ -23,15 +23,26 @@ export function netnsPath(netns: string): string {
   return `/var/run/netns/${netns}`;
 }
 
-/** Claims a free address (a file per address, created exclusively, so two processes never share one). */
+/**
+ * Claims a free address (a file per address, created exclusively, so two processes never
+ * share one). Addresses are handed out round-robin after the last one claimed, not lowest
+ * first: a just-released address would come back at once, and peers that still cache the old
+ * instance's MAC for it (ARP) could not reach the new one for seconds.
+ */
 export async function claimAddress(layout: Layout, owner: string): Promise<string | undefined> {
   await mkdir(layout.addressesDir, { recursive: true });
-  for (let i = FIRST; i <= LAST; i++) {
+  const lastFile = join(layout.stateDir, "last-address");
+  const last = Number.parseInt(await readFile(lastFile, "utf8").catch(() => ""), 10);
+  const start = Number.isFinite(last) && last >= FIRST && last < LAST ? last + 1 : FIRST;
+  const size = LAST - FIRST + 1;
+  for (let k = 0; k < size; k++) {
+    const i = FIRST + ((start - FIRST + k) % size);
     const address = `${SUBNET_PREFIX}${i}`;
     try {
       const handle = await open(join(layout.addressesDir, address), "wx");
       await handle.writeFile(owner);
       await handle.close();
+      await writeFile(lastFile, String(i));
       return address;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
@@ -72,6 +83,8 @@ export async function createInstanceNet(net: InstanceNet, bridge: string): Promi
   await execOk("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
   await execOk("ip", ["-n", net.netns, "addr", "add", `${net.address}/24`, "dev", "eth0"]);
   await execOk("ip", ["-n", net.netns, "link", "set", "eth0", "up"]);
+  // The host may still cache another MAC for this address (an instance removed earlier).
+  await exec("ip", ["neigh", "flush", "to", net.address]);
 }
 
 /** Removes the namespace and its veth; quiet about parts already gone. */

@@ -18,6 +18,10 @@ export class Layout {
     private readonly dumpDir?: string,
   ) {}
 
+  /** The dump directory when dumps are kept outside the state directory (e.g. on a tmpfs). */
+  get dumpRoot(): string | undefined {
+    return this.dumpDir;
+  }
   get nodesDir(): string {
     return join(this.stateDir, "nodes");
   }

@@ -20,11 +20,12 @@ import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
-import { DirectoryImageStore, type ImageStore } from "./image-store.ts";
+import type { ImageStore } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
 import { describeNode, readNode, readNodes } from "./nodes.ts";
+import { OciImageStore } from "./oci-image-store.ts";
 import { identityDir, place, unplace, writeIdentity } from "./placement.ts";
 import { checkPreflight } from "./preflight.ts";
 import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
@@ -33,7 +34,7 @@ import { Runc } from "./runc.ts";
 
 export interface LocalRuntimeOptions {
   config?: LocalRuntimeConfig;
-  /** Checkpoint image handling; the plain node-to-node directory copy by default. */
+  /** Checkpoint image handling; by default OciImageStore (encrypted OCI images via the registry). */
   images?: ImageStore;
 }
 
@@ -62,7 +63,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     layout,
     criuConfigs,
     host,
-    options.images ?? new DirectoryImageStore(),
+    options.images ?? new OciImageStore(layout, undefined, config.imageTransfer),
   );
 }
 
@@ -178,14 +179,13 @@ export class LocalRuntime implements Runtime {
   ): Promise<void> {
     if (!(await readNode(this.layout, targetNode)))
       throw new UnknownNodeError(targetNode, { migrationId });
-    const description = await this.images.describe(image, migrationId);
-    await checkPreflight(
-      description,
-      this.host,
-      this.layout.node(targetNode),
-      targetNode,
-      migrationId,
-    );
+    const metadata = await this.images.describe(image, migrationId);
+    const target = {
+      node: targetNode,
+      stateDir: this.layout.node(targetNode),
+      criu: this.config.criu,
+    };
+    await checkPreflight(metadata, target, migrationId);
   }
 
   async restore(

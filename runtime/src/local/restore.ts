@@ -4,10 +4,10 @@ import { performance } from "node:perf_hooks";
 import { RestoreError, RuntimeError } from "../errors.ts";
 import type { CheckpointImage, RestoredInstance, RestoreOptions } from "../types.ts";
 import { IDENTITY_DIR } from "./bundle.ts";
-import { type CheckpointMeta, tail } from "./checkpoint.ts";
+import { type CheckpointMeta, SOURCE_ANNOTATION, tail } from "./checkpoint.ts";
 import type { CriuConfigs } from "./criu-config.ts";
 import type { ImageStore } from "./image-store.ts";
-import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
+import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
@@ -45,24 +45,27 @@ export async function restoreInstance(
   await rm(scratch, { recursive: true, force: true });
   try {
     await images.unpack(image, scratch, migrationId);
-    const meta = JSON.parse(await readFile(join(scratch, META_FILE), "utf8")) as CheckpointMeta;
+    const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
+    const source = JSON.parse(spec.annotations?.[SOURCE_ANNOTATION] ?? "null") as
+      | CheckpointMeta["source"]
+      | null;
+    if (!source) throw new Error(`the image's spec.dump has no ${SOURCE_ANNOTATION} annotation`);
     const identity = {
       ...options.identity,
       node: targetNode,
-      incarnation: Math.max(options.identity.incarnation, meta.source.identity.incarnation + 1),
+      incarnation: Math.max(options.identity.incarnation, source.identity.incarnation + 1),
       migrationId,
     };
     const record = await place(deps, {
       node: targetNode,
-      spec: meta.source.spec,
+      spec: source.spec,
       identity,
       migrationId,
-      restoredFrom: meta.checkpoint.id,
+      restoredFrom: image.ref,
     });
     try {
       const instanceDir = layout.instance(record.node, record.instance);
       const bundle = join(instanceDir, "bundle");
-      const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
       await mkdir(bundle, { recursive: true });
       await writeJsonAtomic(
         join(bundle, "config.json"),

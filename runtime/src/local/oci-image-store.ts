@@ -1,0 +1,135 @@
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  buildCheckpointImage,
+  type CheckpointMetadata,
+  type ImageStoreConfig,
+  inspectImage,
+  loadImageStoreConfig,
+  pullImage,
+  pushImage,
+  Retention,
+  sanitizeName,
+  transferNodeToNode,
+} from "../image/index.ts";
+import type { CheckpointImage } from "../types.ts";
+import type { CheckpointMeta } from "./checkpoint.ts";
+import type { BuildInput, ImageStore } from "./image-store.ts";
+import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
+import type { Layout } from "./layout.ts";
+
+export type ImageTransfer = "registry" | "node-to-node";
+
+/**
+ * The local adapter's images, through runtime/src/image: the dump packed as an encrypted
+ * one-layer OCI checkpoint image on the source node, then pushed to the local registry (or
+ * copied into the target node's state directory), and pulled back on the target with every
+ * digest checked and the layer decrypted. Everything made is recorded for retention, so
+ * `release(migrationId)` removes it.
+ */
+export class OciImageStore implements ImageStore {
+  private readonly retention: Retention;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly config: ImageStoreConfig = loadImageStoreConfig(),
+    private readonly transfer: ImageTransfer = "registry",
+  ) {
+    this.retention = new Retention({
+      dir: join(config.stateDir, "retention"),
+      roots: [config.stateDir, ...(layout.dumpRoot ? [layout.dumpRoot] : [])],
+      budgetBytes: config.budgetBytes,
+    });
+  }
+
+  async build(input: BuildInput): Promise<CheckpointImage> {
+    const { checkpoint } = input;
+    const meta = JSON.parse(
+      await readFile(join(input.checkpointDir, META_FILE), "utf8"),
+    ) as CheckpointMeta;
+    const spec = JSON.parse(
+      await readFile(join(input.checkpointDir, SPEC_FILE), "utf8"),
+    ) as unknown;
+    const statsDump = join(input.checkpointDir, "work", "stats-dump");
+    const layoutDir = join(this.layout.imagesDir(checkpoint.node), checkpoint.id);
+    await this.retention.track(checkpoint.migrationId, {
+      kind: "path",
+      path: input.checkpointDir,
+      node: checkpoint.node,
+    });
+    await this.retention.track(checkpoint.migrationId, {
+      kind: "path",
+      path: layoutDir,
+      node: checkpoint.node,
+    });
+    const built = await buildCheckpointImage(
+      join(input.checkpointDir, IMAGES_SUBDIR),
+      {
+        migrationId: checkpoint.migrationId,
+        name: checkpoint.instance,
+        workload: meta.source.workload,
+        sourceNode: checkpoint.node,
+        criuVersion: meta.description.criuVersion,
+        kernel: meta.description.kernel,
+        arch: meta.description.arch,
+        cpuFlags: meta.description.cpuFlags,
+        memoryBytes: meta.description.memoryBytes,
+      },
+      {
+        layoutDir,
+        key: this.config.key,
+        chunkBytes: this.config.cipherChunkBytes,
+        specDump: spec,
+        statsDump: (await stat(statsDump).catch(() => undefined)) ? statsDump : undefined,
+      },
+    );
+    const image = {
+      digest: built.digest,
+      sizeBytes: built.sizeBytes,
+      encrypted: built.encrypted,
+      buildMs: built.buildMs,
+    };
+    if (this.transfer === "node-to-node") {
+      const targetDir = join(this.layout.imagesDir(input.targetNode), checkpoint.id);
+      await this.retention.track(checkpoint.migrationId, {
+        kind: "path",
+        path: targetDir,
+        node: input.targetNode,
+      });
+      const moved = await transferNodeToNode(built.ref, targetDir);
+      return { ...image, ref: moved.ref, transferMs: moved.transferMs, transfer: "node-to-node" };
+    }
+    const repository = `shadow/${sanitizeName(checkpoint.migrationId)}`;
+    const pushed = await pushImage(
+      built.ref,
+      { registry: this.config.registry, repository, tag: sanitizeName(checkpoint.id) },
+      { chunkBytes: this.config.uploadChunkBytes },
+    );
+    await this.retention.track(checkpoint.migrationId, {
+      kind: "registry",
+      registry: this.config.registry,
+      repository,
+      digest: pushed.digest,
+      blobs: [built.manifest.config.digest, ...built.manifest.layers.map((l) => l.digest)] as never,
+      bytes: built.sizeBytes,
+    });
+    return { ...image, ref: pushed.ref, transferMs: pushed.pushMs, transfer: "registry" };
+  }
+
+  async describe(image: CheckpointImage, migrationId: string): Promise<CheckpointMetadata> {
+    return (await inspectImage(image.ref, { digest: image.digest, migrationId })).metadata;
+  }
+
+  async unpack(image: CheckpointImage, intoDir: string, migrationId: string): Promise<void> {
+    await pullImage(image.ref, {
+      into: intoDir,
+      key: this.config.key,
+      digest: image.digest,
+      migrationId,
+    });
+  }
+
+  async release(migrationId: string): Promise<void> {
+    await this.retention.release(migrationId);
+  }
+}
