@@ -97,9 +97,10 @@ export async function buildCheckpointImage(
   await rm(options.layoutDir, { recursive: true, force: true });
   await initLayout(options.layoutDir);
 
-  const plain = new DigestCounter();
-  const archive = plain.tap(writeTar(plan.entries));
   const encrypted = options.key !== undefined;
+  // Unencrypted, the layer is the archive: its blob digest is its diff_id, one hash is enough.
+  const plain = new DigestCounter();
+  const archive = encrypted ? plain.tap(writeTar(plan.entries)) : writeTar(plan.entries);
   const layerBytes = options.key
     ? encryptStream(archive, options.key, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)
     : archive;
@@ -122,7 +123,7 @@ export async function buildCheckpointImage(
     os: "linux",
     config: { Labels: { [CrioAnnotation.name]: metadata.name } },
     // ocicrypt's rule: diff_ids name the decrypted layer, so they are checked after decrypting.
-    rootfs: { type: "layers", diff_ids: [plain.digest()] },
+    rootfs: { type: "layers", diff_ids: [encrypted ? plain.digest() : layer.digest] },
     history: [
       { created: createdAt, created_by: "shadow checkpoint", comment: metadata.migrationId },
     ],

@@ -127,22 +127,23 @@ export async function* decryptStream(
   }
   const frameBytes = chunkBytes + TAG_BYTES;
   for (let index = 0; ; index++) {
-    // A frame is final when nothing follows it; read one byte past it to find out.
+    // A frame is final when nothing follows it; look one byte past it to find out. The
+    // frame's pieces go through the decipher as they are (no joining into one buffer), and
+    // its plaintext is released only once the tag checked out.
     const final = !(await queue.fill(frameBytes + 1));
-    const frame = final ? await queue.readUpTo(frameBytes) : await queue.read(frameBytes);
-    if (frame === undefined || frame.length < TAG_BYTES) {
-      throw new CipherError("corrupt", "encrypted layer is truncated");
-    }
+    const length = final ? queue.buffered : frameBytes;
+    if (length < TAG_BYTES) throw new CipherError("corrupt", "encrypted layer is truncated");
     const decipher = createDecipheriv("aes-256-gcm", keys.aesKey, nonce(index, final));
     decipher.setAAD(header);
-    decipher.setAuthTag(frame.subarray(frame.length - TAG_BYTES));
-    const plain = decipher.update(frame.subarray(0, frame.length - TAG_BYTES));
+    const plain: Buffer[] = [];
+    for await (const piece of queue.stream(length - TAG_BYTES)) plain.push(decipher.update(piece));
+    decipher.setAuthTag((await queue.read(TAG_BYTES)) as Buffer);
     try {
       decipher.final();
     } catch {
       throw new CipherError("corrupt", `encrypted layer frame ${index} fails authentication`);
     }
-    if (plain.length > 0) yield plain;
+    for (const piece of plain) if (piece.length > 0) yield piece;
     if (final) return;
   }
 }

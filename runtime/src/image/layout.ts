@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Digest, DigestCounter, digestHex } from "./digest.ts";
+import { FileSink } from "./file-sink.ts";
 import { MediaType, OciAnnotation } from "./media-types.ts";
 import { type Descriptor, type ImageIndex, indexSchema, jsonBytes } from "./oci.ts";
 
@@ -40,23 +41,23 @@ export async function writeBlob(
 ): Promise<WrittenBlob> {
   const tmp = join(layoutDir, "blobs", `.tmp-${randomBytes(8).toString("hex")}`);
   const counter = new DigestCounter();
-  const handle = await open(tmp, "wx", 0o600);
+  const sink = await FileSink.create(tmp, 0o600);
   try {
     if (source instanceof Uint8Array) {
       counter.update(source);
-      await handle.write(source);
+      await sink.write(source);
     } else {
       for await (const chunk of source) {
         counter.update(chunk);
-        await handle.write(chunk);
+        await sink.write(chunk);
       }
     }
+    await sink.close();
   } catch (error) {
-    await handle.close();
+    await sink.abort();
     await rm(tmp, { force: true });
     throw error;
   }
-  await handle.close();
   const digest = counter.digest();
   await rename(tmp, blobPath(layoutDir, digest));
   return { digest, size: counter.size };

@@ -218,7 +218,8 @@ async function unpackLayer(
   }
   const plain = new DigestCounter();
   const bytes = encrypted ? decryptStream(counted(), options.key as Uint8Array) : counted();
-  const archive = plain.tap(bytes);
+  // Unencrypted, the archive is the blob: its digest is checked already, hash it once.
+  const archive = encrypted ? plain.tap(bytes) : bytes;
   let failure: unknown;
   try {
     await extractTar(archive, dir);
@@ -242,11 +243,16 @@ async function unpackLayer(
       }
     }
   }
+  // Release the source (a registry connection) if the stream was left unfinished.
+  await raw.return?.();
   if (overrun || blob.size !== layer.size || blob.digest() !== layer.digest) {
     throw new ImageIntegrityError(ref, `layer blob does not match ${layer.digest}`, {
       ...opts,
       cause: failure,
     });
+  }
+  if (!encrypted && layer.digest !== diffId) {
+    throw new ImageIntegrityError(ref, `plain layer ${layer.digest}, config says ${diffId}`, opts);
   }
   if (failure instanceof CipherError) {
     throw new ImageDecryptError(ref, failure.message, { ...opts, cause: failure });
@@ -262,7 +268,7 @@ async function unpackLayer(
       },
     );
   }
-  if (plain.digest() !== diffId) {
+  if (encrypted && plain.digest() !== diffId) {
     throw new ImageIntegrityError(
       ref,
       `decrypted layer is ${plain.digest()}, config says ${diffId}`,

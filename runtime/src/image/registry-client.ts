@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import { ImageIntegrityError, RegistryUnavailableError, RuntimeError } from "../errors.ts";
 import { type Digest, sha256 } from "./digest.ts";
+import { type HttpBody, type HttpReply, httpCall } from "./http-call.ts";
 import { MediaType } from "./media-types.ts";
 
 /**
@@ -37,7 +38,7 @@ export class RegistryClient {
   async ping(): Promise<boolean> {
     try {
       const res = await this.request("GET", "/v2/", {});
-      await res.body?.cancel();
+      await res.discard();
       return res.status === 200;
     } catch {
       return false;
@@ -46,6 +47,8 @@ export class RegistryClient {
 
   async hasBlob(repository: string, digest: Digest): Promise<boolean> {
     const res = await this.request("HEAD", `/v2/${repository}/blobs/${digest}`, {});
+    // Even a bodiless reply must be consumed, or its socket never returns to the agent.
+    await res.discard();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
     throw await this.unexpected(res, `HEAD blob ${digest}`);
@@ -62,7 +65,7 @@ export class RegistryClient {
     const started = await this.request("POST", `/v2/${repository}/blobs/uploads/`, {});
     if (started.status !== 202) throw await this.unexpected(started, "start upload");
     let location = this.location(started);
-    await started.body?.cancel();
+    await started.discard();
 
     if (blob.size > chunk) {
       for (let offset = 0; offset < blob.size; offset += chunk) {
@@ -77,7 +80,7 @@ export class RegistryClient {
         });
         if (res.status !== 202) throw await this.unexpected(res, `upload chunk at ${offset}`);
         location = this.location(res);
-        await res.body?.cancel();
+        await res.discard();
       }
     }
     const url = new URL(location, this.base);
@@ -91,7 +94,7 @@ export class RegistryClient {
       },
     });
     if (done.status !== 201) throw await this.unexpected(done, `finish upload of ${blob.digest}`);
-    await done.body?.cancel();
+    await done.discard();
     return true;
   }
 
@@ -106,9 +109,9 @@ export class RegistryClient {
       headers: { "content-type": mediaType },
     });
     if (res.status !== 201) throw await this.unexpected(res, `PUT manifest ${repository}:${tag}`);
-    await res.body?.cancel();
+    await res.discard();
     const digest = sha256(bytes);
-    const said = res.headers.get("docker-content-digest");
+    const said = res.header("docker-content-digest");
     if (said && said !== digest) {
       throw new ImageIntegrityError(
         `${this.host}/${repository}:${tag}`,
@@ -127,14 +130,14 @@ export class RegistryClient {
       headers: { accept: MANIFEST_ACCEPT },
     });
     if (res.status === 404) {
-      await res.body?.cancel();
+      await res.discard();
       return undefined;
     }
     if (res.status !== 200)
       throw await this.unexpected(res, `GET manifest ${repository}:${reference}`);
-    const bytes = Buffer.from(await res.arrayBuffer());
-    const digest = res.headers.get("docker-content-digest") ?? undefined;
-    return { bytes, mediaType: res.headers.get("content-type") ?? "", ...(digest && { digest }) };
+    const bytes = await res.bytes();
+    const digest = res.header("docker-content-digest") ?? undefined;
+    return { bytes, mediaType: res.header("content-type") ?? "", ...(digest && { digest }) };
   }
 
   /** The blob as a byte stream, or undefined when the registry does not have it. */
@@ -144,10 +147,10 @@ export class RegistryClient {
   ): Promise<AsyncIterable<Uint8Array> | undefined> {
     const res = await this.request("GET", `/v2/${repository}/blobs/${digest}`, {});
     if (res.status === 404) {
-      await res.body?.cancel();
+      await res.discard();
       return undefined;
     }
-    if (res.status !== 200 || !res.body) throw await this.unexpected(res, `GET blob ${digest}`);
+    if (res.status !== 200) throw await this.unexpected(res, `GET blob ${digest}`);
     return res.body;
   }
 
@@ -163,7 +166,7 @@ export class RegistryClient {
 
   private async delete(path: string): Promise<boolean> {
     const res = await this.request("DELETE", path, {});
-    await res.body?.cancel();
+    await res.discard();
     if (res.status === 202) return true;
     if (res.status === 404) return false;
     if (res.status === 405) {
@@ -176,8 +179,8 @@ export class RegistryClient {
     throw await this.unexpected(res, `DELETE ${path}`);
   }
 
-  private location(res: Response): string {
-    const location = res.headers.get("location");
+  private location(res: HttpReply): string {
+    const location = res.header("location");
     if (!location)
       throw new RuntimeError("REGISTRY_REJECTED", "upload response has no Location", false);
     return new URL(location, this.base).toString();
@@ -186,20 +189,11 @@ export class RegistryClient {
   private async request(
     method: string,
     pathOrUrl: string,
-    init: {
-      body?: AsyncIterable<Uint8Array> | Uint8Array | undefined;
-      headers?: Record<string, string>;
-    },
-  ): Promise<Response> {
+    init: { body?: HttpBody; headers?: Record<string, string> },
+  ): Promise<HttpReply> {
     const url = pathOrUrl.startsWith("http") ? pathOrUrl : `${this.base}${pathOrUrl}`;
-    const streaming = init.body !== undefined && !(init.body instanceof Uint8Array);
     try {
-      return await fetch(url, {
-        method,
-        headers: init.headers,
-        body: init.body as RequestInit["body"],
-        ...(streaming && { duplex: "half" }),
-      } as RequestInit);
+      return await httpCall(method, url, init.headers, init.body);
     } catch (error) {
       throw new RegistryUnavailableError(`registry ${this.host} unreachable (${method} ${url})`, {
         cause: error,
@@ -207,7 +201,7 @@ export class RegistryClient {
     }
   }
 
-  private async unexpected(res: Response, what: string): Promise<Error> {
+  private async unexpected(res: HttpReply, what: string): Promise<Error> {
     const text = (await res.text().catch(() => "")).slice(0, 300);
     const message = `registry ${this.host}: ${what} answered ${res.status} ${text}`.trim();
     return res.status >= 500

@@ -1,6 +1,7 @@
-import { mkdir, open } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, normalize, sep } from "node:path";
 import { ByteQueue } from "./byte-queue.ts";
+import { FileSink } from "./file-sink.ts";
 import { checksum } from "./tar-write.ts";
 
 /**
@@ -67,13 +68,13 @@ export async function extractTar(
 }
 
 async function writeFileFrom(queue: ByteQueue, path: string, size: number, mode: number) {
-  const handle = await open(path, "wx", mode);
+  const sink = await FileSink.create(path, mode);
   try {
-    for await (const chunk of queue.stream(size)) await handle.write(chunk);
+    for await (const chunk of queue.stream(size)) await sink.write(chunk);
+    await sink.close();
   } catch (error) {
+    await sink.abort();
     throw new TarFormatError(`archive ends inside ${path}: ${(error as Error).message}`);
-  } finally {
-    await handle.close();
   }
 }
 
