@@ -50,28 +50,52 @@ describe("retention (paths)", () => {
   });
 
   it("evicts finished migrations oldest first, only as far as the budget needs", async () => {
-    const r = retention(1500);
+    const r = retention();
     for (const id of ["old", "mid", "new"]) {
       await r.track(id, { kind: "path", path: await artifact(`${id}-dump`, 1000) });
     }
     await r.finish("old");
     await r.finish("mid");
     await r.finish("new");
-    const result = await r.enforceBudget();
+    const result = await retention(1500).enforceBudget();
     expect(result.evicted).toEqual(["old", "mid"]);
     expect(result).toMatchObject({ usedBytes: 1000, overBudget: false });
     expect(await exists(join(root, "new-dump"))).toBe(true);
   });
 
   it("never evicts a migration in flight, even over budget", async () => {
-    const r = retention(10);
+    const r = retention();
     await r.track("running", { kind: "path", path: await artifact("running-dump", 1000) });
     await r.track("done", { kind: "path", path: await artifact("done-dump", 1000) });
     await r.finish("done");
-    const result = await r.enforceBudget();
+    const result = await retention(10).enforceBudget();
     expect(result.evicted).toEqual(["done"]);
     expect(result.overBudget).toBe(true);
     expect(await exists(join(root, "running-dump"))).toBe(true);
+  });
+
+  it("with a budget, keeps it as migrations finish and record artifacts", async () => {
+    const r = retention(2500);
+    for (const id of ["m1", "m2", "m3"]) {
+      await r.track(id, { kind: "path", path: await artifact(`${id}-dump`, 1000) });
+      await r.finish(id);
+    }
+    await r.track("m4", { kind: "path", path: await artifact("m4-dump", 1000) });
+    expect((await r.usage()).map((u) => u.migrationId).sort()).toEqual(["m3", "m4"]);
+    expect(await exists(join(root, "m1-dump"))).toBe(false);
+  });
+
+  it("two recorders of one migration (two services) both keep their artifacts", async () => {
+    const a = retention();
+    const b = retention();
+    const paths = await Promise.all([
+      artifact("x-1", 10),
+      artifact("x-2", 10),
+      artifact("x-3", 10),
+    ]);
+    await Promise.all(paths.map((path, i) => (i % 2 ? a : b).track("x", { kind: "path", path })));
+    expect(await a.release("x")).toHaveLength(3);
+    for (const path of paths) expect(await exists(path)).toBe(false);
   });
 
   it("refuses to track a path outside its roots", async () => {

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { z } from "zod";
@@ -14,9 +15,11 @@ import { RegistryClient } from "./registry-client.ts";
  * - `enforceBudget()` evicts finished migrations, oldest first, until what is kept fits the
  *   budget; a migration still in flight is never touched, even over budget.
  *
- * The ledger is one JSON file per migration under `dir`, so two services recording artifacts
- * of different migrations never write the same file. Paths are only ever deleted if they lie
- * under one of `roots`, checked when they are recorded.
+ * The ledger is a directory per migration under `dir`, holding `state.json` and one file per
+ * artifact, each written once (temp file, then rename): two processes recording artifacts of
+ * the same migration (image-svc, restore-svc) never rewrite each other's records. Paths are
+ * only ever deleted if they lie under one of `roots`, checked when recorded and again before
+ * removal.
  */
 
 const digest = z.string().refine(isDigest);
@@ -33,14 +36,16 @@ export const artifactSchema = z.discriminatedUnion("kind", [
 ]);
 export type Artifact = z.infer<typeof artifactSchema>;
 
-const entrySchema = z.object({
+const stateSchema = z.object({
   migrationId: z.string(),
   state: z.enum(["in-flight", "finished"]),
   createdAt: z.number(),
   finishedAt: z.number().optional(),
-  artifacts: z.array(artifactSchema),
 });
-type Entry = z.infer<typeof entrySchema>;
+type LedgerState = z.infer<typeof stateSchema>;
+type Entry = LedgerState & { artifacts: Array<{ file: string; artifact: Artifact }> };
+
+const STATE_FILE = "state.json";
 
 export interface RetentionOptions {
   /** Ledger directory (e.g. `$SHADOW_STATE/retention`). */
@@ -78,18 +83,22 @@ export class Retention {
 
   /** Records an artifact of a migration (in flight until finish or release). */
   async track(migrationId: string, artifact: Artifact): Promise<void> {
-    if (artifact.kind === "path") this.checkPath(artifact.path);
+    const parsed = artifactSchema.parse(artifact);
+    if (parsed.kind === "path") this.checkPath(parsed.path);
     await this.locked(migrationId, async () => {
-      const entry = (await this.read(migrationId)) ?? {
-        migrationId,
-        state: "in-flight" as const,
-        createdAt: this.now(),
-        artifacts: [],
-      };
-      const key = artifactKey(artifact);
-      if (!entry.artifacts.some((a) => artifactKey(a) === key)) entry.artifacts.push(artifact);
-      await this.write(entry);
+      const dir = this.dirOf(migrationId);
+      await mkdir(dir, { recursive: true });
+      const state: LedgerState = { migrationId, state: "in-flight", createdAt: this.now() };
+      // "wx": the first recorder writes the state; later ones (other processes too) keep it.
+      await writeFile(join(dir, STATE_FILE), JSON.stringify(state), { flag: "wx" }).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code !== "EEXIST") throw error;
+        },
+      );
+      const name = `a-${createHash("sha256").update(artifactKey(parsed)).digest("hex").slice(0, 24)}.json`;
+      await writeAtomic(join(dir, name), JSON.stringify(parsed));
     });
+    if (this.options.budgetBytes !== undefined) await this.enforceBudget();
   }
 
   /** The migration is over; its artifacts stay until the budget needs the room. */
@@ -97,8 +106,13 @@ export class Retention {
     await this.locked(migrationId, async () => {
       const entry = await this.read(migrationId);
       if (!entry || entry.state === "finished") return;
-      await this.write({ ...entry, state: "finished", finishedAt: this.now() });
+      const { artifacts: _, ...state } = entry;
+      await writeAtomic(
+        join(this.dirOf(migrationId), STATE_FILE),
+        JSON.stringify({ ...state, state: "finished", finishedAt: this.now() }),
+      );
     });
+    if (this.options.budgetBytes !== undefined) await this.enforceBudget();
   }
 
   /**
@@ -110,13 +124,12 @@ export class Retention {
       const entry = await this.read(migrationId);
       if (!entry) return [];
       const removed: Artifact[] = [];
-      for (const artifact of [...entry.artifacts]) {
+      for (const { file, artifact } of entry.artifacts) {
         await this.remove(artifact);
+        await rm(file, { force: true });
         removed.push(artifact);
-        entry.artifacts = entry.artifacts.filter((a) => a !== artifact);
-        await this.write(entry);
       }
-      await rm(this.file(migrationId), { force: true });
+      await rm(this.dirOf(migrationId), { recursive: true, force: true });
       return removed;
     });
   }
@@ -124,12 +137,12 @@ export class Retention {
   async usage(): Promise<MigrationUsage[]> {
     const out: MigrationUsage[] = [];
     for (const name of await readdir(this.options.dir).catch(() => [] as string[])) {
-      if (!name.endsWith(".json")) continue;
-      const entry = await this.read(decodeURIComponent(name.slice(0, -5)));
+      const entry = await this.read(decodeURIComponent(name));
       if (!entry) continue;
       let bytes = 0;
-      for (const a of entry.artifacts)
+      for (const { artifact: a } of entry.artifacts) {
         bytes += a.kind === "path" ? await diskBytes(a.path) : a.bytes;
+      }
       out.push({
         migrationId: entry.migrationId,
         state: entry.state,
@@ -191,20 +204,23 @@ export class Retention {
     }
   }
 
-  private file(migrationId: string): string {
-    return join(this.options.dir, `${encodeURIComponent(migrationId)}.json`);
+  private dirOf(migrationId: string): string {
+    return join(this.options.dir, encodeURIComponent(migrationId));
   }
 
   private async read(migrationId: string): Promise<Entry | undefined> {
-    const text = await readFile(this.file(migrationId), "utf8").catch(() => undefined);
-    return text === undefined ? undefined : entrySchema.parse(JSON.parse(text));
-  }
-
-  private async write(entry: Entry): Promise<void> {
-    await mkdir(this.options.dir, { recursive: true });
-    const file = this.file(entry.migrationId);
-    await writeFile(`${file}.tmp`, JSON.stringify(entry));
-    await rename(`${file}.tmp`, file);
+    const dir = this.dirOf(migrationId);
+    const text = await readFile(join(dir, STATE_FILE), "utf8").catch(() => undefined);
+    if (text === undefined) return undefined;
+    const artifacts: Entry["artifacts"] = [];
+    for (const name of (await readdir(dir)).sort()) {
+      if (!name.startsWith("a-") || !name.endsWith(".json")) continue;
+      const file = join(dir, name);
+      const body = await readFile(file, "utf8").catch(() => undefined);
+      if (body !== undefined)
+        artifacts.push({ file, artifact: artifactSchema.parse(JSON.parse(body)) });
+    }
+    return { ...stateSchema.parse(JSON.parse(text)), artifacts };
   }
 
   /** Serialises work on one migration's ledger within this process. */
@@ -218,6 +234,12 @@ export class Retention {
     });
     return next;
   }
+}
+
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
 }
 
 function artifactKey(a: Artifact): string {
