@@ -1,6 +1,6 @@
-import { MigrationFailed, type migrationStep } from "@shadow/events";
+import { MigrationFailed, type migrationStep, type OutgoingEvent, outgoing } from "@shadow/events";
 import type { z } from "zod";
-import { baseOf, emit, type Outgoing } from "./outgoing.ts";
+import { baseOf } from "./outgoing.ts";
 
 type Step = z.infer<typeof migrationStep>;
 type Base = Parameters<typeof baseOf>[0];
@@ -18,10 +18,10 @@ export function failed(
   data: Base & { handoff?: z.input<typeof MigrationFailed.schema>["handoff"] },
   step: Step,
   error: unknown,
-): Outgoing {
+): OutgoingEvent {
   const reason =
     (error instanceof Error ? error.message : String(error)).slice(0, 2000) || "failed";
-  return emit(MigrationFailed, {
+  return outgoing(MigrationFailed, {
     ...baseOf(data),
     step,
     code: errorCode(error),

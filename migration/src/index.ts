@@ -1,7 +1,7 @@
 export { errorCode, failed } from "./failure.ts";
 export { applyEvent, type FoldableEvent, foldMigration, isActive } from "./fold.ts";
 export { shadowInstanceName } from "./naming.ts";
-export { baseOf, emit, type Incoming, type Outgoing } from "./outgoing.ts";
+export { baseOf } from "./outgoing.ts";
 export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";
 export { MigrationProjection } from "./projection.ts";
 export type { InstancePlace, MigrationView } from "./view.ts";

@@ -1,4 +1,4 @@
-import { MigrationRequested } from "@shadow/events";
+import { MigrationRequested, outgoing } from "@shadow/events";
 import { foldMigration } from "@shadow/migration";
 import { RuntimeError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
@@ -13,9 +13,9 @@ async function startWithSource(runtime: FakeRuntime) {
 }
 
 function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
-  return {
-    type: MigrationRequested.type,
-    data: MigrationRequested.schema.parse({
+  return outgoing(
+    MigrationRequested,
+    MigrationRequested.schema.parse({
       migrationId: "m-1",
       workload: "orders-0",
       strategy,
@@ -25,7 +25,7 @@ function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
       requestedBy: "cli",
       requestedAt: "2026-01-01T00:00:00.000Z",
     }),
-  };
+  );
 }
 
 describe("the choreography, in memory", () => {

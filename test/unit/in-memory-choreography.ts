@@ -1,16 +1,32 @@
-import { createCheckpointService } from "@shadow/checkpoint-svc";
-import { createDrainService } from "@shadow/drain-svc";
-import { FenceCut, FencePassed, FenceRequested, topics } from "@shadow/events";
-import { createFenceService } from "@shadow/fence-svc";
-import { createImageService } from "@shadow/image-svc";
-import type { Incoming, Outgoing } from "@shadow/migration";
-import { createRestoreService, type InstanceProgress } from "@shadow/restore-svc";
+import { checkpointHandlers } from "@shadow/checkpoint-svc";
+import { drainHandlers } from "@shadow/drain-svc";
+import {
+  buildOutgoing,
+  FenceCut,
+  FencePassed,
+  FenceRequested,
+  type Handler,
+  type Handlers,
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+  type ShadowEvent,
+  topicFor,
+} from "@shadow/events";
+import { fenceHandlers } from "@shadow/fence-svc";
+import { imageHandlers } from "@shadow/image-svc";
+import { type InstanceProgress, restoreHandlers } from "@shadow/restore-svc";
 import type { FakeRuntime } from "@shadow/runtime/fake";
 
-type HandlerMap = Record<string, (e: Incoming) => Promise<Outgoing[]>>;
-
-export interface DeliveredEvent extends Incoming {
+export interface DeliveredEvent extends ShadowEvent {
   topic: string;
+}
+
+function bind<D>(handlers: Handlers<D>, deps: D) {
+  return (event: IncomingEvent): Promise<OutgoingEvent[]> | OutgoingEvent[] => {
+    const handler = handlers[event.type] as Handler<typeof event.type, D> | undefined;
+    return handler ? handler(event as never, deps) : [];
+  };
 }
 
 /**
@@ -26,10 +42,10 @@ export function inMemoryChoreography(
 ) {
   let clock = Date.parse("2026-01-01T00:00:00Z");
   const now = () => clock;
-  const services: HandlerMap[] = [
-    createCheckpointService({ runtime }),
-    createImageService({ runtime }),
-    createRestoreService({
+  const services = [
+    bind(checkpointHandlers, { runtime }),
+    bind(imageHandlers, { runtime }),
+    bind(restoreHandlers, {
       runtime,
       progress:
         options.progress ?? (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
@@ -41,55 +57,43 @@ export function inMemoryChoreography(
       },
       now,
     }),
-    createFenceService(),
-    createDrainService({ runtime, now }),
+    bind(fenceHandlers, undefined),
+    bind(drainHandlers, { runtime, now }),
   ];
   const log: DeliveredEvent[] = [];
   let seq = 0;
 
-  const workloadSdk = (e: Incoming): Outgoing[] => {
+  const workloadSdk = (e: ShadowEvent): OutgoingEvent[] => {
     if (e.type !== FenceRequested.type || options.answerFence === false) return [];
     const d = FenceRequested.schema.parse(e.data);
     const cut = [{ topic: "in", partition: 0, offset: 9 }];
     const pausedAt = new Date(clock).toISOString();
     clock += 5;
     return [
-      {
-        type: FenceCut.type,
-        topic: topics.control,
-        data: { ...d, instance: d.handoff.from.instance, cut, pausedAt },
-      },
-      {
-        type: FencePassed.type,
-        topic: topics.control,
-        data: {
-          ...d,
-          instance: d.handoff.to.instance,
-          cut,
-          pausedAt,
-          passedAt: new Date(clock).toISOString(),
-        },
-      },
+      outgoing(FenceCut, { ...d, instance: d.handoff.from.instance, cut, pausedAt }),
+      outgoing(FencePassed, {
+        ...d,
+        instance: d.handoff.to.instance,
+        cut,
+        pausedAt,
+        passedAt: new Date(clock).toISOString(),
+      }),
     ];
   };
 
-  async function publish(out: Outgoing): Promise<void> {
+  /** Stamps and validates like the bus's runner does, then hands the event to every service. */
+  async function publish(out: OutgoingEvent): Promise<void> {
     seq += 1;
     clock += 1;
-    const event: DeliveredEvent = {
-      id: `e${seq}`,
-      type: out.type,
+    const built = buildOutgoing(out, {
       source: "/test",
-      time: new Date(clock).toISOString(),
-      data: out.data,
-      topic: out.topic ?? topics.migrations,
-    };
+      id: `e${seq}`,
+      time: new Date(clock),
+    });
+    const event: DeliveredEvent = { ...built, topic: out.topic ?? topicFor(out.type) };
     log.push(event);
-    const reactions: Outgoing[] = [...workloadSdk(event)];
-    for (const service of services) {
-      const handler = service[event.type];
-      if (handler) reactions.push(...(await handler(event)));
-    }
+    const reactions: OutgoingEvent[] = [...workloadSdk(event)];
+    for (const service of services) reactions.push(...(await service(event as IncomingEvent)));
     for (const next of reactions) await publish(next);
   }
 

@@ -1,5 +1,4 @@
-import { FencePassed, MigrationFailed, ShadowCaughtUp } from "@shadow/events";
-import type { Incoming } from "@shadow/migration";
+import { FencePassed, type Handlers, MigrationFailed, ShadowCaughtUp } from "@shadow/events";
 import { onFencePassed } from "./handlers/fence-passed.ts";
 import { onMigrationFailed } from "./handlers/migration-failed.ts";
 import { onShadowCaughtUp } from "./handlers/shadow-caught-up.ts";
@@ -7,10 +6,8 @@ import { onShadowCaughtUp } from "./handlers/shadow-caught-up.ts";
 export const serviceName = "fence-svc";
 
 /** fence-svc: asks the source for its cut and completes the fence when the shadow passes it. */
-export function createFenceService() {
-  return {
-    [ShadowCaughtUp.type]: (e: Incoming) => onShadowCaughtUp(e as never),
-    [FencePassed.type]: (e: Incoming) => onFencePassed(e as never),
-    [MigrationFailed.type]: (e: Incoming) => onMigrationFailed(e as never),
-  };
-}
+export const fenceHandlers: Handlers<undefined> = {
+  [ShadowCaughtUp.type]: onShadowCaughtUp,
+  [FencePassed.type]: onFencePassed,
+  [MigrationFailed.type]: onMigrationFailed,
+};

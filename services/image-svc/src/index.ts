@@ -1,3 +1,3 @@
 export type { ImageDeps } from "./deps.ts";
 export { onCheckpointCreated } from "./handlers/checkpoint-created.ts";
-export { createImageService, serviceName } from "./service.ts";
+export { imageHandlers, serviceName } from "./service.ts";

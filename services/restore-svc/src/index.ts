@@ -4,4 +4,4 @@ export { onMigrationFailed } from "./handlers/migration-failed.ts";
 export { CatchUpTimeoutError, onShadowRestored } from "./handlers/shadow-restored.ts";
 export { restoredIdentity } from "./identity.ts";
 export { lagBehindSource } from "./lag.ts";
-export { createRestoreService, serviceName } from "./service.ts";
+export { restoreHandlers, serviceName } from "./service.ts";

@@ -1,18 +1,21 @@
-import { CheckpointCreated, type IdentitySwapRequested } from "@shadow/events";
-import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  CheckpointCreated,
+  type IdentitySwapRequested,
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+} from "@shadow/events";
+import { baseOf, failed } from "@shadow/migration";
 import type { CheckpointDeps } from "../deps.ts";
-
-type Data = z.infer<typeof IdentitySwapRequested.schema>;
 
 /**
  * Round 2 of an identity swap: dump the shadow (now primary) while it keeps serving, so the
  * named instance can be recreated on the target from a fresh checkpoint.
  */
 export async function onIdentitySwapRequested(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof IdentitySwapRequested.type>,
   deps: CheckpointDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   try {
     const checkpoint = await deps.runtime.checkpoint(d.handoff.from.instance, {
@@ -20,7 +23,7 @@ export async function onIdentitySwapRequested(
       migrationId: d.migrationId,
     });
     return [
-      emit(CheckpointCreated, {
+      outgoing(CheckpointCreated, {
         ...baseOf(d),
         handoff: d.handoff,
         checkpointId: checkpoint.id,

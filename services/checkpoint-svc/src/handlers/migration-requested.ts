@@ -1,25 +1,21 @@
-import { CheckpointCreated, type MigrationRequested } from "@shadow/events";
 import {
-  baseOf,
-  emit,
-  failed,
-  type Incoming,
-  type Outgoing,
-  shadowInstanceName,
-} from "@shadow/migration";
-import type { z } from "zod";
+  CheckpointCreated,
+  type IncomingEvent,
+  type MigrationRequested,
+  type OutgoingEvent,
+  outgoing,
+} from "@shadow/events";
+import { baseOf, failed, shadowInstanceName } from "@shadow/migration";
 import type { CheckpointDeps } from "../deps.ts";
-
-type Data = z.infer<typeof MigrationRequested.schema>;
 
 /**
  * Round 1 of a migration: dump the source. ShadowPod leaves it running (it keeps serving while
  * the shadow is built); the sequential baseline stops it, which is where its downtime starts.
  */
 export async function onMigrationRequested(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof MigrationRequested.type>,
   deps: CheckpointDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   const handoff = {
     round: 1 as const,
@@ -32,7 +28,7 @@ export async function onMigrationRequested(
       migrationId: d.migrationId,
     });
     return [
-      emit(CheckpointCreated, {
+      outgoing(CheckpointCreated, {
         ...baseOf(d),
         handoff,
         checkpointId: checkpoint.id,

@@ -1,14 +1,14 @@
 import {
   type FenceCompleted,
   IdentitySwapRequested,
+  type IncomingEvent,
   MigrationCompleted,
+  type OutgoingEvent,
+  outgoing,
   SourceDrained,
 } from "@shadow/events";
-import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import { baseOf, failed } from "@shadow/migration";
 import type { DrainDeps } from "../deps.ts";
-
-type Data = z.infer<typeof FenceCompleted.schema>;
 
 /**
  * The `to` side serves alone: stop and remove the `from` side. After round 1 of an identity
@@ -16,9 +16,9 @@ type Data = z.infer<typeof FenceCompleted.schema>;
  * migration is complete.
  */
 export async function onFenceCompleted(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof FenceCompleted.type>,
   deps: DrainDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   const started = deps.now();
   try {
@@ -28,7 +28,7 @@ export async function onFenceCompleted(
   } catch (error) {
     return [failed(d, "drain", error)];
   }
-  const drained = emit(SourceDrained, {
+  const drained = outgoing(SourceDrained, {
     ...baseOf(d),
     handoff: d.handoff,
     drainMs: deps.now() - started,
@@ -36,7 +36,7 @@ export async function onFenceCompleted(
   if (d.identitySwap && d.handoff.round === 1) {
     return [
       drained,
-      emit(IdentitySwapRequested, {
+      outgoing(IdentitySwapRequested, {
         ...baseOf(d),
         handoff: {
           round: 2,
@@ -49,7 +49,7 @@ export async function onFenceCompleted(
   await deps.runtime.release(d.migrationId).catch(() => undefined);
   return [
     drained,
-    emit(MigrationCompleted, {
+    outgoing(MigrationCompleted, {
       ...baseOf(d),
       final: d.handoff.to,
       totalMs: Math.max(0, deps.now() - Date.parse(d.requestedAt)),

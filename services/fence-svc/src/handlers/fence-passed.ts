@@ -1,15 +1,20 @@
-import { FenceCompleted, type FencePassed } from "@shadow/events";
-import { baseOf, emit, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
-
-type Data = z.infer<typeof FencePassed.schema>;
+import {
+  FenceCompleted,
+  type FencePassed,
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+} from "@shadow/events";
+import { baseOf } from "@shadow/migration";
 
 /** The shadow passed the source's cut on every partition: the handover is done. */
-export async function onFencePassed(event: Incoming<Data>): Promise<Outgoing[]> {
+export async function onFencePassed(
+  event: IncomingEvent<typeof FencePassed.type>,
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   const handoverMs = Math.max(0, Date.parse(d.passedAt) - Date.parse(d.pausedAt));
   return [
-    emit(FenceCompleted, {
+    outgoing(FenceCompleted, {
       ...baseOf(d),
       handoff: d.handoff,
       fenceId: d.fenceId,

@@ -1,9 +1,13 @@
-import { FenceAborted, type MigrationFailed, topics } from "@shadow/events";
-import { baseOf, emit, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  FenceAborted,
+  type IncomingEvent,
+  type MigrationFailed,
+  type OutgoingEvent,
+  outgoing,
+  topics,
+} from "@shadow/events";
+import { baseOf } from "@shadow/migration";
 import { fenceIdOf } from "../fence-id.ts";
-
-type Data = z.infer<typeof MigrationFailed.schema>;
 
 /**
  * Compensates fence-svc's step: lifts the fence so a source that gave its cut resumes from it.
@@ -11,19 +15,17 @@ type Data = z.infer<typeof MigrationFailed.schema>;
  * not hold, and the control topic's order (one partition per migration) decides against a
  * FencePassed that got there first.
  */
-export async function onMigrationFailed(event: Incoming<Data>): Promise<Outgoing[]> {
+export async function onMigrationFailed(
+  event: IncomingEvent<typeof MigrationFailed.type>,
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   if (!d.handoff || d.step === "drain") return [];
   return [
-    emit(
-      FenceAborted,
-      {
-        ...baseOf(d),
-        handoff: d.handoff,
-        fenceId: fenceIdOf(d.migrationId, d.handoff.round),
-        reason: `${d.step} failed: ${d.reason}`.slice(0, 2000),
-      },
-      topics.control,
-    ),
+    outgoing(FenceAborted, {
+      ...baseOf(d),
+      handoff: d.handoff,
+      fenceId: fenceIdOf(d.migrationId, d.handoff.round),
+      reason: `${d.step} failed: ${d.reason}`.slice(0, 2000),
+    }),
   ];
 }

@@ -1,15 +1,18 @@
-import { type CheckpointCreated, CheckpointImageReady } from "@shadow/events";
-import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  type CheckpointCreated,
+  CheckpointImageReady,
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+} from "@shadow/events";
+import { baseOf, failed } from "@shadow/migration";
 import type { ImageDeps } from "../deps.ts";
-
-type Data = z.infer<typeof CheckpointCreated.schema>;
 
 /** Packs the dump as an OCI checkpoint image and makes it pullable on the target node. */
 export async function onCheckpointCreated(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof CheckpointCreated.type>,
   deps: ImageDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   try {
     const image = await deps.runtime.buildImage(
@@ -26,7 +29,7 @@ export async function onCheckpointCreated(
       d.handoff.to.node,
     );
     return [
-      emit(CheckpointImageReady, {
+      outgoing(CheckpointImageReady, {
         ...baseOf(d),
         handoff: d.handoff,
         checkpointId: d.checkpointId,

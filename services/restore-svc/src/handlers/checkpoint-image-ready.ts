@@ -1,25 +1,28 @@
-import { type CheckpointImageReady, ShadowRestored } from "@shadow/events";
-import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  type CheckpointImageReady,
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+  ShadowRestored,
+} from "@shadow/events";
+import { baseOf, failed } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
 import { restoredIdentity } from "../identity.ts";
-
-type Data = z.infer<typeof CheckpointImageReady.schema>;
 
 /**
  * Starts the `to` side of the handoff from the image. Preflight first: a target that cannot
  * run the image is refused before anything is created there.
  */
 export async function onCheckpointImageReady(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof CheckpointImageReady.type>,
   deps: RestoreDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   const existing = await deps.runtime.inspect(d.handoff.to.instance);
   if (existing) {
     // Redelivered after a crash that followed the restore: the copy is already there.
     return [
-      emit(ShadowRestored, {
+      outgoing(ShadowRestored, {
         ...baseOf(d),
         handoff: d.handoff,
         imageRef: d.imageRef,
@@ -44,7 +47,7 @@ export async function onCheckpointImageReady(
       identity: restoredIdentity(d, from?.identity.incarnation ?? 0),
     });
     return [
-      emit(ShadowRestored, {
+      outgoing(ShadowRestored, {
         ...baseOf(d),
         handoff: d.handoff,
         imageRef: d.imageRef,

@@ -1,9 +1,12 @@
-import { type MigrationFailed, RolledBack } from "@shadow/events";
-import { baseOf, emit, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  type IncomingEvent,
+  type MigrationFailed,
+  type OutgoingEvent,
+  outgoing,
+  RolledBack,
+} from "@shadow/events";
+import { baseOf } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
-
-type Data = z.infer<typeof MigrationFailed.schema>;
 
 /** Steps after which the `to` side serves alone: from there a migration rolls forward. */
 const pastTheFence = new Set(["drain"]);
@@ -13,9 +16,9 @@ const pastTheFence = new Set(["drain"]);
  * which never stopped serving (or resumes from its cut, by fence-svc's FenceAborted), stays.
  */
 export async function onMigrationFailed(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof MigrationFailed.type>,
   deps: RestoreDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   if (!d.handoff || pastTheFence.has(d.step)) return [];
   const compensated: string[] = [];
@@ -25,7 +28,7 @@ export async function onMigrationFailed(
     compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
   }
   return [
-    emit(RolledBack, {
+    outgoing(RolledBack, {
       ...baseOf(d),
       reason: `${d.step} failed: ${d.reason}`.slice(0, 2000),
       compensated,

@@ -1,10 +1,13 @@
-import { ShadowCaughtUp, type ShadowRestored } from "@shadow/events";
-import { baseOf, emit, failed, type Incoming, type Outgoing } from "@shadow/migration";
-import type { z } from "zod";
+import {
+  type IncomingEvent,
+  type OutgoingEvent,
+  outgoing,
+  ShadowCaughtUp,
+  type ShadowRestored,
+} from "@shadow/events";
+import { baseOf, failed } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
 import { lagBehindSource } from "../lag.ts";
-
-type Data = z.infer<typeof ShadowRestored.schema>;
 
 export class CatchUpTimeoutError extends Error {
   readonly code = "CATCH_UP_TIMEOUT";
@@ -24,15 +27,15 @@ export class CatchUpTimeoutError extends Error {
  * event makes the watch survive a restart: the uncommitted event is redelivered.
  */
 export async function onShadowRestored(
-  event: Incoming<Data>,
+  event: IncomingEvent<typeof ShadowRestored.type>,
   deps: RestoreDeps,
-): Promise<Outgoing[]> {
+): Promise<OutgoingEvent[]> {
   const d = event.data;
   const started = deps.now();
   if (d.strategy === "sequential") {
     // The source is stopped; the copy is primary already. There is nothing to catch up with.
     return [
-      emit(ShadowCaughtUp, {
+      outgoing(ShadowCaughtUp, {
         ...baseOf(d),
         handoff: d.handoff,
         lagBehindSource: 0,
@@ -52,7 +55,7 @@ export async function onShadowRestored(
       lag = lagBehindSource(source, shadow);
       if (lag <= deps.catchUpThreshold) {
         return [
-          emit(ShadowCaughtUp, {
+          outgoing(ShadowCaughtUp, {
             ...baseOf(d),
             handoff: d.handoff,
             lagBehindSource: lag,

@@ -1,0 +1,38 @@
+import { z } from "zod";
+
+/** Settings every service reads from its environment. */
+export const hostEnv = z.object({
+  SHADOW_KAFKA_BROKERS: z
+    .string()
+    .default("127.0.0.1:9092")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, "brokers are host:port")).min(1)),
+  SHADOW_ENV: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default("local"),
+  SHADOW_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+});
+
+export type HostEnv = z.infer<typeof hostEnv>;
+
+/**
+ * Parses the environment against `schema` once, at start-up, and fails with every problem
+ * named, so a typo stops the service before it touches anything.
+ */
+export function loadConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`${service}: invalid configuration\n${z.prettifyError(parsed.error)}`);
+  }
+  return parsed.data;
+}

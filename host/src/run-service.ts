@@ -1,0 +1,74 @@
+import {
+  type ConsumerRunner,
+  createConsumerRunner,
+  createPublisher,
+  groupId,
+  type Handlers,
+  serviceSource,
+} from "@shadow/events";
+import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
+import { Kafka, logLevel } from "kafkajs";
+import type { HostEnv } from "./config.ts";
+
+export interface ServiceDefinition<D> {
+  name: string;
+  topics: string[];
+  handlers: Handlers<D>;
+  deps: D;
+  env: HostEnv;
+  metricsPort?: number | false;
+  /** Called after the runner stopped, before telemetry shuts down. */
+  onStop?: () => Promise<void>;
+}
+
+export interface RunningService {
+  runner: ConsumerRunner;
+  telemetry: Telemetry;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one choreography service: telemetry first (so kafkajs is instrumented), then its
+ * consumer group `shadow.<service>.<env>` over its topics. SIGTERM and SIGINT stop it after the
+ * record in hand; a SIGKILL leaves that record uncommitted, to be redelivered on restart.
+ */
+export async function runService<D>(definition: ServiceDefinition<D>): Promise<RunningService> {
+  const telemetry = await startTelemetry({
+    serviceName: definition.name,
+    ...(definition.metricsPort === undefined ? {} : { metricsPort: definition.metricsPort }),
+  });
+  const logger = createLogger({ name: definition.name, level: definition.env.SHADOW_LOG_LEVEL });
+  const kafka = new Kafka({
+    clientId: definition.name,
+    brokers: definition.env.SHADOW_KAFKA_BROKERS,
+    logLevel: logLevel.WARN,
+  });
+  const publisher = createPublisher({ kafka, source: serviceSource(definition.name) });
+  const runner = createConsumerRunner({
+    kafka,
+    groupId: groupId(definition.name, definition.env.SHADOW_ENV),
+    topics: definition.topics,
+    handlers: definition.handlers,
+    deps: definition.deps,
+    source: serviceSource(definition.name),
+    publisher,
+    logger,
+    fromBeginning: true,
+  });
+  await runner.start();
+  logger.info({ topics: definition.topics, metrics: telemetry.metricsUrl }, "service started");
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await runner.stop();
+      await publisher.disconnect();
+      await definition.onStop?.();
+      logger.info("service stopped");
+      await telemetry.shutdown();
+    })());
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => void stop().then(() => process.exit(0)));
+  }
+  return { runner, telemetry, logger, stop };
+}

@@ -1,0 +1,148 @@
+import { MigrationRequested, type OutgoingEvent } from "@shadow/events";
+import { MigrationProjection } from "@shadow/migration";
+import { FakeRuntime } from "@shadow/runtime/fake";
+import { beforeEach, describe, expect, it } from "vitest";
+import { createGateway } from "./app.ts";
+
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely; the assertions check their shape
+type Json = any;
+
+const token = "t0ken";
+let runtime: FakeRuntime;
+let projection: MigrationProjection;
+let emitted: OutgoingEvent[];
+let app: ReturnType<typeof createGateway>;
+
+beforeEach(async () => {
+  runtime = new FakeRuntime(["node-a", "node-b", "node-c"]);
+  await runtime.run(
+    { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
+    { workload: "orders-0", instance: "orders-0", node: "node-a", role: "primary", incarnation: 0 },
+  );
+  projection = new MigrationProjection();
+  emitted = [];
+  let n = 0;
+  app = createGateway({
+    runtime,
+    projection,
+    token,
+    publish: async (event) => {
+      emitted.push(event);
+      return { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" };
+    },
+    newMigrationId: () => `m-${++n}`,
+    now: () => new Date("2026-01-01T00:00:00Z"),
+    traceLink: "http://127.0.0.1:16686/trace/{traceId}",
+  });
+});
+
+const post = (body: unknown, auth = `Bearer ${token}`) =>
+  app.request("/migrations", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(auth ? { authorization: auth } : {}) },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+describe("POST /migrations", () => {
+  it("emits one valid MigrationRequested and answers 202 with the id and trace link", async () => {
+    const res = await post({ workload: "orders-0", targetNode: "node-b" });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as Json;
+    expect(body).toMatchObject({
+      migrationId: "m-1",
+      targetNode: "node-b",
+      strategy: "shadow",
+      identitySwap: true,
+      traceLink: "http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+    });
+    expect(emitted).toHaveLength(1);
+    expect(emitted[0]?.type).toBe(MigrationRequested.type);
+    const data = MigrationRequested.schema.parse(emitted[0]?.data);
+    expect(data.source).toEqual({ instance: "orders-0", node: "node-a" });
+  });
+
+  it("picks a target when asked for auto, never the source's node", async () => {
+    await runtime.run(
+      { entry: "x.js", memoryBytes: 1, httpPort: 1 },
+      { workload: "other", instance: "other", node: "node-b", role: "primary", incarnation: 0 },
+    );
+    const res = await post({ workload: "orders-0" });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as Json).targetNode).toBe("node-c");
+  });
+
+  it.each([
+    ["no token", { workload: "orders-0" }, "", 401],
+    ["a wrong token", { workload: "orders-0" }, "Bearer nope", 401],
+    ["a body that is not JSON", "{nope", undefined, 400],
+    ["an unknown field", { workload: "orders-0", colour: "red" }, undefined, 400],
+    ["a workload name that is not a DNS label", { workload: "Orders_0" }, undefined, 400],
+    ["an unknown strategy", { workload: "orders-0", strategy: "teleport" }, undefined, 400],
+    ["an unknown workload", { workload: "payments-0" }, undefined, 404],
+    ["an unknown node", { workload: "orders-0", targetNode: "node-z" }, undefined, 422],
+    ["the node it already runs on", { workload: "orders-0", targetNode: "node-a" }, undefined, 422],
+  ])("refuses %s with a message and emits nothing", async (_name, body, auth, status) => {
+    const res = await post(body, auth ?? `Bearer ${token}`);
+    expect(res.status).toBe(status);
+    if (status !== 401) {
+      const error = (await res.json()) as Json;
+      expect(error.error).toEqual(expect.any(String));
+      expect(error.error.length).toBeGreaterThan(5);
+    }
+    expect(emitted).toHaveLength(0);
+  });
+
+  it("refuses a second migration of a workload that is already migrating", async () => {
+    expect((await post({ workload: "orders-0", targetNode: "node-b" })).status).toBe(202);
+    const event = emitted[0];
+    if (!event) throw new Error("nothing emitted");
+    projection.apply("m-1", {
+      id: "e1",
+      type: event.type,
+      time: "2026-01-01T00:00:00Z",
+      data: event.data,
+    });
+    const res = await post({ workload: "orders-0", targetNode: "node-c" });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as Json).error).toContain("already migrating (m-1");
+    expect(emitted).toHaveLength(1);
+  });
+});
+
+describe("reads", () => {
+  it("shows a migration as the projection of its events, and 404 for an unknown one", async () => {
+    await post({ workload: "orders-0", targetNode: "node-b" });
+    const event = emitted[0];
+    if (!event) throw new Error("nothing emitted");
+    projection.apply("m-1", {
+      id: "e1",
+      type: event.type,
+      time: "2026-01-01T00:00:00Z",
+      data: event.data,
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const one = await app.request("/migrations/m-1", { headers: auth });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({
+      migrationId: "m-1",
+      status: "running",
+      phase: "checkpoint",
+    });
+    expect((await app.request("/migrations/m-9", { headers: auth })).status).toBe(404);
+    const all = (await (await app.request("/migrations", { headers: auth })).json()) as Json;
+    expect(all.migrations).toHaveLength(1);
+  });
+
+  it("serves an OpenAPI document whose request schema rejects what the route rejects", async () => {
+    const doc = (await (await app.request("/openapi.json")).json()) as Json;
+    expect(doc.openapi).toBe("3.1.0");
+    const schema = doc.components.schemas.MigrationRequest;
+    expect(schema.required).toEqual(["workload"]);
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(doc.paths)).toEqual([
+      "/migrations",
+      "/migrations/{id}",
+      "/migrations/{id}/events",
+    ]);
+  });
+});

@@ -1,0 +1,13 @@
+import { hostEnv } from "@shadow/host";
+import { z } from "zod";
+
+export const gatewayEnv = hostEnv.extend({
+  SHADOW_GATEWAY_PORT: z.coerce.number().int().min(1).max(65535).default(8480),
+  /** Loopback unless told otherwise. */
+  SHADOW_GATEWAY_HOST: z.string().min(1).default("127.0.0.1"),
+  SHADOW_TOKEN: z
+    .string()
+    .min(8, "SHADOW_TOKEN must be at least 8 characters")
+    .default("shadow-local"),
+  SHADOW_TRACE_LINK: z.string().default("http://127.0.0.1:16686/trace/{traceId}"),
+});

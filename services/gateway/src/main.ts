@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import { serve } from "@hono/node-server";
+import { context, SpanKind, trace } from "@opentelemetry/api";
+import { createPublisher, serviceSource } from "@shadow/events";
+import { loadConfig } from "@shadow/host";
+import { MigrationProjection } from "@shadow/migration";
+import { createLogger, startTelemetry } from "@shadow/otel";
+import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { Kafka, logLevel } from "kafkajs";
+import { createGateway } from "./app.ts";
+import { gatewayEnv } from "./config.ts";
+import { feedProjection } from "./projection-feed.ts";
+
+const serviceName = "gateway";
+const env = loadConfig(serviceName, gatewayEnv);
+const telemetry = await startTelemetry({ serviceName });
+const logger = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
+const kafka = new Kafka({
+  clientId: serviceName,
+  brokers: env.SHADOW_KAFKA_BROKERS,
+  logLevel: logLevel.WARN,
+});
+const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
+const projection = new MigrationProjection();
+const feed = await feedProjection(kafka, projection, logger);
+const tracer = trace.getTracer("@shadow/gateway");
+
+const app = createGateway({
+  runtime: await runtimeFromEnv(),
+  projection,
+  token: env.SHADOW_TOKEN,
+  traceLink: env.SHADOW_TRACE_LINK,
+  newMigrationId: () => `mig-${randomUUID().slice(0, 8)}`,
+  now: () => new Date(),
+  // The gateway's span is the root of the migration's one trace; every hop is its descendant.
+  publish: (event) =>
+    tracer.startActiveSpan(
+      "migration requested",
+      { kind: SpanKind.PRODUCER, root: true, attributes: { "shadow.event.type": event.type } },
+      context.active(),
+      async (span) => {
+        try {
+          const data = event.data as { migrationId: string; workload: string; targetNode: string };
+          span.setAttributes({
+            "shadow.migration.id": data.migrationId,
+            "shadow.workload": data.workload,
+            "shadow.node.target": data.targetNode,
+          });
+          await publisher.publish(event);
+          return { traceId: span.spanContext().traceId };
+        } finally {
+          span.end();
+        }
+      },
+    ),
+});
+
+const server = serve({
+  fetch: app.fetch,
+  port: env.SHADOW_GATEWAY_PORT,
+  hostname: env.SHADOW_GATEWAY_HOST,
+});
+logger.info({ port: env.SHADOW_GATEWAY_PORT }, "gateway listening");
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, async () => {
+    server.close();
+    await feed.stop();
+    await publisher.disconnect();
+    await telemetry.shutdown();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { migrationRequestBody } from "./request.ts";
+
+const error = {
+  type: "object",
+  properties: { error: { type: "string" }, code: { type: "string" } },
+};
+
+/** The gateway's OpenAPI 3.1 document; request schemas come from the same zod schemas it validates with. */
+export function openApiDocument() {
+  const ref = (status: string, description: string) => ({
+    [status]: { description, content: { "application/json": { schema: error } } },
+  });
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "shadow gateway",
+      version: "1.0.0",
+      description: "Start and watch live migrations",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: { MigrationRequest: z.toJSONSchema(migrationRequestBody, { io: "input" }) },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      "/migrations": {
+        post: {
+          summary: "Start a migration (emits MigrationRequested)",
+          requestBody: {
+            required: true,
+            content: {
+              "application/json": { schema: { $ref: "#/components/schemas/MigrationRequest" } },
+            },
+          },
+          responses: {
+            "202": { description: "Accepted: the migration has started" },
+            ...ref("400", "Malformed body"),
+            ...ref("401", "Missing or wrong bearer token"),
+            ...ref("404", "Unknown workload"),
+            ...ref("409", "The workload is already migrating"),
+            ...ref("422", "Unknown or unusable target node"),
+          },
+        },
+        get: {
+          summary: "Every migration, as projected from the event log",
+          responses: { "200": { description: "OK" } },
+        },
+      },
+      "/migrations/{id}": {
+        get: {
+          summary: "One migration: phase, per-phase timings, lag, trace id",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "OK" }, ...ref("404", "Unknown migration") },
+        },
+      },
+      "/migrations/{id}/events": {
+        get: {
+          summary: "Live progress as server-sent events, until the migration ends",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: { "200": { description: "text/event-stream of migration views" } },
+        },
+      },
+    },
+  };
+}

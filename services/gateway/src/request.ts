@@ -1,0 +1,20 @@
+import { nodeName, strategy, workloadName } from "@shadow/events";
+import { z } from "zod";
+
+/** Body of `POST /migrations`. `targetNode` may be omitted or "auto": the gateway picks one. */
+export const migrationRequestBody = z
+  .object({
+    workload: workloadName.describe("The workload's stable name, e.g. orders-0"),
+    targetNode: z.union([nodeName, z.literal("auto")]).default("auto"),
+    strategy: strategy.default("shadow"),
+    identitySwap: z
+      .boolean()
+      .optional()
+      .describe(
+        "Give the workload's name back on the target (StatefulSet style); default: true for shadow",
+      ),
+    reason: z.string().max(500).optional(),
+  })
+  .strict();
+
+export type MigrationRequestBody = z.infer<typeof migrationRequestBody>;

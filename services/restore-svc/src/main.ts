@@ -1,0 +1,25 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { topics } from "@shadow/events";
+import { loadConfig, runService } from "@shadow/host";
+import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { restoreEnv } from "./config.ts";
+import { restoreHandlers, serviceName } from "./service.ts";
+import { statusClient } from "./status-client.ts";
+
+const env = loadConfig(serviceName, restoreEnv);
+const runtime = await runtimeFromEnv();
+await runService({
+  name: serviceName,
+  topics: [topics.migrations],
+  handlers: restoreHandlers,
+  deps: {
+    runtime,
+    progress: statusClient(runtime),
+    catchUpThreshold: env.SHADOW_CATCH_UP_THRESHOLD,
+    catchUpTimeoutMs: env.SHADOW_CATCH_UP_TIMEOUT_MS,
+    pollIntervalMs: env.SHADOW_CATCH_UP_POLL_MS,
+    sleep: (ms) => sleep(ms),
+    now: () => Date.now(),
+  },
+  env,
+});
