@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { RegistryUnavailableError } from "../errors.ts";
 import { loadImageStoreConfig } from "./config.ts";
 import { parseCpuFlags, parseCriuVersion } from "./host-facts.ts";
 import { keyId, parseImageKey } from "./key.ts";
+import { pullImage } from "./pull.ts";
 import { formatRef, parseRef, sanitizeName } from "./reference.ts";
+import { RegistryClient } from "./registry-client.ts";
 
 describe("image key", () => {
   const hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -85,5 +88,18 @@ describe("host facts", () => {
     expect(parseCriuVersion("Version: 4.2\n")).toBe("4.2");
     expect(parseCriuVersion("Version: 4.1.1\nGitID: v4.1.1\n")).toBe("4.1.1");
     expect(() => parseCriuVersion("criu: command not found")).toThrow(/cannot read/);
+  });
+});
+
+describe("registry client", () => {
+  it("reports a registry that does not answer as retryable RegistryUnavailableError", async () => {
+    // Port 9 (discard) is closed on loopback here: the connection is refused at once.
+    const client = new RegistryClient("127.0.0.1:9");
+    expect(await client.ping()).toBe(false);
+    const error = await pullImage("127.0.0.1:9/shadow/m-1:checkpoint", {
+      into: "/nonexistent/x",
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RegistryUnavailableError);
+    expect((error as RegistryUnavailableError).retryable).toBe(true);
   });
 });
