@@ -2,8 +2,9 @@ import type { Runtime } from "@shadow/runtime";
 import { z } from "zod";
 import type { InstanceProgress } from "./deps.ts";
 
+/** The part of the workload SDK's `GET /status` that says how far an instance has processed. */
 const statusBody = z.object({
-  offsets: z.array(z.object({ topic: z.string(), partition: z.number(), offset: z.number() })),
+  processed: z.array(z.object({ topic: z.string(), partition: z.number(), offset: z.number() })),
 });
 
 /** Reads an instance's processed offsets from the workload SDK's `GET /status`. */
@@ -15,6 +16,6 @@ export function statusClient(runtime: Pick<Runtime, "inspect">) {
       signal: AbortSignal.timeout(2000),
     });
     if (!res.ok) throw new Error(`status of ${instance}: HTTP ${res.status}`);
-    return statusBody.parse(await res.json());
+    return { offsets: statusBody.parse(await res.json()).processed };
   };
 }
