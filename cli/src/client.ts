@@ -1,0 +1,50 @@
+import type { MigrationView } from "@shadow/migration";
+
+export interface GatewayClientOptions {
+  url: string;
+  token: string;
+}
+
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "GatewayError";
+  }
+}
+
+/** A thin client of the gateway's HTTP API, shared by the commands. */
+export function gatewayClient({ url, token }: GatewayClientOptions) {
+  const headers = {
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+    "x-shadow-client": "cli",
+  };
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(new URL(path, url), {
+        method,
+        headers,
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+    } catch (error) {
+      throw new GatewayError(0, `cannot reach the gateway at ${url}: ${(error as Error).message}`);
+    }
+    const text = await res.text();
+    const json = text ? JSON.parse(text) : {};
+    if (!res.ok)
+      throw new GatewayError(res.status, json.error ?? `${res.status} ${res.statusText}`);
+    return json as T;
+  }
+  return {
+    migrate: (body: Record<string, unknown>) =>
+      call<Record<string, unknown> & { migrationId: string }>("POST", "/migrations", body),
+    get: (id: string) => call<MigrationView>("GET", `/migrations/${encodeURIComponent(id)}`),
+    list: () => call<{ migrations: MigrationView[] }>("GET", "/migrations"),
+  };
+}
+
+export type GatewayClient = ReturnType<typeof gatewayClient>;

@@ -1,0 +1,38 @@
+import type { MigrationView } from "@shadow/migration";
+
+const ms = (n: number | undefined) =>
+  n === undefined ? "-" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
+
+/** A migration as lines a person can follow: status, every phase with its time, the figures. */
+export function formatView(view: MigrationView, traceLink?: string): string {
+  const lines = [
+    `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.identitySwap ? ", identity swap" : ""})`,
+    `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
+  ];
+  for (const p of view.phases) {
+    const mark = p.endedAt ? "✓" : "…";
+    lines.push(
+      `  ${mark} round ${p.round} ${p.phase.padEnd(10)} ${p.endedAt ? ms(p.ms) : "running"}`,
+    );
+  }
+  if (view.checkpointPauseMs !== undefined)
+    lines.push(`checkpoint pause  ${ms(view.checkpointPauseMs)}`);
+  if (view.lagBehindSource !== undefined)
+    lines.push(`lag at fence      ${view.lagBehindSource} records`);
+  if (view.handoverMs !== undefined) lines.push(`handover          ${ms(view.handoverMs)}`);
+  if (view.totalMs !== undefined) lines.push(`total             ${ms(view.totalMs)}`);
+  if (view.final) lines.push(`now serving       ${view.final.instance} on ${view.final.node}`);
+  if (view.failure)
+    lines.push(`failed at ${view.failure.step}: ${view.failure.reason} (${view.failure.code})`);
+  if (view.rollback)
+    lines.push(
+      `rolled back: ${view.rollback.serving.instance} on ${view.rollback.serving.node} kept serving`,
+    );
+  if (view.traceId)
+    lines.push(
+      `trace             ${traceLink ? traceLink.replace("{traceId}", view.traceId) : view.traceId}`,
+    );
+  return lines.join("\n");
+}
+
+export { ms as formatMs };

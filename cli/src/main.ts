@@ -1,0 +1,81 @@
+import { parseArgs } from "node:util";
+import { GatewayError, gatewayClient } from "./client.ts";
+import { migrate } from "./commands/migrate.ts";
+import { status } from "./commands/status.ts";
+import { loadCliConfig } from "./config.ts";
+
+const usage = `usage:
+  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap] [--watch]
+  shadow status <migration-id> [--watch]
+  shadow list
+  shadow demo            whole local stack + a live migration + report (see the README)
+
+environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      to: { type: "string" },
+      strategy: { type: "string" },
+      "no-identity-swap": { type: "boolean", default: false },
+      watch: { type: "boolean", short: "w", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, arg] = positionals;
+  if (values.help || !command) {
+    console.log(usage);
+    return command || values.help ? 0 : 2;
+  }
+  const config = loadCliConfig();
+  const client = gatewayClient({ url: config.SHADOW_GATEWAY_URL, token: config.SHADOW_TOKEN });
+  const out = (line: string) => console.log(line);
+  switch (command) {
+    case "migrate": {
+      if (!arg) throw new UsageError("migrate needs a workload name");
+      const view = await migrate(
+        client,
+        {
+          workload: arg,
+          ...(values.to ? { to: values.to } : {}),
+          ...(values.strategy ? { strategy: values.strategy } : {}),
+          ...(values["no-identity-swap"] ? { identitySwap: false } : {}),
+          watch: values.watch,
+        },
+        out,
+        config.SHADOW_TRACE_LINK,
+      );
+      return view && view.status !== "completed" ? 1 : 0;
+    }
+    case "status": {
+      if (!arg) throw new UsageError("status needs a migration id");
+      const view = await status(client, arg, values.watch, out, config.SHADOW_TRACE_LINK);
+      return values.watch && view.status !== "completed" ? 1 : 0;
+    }
+    case "list": {
+      const { migrations } = await client.list();
+      for (const m of migrations) out(`${m.migrationId}  ${m.workload}  ${m.status}  ${m.phase}`);
+      return 0;
+    }
+    case "demo": {
+      const { runDemo } = await import("./commands/demo.ts");
+      return runDemo(out);
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) console.error(`${error.message}\n\n${usage}`);
+    else if (error instanceof GatewayError) console.error(`shadow: ${error.message}`);
+    else console.error(`shadow: ${(error as Error).stack ?? String(error)}`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

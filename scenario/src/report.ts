@@ -1,0 +1,46 @@
+import type { MigrationView } from "@shadow/migration";
+import type { VerifyReport } from "@shadow/workload";
+import type { ResolvedScenarioOptions } from "./options.ts";
+import type { ServingReport } from "./workload-probe.ts";
+
+export interface ScenarioReport {
+  options: ResolvedScenarioOptions;
+  migration: MigrationView;
+  probe: ServingReport;
+  verify: VerifyReport;
+  load: { sent: number; achievedRate: number };
+  traceLink?: string;
+}
+
+const ms = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n)} ms`);
+
+/** The report a person reads after a migration: phases, downtime, loss, duplicates, trace. */
+export function formatReport(r: ScenarioReport): string {
+  const m = r.migration;
+  const v = r.verify;
+  const lines = [
+    `migration ${m.migrationId}: ${m.workload} ${m.source.node} → ${m.targetNode}, ${m.strategy}${m.identitySwap ? " + identity swap" : ""}: ${m.status}`,
+    `load: ${r.load.sent} messages at ${r.load.achievedRate.toFixed(1)} msg/s over ${r.options.partitions} partitions, ${r.options.costMs} ms each`,
+    "",
+    "phase timings:",
+    ...m.phases.map((p) => `  round ${p.round}  ${p.phase.padEnd(9)} ${ms(p.ms).padStart(9)}`),
+    `  total            ${ms(m.totalMs).padStart(9)}`,
+    "",
+    `checkpoint pause (source frozen)   ${ms(m.checkpointPauseMs)}`,
+    `handover (source paused → shadow past the cut)   ${ms(m.handoverMs)}`,
+    `lag behind the source at the fence  ${m.lagBehindSource ?? "-"} records`,
+    "",
+    `downtime, HTTP probe every 10 ms    ${ms(r.probe.longestOutageMs)} (${r.probe.failures} of ${r.probe.probes} probe rounds unanswered)`,
+    `downtime, message level             ${ms(v.downtime.beyondSteadyMs)} beyond steady state (longest wait ${ms(v.downtime.longest.ms)})`,
+    `max extra delay                     ${ms(v.maxExtraDelayMs)} beyond steady p99 ${ms(v.steadyP99Ms)}`,
+    `latency p50/p99 before ${ms(v.latency.before?.p50)}/${ms(v.latency.before?.p99)}, during ${ms(v.latency.during?.p50)}/${ms(v.latency.during?.p99)}, after ${ms(v.latency.after?.p50)}/${ms(v.latency.after?.p99)}`,
+    "",
+    `lost ${v.lost.count}, duplicated ${v.duplicated.count}, reordered ${v.reordered.count}, dead letters ${v.deadLetters.count} (expected ${v.deadLetters.expected})`,
+    `outputs by instance: ${Object.entries(v.byInstance)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ")}`,
+  ];
+  if (m.failure) lines.push(`failure: ${m.failure.step}: ${m.failure.reason}`);
+  if (r.traceLink) lines.push(`trace: ${r.traceLink}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,193 @@
+import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { MigrationView } from "@shadow/migration";
+import { readRun, startLoad, verify } from "@shadow/workload";
+import { Kafka, logLevel } from "kafkajs";
+import type { ScenarioEnvironment } from "./environment.ts";
+import { type ScenarioOptions, scenarioOptions } from "./options.ts";
+import type { ScenarioReport } from "./report.ts";
+import { probeWorkload } from "./workload-probe.ts";
+
+const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
+
+async function gateway<T>(
+  env: ScenarioEnvironment,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
+  const res = await fetch(`${env.gatewayUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${env.token}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await res.json()) as T & { error?: string };
+  if (!res.ok) throw new Error(`gateway ${method} ${path}: ${res.status} ${json.error ?? ""}`);
+  return json;
+}
+
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(100);
+  }
+}
+
+export interface ScenarioHooks {
+  /** Called once the migration was requested, with its id (crash tests kill services here). */
+  onMigrationStarted?(migrationId: string): Promise<void>;
+}
+
+/**
+ * One live migration end to end: deploy the example service on the source node, put it under
+ * load, migrate it through the gateway while probing it every 10 ms, let the load finish, and
+ * verify every input against every output.
+ */
+export async function runScenario(
+  env: ScenarioEnvironment,
+  input: ScenarioOptions = {},
+  log: (line: string) => void = () => undefined,
+  hooks: ScenarioHooks = {},
+): Promise<ScenarioReport> {
+  const o = scenarioOptions.parse(input);
+  const run = randomBytes(4).toString("hex");
+  const topics = {
+    input: `shadow.scenario.${run}.input`,
+    output: `shadow.scenario.${run}.output`,
+    dlq: `shadow.scenario.${run}.dlq`,
+  };
+  const kafka = new Kafka({
+    clientId: `shadow-scenario-${run}`,
+    brokers: env.brokers,
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  for (const stale of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
+    await env.runtime.remove(stale.instance);
+  }
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic: topics.input, numPartitions: o.partitions },
+      { topic: topics.output, numPartitions: o.partitions },
+      { topic: topics.dlq, numPartitions: 1 },
+    ],
+  });
+  await admin.disconnect();
+
+  log(
+    `starting ${o.workload} on ${o.sourceNode} (${o.costMs} ms per message, ${o.ballastMb} MB of state)`,
+  );
+  const source = await env.runtime.run(
+    {
+      entry: env.workloadEntry,
+      memoryBytes: (256 + 2 * o.ballastMb) * 1024 * 1024,
+      httpPort: 8080,
+      env: {
+        SHADOW_KAFKA_BROKERS: env.nodeBrokers.join(","),
+        SHADOW_INPUT_TOPICS: topics.input,
+        SHADOW_OUTPUT_TOPIC: topics.output,
+        SHADOW_DLQ_TOPIC: topics.dlq,
+        SHADOW_COST_MS: String(o.costMs),
+        SHADOW_BALLAST_MB: String(o.ballastMb),
+        SHADOW_HTTP_PORT: "8080",
+      },
+    },
+    {
+      workload: o.workload,
+      instance: o.workload,
+      node: o.sourceNode,
+      role: "primary",
+      incarnation: 0,
+    },
+  );
+  await waitFor("the workload to consume", 60_000, async () => {
+    const res = await fetch(`http://${source.endpoint}/status`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    const status = (await res.json()) as { inputReady: boolean; controlReady: boolean };
+    return status.inputReady && status.controlReady ? true : undefined;
+  });
+
+  const probe = probeWorkload(env.runtime, o.workload);
+  const load = startLoad({
+    brokers: env.brokers,
+    topic: topics.input,
+    rate: o.rate,
+    durationMs: o.warmupMs + o.migrationTimeoutMs + o.cooldownMs,
+    keys: Math.max(o.partitions * 4, 8),
+    run,
+    badEvery: o.badEvery,
+  });
+  log(`load: ${o.rate} msg/s on ${topics.input}; migrating after ${o.warmupMs} ms of steady state`);
+  await sleep(o.warmupMs);
+
+  const windowStart = Date.now();
+  const accepted = await gateway<{ migrationId: string; traceLink?: string }>(
+    env,
+    "POST",
+    "/migrations",
+    {
+      workload: o.workload,
+      targetNode: o.targetNode,
+      strategy: o.strategy,
+      identitySwap: o.identitySwap,
+    },
+  );
+  log(`migration ${accepted.migrationId} requested`);
+  await hooks.onMigrationStarted?.(accepted.migrationId);
+  let lastPhase = "";
+  const migration = await waitFor(
+    `migration ${accepted.migrationId} to end`,
+    o.migrationTimeoutMs,
+    async () => {
+      const view = await gateway<MigrationView>(env, "GET", `/migrations/${accepted.migrationId}`);
+      const phase = `${view.status} round ${view.round} ${view.phase}`;
+      if (phase !== lastPhase) log(`  ${phase}`);
+      lastPhase = phase;
+      return ended(view) ? view : undefined;
+    },
+  );
+  const windowEnd = Date.now();
+  await sleep(o.cooldownMs);
+  load.stop();
+  const loadResult = await load.done;
+  // Let the serving instance finish what is queued before the outputs are read.
+  await waitFor("the outputs to catch up with the inputs", 120_000, async () => {
+    const records = await readRun(kafka, {
+      inputTopics: [topics.input],
+      outputTopic: topics.output,
+      deadLetterTopic: topics.dlq,
+    });
+    const report = verify(records, { run });
+    return report.lost.count === 0 ? records : undefined;
+  }).catch(() => undefined);
+  const servingReport = await probe.stop();
+  const records = await readRun(kafka, {
+    inputTopics: [topics.input],
+    outputTopic: topics.output,
+    deadLetterTopic: topics.dlq,
+  });
+  const report = verify(records, { run, window: { start: windowStart, end: windowEnd } });
+  for (const leftover of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
+    await env.runtime.remove(leftover.instance);
+  }
+  await env.runtime.release(accepted.migrationId).catch(() => undefined);
+  return {
+    options: o,
+    migration,
+    probe: servingReport,
+    verify: report,
+    load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
+    ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
+  };
+}
