@@ -105,3 +105,32 @@ describe("retention (paths)", () => {
     await expect(retention().track("m", { kind: "path", path: root })).rejects.toThrow(/not under/);
   });
 });
+
+describe("retention (registry down)", () => {
+  it("removes the paths anyway, throws, and keeps the registry artifact for the next try", async () => {
+    const root = await mkdtemp(join(tmpdir(), "shadow-retention-down-"));
+    try {
+      const r = new Retention({ dir: join(root, "ledger"), roots: [root] });
+      const dump = join(root, "dump");
+      await mkdir(dump);
+      const digest = `sha256:${"3".repeat(64)}` as const;
+      // Nothing listens on port 9 of loopback: the delete fails as unreachable.
+      await r.track("m", {
+        kind: "registry",
+        registry: "127.0.0.1:9",
+        repository: "shadow/m",
+        digest,
+        blobs: [],
+        bytes: 5,
+      });
+      await r.track("m", { kind: "path", path: dump });
+      await expect(r.release("m")).rejects.toThrow(/unreachable/);
+      expect(await exists(dump)).toBe(false);
+      expect(await r.usage()).toEqual([
+        { migrationId: "m", state: "in-flight", bytes: 5, finishedAt: undefined },
+      ]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -116,19 +116,27 @@ export class Retention {
   }
 
   /**
-   * Removes everything the migration produced. Idempotent; if the registry is unreachable
-   * midway, what was removed stays removed and the rest is retried on the next call.
+   * Removes everything the migration produced. Idempotent; if something cannot be removed
+   * (the registry is down), the rest is removed anyway, the error is thrown, and what is left
+   * stays recorded for the next call.
    */
   async release(migrationId: string): Promise<Artifact[]> {
     return this.locked(migrationId, async () => {
       const entry = await this.read(migrationId);
       if (!entry) return [];
       const removed: Artifact[] = [];
+      let failure: unknown;
+      // Every artifact gets its try: a registry that is down must not keep the dump dirs.
       for (const { file, artifact } of entry.artifacts) {
-        await this.remove(artifact);
-        await rm(file, { force: true });
-        removed.push(artifact);
+        try {
+          await this.remove(artifact);
+          await rm(file, { force: true });
+          removed.push(artifact);
+        } catch (error) {
+          failure ??= error;
+        }
       }
+      if (failure !== undefined) throw failure; // what failed stays recorded, for the next try
       await rm(this.dirOf(migrationId), { recursive: true, force: true });
       return removed;
     });
