@@ -36,10 +36,12 @@ install() {
   log "installing docker-registry"
   if ! apt-cache show docker-registry >/dev/null 2>&1; then apt-get update -qq; fi
   # The package's postinst may try to start its service (config on :5000, every interface);
-  # policy-rc.d or the absent init normally stops it, and `start` below refuses to share the
-  # port with a registry that is not ours.
+  # `start` below refuses to share the port with a registry that is not ours.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
   command -v docker-registry >/dev/null || die "docker-registry did not install"
+  # Where nothing denied it, the package's init script may have started its own registry
+  # (every interface): stop it, ours is the only one.
+  if [[ -x /etc/init.d/docker-registry ]]; then /etc/init.d/docker-registry stop >/dev/null 2>&1 || true; fi
 }
 
 write_config() {
