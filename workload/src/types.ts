@@ -133,6 +133,8 @@ export interface WorkloadCounts {
   staleDeliveries: number;
   identityChanges: number;
   sessions: number;
+  /** Connections the gate refused to stale (or identity-less) Kafka clients. */
+  refusedConnections: number;
 }
 
 /** `GET /status`: what restore-svc and fence-svc read to compute lag and watch a handover. */

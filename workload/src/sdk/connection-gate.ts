@@ -1,7 +1,7 @@
 import net from "node:net";
 import tls from "node:tls";
 import type { ISocketFactory } from "kafkajs";
-import { StaleSessionError } from "./errors.ts";
+import { IdentityUnreadableError, StaleSessionError } from "./errors.ts";
 
 /** The socket factory kafkajs uses by default: TCP (or TLS), keep-alive every minute. */
 export const plainSocketFactory: ISocketFactory = ({ host, port, ssl, onConnect }) => {
@@ -64,19 +64,26 @@ export class ConnectionGate {
     return allowed && epoch === this.current;
   }
 
-  /** Throws StaleSessionError unless a client of `epoch` may act now. */
+  /**
+   * Throws unless a client of `epoch` may act now: StaleSessionError when the epoch ended (the
+   * client is abandoned), IdentityUnreadableError while the file cannot be read (retry later).
+   */
   assertCurrent(epoch: number, act: string): void {
-    if (!this.isCurrent(epoch)) throw new StaleSessionError(epoch, this.current, act);
+    if (this.isCurrent(epoch)) return;
+    if (epoch === this.current) throw new IdentityUnreadableError(act);
+    throw new StaleSessionError(epoch, this.current, act);
   }
 
   /** The socket factory for the Kafka clients of one epoch. */
   socketFactory(epoch: number): ISocketFactory {
     const base = this.options.base ?? plainSocketFactory;
     return (args) => {
-      if (!this.isCurrent(epoch)) {
+      // kafkajs turns a throwing factory into a connection error on that broker.
+      try {
+        this.assertCurrent(epoch, `connect to ${args.host}:${args.port}`);
+      } catch (error) {
         this.refusals += 1;
-        // kafkajs turns a throwing factory into a connection error on that broker.
-        throw new StaleSessionError(epoch, this.current, `connect to ${args.host}:${args.port}`);
+        throw error;
       }
       const socket = base(args);
       let open = this.sockets.get(epoch);
@@ -102,8 +109,16 @@ export class ConnectionGate {
     const open = this.sockets.get(epoch);
     if (!open) return 0;
     const count = open.size;
-    for (const socket of open) socket.destroy();
+    // With an error, as a reset peer would: kafkajs reacts to "error" and "end", not to a
+    // bare "close", and would otherwise wait out its request timeout on a dead socket.
+    for (const socket of open) socket.destroy(connectionReset());
     if (epoch !== this.current) this.sockets.delete(epoch);
     return count;
   }
+}
+
+function connectionReset(): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error("connection closed by the shadow connection gate");
+  error.code = "ECONNRESET";
+  return error;
 }

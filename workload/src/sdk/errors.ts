@@ -18,6 +18,16 @@ export class StaleSessionError extends ShadowError {
   }
 }
 
+/** The identity file cannot be read right now: no act until it can (retried, not abandoned). */
+export class IdentityUnreadableError extends RetryableError {
+  constructor(act: string) {
+    super(`refused ${act}: the identity file is unreadable`, {
+      code: "identity-unreadable",
+      retryAfterMs: 50,
+    });
+  }
+}
+
 export function isStaleSession(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {

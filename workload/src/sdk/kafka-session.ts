@@ -86,7 +86,14 @@ export class KafkaSession {
       // Short fetch waits: a seek or a pause takes effect at the next fetch.
       maxWaitTimeInMs: consumerConfig.maxWaitTimeInMs ?? 100,
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    // Idempotent, and retried without end (kafkajs warns otherwise): a retry of the same
+    // request keeps its sequence numbers, so the broker drops the copy if the first got
+    // through. A stale producer's retries all hit the gate and go nowhere.
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
+    });
     this.control = createKafkaControlChannel({
       kafka: this.kafka,
       producer: this.producer,

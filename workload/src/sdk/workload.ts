@@ -85,6 +85,7 @@ const zeroCounts = (): WorkloadCounts => ({
   staleDeliveries: 0,
   identityChanges: 0,
   sessions: 0,
+  refusedConnections: 0,
 });
 
 /**
@@ -273,7 +274,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       inFlightOutputs: this.pipeline.pending,
       inputReady: this.inputReady,
       controlReady: this.session?.control.ready ?? false,
-      counts: { ...this.counts },
+      counts: { ...this.counts, refusedConnections: this.gate.refusals },
       sourceFence: this.sourceFence.status ? { ...this.sourceFence.status } : null,
       handover: this.shadowFence.timing ? { ...this.shadowFence.timing } : null,
       startedAt: this.startedAt,
