@@ -4,7 +4,9 @@
  * the image size, beside this machine's memory and tmpfs/disk write bandwidth, so the distance
  * to the physical limit shows. Prints figures; asserts nothing.
  *
- *   npx tsx runtime/bench/checkpoint.ts [--sizes 10,100,1024] [--runs 3] [--freeze hook,criu]
+ *   npx tsx runtime/bench/checkpoint.ts [--sizes 10,100,1024] [--runs 3] [--freeze hook,criu] [--lazy]
+ *
+ * --lazy restores post-copy (CRIU lazy-pages daemon over the unpacked image, userfaultfd).
  *
  * Needs the local stack (deploy/local/up.sh: nodes, registry). SHADOW_DUMP_DIR puts dumps on
  * another file system (e.g. a tmpfs) to compare.
@@ -26,6 +28,7 @@ const { values } = parseArgs({
     sizes: { type: "string", default: "10,100,1024" },
     runs: { type: "string", default: "3" },
     freeze: { type: "string", default: "hook" },
+    lazy: { type: "boolean", default: false },
   },
 });
 const sizes = values.sizes.split(",").map(Number);
@@ -34,6 +37,7 @@ const entry = fileURLToPath(new URL("../test/fixtures/stateful-workload.mjs", im
 const MiB = 2 ** 20;
 
 interface Row {
+  /** Freeze mode, with "+lazy" when restored post-copy. */
   freeze: string;
   stateMb: number;
   pauseMs: number;
@@ -42,6 +46,8 @@ interface Row {
   pushMs: number;
   restoreMs: number;
   criuRestoreMs: number;
+  /** From restore's return to the copy's first answer. */
+  serveMs: number;
   dumpMb: number;
   imageMb: number;
 }
@@ -73,10 +79,10 @@ async function main(): Promise<void> {
   for (const freeze of values.freeze.split(",") as LocalRuntimeConfig["freeze"][]) {
     for (const mb of sizes) {
       for (let run = 0; run < (mb >= 1024 ? 1 : runs); run++) {
-        rows.push(await measure({ ...base, freeze }, mb));
+        rows.push(await measure({ ...base, freeze, lazyPages: values.lazy }, mb));
         const r = rows.at(-1) as Row;
         console.log(
-          `${freeze} ${mb} MB: pause ${r.pauseMs.toFixed(0)} ms, dump ${r.dumpMs.toFixed(0)} ms, build ${r.buildMs.toFixed(0)} ms, push ${r.pushMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms (CRIU ${r.criuRestoreMs.toFixed(0)}), dump ${r.dumpMb.toFixed(0)} MB, image ${r.imageMb.toFixed(0)} MB`,
+          `${freeze} ${mb} MB: pause ${r.pauseMs.toFixed(0)} ms, dump ${r.dumpMs.toFixed(0)} ms, build ${r.buildMs.toFixed(0)} ms, push ${r.pushMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms (CRIU ${r.criuRestoreMs.toFixed(0)}), serves after ${r.serveMs.toFixed(0)} ms, dump ${r.dumpMb.toFixed(0)} MB, image ${r.imageMb.toFixed(0)} MB`,
         );
       }
     }
@@ -88,16 +94,16 @@ async function main(): Promise<void> {
   );
   console.log("\n# medians (ms; sizes in MB)");
   console.log(
-    "| freeze | state | pause | dump | build | push | restore (CRIU) | dump MB | image MB | dump GB/s |",
+    "| freeze | state | pause | dump | build | push | restore (CRIU) | serves after | dump MB | image MB | dump GB/s |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const freeze of new Set(rows.map((r) => r.freeze))) {
     for (const mb of sizes) {
       const rs = rows.filter((r) => r.freeze === freeze && r.stateMb === mb);
       if (rs.length === 0) continue;
       const m = (f: (r: Row) => number) => median(rs.map(f));
       console.log(
-        `| ${freeze} | ${mb} | ${m((r) => r.pauseMs).toFixed(0)} | ${m((r) => r.dumpMs).toFixed(0)} | ${m((r) => r.buildMs).toFixed(0)} | ${m((r) => r.pushMs).toFixed(0)} | ${m((r) => r.restoreMs).toFixed(0)} (${m((r) => r.criuRestoreMs).toFixed(0)}) | ${m((r) => r.dumpMb).toFixed(0)} | ${m((r) => r.imageMb).toFixed(0)} | ${(m((r) => r.dumpMb) / 1024 / (m((r) => r.dumpMs) / 1000)).toFixed(2)} |`,
+        `| ${freeze} | ${mb} | ${m((r) => r.pauseMs).toFixed(0)} | ${m((r) => r.dumpMs).toFixed(0)} | ${m((r) => r.buildMs).toFixed(0)} | ${m((r) => r.pushMs).toFixed(0)} | ${m((r) => r.restoreMs).toFixed(0)} (${m((r) => r.criuRestoreMs).toFixed(0)}) | ${m((r) => r.serveMs).toFixed(0)} | ${m((r) => r.dumpMb).toFixed(0)} | ${m((r) => r.imageMb).toFixed(0)} | ${(m((r) => r.dumpMb) / 1024 / (m((r) => r.dumpMs) / 1000)).toFixed(2)} |`,
       );
     }
   }
@@ -142,13 +148,20 @@ async function measure(config: LocalRuntimeConfig, mb: number): Promise<Row> {
       },
     });
     restored = copy.instance;
+    // The copy must be alive: time until it answers (with lazy pages, its first page faults).
+    const restoredAt = performance.now();
+    await until(async () => {
+      const r = await fetch(`http://${copy.endpoint}/state`, { signal: AbortSignal.timeout(2000) });
+      return ((await r.json()) as { ballastMb: number }).ballastMb === mb;
+    }, 60_000);
+    const serveMs = performance.now() - restoredAt;
     const log = await readFile(
       join(runtime.layout.instance("node-b", copy.instance), "restore-work", "restore.log"),
       "utf8",
     );
     const lastTime = [...log.matchAll(/^\((\d+\.\d+)\)/gm)].at(-1)?.[1];
     return {
-      freeze: config.freeze,
+      freeze: config.lazyPages ? `${config.freeze}+lazy` : config.freeze,
       stateMb: mb,
       pauseMs: checkpoint.pauseMs,
       dumpMs: checkpoint.dumpMs,
@@ -156,6 +169,7 @@ async function measure(config: LocalRuntimeConfig, mb: number): Promise<Row> {
       pushMs: image.transferMs,
       restoreMs: copy.restoreMs,
       criuRestoreMs: lastTime ? Number(lastTime) * 1000 : Number.NaN,
+      serveMs,
       dumpMb: checkpoint.sizeBytes / MiB,
       imageMb: image.sizeBytes / MiB,
     };

@@ -251,6 +251,29 @@ describe("local runtime (real CRIU)", () => {
     expect(state.identity).toMatchObject({ instance: name, node: "node-b", incarnation: 1 });
   });
 
+  it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
+    if (!(await runtime.features()).lazyPages) ctx.skip();
+    const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: true } });
+    const before = await readState(source.endpoint);
+    const checkpoint = await lazy.checkpoint(sourceName, { leaveRunning: true, migrationId });
+    const image = await lazy.buildImage(checkpoint, "node-b");
+    const name = `rt-lazy-${suffix}`;
+    const copy = await lazy.restore(image, "node-b", {
+      migrationId,
+      identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
+    });
+    created.push(name);
+    const state = await until("the lazily restored copy", () => readState(copy.endpoint));
+    expect(state.counter).toBeGreaterThanOrEqual(before.counter);
+    expect(state.identity.instance).toBe(name);
+    // Once every page is in, the daemon exits and the unpacked images go.
+    await until("the lazy-pages daemon to finish", async () =>
+      (await footprint(lazy)).scratch.length === 0 ? true : undefined,
+    );
+    await lazy.remove(name);
+    await expectSourceServing();
+  });
+
   it("removes an instance completely", async () => {
     await runtime.remove(shadowName);
     const after = await footprint(runtime);

@@ -31,6 +31,11 @@ export const LocalRuntimeConfig = z.object({
    * - `runc`: `runc pause` / `runc resume` around the dump (two more process start-ups inside).
    */
   freeze: z.enum(["hook", "criu", "freezer", "runc"]),
+  /**
+   * Restore post-copy: the copy starts before its memory is in, CRIU's lazy-pages daemon
+   * fills pages from the unpacked image on first touch (userfaultfd). Off by default.
+   */
+  lazyPages: z.boolean(),
   /** How images reach the target: through the local registry, or copied node to node. */
   imageTransfer: z.enum(["registry", "node-to-node"]),
 });
@@ -52,6 +57,7 @@ export function loadLocalRuntimeConfig(
     dumpDir: env.SHADOW_DUMP_DIR || undefined,
     freeze: env.SHADOW_FREEZE || "hook",
     imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
+    lazyPages: env.SHADOW_LAZY_PAGES === "1",
     ...overrides,
   });
   if (!parsed.success) {

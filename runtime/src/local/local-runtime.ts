@@ -199,6 +199,7 @@ export class LocalRuntime implements Runtime {
         images: this.images,
         criuConfigs: this.criuConfigs,
         preflight: (img, node, migrationId) => this.preflight(img, node, migrationId),
+        lazyPages: this.config.lazyPages ? { criu: this.config.criu } : undefined,
       },
       image,
       targetNode,

@@ -10,6 +10,7 @@ import type { ImageStore } from "./image-store.ts";
 import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
+import { startLazyPages } from "./lazy-pages.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
 import { writeJsonAtomic, writeRecord } from "./records.ts";
 
@@ -17,6 +18,8 @@ export interface RestoreDeps extends PlacementDeps {
   images: ImageStore;
   criuConfigs: CriuConfigs;
   preflight: (image: CheckpointImage, targetNode: string, migrationId: string) => Promise<void>;
+  /** Restore post-copy through CRIU's lazy-pages daemon (this CRIU binary). */
+  lazyPages?: { criu: string } | undefined;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function restoreInstance(
     `restore-${options.identity.instance}-${process.pid}`,
   );
   await rm(scratch, { recursive: true, force: true });
+  let keepScratch = false;
   try {
     await images.unpack(image, scratch, migrationId);
     const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
@@ -79,14 +83,25 @@ export async function restoreInstance(
       const workPath = join(instanceDir, "restore-work");
       await mkdir(workPath, { recursive: true });
       await mkdir(layout.logDir, { recursive: true });
+      const imagePath = join(scratch, IMAGES_SUBDIR);
+      const lazy = deps.lazyPages
+        ? await startLazyPages(deps.lazyPages.criu, imagePath, workPath)
+        : undefined;
       try {
         await runc.restore(record.containerId, {
           bundle,
-          imagePath: join(scratch, IMAGES_SUBDIR),
+          imagePath,
           workPath,
           log: layout.log(record.instance),
+          lazyPages: lazy !== undefined,
         });
+        if (lazy) {
+          // The daemon still reads pages from the images: remove them once it is done.
+          keepScratch = true;
+          void lazy.done.then(() => rm(scratch, { recursive: true, force: true }));
+        }
       } catch (err) {
+        lazy?.kill();
         const detail =
           (await tail(join(workPath, "restore.log"))) || (await tail(join(workPath, "runc.log")));
         throw new RestoreError(targetNode, `${(err as Error).message}${detail}`, {
@@ -112,7 +127,7 @@ export async function restoreInstance(
       },
     );
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    if (!keepScratch) await rm(scratch, { recursive: true, force: true });
   }
 }
 

@@ -75,11 +75,19 @@ export class Runc {
    */
   async restore(
     id: string,
-    options: { bundle: string; imagePath: string; workPath: string; log: string },
+    options: {
+      bundle: string;
+      imagePath: string;
+      workPath: string;
+      log: string;
+      lazyPages?: boolean;
+    },
   ): Promise<void> {
     const args = ["--log", `${options.workPath}/runc.log`, ...this.args(["restore", "-d"])];
     args.push("--bundle", options.bundle, "--image-path", options.imagePath);
-    args.push("--work-path", options.workPath, "--tcp-established", "--file-locks", id);
+    args.push("--work-path", options.workPath, "--tcp-established", "--file-locks");
+    if (options.lazyPages) args.push("--lazy-pages");
+    args.push(id);
     const result = await exec("bash", withLogPipe(options.log, this.runc, args));
     if (result.code !== 0) throw new Error(`runc restore ${id} exited ${result.code}`);
   }
