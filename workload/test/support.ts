@@ -204,7 +204,7 @@ export class ControlDriver {
   private consumer: Consumer;
 
   private constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly topic: string,
   ) {
     this.producer = kafka.producer();
