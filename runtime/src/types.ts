@@ -116,8 +116,11 @@ export interface Runtime {
   list(): Promise<InstanceInfo[]>;
   checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint>;
   buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage>;
-  /** Refuses with a PreflightError when the target cannot run the image. */
-  preflight(image: CheckpointImage, targetNode: string): Promise<void>;
+  /**
+   * Refuses with a PreflightError when the target cannot run the image (read from the image's
+   * manifest, before any layer is fetched). `migrationId` is carried by the errors.
+   */
+  preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void>;
   restore(
     image: CheckpointImage,
     targetNode: string,

@@ -12,7 +12,7 @@ import type { Checkpoint, CheckpointImage } from "../types.ts";
 export interface ImageStore {
   build(input: BuildInput): Promise<CheckpointImage>;
   /** What preflight needs, read from the manifest before the layer is fetched. */
-  describe(image: CheckpointImage, migrationId: string): Promise<CheckpointMetadata>;
+  describe(image: CheckpointImage, migrationId?: string): Promise<CheckpointMetadata>;
   /**
    * Fetches, verifies and unpacks the image into `intoDir`, giving `checkpoint/` (CRIU images)
    * and `spec.dump` (the source's OCI runtime spec). Throws ImageNotFoundError,

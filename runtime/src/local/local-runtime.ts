@@ -172,11 +172,7 @@ export class LocalRuntime implements Runtime {
     });
   }
 
-  async preflight(
-    image: CheckpointImage,
-    targetNode: string,
-    migrationId = "unknown",
-  ): Promise<void> {
+  async preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void> {
     if (!(await readNode(this.layout, targetNode)))
       throw new UnknownNodeError(targetNode, { migrationId });
     const metadata = await this.images.describe(image, migrationId);

@@ -116,7 +116,7 @@ export class OciImageStore implements ImageStore {
     return { ...image, ref: pushed.ref, transferMs: pushed.pushMs, transfer: "registry" };
   }
 
-  async describe(image: CheckpointImage, migrationId: string): Promise<CheckpointMetadata> {
+  async describe(image: CheckpointImage, migrationId?: string): Promise<CheckpointMetadata> {
     return (await inspectImage(image.ref, { digest: image.digest, migrationId })).metadata;
   }
 

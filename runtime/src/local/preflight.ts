@@ -10,7 +10,7 @@ import { type CheckpointMetadata, localTargetFacts, preflightReasons } from "../
 export async function checkPreflight(
   metadata: CheckpointMetadata,
   target: { node: string; stateDir: string; criu: string },
-  migrationId: string,
+  migrationId: string | undefined,
 ): Promise<void> {
   const facts = await localTargetFacts(target.node, target.stateDir, target.criu);
   const reasons = preflightReasons(metadata, facts);
