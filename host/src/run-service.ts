@@ -9,6 +9,7 @@ import {
 import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
+import { ensureBusTopics } from "./ensure-topics.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
@@ -44,6 +45,7 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     brokers: definition.env.SHADOW_KAFKA_BROKERS,
     logLevel: logLevel.WARN,
   });
+  await ensureBusTopics(kafka);
   const publisher = createPublisher({ kafka, source: serviceSource(definition.name) });
   const runner = createConsumerRunner({
     kafka,

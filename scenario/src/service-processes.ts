@@ -60,8 +60,17 @@ export class ServiceProcesses {
   }
 
   async startAll(): Promise<void> {
+    // Children must not outlive the harness, whatever way it ends.
+    process.once("exit", () => {
+      for (const child of this.#children.values()) child.kill("SIGKILL");
+    });
     for (const name of choreographyServices) this.start(name);
-    await this.waitReady();
+    try {
+      await this.waitReady();
+    } catch (error) {
+      await this.stopAll();
+      throw error;
+    }
   }
 
   /** Ready = every consumer group has a stable member and the gateway answers. */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { createPublisher, serviceSource } from "@shadow/events";
-import { loadConfig } from "@shadow/host";
+import { ensureBusTopics, loadConfig } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
 import { createLogger, startTelemetry } from "@shadow/otel";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
@@ -20,6 +20,7 @@ const kafka = new Kafka({
   brokers: env.SHADOW_KAFKA_BROKERS,
   logLevel: logLevel.WARN,
 });
+await ensureBusTopics(kafka);
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
 const projection = new MigrationProjection();
 const feed = await feedProjection(kafka, projection, logger);

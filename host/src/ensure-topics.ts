@@ -1,0 +1,33 @@
+import { topics } from "@shadow/events";
+import type { Kafka } from "kafkajs";
+
+/**
+ * The bus's topics and their partition counts. One migration's events share a partition (key
+ * = migration id), so partitions only spread different migrations; a few are plenty here.
+ */
+export const busTopics = [
+  { topic: topics.migrations, numPartitions: 6 },
+  { topic: topics.control, numPartitions: 6 },
+  { topic: topics.pressure, numPartitions: 3 },
+  { topic: topics.deadLetter, numPartitions: 1 },
+];
+
+/** Creates the bus's topics that do not exist yet; a no-op when they all do. */
+export async function ensureBusTopics(kafka: Kafka): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = busTopics.filter((t) => !existing.has(t.topic));
+    if (missing.length > 0) {
+      // Another service may create the same topic at the same moment: that is fine.
+      await admin
+        .createTopics({ topics: missing, waitForLeaders: true })
+        .catch((error: unknown) => {
+          if (!String(error).includes("already exists")) throw error;
+        });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
