@@ -30,6 +30,13 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
     HOME: "/root",
     SHADOW_IDENTITY_FILE: IDENTITY_FILE,
     SHADOW_HTTP_PORT: String(spec.httpPort),
+    // Fewer threads, shorter freeze: CRIU seizes, dumps and restores the registers of every
+    // thread while the source is frozen (~2-3 ms each here). Node starts 4 V8 platform
+    // workers and, on first use, 4 libuv pool threads; one of each is plenty for a service on
+    // two cores. Measured: 11 → 8 threads cut a 10 MB source's pause by ~25 ms. The spec's env
+    // can set others.
+    NODE_OPTIONS: "--v8-pool-size=1",
+    UV_THREADPOOL_SIZE: "1",
     ...spec.env,
   };
   const caps = ["CAP_KILL", "CAP_NET_BIND_SERVICE"];

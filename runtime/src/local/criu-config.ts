@@ -1,5 +1,6 @@
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { execOk } from "./exec.ts";
 
 /**
  * CRIU options runc cannot pass on its command line. runc 1.1 hands CRIU the file named by
@@ -32,7 +33,8 @@ export const FREEZE_TIMES_FILE = "shadow-freeze-times";
  * would have thawed itself (the tasks run again when CRIU detaches from them right after).
  * Freeze and thaw times (bash's $EPOCHREALTIME, no fork) go to a file in the image directory.
  */
-const HOOK = `#!/bin/bash
+const hook = (sleeper: string) => `#!/bin/bash
+sleeper="${sleeper}"
 [ "$SHADOW_FREEZE_HOOK" = 1 ] || exit 0
 # CRIU runs this for every action, some inside the freeze: leave at once for the others, and
 # use no external command (each fork is a millisecond or more of the source's pause).
@@ -61,7 +63,9 @@ case "$CRTOOLS_SCRIPT_ACTION" in
     echo THAWED >"$state"
     echo "thaw $EPOCHREALTIME" >>"$times"
     # CRIU writes FROZEN back when it exits (it restores the state it found): undo that at
-    # once rather than when runc has returned. Bounded to 3 s; shadow thaws again after runc.
+    # once rather than when runc has returned. It polls every 0.5 ms, sleeping in between
+    # (a read with a timeout on a FIFO nobody writes: no fork), because a busy loop would take
+    # one of the two cores from CRIU. Bounded to 3 s; shadow thaws again after runc.
     exec 3>>"$times"
     (
       deadline=$((\${EPOCHREALTIME%.*} + 3))
@@ -72,6 +76,7 @@ case "$CRTOOLS_SCRIPT_ACTION" in
           echo "refrozen $EPOCHREALTIME" >&3
           break
         fi
+        read -r -t 0.0005 _ <>"$sleeper"
       done
     ) </dev/null >/dev/null 2>&1 &
     ;;
@@ -90,7 +95,12 @@ export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
     restore: join(dir, "restore.conf"),
     hook: join(dir, "freeze-hook.sh"),
   };
-  await writeFile(configs.hook, HOOK);
+  const sleeper = join(dir, "sleep.fifo");
+  if (!(await stat(sleeper).catch(() => undefined))?.isFIFO()) {
+    await rm(sleeper, { force: true });
+    await execOk("mkfifo", [sleeper]);
+  }
+  await writeFile(configs.hook, hook(sleeper));
   await chmod(configs.hook, 0o755);
   await writeFile(configs.dump, `${[...DUMP, `action-script ${configs.hook}`].join("\n")}\n`);
   await writeFile(configs.restore, `${RESTORE.join("\n")}\n`);
