@@ -1,6 +1,6 @@
-import { chmod, mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execOk } from "./exec.ts";
+import { exec } from "./exec.ts";
 
 /**
  * CRIU options runc cannot pass on its command line. runc 1.1 hands CRIU the file named by
@@ -97,14 +97,26 @@ export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
   };
   const sleeper = join(dir, "sleep.fifo");
   if (!(await stat(sleeper).catch(() => undefined))?.isFIFO()) {
-    await rm(sleeper, { force: true });
-    await execOk("mkfifo", [sleeper]);
+    // Several processes may start at once: whoever makes it first wins, the rest find it.
+    await exec("mkfifo", [sleeper]);
+    if (!(await stat(sleeper).catch(() => undefined))?.isFIFO()) {
+      throw new Error(`cannot create the FIFO ${sleeper}`);
+    }
   }
-  await writeFile(configs.hook, hook(sleeper));
-  await chmod(configs.hook, 0o755);
-  await writeFile(configs.dump, `${[...DUMP, `action-script ${configs.hook}`].join("\n")}\n`);
-  await writeFile(configs.restore, `${RESTORE.join("\n")}\n`);
+  // Other processes may be dumping with these files right now: replace them atomically,
+  // and only when they changed.
+  await writeIfChanged(configs.hook, hook(sleeper), 0o755);
+  await writeIfChanged(configs.dump, `${[...DUMP, `action-script ${configs.hook}`].join("\n")}\n`);
+  await writeIfChanged(configs.restore, `${RESTORE.join("\n")}\n`);
   return configs;
+}
+
+async function writeIfChanged(path: string, text: string, mode = 0o644): Promise<void> {
+  if ((await readFile(path, "utf8").catch(() => undefined)) === text) return;
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode });
+  await chmod(tmp, mode);
+  await rename(tmp, path);
 }
 
 /**
