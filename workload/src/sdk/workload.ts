@@ -449,6 +449,8 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     if (epoch !== this.gate.epoch) return;
     const me = this.watcher.current;
     const data = event.data;
+    // Instance names are unique within a workload only.
+    if (data.workload !== me.workload) return;
     const from = data.handoff.from.instance === me.instance;
     const to = data.handoff.to.instance === me.instance;
     const mine = me.migrationId === undefined || me.migrationId === data.migrationId;
