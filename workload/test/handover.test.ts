@@ -1,9 +1,9 @@
 import { FenceCut, FencePassed } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import type { ExampleService } from "../src/example/service.ts";
 import { startLoad, wallClock } from "../src/loadgen/generator.ts";
 import { outputMessage, parseRecord } from "../src/messages.ts";
+import { type ProbeReport, startProbe } from "../src/probe/probe.ts";
 import type { Identity } from "../src/sdk/identity.ts";
 import { type VerifyReport, verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
@@ -17,6 +17,7 @@ import {
   eventually,
   fenceFor,
   IdentityFiles,
+  type Instance,
   randomName,
   ready,
   startInstance,
@@ -40,18 +41,20 @@ interface Scenario {
   /** Ask for the cut once the shadow is caught up with the source, or as soon as it runs. */
   fenceWhen: "caught-up" | "running";
   abortAfterCut?: boolean;
-  onRequested?(instances: { source: ExampleService; shadow: ExampleService }): void;
-  onCut?(instances: { source: ExampleService; shadow: ExampleService }): void;
+  onRequested?(instances: { source: Instance; shadow: Instance }): void;
+  onCut?(instances: { source: Instance; shadow: Instance }): void;
 }
 
 interface Outcome {
   report: VerifyReport;
+  /** 10 ms HTTP probes of /health on each side, from the request to the end of the handover. */
+  probes: { source: ProbeReport; shadow: ProbeReport };
   records: RunRecords;
   sent: number;
   handoverMs: number | undefined;
   behindAtRequest: number | null;
-  source: ExampleService;
-  shadow: ExampleService;
+  source: Instance;
+  shadow: Instance;
   driver: ControlDriver;
 }
 
@@ -145,6 +148,10 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
     );
   }
   const behindAtRequest = shadow.workload.status().lagBehindSource;
+  const probing = {
+    source: startProbe({ url: `http://127.0.0.1:${source.port}/health`, timeoutMs: 250 }),
+    shadow: startProbe({ url: `http://127.0.0.1:${shadow.port}/health`, timeoutMs: 250 }),
+  };
   const windowStart = wallClock();
   const fence = fenceFor(WORKLOAD, sourceId, shadowId, migrationId);
   await driver.requestFence(fence);
@@ -163,6 +170,7 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
     expect(source.workload.status().mode).toBe("fenced");
   }
   const windowEnd = wallClock();
+  const probes = { source: await probing.source.stop(), shadow: await probing.shadow.stop() };
   const result = await load.done;
   const serving = scenario.abortAfterCut ? source : shadow;
   await drained(kafka, serving, topics.input);
@@ -175,10 +183,13 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
   const handoverMs = shadow.workload.status().handover?.handoverMs;
   console.log(
     `\n[${scenario.name}] sent ${result.sent} at ${scenario.rate}/s, shadow behind by ${behindAtRequest} at the request, ` +
-      `handover delay ${handoverMs === undefined ? "-" : `${handoverMs} ms`}\n${summarize(report)}`,
+      `handover delay ${handoverMs === undefined ? "-" : `${handoverMs} ms`}; ` +
+      `longest failed-probe streak: source ${probes.source.longestFailStreak.count}, shadow ${probes.shadow.longestFailStreak.count} ` +
+      `(of ${probes.source.probes}/${probes.shadow.probes} probes)\n${summarize(report)}`,
   );
   return {
     report,
+    probes,
     records,
     sent: result.sent,
     handoverMs,
@@ -220,6 +231,14 @@ function expectHandedOver(outcome: Outcome): void {
   // The source's cut is what it processed, and it processed nothing after it.
   expect(source.workload.status().processed).toEqual(cut?.data.cut.filter((p) => p.offset >= 0));
   expect(outcome.handoverMs).toBeGreaterThanOrEqual(0);
+  expect(outcome.probes.shadow.probes).toBeGreaterThan(0);
+}
+
+/** A fenced source is silent on Kafka but alive: it still answers HTTP. */
+async function expectAnswering(service: Instance, mode: string): Promise<void> {
+  const response = await fetch(`http://127.0.0.1:${service.port}/health`);
+  expect(response.status).toBe(200);
+  expect(((await response.json()) as { mode: string }).mode).toBe(mode);
 }
 
 describe("handover at a fence, two live instances", () => {
@@ -233,6 +252,8 @@ describe("handover at a fence, two live instances", () => {
     });
     expectExactlyOnce(outcome);
     expectHandedOver(outcome);
+    await expectAnswering(outcome.source, "fenced");
+    await expectAnswering(outcome.shadow, "primary");
   });
 
   it("hands over when the cut is asked for while the shadow is still behind", async () => {

@@ -136,10 +136,10 @@ export interface InstanceOptions {
   name: string;
 }
 
+export type Instance = ExampleService & { port: number };
+
 /** One live example service instance on loopback, with fast Kafka timings. */
-export async function startInstance(
-  options: InstanceOptions,
-): Promise<ExampleService & { port: number }> {
+export async function startInstance(options: InstanceOptions): Promise<Instance> {
   const config: ExampleConfig = {
     brokers: brokers(),
     inputTopics: [options.topics.input],
