@@ -69,6 +69,7 @@ describe("bad input", () => {
       );
       expect(report.inputs).toEqual({ valid: load.sent, invalid: load.bad });
       expect(report.deadLetters).toEqual({
+        checked: true,
         count: load.bad,
         expected: load.bad,
         missing: 0,

@@ -11,7 +11,7 @@ import {
   FenceRequested,
   toBinaryRecord,
 } from "@shadow/events";
-import { type Consumer, Kafka, logLevel, type Producer } from "kafkajs";
+import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import pino from "pino";
 import { inject } from "vitest";
 import type { ControlEvent } from "../src/control/channel.ts";
@@ -207,7 +207,7 @@ export class ControlDriver {
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    this.producer = kafka.producer();
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     this.consumer = kafka.consumer({ groupId: randomName("fence-driver"), maxWaitTimeInMs: 50 });
   }
 

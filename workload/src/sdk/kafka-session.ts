@@ -5,6 +5,7 @@ import {
   Kafka,
   type KafkaMessage,
   logLevel,
+  Partitioners,
   type Producer,
 } from "kafkajs";
 import type { Logger } from "pino";
@@ -92,6 +93,8 @@ export class KafkaSession {
     this.producer = this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
+      // Java-compatible murmur2 on the key: one key's outputs stay in one partition.
+      createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
     this.control = createKafkaControlChannel({

@@ -171,6 +171,13 @@ describe("verifier", () => {
     );
     expect(broken.deadLetters).toMatchObject({ missing: 2, duplicated: 1, ofValidInputs: 1 });
     expect(broken.ok).toBe(false);
+
+    // Without the dead-letter topic, invalid inputs are reported but not expected anywhere.
+    const unread = verify(run({ inputs: [...records, ...bad], outputs: outputs(messages) }), {
+      checkDeadLetters: false,
+    });
+    expect(unread.deadLetters).toMatchObject({ checked: false, expected: 3, missing: 0 });
+    expect(unread.ok).toBe(true);
   });
 
   it("keeps to one run when told, and flags outputs without an input", () => {

@@ -48,6 +48,7 @@ const start = options["window-start"];
 const end = options["window-end"];
 const report = verify(records, {
   ...(options.run ? { run: options.run } : {}),
+  checkDeadLetters: options.dlq !== undefined,
   ...(start !== undefined && end !== undefined ? { window: { start, end } } : {}),
 });
 process.stdout.write(`${summarize(report)}\n`);

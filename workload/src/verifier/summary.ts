@@ -30,7 +30,7 @@ export function summarize(report: VerifyReport): string {
     `lost        ${keys(report.lost)}`,
     `duplicated  ${keys(report.duplicated)}`,
     `reordered   ${keys(report.reordered)}`,
-    `dead letter ${report.deadLetters.count} (expected ${report.deadLetters.expected}, missing ${report.deadLetters.missing}, duplicated ${report.deadLetters.duplicated}, of valid inputs ${report.deadLetters.ofValidInputs})`,
+    `dead letter ${report.deadLetters.checked ? "" : "(not read) "}${report.deadLetters.count} (expected ${report.deadLetters.expected}, missing ${report.deadLetters.missing}, duplicated ${report.deadLetters.duplicated}, of valid inputs ${report.deadLetters.ofValidInputs})`,
     "latency",
     line("all", report.latency.all),
     ...(report.latency.during
