@@ -118,7 +118,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   private readonly gate: ConnectionGate;
   private readonly processor: Processor<S>;
   private readonly sourceFence: SourceFence;
-  private readonly shadowFence: ShadowFence;
+  private shadowFence: ShadowFence;
   private session: KafkaSession | undefined;
   private inputReady = false;
   private readonly committed = new Map<string, PartitionOffset>();
@@ -325,7 +325,10 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     this.sourceIdentity = previous;
     this.sourceCommitted = [];
     this.fencing = false;
+    // Fence state belongs to the identity it was reached under (a round-1 shadow that is
+    // checkpointed again for round 2 must not wake up believing it passed a cut).
     this.sourceFence.status = null;
+    this.shadowFence = new ShadowFence(this, () => this.sourceIdentity?.instance);
     this.mode = next.role === "shadow" ? "shadow" : "primary";
     this.adopt(unsettled);
     if (!this.stopped) void this.openSession(epoch);
