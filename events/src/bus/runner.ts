@@ -155,8 +155,10 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       if (consumer) throw new Error(`runner ${config.groupId} already started`);
       const c = config.kafka.consumer({ ...config.consumer, groupId: config.groupId });
       consumer = c;
+      // Listen before run(): kafkajs joins the group inside run().
+      let timer: NodeJS.Timeout | undefined;
       const joined = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
+        timer = setTimeout(
           () => reject(new Error(`${config.groupId}: no group join within the timeout`)),
           config.joinTimeoutMs ?? 60_000,
         );
@@ -166,6 +168,8 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
           resolve();
         });
       });
+      // If connecting fails first, the join timeout must not become an unhandled rejection.
+      joined.catch(() => {});
       c.on(c.events.CRASH, (event) => {
         logger.error(
           { err: event.payload.error, restart: event.payload.restart },
@@ -173,15 +177,25 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
         );
         if (!event.payload.restart) running = false;
       });
-      await publisher.connect();
-      await c.connect();
-      await c.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning ?? false });
+      try {
+        await publisher.connect();
+        await c.connect();
+        await c.subscribe({ topics: config.topics, fromBeginning: config.fromBeginning ?? false });
+      } catch (error) {
+        clearTimeout(timer);
+        throw error;
+      }
       await c.run({
         autoCommit: false,
         eachMessage: async ({ topic, partition, message, heartbeat: beat }) => {
           heartbeat = beat;
           const record: RecordInfo = { topic, partition, offset: message.offset };
-          const outcome = await processRecord({ ...record, message }, pipeline);
+          // kafkajs heartbeats only between messages; a handler that waits (a restore, a
+          // catch-up watch) must keep the member alive or its group evicts it mid-step.
+          const beating = setInterval(() => void beat().catch(() => undefined), 3_000);
+          const outcome = await processRecord({ ...record, message }, pipeline).finally(() =>
+            clearInterval(beating),
+          );
           count(outcome);
           await config.observer?.onOutcome?.(outcome, record);
           if (outcome.kind === "aborted") return;
