@@ -276,6 +276,12 @@ describe("tracing", () => {
     expect(handle?.attributes["shadow.outcome"]).toBe("handled");
   });
 
+  it("adds no span for events this service has no handler for", async () => {
+    const f = fake({});
+    await processRecord(record(requested()), f.ctx);
+    expect(spans.getFinishedSpans()).toHaveLength(0);
+  });
+
   it("falls back to the Kafka traceparent header when the event has no extension", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const f = fake(checkpointHandler);

@@ -37,7 +37,8 @@ export interface PipelineContext<D> {
 }
 
 /**
- * One record, start to end: decode → known type and valid data → dedupe by (source, id) →
+ * One record, start to end: decode → known type (else skip it if no handler here) → valid
+ * data → dedupe by (source, id) →
  * handler in a span whose parent is the emitter's span → emit its events (ids derived from
  * the input's) → remember the key. Bad input and failed handlers end in the dead-letter
  * topic; only a broken Kafka makes it throw (then nothing was committed and the record comes
@@ -52,6 +53,16 @@ export async function processRecord<D>(
     return deadLetter(ctx, record, { code: decoded.code, reason: decoded.reason, attempts: 0 });
   }
   const raw = decoded.event;
+  const unknownType = checkType(raw);
+  if (unknownType && !unknownType.ok) {
+    return deadLetter(ctx, record, { ...unknownType, attempts: 0, event: raw });
+  }
+  const handler = ctx.handlers[raw.type as EventType] as Handler<EventType, D> | undefined;
+  if (!handler) {
+    // Topics are shared by the whole choreography: most events are for other services. No
+    // span either, or every service would add one to every trace for events it skips.
+    return { kind: "ignored", event: raw };
+  }
   const parent = parentContextOf(raw, record.message.headers);
   const span = tracer.startSpan(
     `handle ${raw.type}`,
@@ -74,7 +85,7 @@ export async function processRecord<D>(
   );
   try {
     return await context.with(trace.setSpan(parent, span), () =>
-      processDecoded(raw, record, span, ctx),
+      processHandled(raw, handler, record, span, ctx),
     );
   } catch (error) {
     span.recordException(toError(error));
@@ -85,22 +96,13 @@ export async function processRecord<D>(
   }
 }
 
-async function processDecoded<D>(
+async function processHandled<D>(
   raw: ShadowEvent,
+  handler: Handler<EventType, D>,
   record: RecordInfo & { message: KafkaMessage },
   span: Span,
   ctx: PipelineContext<D>,
 ): Promise<Outcome> {
-  const unknownType = checkType(raw);
-  if (unknownType && !unknownType.ok) {
-    return deadLetter(ctx, record, { ...unknownType, attempts: 0, event: raw }, span);
-  }
-  const handler = ctx.handlers[raw.type as EventType] as Handler<EventType, D> | undefined;
-  if (!handler) {
-    // Topics are shared by the whole choreography: most events are for other services.
-    span.setAttribute("shadow.outcome", "ignored");
-    return { kind: "ignored", event: raw };
-  }
   const valid = validateEvent(raw);
   if (!valid.ok) {
     return deadLetter(ctx, record, { ...valid, attempts: 0, event: raw }, span);
