@@ -11,6 +11,7 @@ import { readRun } from "../src/verifier/read.ts";
 import {
   brokers,
   createRunTopics,
+  deleteGroupsOf,
   deleteTopics,
   eventually,
   IdentityFiles,
@@ -45,6 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteTopics(kafka, topics.all);
+  await deleteGroupsOf(kafka, files.written);
   files.remove();
 });
 

@@ -6,6 +6,7 @@ import { readRun } from "../src/verifier/read.ts";
 import { summarize } from "../src/verifier/summary.ts";
 import {
   createRunTopics,
+  deleteGroupsOf,
   deleteTopics,
   drained,
   IdentityFiles,
@@ -26,6 +27,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteTopics(kafka, topics.all);
+  await deleteGroupsOf(kafka, files.written);
   files.remove();
 });
 

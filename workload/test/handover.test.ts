@@ -12,6 +12,7 @@ import { summarize } from "../src/verifier/summary.ts";
 import {
   ControlDriver,
   createRunTopics,
+  deleteGroupsOf,
   deleteTopics,
   drained,
   eventually,
@@ -83,9 +84,11 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
   const topics = await createRunTopics(kafka, 4);
   const files = new IdentityFiles();
   const driver = await ControlDriver.start(kafka, topics.control);
+  const identities: Identity[] = [];
   cleanup(async () => {
     await driver.stop();
     await deleteTopics(kafka, topics.all);
+    await deleteGroupsOf(kafka, identities, [driver.groupId]);
     files.remove();
   });
   const sourceId: Identity = {
@@ -101,6 +104,7 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
     name: "source",
     ...(scenario.sourceCostMs ? { costMs: scenario.sourceCostMs } : {}),
   });
+  identities.push(sourceId);
   cleanup(() => source.stop());
   await ready(source);
 
@@ -132,6 +136,7 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
     name: "shadow",
     ...(scenario.shadowCostMs ? { costMs: scenario.shadowCostMs } : {}),
   });
+  identities.push(shadowId);
   cleanup(() => shadow.stop());
   await ready(shadow);
   expect(shadow.workload.status().mode).toBe("shadow");

@@ -6,6 +6,7 @@ import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import {
   createRunTopics,
+  deleteGroupsOf,
   deleteTopics,
   eventually,
   IdentityFiles,
@@ -41,6 +42,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await deleteTopics(kafka, topics.all);
+  await deleteGroupsOf(kafka, files.written);
   files.remove();
 });
 

@@ -19,7 +19,7 @@ import { decodeControl } from "../src/control/kafka-control-channel.ts";
 import type { ExampleConfig } from "../src/example/config.ts";
 import { createExampleService, type ExampleService } from "../src/example/service.ts";
 import type { ExampleState } from "../src/example/state.ts";
-import type { Identity } from "../src/sdk/identity.ts";
+import { controlGroupId, type Identity, inputGroupId } from "../src/sdk/identity.ts";
 import type { Snapshot, WorkloadStatus } from "../src/types.ts";
 
 declare module "vitest" {
@@ -100,6 +100,26 @@ export async function deleteTopics(kafka: Kafka, names: string[]): Promise<void>
   }
 }
 
+/** Deletes the consumer groups of these identities (input and control), best effort. */
+export async function deleteGroupsOf(
+  kafka: Kafka,
+  identities: Identity[],
+  extra: string[] = [],
+): Promise<void> {
+  const ids = [
+    ...identities.flatMap((identity) => [inputGroupId(identity), controlGroupId(identity)]),
+    ...extra,
+  ];
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // A group abandoned without a goodbye keeps its member until the session times out.
+    await admin.deleteGroups(ids).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** End offsets (last offset present) of a topic, per partition. */
 export async function lastOffsets(kafka: Kafka, topic: string): Promise<Map<number, number>> {
   const admin = kafka.admin();
@@ -115,8 +135,11 @@ export async function lastOffsets(kafka: Kafka, topic: string): Promise<Map<numb
 /** A directory of identity files, written the way a runtime does (new file renamed over). */
 export class IdentityFiles {
   readonly dir = mkdtempSync(join(tmpdir(), "shadow-workload-"));
+  /** Every identity written, so a test can delete their consumer groups afterwards. */
+  readonly written: Identity[] = [];
 
   write(name: string, identity: Identity): string {
+    this.written.push(identity);
     const path = join(this.dir, `${name}.json`);
     writeFileSync(`${path}.tmp`, JSON.stringify(identity));
     renameSync(`${path}.tmp`, path);
@@ -202,13 +225,14 @@ export class ControlDriver {
   readonly events: { event: ControlEvent; at: number }[] = [];
   private producer: Producer;
   private consumer: Consumer;
+  readonly groupId = randomName("fence-driver");
 
   private constructor(
     kafka: Kafka,
     private readonly topic: string,
   ) {
     this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    this.consumer = kafka.consumer({ groupId: randomName("fence-driver"), maxWaitTimeInMs: 50 });
+    this.consumer = kafka.consumer({ groupId: this.groupId, maxWaitTimeInMs: 50 });
   }
 
   static async start(kafka: Kafka, topic: string): Promise<ControlDriver> {
