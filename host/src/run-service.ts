@@ -9,7 +9,7 @@ import {
 import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
-import { ensureBusTopics } from "./ensure-topics.ts";
+import { busTopics, ensureBusTopics } from "./ensure-topics.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
@@ -56,7 +56,10 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     source: serviceSource(definition.name),
     publisher,
     logger,
-    fromBeginning: true,
+    // A new group starts at the log's end: a service deployed today must not replay the side
+    // effects of every migration ever made. Restarts resume from the group's committed offsets.
+    fromBeginning: false,
+    partitionsConsumedConcurrently: busTopics[0]?.numPartitions ?? 1,
   });
   await runner.start();
   logger.info({ topics: definition.topics, metrics: telemetry.metricsUrl }, "service started");

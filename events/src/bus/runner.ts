@@ -30,6 +30,11 @@ export interface ConsumerRunnerConfig<D> {
   logger?: Logger;
   /** Where a group without committed offsets starts. Default false (new records only). */
   fromBeginning?: boolean;
+  /**
+   * Partitions handled at once. Order holds within a partition (one migration's events share
+   * one), so a long step of one migration need not hold up another's. Default 1.
+   */
+  partitionsConsumedConcurrently?: number;
   /** kafkajs consumer settings (session timeout, …); the group id is the one above. */
   consumer?: Omit<ConsumerConfig, "groupId">;
   /** How long start() waits for the group join before failing. Default 60 s. */
@@ -187,6 +192,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       }
       await c.run({
         autoCommit: false,
+        partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 1,
         eachMessage: async ({ topic, partition, message, heartbeat: beat }) => {
           heartbeat = beat;
           const record: RecordInfo = { topic, partition, offset: message.offset };
