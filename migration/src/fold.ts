@@ -82,7 +82,8 @@ export function applyEvent(
       const d = CheckpointCreated.schema.parse(event.data);
       endPhase(view, d.handoff.round, "checkpoint", at);
       startPhase(view, d.handoff.round, "image", at);
-      if (d.handoff.round === 1) view.checkpointPauseMs = d.pauseMs;
+      // The longest freeze of any round: each is an interruption of whoever served then.
+      view.checkpointPauseMs = Math.max(view.checkpointPauseMs ?? 0, d.pauseMs);
       break;
     }
     case CheckpointImageReady.type: {

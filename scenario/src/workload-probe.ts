@@ -6,60 +6,102 @@ export interface ServingReport {
   failures: number;
   /** The longest time during which no instance answered: the paper's downtime. */
   longestOutageMs: number;
+  /** The slowest answered round: a frozen source answers late (a delay, not downtime). */
+  slowestAnswerMs: number;
 }
 
 /**
  * Probes every instance of a workload every 10 ms (the paper's interval) and counts a round
  * as served when any of them answers `/health`. Instances come and go during a migration, so
- * the set is refreshed from the runtime as it goes.
+ * the set is refreshed from the runtime as it goes. A process frozen for a checkpoint still
+ * holds its socket and answers once thawed, so the timeout is well above any checkpoint pause:
+ * a late answer is a delay (reported as the slowest answer), a refused or missing one is
+ * downtime.
  */
-export function probeWorkload(runtime: Pick<Runtime, "list">, workload: string, intervalMs = 10) {
+export function probeWorkload(
+  runtime: Pick<Runtime, "list">,
+  workload: string,
+  options: { intervalMs?: number; timeoutMs?: number } = {},
+) {
+  const intervalMs = options.intervalMs ?? 10;
+  const timeoutMs = options.timeoutMs ?? 2_000;
   let endpoints: string[] = [];
   let stopped = false;
   let probes = 0;
   let failures = 0;
-  let outageFrom: number | undefined;
+  let slowestAnswerMs = 0;
   let longestOutageMs = 0;
+  let outageFrom: number | undefined;
 
+  const listServing = async () =>
+    (await runtime.list().catch(() => []))
+      .filter((i) => i.workload === workload && i.state === "running")
+      .map((i) => i.endpoint);
   const refresh = async () => {
     while (!stopped) {
-      endpoints = (await runtime.list().catch(() => []))
-        .filter((i) => i.workload === workload && i.state === "running")
-        .map((i) => i.endpoint);
+      endpoints = await listServing();
       await new Promise((r) => setTimeout(r, 50));
     }
   };
   const answers = (endpoint: string) =>
-    fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(100) }).then(
+    fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(timeoutMs) }).then(
       (r) => r.ok,
       () => false,
     );
+  // One round resolves true at the first instance that answers, false when none does.
+  const round = (targets: string[]) =>
+    new Promise<boolean>((resolve) => {
+      let pending = targets.length;
+      if (pending === 0) resolve(false);
+      for (const endpoint of targets) {
+        void answers(endpoint).then((ok) => {
+          pending -= 1;
+          if (ok) resolve(true);
+          else if (pending === 0) resolve(false);
+        });
+      }
+    });
+  const probeOnce = async () => {
+    const started = Date.now();
+    const ok = await round(endpoints);
+    probes += 1;
+    if (ok) {
+      slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - started);
+      if (outageFrom !== undefined) {
+        longestOutageMs = Math.max(longestOutageMs, started - outageFrom);
+      }
+      outageFrom = undefined;
+    } else {
+      failures += 1;
+      outageFrom ??= started;
+    }
+  };
+  const inFlight = new Set<Promise<void>>();
   const loop = async () => {
     let next = performance.now();
     while (!stopped) {
-      const started = Date.now();
-      const results = await Promise.all(endpoints.map(answers));
-      probes += 1;
-      if (results.some(Boolean)) {
-        if (outageFrom !== undefined)
-          longestOutageMs = Math.max(longestOutageMs, started - outageFrom);
-        outageFrom = undefined;
-      } else {
-        failures += 1;
-        outageFrom ??= started;
-      }
+      // Rounds start on schedule even while earlier ones wait, so a stall shows as a streak.
+      const p = probeOnce();
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
       next += intervalMs;
       await new Promise((r) => setTimeout(r, Math.max(0, next - performance.now())));
     }
   };
-  const running = Promise.all([refresh(), loop()]);
+  // Probing starts once the instances are known, or its first rounds would find none.
+  const running = listServing().then((first) => {
+    endpoints = first;
+    return Promise.all([refresh(), loop()]);
+  });
   return {
     async stop(): Promise<ServingReport> {
       stopped = true;
       await running;
-      if (outageFrom !== undefined)
+      await Promise.all(inFlight);
+      if (outageFrom !== undefined) {
         longestOutageMs = Math.max(longestOutageMs, Date.now() - outageFrom);
-      return { probes, failures, longestOutageMs };
+      }
+      return { probes, failures, longestOutageMs, slowestAnswerMs };
     },
   };
 }

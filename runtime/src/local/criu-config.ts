@@ -85,7 +85,12 @@ exit 0
 `;
 
 const DUMP = ["network-lock nftables", "skip-in-flight"];
-const RESTORE = ["network-lock nftables", "tcp-close"];
+/**
+ * A restored instance is dumped again later (the identity swap's second round) and CRIU then
+ * reads the restore bundle's config: it carries the dump options too. The hook acts only when
+ * shadow asks for it (SHADOW_FREEZE_HOOK), so it does nothing during the restore itself.
+ */
+const RESTORE = ["network-lock nftables", "tcp-close", "skip-in-flight"];
 
 export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
   const dir = join(stateDir, "criu");
@@ -107,7 +112,10 @@ export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
   // and only when they changed.
   await writeIfChanged(configs.hook, hook(sleeper), 0o755);
   await writeIfChanged(configs.dump, `${[...DUMP, `action-script ${configs.hook}`].join("\n")}\n`);
-  await writeIfChanged(configs.restore, `${RESTORE.join("\n")}\n`);
+  await writeIfChanged(
+    configs.restore,
+    `${[...RESTORE, `action-script ${configs.hook}`].join("\n")}\n`,
+  );
   return configs;
 }
 
