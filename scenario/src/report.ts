@@ -6,6 +6,8 @@ import type { ServingReport } from "./workload-probe.ts";
 export interface ScenarioReport {
   options: ResolvedScenarioOptions;
   migration: MigrationView;
+  /** The workload's instances right after the migration ended. */
+  instancesAfter: { instance: string; node: string; state: string; mode: string }[];
   probe: ServingReport;
   verify: VerifyReport;
   load: { sent: number; achievedRate: number };

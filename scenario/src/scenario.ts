@@ -10,7 +10,8 @@ import { probeWorkload } from "./workload-probe.ts";
 
 const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
-async function gateway<T>(
+/** Calls the gateway's HTTP API as a client would. */
+export async function gateway<T>(
   env: ScenarioEnvironment,
   method: string,
   path: string,
@@ -26,7 +27,8 @@ async function gateway<T>(
   return json;
 }
 
-async function waitFor<T>(
+/** Polls `probe` every 100 ms until it returns a value; errors count as "not yet". */
+export async function waitFor<T>(
   what: string,
   timeoutMs: number,
   probe: () => Promise<T | undefined>,
@@ -158,6 +160,23 @@ export async function runScenario(
     },
   );
   const windowEnd = Date.now();
+  const instancesAfter = await Promise.all(
+    (await env.runtime.list())
+      .filter((i) => i.workload === o.workload)
+      .map(async (i) => ({
+        instance: i.instance,
+        node: i.node,
+        state: i.state,
+        // What the SDK runs as now: a restored shadow turns primary at the fence in memory,
+        // while its identity file still names the role it woke up with.
+        mode: await fetch(`http://${i.endpoint}/status`, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.json() as Promise<{ mode: string }>)
+          .then(
+            (st) => st.mode,
+            () => "unreachable",
+          ),
+      })),
+  );
   await sleep(o.cooldownMs);
   load.stop();
   const loadResult = await load.done;
@@ -185,6 +204,7 @@ export async function runScenario(
   return {
     options: o,
     migration,
+    instancesAfter,
     probe: servingReport,
     verify: report,
     load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },

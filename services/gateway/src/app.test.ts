@@ -61,6 +61,26 @@ describe("POST /migrations", () => {
     expect(data.source).toEqual({ instance: "orders-0", node: "node-a" });
   });
 
+  it("takes a former shadow that now serves alone as the source of the next migration", async () => {
+    await runtime.remove("orders-0");
+    await runtime.run(
+      { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
+      {
+        workload: "orders-0",
+        instance: "orders-0-shadow-ab",
+        node: "node-b",
+        role: "shadow",
+        incarnation: 1,
+      },
+    );
+    const res = await post({ workload: "orders-0", targetNode: "node-a" });
+    expect(res.status).toBe(202);
+    expect(((await res.json()) as Json).source).toEqual({
+      instance: "orders-0-shadow-ab",
+      node: "node-b",
+    });
+  });
+
   it("picks a target when asked for auto, never the source's node", async () => {
     await runtime.run(
       { entry: "x.js", memoryBytes: 1, httpPort: 1 },

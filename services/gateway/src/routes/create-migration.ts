@@ -34,10 +34,12 @@ export async function createMigration(
     );
   }
   const instances = await deps.runtime.list();
-  const serving = instances.filter(
-    (i) => i.workload === body.workload && i.state === "running" && i.identity.role === "primary",
-  );
-  const source = serving[0];
+  // The serving instance: the only running one of the workload (no migration is under way,
+  // checked above). A shadow that passed its fence keeps "shadow" in its identity file while
+  // it serves as primary, so the file's role only breaks a tie.
+  const running = instances.filter((i) => i.workload === body.workload && i.state === "running");
+  const source =
+    running.length === 1 ? running[0] : running.find((i) => i.identity.role === "primary");
   if (!source)
     throw new RequestRefused(404, `no running workload named ${body.workload}`, "UNKNOWN_WORKLOAD");
   const targetNode = chooseTarget(await deps.runtime.nodes(), source.node, body.targetNode);

@@ -1,0 +1,15 @@
+import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
+import { inject } from "vitest";
+
+/**
+ * The services of the choreography as real processes against the stack the globalSetup
+ * brought up. One per test file: starting six services takes a few seconds.
+ */
+export async function scenarioEnvironment(): Promise<ScenarioEnvironment> {
+  process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
+  const nodeBrokers = inject("kafkaNodeBrokers");
+  if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
+  process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
+  process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
+  return createScenarioEnvironment({ stackUp: true });
+}
