@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { WorkloadSpec } from "../types.ts";
 import { writeJsonAtomic } from "./records.ts";
 
@@ -84,7 +84,14 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
         source: input.identityDir,
         options: ["rbind", "ro"],
       },
-      { destination: entry, type: "bind", source: spec.entry, options: ["bind", "ro"] },
+      // The entry's directory, not the file: the shared rootfs is read-only, so a mount point
+      // must already exist there, and /opt/shadow does.
+      {
+        destination: ENTRY_DIR,
+        type: "bind",
+        source: dirname(spec.entry),
+        options: ["bind", "ro"],
+      },
     ],
     annotations: { "org.criu.config": input.criuConfig },
     linux: {

@@ -40,9 +40,8 @@ describe("ociSpec", () => {
       (m: { destination: string }) => m.destination === IDENTITY_DIR,
     );
     expect(identity).toMatchObject({ source: input.identityDir, options: ["rbind", "ro"] });
-    const entry = spec.mounts.find(
-      (m: { destination: string }) => m.destination === "/opt/shadow/orders.mjs",
-    );
+    const entry = spec.mounts.find((m: { destination: string }) => m.destination === "/opt/shadow");
+    expect(entry).toMatchObject({ source: "/srv" });
     expect(entry.options).toContain("ro");
     expect(spec.linux.namespaces).toContainEqual({ type: "network", path: input.netnsPath });
     expect(spec.annotations["org.criu.config"]).toBe(input.criuConfig);

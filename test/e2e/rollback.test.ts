@@ -1,0 +1,89 @@
+import type { MigrationView } from "@shadow/migration";
+import {
+  formatReport,
+  gateway,
+  runScenario,
+  type ScenarioEnvironment,
+  type ScenarioReport,
+  waitFor,
+} from "@shadow/scenario";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addNode, removeNode } from "./nodes.ts";
+import { scenarioEnvironment } from "./scenario-env.ts";
+
+let env: ScenarioEnvironment;
+beforeAll(async () => {
+  env = await scenarioEnvironment();
+});
+afterAll(async () => {
+  await env?.close();
+  await removeNode("node-full").catch(() => undefined);
+  await removeNode("node-gone").catch(() => undefined);
+});
+
+const base = {
+  strategy: "shadow",
+  identitySwap: false,
+  rate: 40,
+  partitions: 3,
+  warmupMs: 3_000,
+  cooldownMs: 2_000,
+} as const;
+
+function expectRolledBackWithSourceServing(report: ScenarioReport, workload: string) {
+  console.log(formatReport(report));
+  expect(report.migration.status).toBe("rolled-back");
+  expect(report.migration.rollback?.reason.length).toBeGreaterThan(5);
+  expect(report.migration.rollback?.serving).toEqual({ instance: workload, node: "node-a" });
+  // The source kept (or went back to) serving, alone: no shadow is left anywhere.
+  expect(report.instancesAfter).toEqual([
+    { instance: workload, node: "node-a", state: "running", mode: "primary" },
+  ]);
+  expect(report.verify.lost.count).toBe(0);
+  expect(report.verify.duplicated.count).toBe(0);
+  expect(report.probe.longestOutageMs).toBe(0);
+}
+
+describe("a migration that fails rolls back, and the workload keeps serving", () => {
+  it("when the restore fails (the target has no room)", async () => {
+    await addNode("node-full", 0);
+    const report = await runScenario(env, {
+      ...base,
+      workload: "rb-restore-0",
+      targetNode: "node-full",
+    });
+    expectRolledBackWithSourceServing(report, "rb-restore-0");
+    expect(report.migration.failure?.step).toBe("restore");
+  });
+
+  it("when the shadow dies before it catches up", async () => {
+    const workload = "rb-shadow-0";
+    const report = await runScenario(env, { ...base, workload }, undefined, {
+      async onMigrationStarted() {
+        const shadow = await waitFor("the shadow to be restored", 60_000, async () =>
+          (await env.runtime.list()).find(
+            (i) => i.workload === workload && i.instance !== workload,
+          ),
+        );
+        await env.runtime.remove(shadow.instance);
+      },
+    });
+    expectRolledBackWithSourceServing(report, workload);
+    expect(report.migration.failure?.step).toBe("catch-up");
+  });
+
+  it("when the target node vanishes mid-migration", async () => {
+    await addNode("node-gone", 4);
+    const report = await runScenario(
+      env,
+      { ...base, workload: "rb-node-0", targetNode: "node-gone" },
+      undefined,
+      {
+        async onMigrationStarted() {
+          await removeNode("node-gone");
+        },
+      },
+    );
+    expectRolledBackWithSourceServing(report, "rb-node-0");
+  });
+});
