@@ -13,6 +13,7 @@ import type { Layout } from "./layout.ts";
 import { withFileLock } from "./lock.ts";
 import { allocatedOn, readNode } from "./nodes.ts";
 import { type InstanceRecord, readRecords, writeJsonAtomic, writeRecord } from "./records.ts";
+import { removeTree } from "./remove-tree.ts";
 import type { Runc } from "./runc.ts";
 
 export interface PlacementDeps {
@@ -100,7 +101,7 @@ export async function place(
 export async function unplace(deps: PlacementDeps, record: InstanceRecord): Promise<void> {
   await deps.runc.deleteForce(record.containerId);
   await destroyInstanceNet(record);
-  await rm(deps.layout.instance(record.node, record.instance), { recursive: true, force: true });
+  await removeTree(deps.layout.instance(record.node, record.instance));
   await releaseAddress(deps.layout, record.address);
 }
 

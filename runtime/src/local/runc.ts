@@ -89,7 +89,10 @@ export class Runc {
     if (options.lazyPages) args.push("--lazy-pages");
     args.push(id);
     const result = await exec("bash", withLogPipe(options.log, this.runc, args));
-    if (result.code !== 0) throw new Error(`runc restore ${id} exited ${result.code}`);
+    if (result.code !== 0) {
+      const said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-4).join(" | ");
+      throw new Error(`runc restore ${id} exited ${result.code}${said ? `: ${said}` : ""}`);
+    }
   }
 
   async kill(id: string, signal = "KILL"): Promise<void> {
