@@ -1,0 +1,73 @@
+import type { MigrationView } from "@shadow/migration";
+import {
+  formatReport,
+  gateway,
+  runScenario,
+  type ScenarioEnvironment,
+  type ServiceName,
+  waitFor,
+} from "@shadow/scenario";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scenarioEnvironment } from "./scenario-env.ts";
+
+let env: ScenarioEnvironment;
+beforeAll(async () => {
+  env = await scenarioEnvironment();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+/** Each service is killed while the step it owns is under way (the gateway while any is). */
+const killPoints: [ServiceName, MigrationView["phase"]][] = [
+  ["checkpoint-svc", "checkpoint"],
+  ["image-svc", "image"],
+  ["restore-svc", "restore"],
+  ["fence-svc", "catch-up"],
+  ["drain-svc", "fence"],
+  ["gateway", "image"],
+];
+
+describe("a service killed with SIGKILL mid-migration, then restarted", () => {
+  it.each(killPoints)(
+    "%s (killed in phase %s): the migration ends, nothing lost or duplicated",
+    async (service, phase) => {
+      const workload = `crash-${service.replace(/-svc$/, "")}-0`;
+      let killedAt: string | undefined;
+      const report = await runScenario(
+        env,
+        {
+          workload,
+          strategy: "shadow",
+          identitySwap: false,
+          rate: 40,
+          partitions: 2,
+          warmupMs: 3_000,
+          cooldownMs: 2_000,
+        },
+        undefined,
+        {
+          async onMigrationStarted(migrationId) {
+            await waitFor(`phase ${phase}`, 60_000, async () => {
+              const view = await gateway<MigrationView>(env, "GET", `/migrations/${migrationId}`);
+              return view.phase === phase || view.status !== "running" ? view : undefined;
+            });
+            killedAt = phase;
+            await env.services.kill(service);
+            await new Promise((r) => setTimeout(r, 500));
+            env.services.start(service);
+            await env.services.waitReady();
+          },
+        },
+      );
+      console.log(`${service} killed in phase ${killedAt}\n${formatReport(report)}`);
+      expect(killedAt).toBe(phase);
+      expect(["completed", "rolled-back"]).toContain(report.migration.status);
+      expect(report.verify.lost.count).toBe(0);
+      expect(report.verify.duplicated.count).toBe(0);
+      // Whichever way it ended, exactly one instance serves, as primary.
+      expect(report.instancesAfter).toHaveLength(1);
+      expect(report.instancesAfter[0]?.mode).toBe("primary");
+    },
+  );
+});
