@@ -60,6 +60,9 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     // effects of every migration ever made. Restarts resume from the group's committed offsets.
     fromBeginning: false,
     partitionsConsumedConcurrently: busTopics[0]?.numPartitions ?? 1,
+    // A killed service's member holds its partitions until its session expires: keep that
+    // short so a restarted service takes over in seconds, not half a minute.
+    consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 },
   });
   await runner.start();
   logger.info({ topics: definition.topics, metrics: telemetry.metricsUrl }, "service started");

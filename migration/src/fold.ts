@@ -11,6 +11,7 @@ import {
   ShadowRestored,
   SourceDrained,
 } from "@shadow/events";
+import { shadowInstanceName } from "./naming.ts";
 import type { Phase, PhaseTiming } from "./phase.ts";
 import type { MigrationView } from "./view.ts";
 
@@ -68,6 +69,11 @@ export function applyEvent(
       phases: [],
       requestedAt: d.requestedAt,
       updatedAt: event.time,
+      handoff: {
+        round: 1,
+        from: d.source,
+        to: { instance: shadowInstanceName(d.workload, d.migrationId), node: d.targetNode },
+      },
     };
     const traceId = traceIdOf(event.traceparent);
     if (traceId) fresh.traceId = traceId;
@@ -76,6 +82,8 @@ export function applyEvent(
   }
   if (!view) return view;
   view.updatedAt = event.time;
+  const carried = (event.data as { handoff?: MigrationView["handoff"] } | null)?.handoff;
+  if (carried) view.handoff = carried;
   const at = event.time;
   switch (event.type) {
     case CheckpointCreated.type: {

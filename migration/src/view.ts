@@ -19,6 +19,8 @@ export interface MigrationView {
   phases: PhaseTiming[];
   requestedAt: string;
   updatedAt: string;
+  /** The handoff under way (or last under way): who hands over to whom, in which round. */
+  handoff: { round: 1 | 2; from: InstancePlace; to: InstancePlace };
   /** The shadow's lag behind the source when it was declared caught up. */
   lagBehindSource?: number;
   checkpointPauseMs?: number;

@@ -9,6 +9,7 @@ import {
 } from "@shadow/scenario";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenarioEnvironment } from "./scenario-env.ts";
+import { workloadName } from "./workload-name.ts";
 
 let env: ScenarioEnvironment;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
   it.each(killPoints)(
     "%s (killed in phase %s): the migration ends, nothing lost or duplicated",
     async (service, phase) => {
-      const workload = `crash-${service.replace(/-svc$/, "")}-0`;
+      const workload = workloadName(`crash-${service.replace(/-svc$/, "")}`);
       let killedAt: string | undefined;
       const report = await runScenario(
         env,

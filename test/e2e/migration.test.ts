@@ -6,6 +6,7 @@ import {
 } from "@shadow/scenario";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenarioEnvironment } from "./scenario-env.ts";
+import { workloadName } from "./workload-name.ts";
 
 let env: ScenarioEnvironment;
 beforeAll(async () => {
@@ -31,17 +32,18 @@ function expectNothingLostOrDuplicated(report: ScenarioReport) {
 
 describe("a live migration on the real stack (CRIU, runc, Kafka, all services)", () => {
   it("moves a ShadowPod under load with identity swap: original name on node-b, nothing lost or duplicated, no downtime", async () => {
+    const workload = workloadName("orders");
     const report = await migrate({
-      workload: "orders-0",
+      workload,
       strategy: "shadow",
       identitySwap: true,
       rate: 60,
       partitions: 4,
     });
     expect(report.migration.status).toBe("completed");
-    expect(report.migration.final).toEqual({ instance: "orders-0", node: "node-b" });
+    expect(report.migration.final).toEqual({ instance: workload, node: "node-b" });
     expect(report.instancesAfter).toEqual([
-      { instance: "orders-0", node: "node-b", state: "running", mode: "primary" },
+      { instance: workload, node: "node-b", state: "running", mode: "primary" },
     ]);
     expect(report.migration.phases.filter((p) => p.phase === "fence")).toHaveLength(2);
     expectNothingLostOrDuplicated(report);
@@ -54,8 +56,9 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
   });
 
   it("moves a ShadowPod without identity swap: the shadow serves on node-b under its own name", async () => {
+    const workload = workloadName("payments");
     const report = await migrate({
-      workload: "payments-0",
+      workload,
       strategy: "shadow",
       identitySwap: false,
       rate: 40,
@@ -63,7 +66,7 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     });
     expect(report.migration.status).toBe("completed");
     expect(report.migration.final?.node).toBe("node-b");
-    expect(report.migration.final?.instance).toMatch(/^payments-0-shadow-/);
+    expect(report.migration.final?.instance).toMatch(new RegExp(`^${workload}-shadow-`));
     expect(report.instancesAfter.map((i) => i.node)).toEqual(["node-b"]);
     expectNothingLostOrDuplicated(report);
     expect(report.probe.longestOutageMs).toBe(0);
@@ -72,7 +75,7 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
 
   it("runs the sequential baseline: it completes without loss and shows its downtime", async () => {
     const report = await migrate({
-      workload: "ledger-0",
+      workload: workloadName("ledger"),
       strategy: "sequential",
       identitySwap: false,
       rate: 40,

@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addNode, removeNode } from "./nodes.ts";
 import { scenarioEnvironment } from "./scenario-env.ts";
+import { workloadName } from "./workload-name.ts";
 
 let env: ScenarioEnvironment;
 beforeAll(async () => {
@@ -47,24 +48,25 @@ function expectRolledBackWithSourceServing(report: ScenarioReport, workload: str
 describe("a migration that fails rolls back, and the workload keeps serving", () => {
   it("when the restore fails (the target has no room)", async () => {
     await addNode("node-full", 0);
-    const report = await runScenario(env, {
-      ...base,
-      workload: "rb-restore-0",
-      targetNode: "node-full",
-    });
-    expectRolledBackWithSourceServing(report, "rb-restore-0");
+    const workload = workloadName("rb-restore");
+    const report = await runScenario(env, { ...base, workload, targetNode: "node-full" });
+    expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure?.step).toBe("restore");
   });
 
   it("when the shadow dies before it catches up", async () => {
-    const workload = "rb-shadow-0";
+    const workload = workloadName("rb-shadow");
     const report = await runScenario(env, { ...base, workload }, undefined, {
-      async onMigrationStarted() {
-        const shadow = await waitFor("the shadow to be restored", 60_000, async () =>
-          (await env.runtime.list()).find(
-            (i) => i.workload === workload && i.instance !== workload,
-          ),
+      // Once restored (not while restoring): the shadow dies while it replays the log.
+      async onMigrationStarted(migrationId) {
+        await waitFor("the shadow to be catching up", 60_000, async () => {
+          const view = await gateway<MigrationView>(env, "GET", `/migrations/${migrationId}`);
+          return view.phase === "catch-up" ? view : undefined;
+        });
+        const shadow = (await env.runtime.list()).find(
+          (i) => i.workload === workload && i.instance !== workload,
         );
+        if (!shadow) throw new Error("no shadow to kill");
         await env.runtime.remove(shadow.instance);
       },
     });
@@ -74,9 +76,10 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
 
   it("when the target node vanishes mid-migration", async () => {
     await addNode("node-gone", 4);
+    const workload = workloadName("rb-node");
     const report = await runScenario(
       env,
-      { ...base, workload: "rb-node-0", targetNode: "node-gone" },
+      { ...base, workload, targetNode: "node-gone" },
       undefined,
       {
         async onMigrationStarted() {
@@ -84,6 +87,6 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
         },
       },
     );
-    expectRolledBackWithSourceServing(report, "rb-node-0");
+    expectRolledBackWithSourceServing(report, workload);
   });
 });

@@ -1,6 +1,7 @@
 import { formatReport, runScenario, type ScenarioEnvironment, waitFor } from "@shadow/scenario";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { scenarioEnvironment } from "./scenario-env.ts";
+import { workloadName } from "./workload-name.ts";
 
 let env: ScenarioEnvironment;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ const steps: [string, string][] = [
 describe("one trace per migration", () => {
   it("holds the gateway's root span and a span for every step, each a descendant of the root", async () => {
     const report = await runScenario(env, {
-      workload: "traced-0",
+      workload: workloadName("traced"),
       strategy: "shadow",
       identitySwap: false,
       rate: 20,

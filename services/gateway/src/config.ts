@@ -10,4 +10,6 @@ export const gatewayEnv = hostEnv.extend({
     .min(8, "SHADOW_TOKEN must be at least 8 characters")
     .default("shadow-local"),
   SHADOW_TRACE_LINK: z.string().default("http://127.0.0.1:16686/trace/{traceId}"),
+  /** A step running longer than this fails its migration (which then rolls back). */
+  SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(180_000),
 });

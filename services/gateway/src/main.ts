@@ -10,6 +10,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { feedProjection } from "./projection-feed.ts";
+import { overdueSteps } from "./watchdog.ts";
 
 const serviceName = "gateway";
 const env = loadConfig(serviceName, gatewayEnv);
@@ -56,6 +57,21 @@ const app = createGateway({
     ),
 });
 
+// The watchdog: steps that outlive their deadline fail their migration (compensations follow).
+const failing = new Set<string>();
+const watchdog = setInterval(() => {
+  for (const event of overdueSteps(projection.list(), Date.now(), env.SHADOW_STEP_DEADLINE_MS)) {
+    const id = (event.data as { migrationId: string }).migrationId;
+    if (failing.has(id)) continue;
+    failing.add(id);
+    logger.warn({ migrationId: id }, "step deadline passed: failing the migration");
+    publisher.publish(event).catch((error: unknown) => {
+      failing.delete(id);
+      logger.error({ migrationId: id, err: error }, "could not emit the watchdog's failure");
+    });
+  }
+}, 5_000);
+
 const server = serve({
   fetch: app.fetch,
   port: env.SHADOW_GATEWAY_PORT,
@@ -65,6 +81,7 @@ logger.info({ port: env.SHADOW_GATEWAY_PORT }, "gateway listening");
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {
+    clearInterval(watchdog);
     server.close();
     await feed.stop();
     await publisher.disconnect();

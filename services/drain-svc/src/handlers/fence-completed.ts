@@ -22,9 +22,10 @@ export async function onFenceCompleted(
   const d = event.data;
   const started = deps.now();
   try {
-    if (await deps.runtime.inspect(d.handoff.from.instance)) {
-      await deps.runtime.remove(d.handoff.from.instance);
-    }
+    const from = await deps.runtime.inspect(d.handoff.from.instance);
+    // Round 2 drains the shadow this migration made; never an instance of that name made since.
+    const ours = d.handoff.round === 1 || from?.identity.migrationId === d.migrationId;
+    if (from && ours) await deps.runtime.remove(d.handoff.from.instance);
   } catch (error) {
     return [failed(d, "drain", error)];
   }

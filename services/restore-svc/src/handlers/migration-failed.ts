@@ -23,7 +23,9 @@ export async function onMigrationFailed(
   if (!d.handoff || pastTheFence.has(d.step)) return [];
   const compensated: string[] = [];
   const copy = await deps.runtime.inspect(d.handoff.to.instance);
-  if (copy) {
+  // Only a copy this migration made: names come back (the identity swap reuses the workload's),
+  // and a late failure must never remove an instance another migration created.
+  if (copy && copy.identity.migrationId === d.migrationId) {
     await deps.runtime.remove(d.handoff.to.instance);
     compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
   }

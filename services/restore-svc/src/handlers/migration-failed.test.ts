@@ -1,0 +1,76 @@
+import { MigrationFailed, outgoing, RolledBack } from "@shadow/events";
+import { FakeRuntime } from "@shadow/runtime/fake";
+import { describe, expect, it } from "vitest";
+import type { RestoreDeps } from "../deps.ts";
+import { onMigrationFailed } from "./migration-failed.ts";
+
+function failure(migrationId: string, step: "restore" | "drain") {
+  const data = MigrationFailed.schema.parse({
+    migrationId,
+    workload: "orders-0",
+    strategy: "shadow",
+    identitySwap: true,
+    requestedAt: "2026-01-01T00:00:00.000Z",
+    step,
+    code: "X",
+    reason: "broke",
+    handoff: {
+      round: 2,
+      from: { instance: "orders-0-shadow-a", node: "node-b" },
+      to: { instance: "orders-0", node: "node-b" },
+    },
+  });
+  const event = outgoing(MigrationFailed, data);
+  return {
+    id: "e",
+    source: "/t",
+    type: event.type,
+    subject: migrationId,
+    time: "2026-01-01T00:00:00Z",
+    specversion: "1.0",
+    datacontenttype: "application/json",
+    data,
+  } as never;
+}
+
+async function withNamedInstance(madeBy: string | undefined) {
+  const runtime = new FakeRuntime();
+  await runtime.run(
+    { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+    {
+      workload: "orders-0",
+      instance: "orders-0",
+      node: "node-b",
+      role: "shadow",
+      incarnation: 2,
+      ...(madeBy ? { migrationId: madeBy } : {}),
+    },
+  );
+  return { runtime, deps: { runtime } as unknown as RestoreDeps };
+}
+
+describe("restore-svc's compensation", () => {
+  it("removes the copy this migration made and reports who keeps serving", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(runtime.instances.has("orders-0")).toBe(false);
+    expect(out[0]?.type).toBe(RolledBack.type);
+    expect(RolledBack.schema.parse(out[0]?.data).servingInstance).toEqual({
+      instance: "orders-0-shadow-a",
+      node: "node-b",
+    });
+  });
+
+  it("never removes an instance of that name that another migration made", async () => {
+    const { runtime, deps } = await withNamedInstance("m-2");
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(runtime.instances.has("orders-0")).toBe(true);
+    expect(RolledBack.schema.parse(out[0]?.data).compensated).toEqual([]);
+  });
+
+  it("rolls forward, not back, once the fence is passed (a drain failure)", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    expect(await onMigrationFailed(failure("m-1", "drain"), deps)).toEqual([]);
+    expect(runtime.instances.has("orders-0")).toBe(true);
+  });
+});
