@@ -33,10 +33,14 @@ export function probeWorkload(
   let longestOutageMs = 0;
   let outageFrom: number | undefined;
 
+  // A listing that fails (records being rewritten) keeps the last one: an empty list would
+  // count as "nobody answered", which is not what happened.
   const listServing = async () =>
-    (await runtime.list().catch(() => []))
-      .filter((i) => i.workload === workload && i.state === "running")
-      .map((i) => i.endpoint);
+    runtime.list().then(
+      (all) =>
+        all.filter((i) => i.workload === workload && i.state === "running").map((i) => i.endpoint),
+      () => endpoints,
+    );
   const refresh = async () => {
     while (!stopped) {
       endpoints = await listServing();

@@ -32,6 +32,7 @@ const killPoints: [ServiceName, MigrationView["phase"]][] = [
 describe("a service killed with SIGKILL mid-migration, then restarted", () => {
   it.each(killPoints)(
     "%s (killed in phase %s): the migration ends, nothing lost or duplicated",
+    { timeout: 240_000 },
     async (service, phase) => {
       const workload = workloadName(`crash-${service.replace(/-svc$/, "")}`);
       let killedAt: string | undefined;

@@ -49,7 +49,14 @@ export async function takeCheckpoint(
   const fail = (message: string, cause?: unknown) =>
     new CheckpointError(record.instance, message, { migrationId: options.migrationId, cause });
 
-  const state = await runc.state(record.containerId);
+  let state = await runc.state(record.containerId);
+  if (state?.status === "paused") {
+    // The caller holds this instance's checkpoint lock, so nobody is dumping it now: it is
+    // frozen because a dump was cut short (its process was killed between freeze and thaw).
+    // A source must not stay frozen, and CRIU would leave it frozen again after this dump.
+    await runc.resume(record.containerId);
+    state = await runc.state(record.containerId);
+  }
   if (state?.status !== "running") {
     throw fail(
       `instance '${record.instance}' is ${state?.status ?? "not running"}, cannot checkpoint it`,

@@ -24,6 +24,7 @@ import type { ImageStore } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
+import { withFileLock } from "./lock.ts";
 import { describeNode, readNode, readNodes } from "./nodes.ts";
 import { OciImageStore } from "./oci-image-store.ts";
 import { identityDir, place, unplace, writeIdentity } from "./placement.ts";
@@ -153,10 +154,15 @@ export class LocalRuntime implements Runtime {
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
     const record = await this.record(instance, options.migrationId);
-    return takeCheckpoint(
-      { config: this.config, layout: this.layout, runc: this.runc, host: this.host },
-      record,
-      options,
+    // One dump of an instance at a time, across processes: a second one would find it frozen.
+    return withFileLock(
+      join(this.layout.instance(record.node, record.instance), "checkpoint.lock"),
+      () =>
+        takeCheckpoint(
+          { config: this.config, layout: this.layout, runc: this.runc, host: this.host },
+          record,
+          options,
+        ),
     );
   }
 

@@ -10,6 +10,9 @@ export const gatewayEnv = hostEnv.extend({
     .min(8, "SHADOW_TOKEN must be at least 8 characters")
     .default("shadow-local"),
   SHADOW_TRACE_LINK: z.string().default("http://127.0.0.1:16686/trace/{traceId}"),
-  /** A step running longer than this fails its migration (which then rolls back). */
-  SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(180_000),
+  /**
+   * A step running past its deadline fails its migration (which then rolls back). This is
+   * the checkpoint's; the others are multiples of it (see watchdog.ts).
+   */
+  SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
 });

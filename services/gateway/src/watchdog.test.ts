@@ -33,6 +33,21 @@ describe("the step watchdog", () => {
     expect(data.handoff?.to).toEqual({ instance: "orders-0-shadow-m1", node: "node-b" });
   });
 
+  it("gives the fence a short deadline: a source that never answers does not hold the shadow for long", () => {
+    const projection = projectionWith("2026-01-01T00:00:00.000Z");
+    const view = projection.get("m-1");
+    if (!view) throw new Error("no view");
+    view.round = 1;
+    view.phase = "fence";
+    view.phases = [{ round: 1, phase: "fence", startedAt: "2026-01-01T00:00:00.000Z" }];
+    const at = (s: number) => Date.parse("2026-01-01T00:00:00.000Z") + s * 1000;
+    expect(overdueSteps(projection.list(), at(50), 120_000)).toEqual([]);
+    const data = MigrationFailed.schema.parse(
+      overdueSteps(projection.list(), at(61), 120_000)[0]?.data,
+    );
+    expect(data.step).toBe("fence");
+  });
+
   it("leaves alone a step still within its deadline, and migrations that ended", () => {
     const projection = projectionWith("2026-01-01T00:00:00.000Z");
     expect(

@@ -20,6 +20,20 @@ function stepOf(round: 1 | 2, phase: Phase): z.infer<typeof migrationStep> {
 }
 
 /**
+ * How long each step may take, as a multiple of the base deadline. The fence is short: the
+ * source answers within milliseconds or it is stuck (and the shadow waits for it); the
+ * catch-up watch has its own timeout in restore-svc and gets more.
+ */
+const deadlineFactor: Record<Phase, number> = {
+  checkpoint: 1,
+  image: 2,
+  restore: 2,
+  "catch-up": 3,
+  fence: 0.5,
+  drain: 1,
+};
+
+/**
  * The MigrationFailed events owed by migrations whose current step has run past its deadline:
  * a service that died for good, or a step that hangs, must not hold a workload in "migrating"
  * forever. The failure starts the usual compensations, so the workload ends rolled back.
@@ -28,7 +42,7 @@ function stepOf(round: 1 | 2, phase: Phase): z.infer<typeof migrationStep> {
 export function overdueSteps(
   views: readonly MigrationView[],
   now: number,
-  deadlineMs: number,
+  baseDeadlineMs: number,
 ): OutgoingEvent[] {
   const owed: OutgoingEvent[] = [];
   for (const view of views) {
@@ -38,7 +52,7 @@ export function overdueSteps(
     );
     if (!current) continue;
     const elapsed = now - Date.parse(current.startedAt);
-    if (elapsed <= deadlineMs) continue;
+    if (elapsed <= baseDeadlineMs * deadlineFactor[current.phase]) continue;
     owed.push(
       failed(
         { ...view, handoff: view.handoff },
