@@ -10,6 +10,7 @@ import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shad
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
 import { busTopics, ensureBusTopics } from "./ensure-topics.ts";
+import { initGroupOffsets } from "./group-offsets.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
@@ -46,18 +47,21 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     logLevel: logLevel.WARN,
   });
   await ensureBusTopics(kafka);
+  const group = groupId(definition.name, definition.env.SHADOW_ENV);
+  await initGroupOffsets(kafka, group, definition.topics);
   const publisher = createPublisher({ kafka, source: serviceSource(definition.name) });
   const runner = createConsumerRunner({
     kafka,
-    groupId: groupId(definition.name, definition.env.SHADOW_ENV),
+    groupId: group,
     topics: definition.topics,
     handlers: definition.handlers,
     deps: definition.deps,
     source: serviceSource(definition.name),
     publisher,
     logger,
-    // A new group starts at the log's end: a service deployed today must not replay the side
-    // effects of every migration ever made. Restarts resume from the group's committed offsets.
+    // A new group starts at the log's end (initGroupOffsets committed it): a service deployed
+    // today must not replay the side effects of every migration ever made. Restarts resume
+    // from the group's committed offsets.
     fromBeginning: false,
     partitionsConsumedConcurrently: busTopics[0]?.numPartitions ?? 1,
     // A killed service's member holds its partitions until its session expires: keep that
