@@ -280,6 +280,9 @@ describe("handover at a fence, two live instances", () => {
       name: "overload",
       rate: 150,
       durationMs: 4_000,
+      // Partitions are processed at once: at 40 ms a record, 4 partitions take 100/s, not 150.
+      sourceCostMs: 40,
+      shadowCostMs: 40,
       snapshotAfterMs: 1_000,
       fenceWhen: "running",
     });

@@ -260,7 +260,8 @@ describe("source side of the fence", () => {
     });
     // A record is in flight when the request comes.
     let finishRecord!: () => void;
-    const inFlight = host.lock.run(
+    const inFlight = host.lock.runFor(
+      "in#0",
       () =>
         new Promise<void>((resolve) => {
           finishRecord = () => {
@@ -269,8 +270,9 @@ describe("source side of the fence", () => {
           };
         }),
     );
+    await new Promise((resolve) => setTimeout(resolve, 0));
     const fencing = fence.onRequested(base);
-    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
     expect(host.fencing).toBe(true);
     expect(host.published).toEqual([]);
     finishRecord();

@@ -131,7 +131,8 @@ export class KafkaSession {
       // Never let kafkajs commit: a seek would commit, and progress means "processed and
       // produced", which only the SDK knows.
       autoCommit: false,
-      partitionsConsumedConcurrently: 1,
+      // Partitions are processed at once (see Lock); order holds within each.
+      partitionsConsumedConcurrently: 16,
       eachMessage: async ({ topic, partition, message }) => {
         if (gate.epoch !== epoch) return;
         await onRecord(epoch, toInputRecord(topic, partition, message));

@@ -58,7 +58,8 @@ export class Processor<S> {
       await new Promise((resolve) => setImmediate(resolve));
       this.lastYield = performance.now();
     }
-    return this.deps.lock.run(() => this.handleLocked(epoch, record));
+    const key = tpKey(record.topic, record.partition);
+    return this.deps.lock.runFor(key, () => this.handleLocked(epoch, record));
   }
 
   private async handleLocked(epoch: number, record: InputRecord): Promise<void> {
