@@ -267,8 +267,12 @@ describe("local runtime (real CRIU)", () => {
     expect(state.counter).toBeGreaterThanOrEqual(before.counter);
     expect(state.identity.instance).toBe(name);
     // Once every page is in, the daemon exits and the unpacked images go.
-    await until("the lazy-pages daemon to finish", async () =>
-      (await footprint(lazy)).scratch.length === 0 ? true : undefined,
+    // The daemon pushes the pages nobody faulted in the background; on a busy machine that
+    // takes a while.
+    await until(
+      "the lazy-pages daemon to finish",
+      async () => ((await footprint(lazy)).scratch.length === 0 ? true : undefined),
+      90_000,
     );
     await lazy.remove(name);
     await expectSourceServing();
