@@ -8,6 +8,7 @@ const usage = `usage:
   shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap] [--watch]
   shadow status <migration-id> [--watch]
   shadow list
+  shadow serve           the local stack and all services, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
 
 environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
@@ -58,6 +59,10 @@ async function main(argv: string[]): Promise<number> {
       const { migrations } = await client.list();
       for (const m of migrations) out(`${m.migrationId}  ${m.workload}  ${m.status}  ${m.phase}`);
       return 0;
+    }
+    case "serve": {
+      const { serve } = await import("./commands/serve.ts");
+      return serve(out);
     }
     case "demo": {
       const { runDemo } = await import("./commands/demo.ts");

@@ -12,26 +12,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$SHADOW_REPO_ROOT"
 
-# node_modules is stale when a manifest or the lock changed after the last install
-# (npm writes node_modules/.package-lock.json on every install).
-deps_stale() {
-  local stamp=node_modules/.package-lock.json
-  [[ -f $stamp ]] || return 0
-  [[ -n $(find package-lock.json package.json ./*/package.json services/*/package.json \
-    -newer "$stamp" -print -quit 2>/dev/null) ]]
-}
-
-install_deps() {
-  if [[ -d node_modules ]] && ! deps_stale; then return 0; fi
-  if [[ ! -d node_modules || ${CI:-} == true ]]; then
-    log "npm ci"
-    npm ci --no-audit --no-fund >&2
-  else
-    log "node_modules is stale: npm install"
-    npm install --no-audit --no-fund >&2
-  fi
-  touch node_modules/.package-lock.json
-}
+# shellcheck source=npm-deps.sh
+source "$SHADOW_REPO_ROOT/deploy/local/npm-deps.sh"
 
 need_cmd node nodejs
 install_deps
