@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
-import { context, SpanKind, trace } from "@opentelemetry/api";
+import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
 import { createPublisher, serviceSource } from "@shadow/events";
 import { ensureBusTopics, loadConfig } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
@@ -9,6 +9,7 @@ import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
+import { recordMigrationMetrics } from "./migration-metrics.ts";
 import { feedProjection } from "./projection-feed.ts";
 import { overdueSteps } from "./watchdog.ts";
 
@@ -24,6 +25,8 @@ const kafka = new Kafka({
 await ensureBusTopics(kafka);
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
 const projection = new MigrationProjection();
+// Subscribed before the log is folded, so the figures cover every migration it holds.
+recordMigrationMetrics(projection, metrics.getMeter("@shadow/gateway"));
 const feed = await feedProjection(kafka, projection, logger);
 const tracer = trace.getTracer("@shadow/gateway");
 
