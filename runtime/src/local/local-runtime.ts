@@ -32,6 +32,7 @@ import { checkPreflight } from "./preflight.ts";
 import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
 import { restoreInstance } from "./restore.ts";
 import { Runc } from "./runc.ts";
+import { sweepStaleScratch } from "./stale-scratch.ts";
 
 export interface LocalRuntimeOptions {
   config?: LocalRuntimeConfig;
@@ -58,6 +59,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
   const [criuConfigs, host] = await Promise.all([
     writeCriuConfigs(config.stateDir),
     readHostInfo(config.criu),
+    sweepStaleScratch(layout),
   ]);
   return new LocalRuntime(
     config,
