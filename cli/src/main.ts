@@ -10,6 +10,7 @@ const usage = `usage:
   shadow list
   shadow serve           the local stack and all services, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
+  shadow bench [--profile quick|paper] [--configs sequential,shadow,shadow+swap] [--rates 10,60] [--runs N]
 
 environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
 
@@ -23,6 +24,11 @@ async function main(argv: string[]): Promise<number> {
       "no-identity-swap": { type: "boolean", default: false },
       watch: { type: "boolean", short: "w", default: false },
       help: { type: "boolean", short: "h", default: false },
+      profile: { type: "string", default: "quick" },
+      configs: { type: "string" },
+      rates: { type: "string" },
+      runs: { type: "string" },
+      out: { type: "string", default: "bench-results" },
     },
   });
   const [command, arg] = positionals;
@@ -63,6 +69,19 @@ async function main(argv: string[]): Promise<number> {
     case "serve": {
       const { serve } = await import("./commands/serve.ts");
       return serve(out);
+    }
+    case "bench": {
+      const { bench } = await import("./commands/bench.ts");
+      return bench(
+        {
+          profile: values.profile,
+          out: values.out,
+          ...(values.configs ? { configs: values.configs } : {}),
+          ...(values.rates ? { rates: values.rates } : {}),
+          ...(values.runs ? { runs: values.runs } : {}),
+        },
+        out,
+      );
     }
     case "demo": {
       const { runDemo } = await import("./commands/demo.ts");

@@ -1,3 +1,4 @@
+export * from "./bench/index.ts";
 export {
   createScenarioEnvironment,
   type EnvironmentOptions,

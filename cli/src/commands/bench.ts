@@ -1,0 +1,71 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type BenchOptions,
+  benchOptions,
+  benchProfiles,
+  benchTable,
+  createScenarioEnvironment,
+  ratioTable,
+  runBench,
+} from "@shadow/scenario";
+
+export interface BenchArgs {
+  profile: string;
+  configs?: string;
+  rates?: string;
+  runs?: string;
+  out: string;
+}
+
+const list = (s: string | undefined) =>
+  s
+    ?.split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+
+/**
+ * `shadow bench`: ShadowPod against the sequential baseline, side by side in one invocation,
+ * on the local stack. Prints the paper's table (medians, p95) and the ratios; writes the rows
+ * as JSON and the tables as markdown.
+ */
+export async function bench(args: BenchArgs, out: (line: string) => void): Promise<number> {
+  const profile = benchProfiles[args.profile];
+  if (!profile)
+    throw new Error(`unknown profile ${args.profile} (${Object.keys(benchProfiles).join(", ")})`);
+  const options: BenchOptions = benchOptions.parse({
+    ...profile,
+    ...(args.configs ? { configs: list(args.configs) } : {}),
+    ...(args.rates ? { rates: list(args.rates)?.map(Number) } : {}),
+    ...(args.runs ? { runs: Number(args.runs) } : {}),
+  });
+  const env = await createScenarioEnvironment({ log: (line) => out(`  ${line}`) });
+  const started = Date.now();
+  try {
+    const rows = await runBench(env, options, (done, total, row, error) => {
+      const bar = `${"#".repeat(Math.round((20 * done) / total)).padEnd(20, ".")}`;
+      const what = row
+        ? `${row.config} @ ${row.rate}/s run ${row.run}: ${row.status}, total ${(row.totalMs / 1000).toFixed(2)} s, downtime ${Math.round(row.downtimeProbeMs)} ms, lost ${row.lost}, dup ${row.duplicated}`
+        : `failed: ${error?.message}`;
+      out(`[${bar}] ${done}/${total} ${what}`);
+    });
+    const dir = join(args.out, new Date(started).toISOString().replace(/[:.]/g, "-"));
+    await mkdir(dir, { recursive: true });
+    const table = benchTable(rows);
+    const ratios = options.configs
+      .filter((c) => c !== "sequential")
+      .map((c) => ratioTable(rows, c))
+      .join("\n\n");
+    await writeFile(join(dir, "runs.json"), JSON.stringify({ options, rows }, null, 2));
+    await writeFile(join(dir, "results.md"), `${table}\n\n${ratios}\n`);
+    out(
+      `\n${table}\n\n${ratios}\n\nrows: ${join(dir, "runs.json")}, tables: ${join(dir, "results.md")}`,
+    );
+    const clean = rows.every((r) => r.lost === 0 && r.duplicated === 0);
+    return clean && rows.length === options.configs.length * options.rates.length * options.runs
+      ? 0
+      : 1;
+  } finally {
+    await env.close();
+  }
+}

@@ -1,0 +1,11 @@
+export {
+  type BenchConfig,
+  type BenchOptions,
+  benchConfigs,
+  benchOptions,
+  benchProfiles,
+  gridOf,
+} from "./grid.ts";
+export { type BenchRow, rowOf } from "./row.ts";
+export { runBench } from "./run-bench.ts";
+export { benchTable, ratioTable } from "./table.ts";

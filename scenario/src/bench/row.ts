@@ -1,0 +1,49 @@
+import type { Phase } from "@shadow/migration";
+import type { ScenarioReport } from "../report.ts";
+import type { BenchCell } from "./grid.ts";
+
+/** One run's figures, flat, as the tables and the JSON file carry them. */
+export interface BenchRow extends BenchCell {
+  status: string;
+  totalMs: number;
+  phases: Partial<Record<Phase, number>>;
+  identitySwapMs: number;
+  checkpointPauseMs: number;
+  handoverMs: number;
+  lagAtFence: number;
+  downtimeProbeMs: number;
+  downtimeMessageMs: number;
+  maxExtraDelayMs: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+  sent: number;
+}
+
+/** Round 1's phases are the handoff; round 2 (identity swap) is summed into `identitySwapMs`. */
+export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
+  const phases: Partial<Record<Phase, number>> = {};
+  let identitySwapMs = 0;
+  for (const p of r.migration.phases) {
+    if (p.ms === undefined) continue;
+    if (p.round === 1) phases[p.phase] = p.ms;
+    else identitySwapMs += p.ms;
+  }
+  return {
+    ...cell,
+    status: r.migration.status,
+    totalMs: r.migration.totalMs ?? Number.NaN,
+    phases,
+    identitySwapMs,
+    checkpointPauseMs: r.migration.checkpointPauseMs ?? Number.NaN,
+    handoverMs: r.migration.handoverMs ?? 0,
+    lagAtFence: r.migration.lagBehindSource ?? 0,
+    downtimeProbeMs: r.probe.longestOutageMs,
+    downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
+    maxExtraDelayMs: r.verify.maxExtraDelayMs,
+    lost: r.verify.lost.count,
+    duplicated: r.verify.duplicated.count,
+    reordered: r.verify.reordered.count,
+    sent: r.load.sent,
+  };
+}

@@ -1,0 +1,40 @@
+import { randomBytes } from "node:crypto";
+import type { ScenarioEnvironment } from "../environment.ts";
+import { runScenario } from "../scenario.ts";
+import { type BenchOptions, benchConfigs, gridOf } from "./grid.ts";
+import { type BenchRow, rowOf } from "./row.ts";
+
+/**
+ * Runs every cell of the grid as one live migration on the same environment, side by side,
+ * and returns one row per run. A run that fails outright is recorded as failed, not dropped.
+ */
+export async function runBench(
+  env: ScenarioEnvironment,
+  o: BenchOptions,
+  progress: (done: number, total: number, row: BenchRow | undefined, error?: Error) => void,
+): Promise<BenchRow[]> {
+  const cells = gridOf(o);
+  // Names of this invocation alone: the log keeps every earlier run's migrations.
+  const tag = randomBytes(2).toString("hex");
+  const rows: BenchRow[] = [];
+  for (const [i, cell] of cells.entries()) {
+    try {
+      const report = await runScenario(env, {
+        workload: `bench-${cell.config.replace("+", "-")}-${cell.rate}-${tag}-${cell.run}`,
+        ...benchConfigs[cell.config],
+        rate: cell.rate,
+        partitions: o.partitions,
+        costMs: o.costMs,
+        ballastMb: o.ballastMb,
+        warmupMs: o.warmupMs,
+        cooldownMs: o.cooldownMs,
+      });
+      const row = rowOf(cell, report);
+      rows.push(row);
+      progress(i + 1, cells.length, row);
+    } catch (error) {
+      progress(i + 1, cells.length, undefined, error as Error);
+    }
+  }
+  return rows;
+}
