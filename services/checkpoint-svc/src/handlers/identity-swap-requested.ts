@@ -1,11 +1,6 @@
-import {
-  CheckpointCreated,
-  type IdentitySwapRequested,
-  type IncomingEvent,
-  type OutgoingEvent,
-  outgoing,
-} from "@shadow/events";
-import { baseOf, failed } from "@shadow/migration";
+import type { IdentitySwapRequested, IncomingEvent, OutgoingEvent } from "@shadow/events";
+import { failed } from "@shadow/migration";
+import { checkpointCreated } from "../checkpoint-created.ts";
 import type { CheckpointDeps } from "../deps.ts";
 
 /**
@@ -22,17 +17,7 @@ export async function onIdentitySwapRequested(
       leaveRunning: true,
       migrationId: d.migrationId,
     });
-    return [
-      outgoing(CheckpointCreated, {
-        ...baseOf(d),
-        handoff: d.handoff,
-        checkpointId: checkpoint.id,
-        leftRunning: checkpoint.leftRunning,
-        pauseMs: checkpoint.pauseMs,
-        dumpMs: checkpoint.dumpMs,
-        sizeBytes: checkpoint.sizeBytes,
-      }),
-    ];
+    return [checkpointCreated(d, d.handoff, checkpoint)];
   } catch (error) {
     return [failed(d, "identity-swap", error)];
   }

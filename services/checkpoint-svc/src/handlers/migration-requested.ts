@@ -1,11 +1,6 @@
-import {
-  CheckpointCreated,
-  type IncomingEvent,
-  type MigrationRequested,
-  type OutgoingEvent,
-  outgoing,
-} from "@shadow/events";
-import { baseOf, failed, shadowInstanceName } from "@shadow/migration";
+import type { IncomingEvent, MigrationRequested, OutgoingEvent } from "@shadow/events";
+import { failed, shadowInstanceName } from "@shadow/migration";
+import { checkpointCreated } from "../checkpoint-created.ts";
 import type { CheckpointDeps } from "../deps.ts";
 
 /**
@@ -27,17 +22,7 @@ export async function onMigrationRequested(
       leaveRunning: d.strategy === "shadow",
       migrationId: d.migrationId,
     });
-    return [
-      outgoing(CheckpointCreated, {
-        ...baseOf(d),
-        handoff,
-        checkpointId: checkpoint.id,
-        leftRunning: checkpoint.leftRunning,
-        pauseMs: checkpoint.pauseMs,
-        dumpMs: checkpoint.dumpMs,
-        sizeBytes: checkpoint.sizeBytes,
-      }),
-    ];
+    return [checkpointCreated(d, handoff, checkpoint)];
   } catch (error) {
     return [failed({ ...d, handoff }, "checkpoint", error)];
   }
