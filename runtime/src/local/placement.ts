@@ -1,4 +1,4 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { CapacityError, InstanceExistsError, UnknownNodeError } from "../errors.ts";
 import type { Identity, WorkloadSpec } from "../types.ts";

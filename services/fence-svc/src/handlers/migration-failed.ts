@@ -4,7 +4,6 @@ import {
   type MigrationFailed,
   type OutgoingEvent,
   outgoing,
-  topics,
 } from "@shadow/events";
 import { baseOf } from "@shadow/migration";
 import { fenceIdOf } from "../fence-id.ts";

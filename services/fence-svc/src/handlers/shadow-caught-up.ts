@@ -5,7 +5,6 @@ import {
   type OutgoingEvent,
   outgoing,
   type ShadowCaughtUp,
-  topics,
 } from "@shadow/events";
 import { baseOf } from "@shadow/migration";
 import { fenceIdOf } from "../fence-id.ts";
