@@ -13,6 +13,7 @@ interface Instruments {
   provider: MeterProvider;
   consumed: Counter;
   deadLettered: Counter;
+  retries: Counter;
   hopLatency: Histogram;
   handlerDuration: Histogram;
 }
@@ -30,6 +31,9 @@ function instruments(): Instruments {
     }),
     deadLettered: meter.createCounter("shadow.events.dead_lettered", {
       description: "Records sent to the dead-letter topic, by code",
+    }),
+    retries: meter.createCounter("shadow.events.retries", {
+      description: "Handler attempts that failed and were retried, by event type",
     }),
     hopLatency: meter.createHistogram("shadow.events.hop_latency", {
       description: "From the event's time to its handler's entry",
@@ -54,6 +58,10 @@ export function recordOutcome(outcome: Outcome, groupId: string): void {
   if (outcome.kind === "dead-lettered") {
     i.deadLettered.add(1, { "shadow.group": groupId, code: outcome.code });
   }
+}
+
+export function recordRetry(type: string, groupId: string): void {
+  instruments().retries.add(1, { "shadow.group": groupId, "cloudevents.event_type": type });
 }
 
 export function recordHop(type: string, eventTime: string, groupId: string): void {

@@ -3,7 +3,7 @@ import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
 import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
-import { recordOutcome } from "./metrics.ts";
+import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
 import { createPublisher, type Publisher } from "./publisher.ts";
 import { type RetryPolicy, retryPolicy } from "./retry.ts";
@@ -121,6 +121,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       ...config.observer,
       onRetry: async (info) => {
         stats.retries++;
+        recordRetry(info.event.type, config.groupId);
         await config.observer?.onRetry?.(info);
       },
     },
