@@ -7,11 +7,10 @@ import { exec } from "./exec.ts";
  * the bundle's `org.criu.config` annotation (read from the source bundle at dump, from the
  * restore bundle at restore).
  *
- * - network-lock nftables (restore) / skip (dump): there is no iptables here; a dump leaves
- *   TCP connections out, so it has nothing to lock.
+ * - network-lock nftables: there is no iptables here; CRIU locks the network with nftables.
  * - skip-in-flight: half-open connections to a listening socket are dropped, not dumped
  *   (clients retry them), so a probe arriving during the freeze cannot fail the dump.
- * - tcp-close: the copy wakes up at a new address, where its established
+ * - tcp-close (restore only): the copy wakes up at a new address, where its established
  *   connections cannot be bound back; they come back closed and its clients reconnect.
  * - action-script: the freeze hook below (dump only; it acts only when asked to).
  */
@@ -85,12 +84,7 @@ esac
 exit 0
 `;
 
-/**
- * Dumps leave TCP connections out (tcp-close) and so need no network lock (skip): while the
- * lock is on, every packet to or from the source is dropped, and each dropped packet costs a
- * TCP retransmission (200 ms at least) after the pause, on the source's Kafka traffic too.
- */
-const DUMP = ["network-lock skip", "skip-in-flight", "tcp-close"];
+const DUMP = ["network-lock nftables", "skip-in-flight"];
 /**
  * A restored instance is dumped again later (the identity swap's second round) and CRIU then
  * reads the restore bundle's config: it carries the dump options too. The hook acts only when

@@ -62,9 +62,7 @@ export class Runc {
     },
   ): Promise<void> {
     const args = ["checkpoint", "--image-path", options.imagePath, "--work-path", options.workPath];
-    // No --tcp-established: connections are not dumped (tcp-close in the dump config). The
-    // copy wakes up at a new address where they could not live anyway.
-    args.push("--file-locks");
+    args.push("--tcp-established", "--file-locks");
     if (options.leaveRunning) args.push("--leave-running");
     // runc starts CRIU with its own environment, and CRIU its action scripts: `env` reaches them.
     await execOk(this.runc, this.args([...args, id]), { env: { ...process.env, ...options.env } });
