@@ -1,4 +1,5 @@
 import type { Runtime } from "@shadow/runtime";
+import { type ProbeResult, summarizeProbes } from "@shadow/workload";
 
 export interface ServingReport {
   probes: number;
@@ -27,14 +28,9 @@ export function probeWorkload(
   const timeoutMs = options.timeoutMs ?? 2_000;
   let endpoints: string[] = [];
   let stopped = false;
-  let probes = 0;
-  let failures = 0;
-  let slowestAnswerMs = 0;
-  let longestOutageMs = 0;
-  let outageFrom: number | undefined;
-
-  // A listing that fails (records being rewritten) keeps the last one: an empty list would
-  // count as "nobody answered", which is not what happened.
+  // Rounds overlap (one may wait on a frozen instance while later ones are answered), so
+  // streaks are counted over the rounds in the order they started, once all are in.
+  const results: ProbeResult[] = [];
   const listServing = async () =>
     runtime.list().then(
       (all) =>
@@ -66,19 +62,9 @@ export function probeWorkload(
       }
     });
   const probeOnce = async () => {
-    const started = Date.now();
+    const startedAt = Date.now();
     const ok = await round(endpoints);
-    probes += 1;
-    if (ok) {
-      slowestAnswerMs = Math.max(slowestAnswerMs, Date.now() - started);
-      if (outageFrom !== undefined) {
-        longestOutageMs = Math.max(longestOutageMs, started - outageFrom);
-      }
-      outageFrom = undefined;
-    } else {
-      failures += 1;
-      outageFrom ??= started;
-    }
+    results.push({ startedAt, finishedAt: Date.now(), ok });
   };
   const inFlight = new Set<Promise<void>>();
   const loop = async () => {
@@ -102,10 +88,14 @@ export function probeWorkload(
       stopped = true;
       await running;
       await Promise.all(inFlight);
-      if (outageFrom !== undefined) {
-        longestOutageMs = Math.max(longestOutageMs, Date.now() - outageFrom);
-      }
-      return { probes, failures, longestOutageMs, slowestAnswerMs };
+      const summary = summarizeProbes(workload, results);
+      const answered = results.filter((r) => r.ok).map((r) => r.finishedAt - r.startedAt);
+      return {
+        probes: summary.probes,
+        failures: summary.failures,
+        longestOutageMs: summary.longestFailStreak.ms,
+        slowestAnswerMs: Math.max(0, ...answered),
+      };
     },
   };
 }

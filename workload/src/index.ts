@@ -16,7 +16,13 @@ export {
   wallClock,
 } from "./loadgen/generator.ts";
 export { type InputMessage, inputMessage, type OutputMessage, outputMessage } from "./messages.ts";
-export { type Probe, type ProbeReport, startProbe } from "./probe/probe.ts";
+export {
+  type Probe,
+  type ProbeReport,
+  type ProbeResult,
+  startProbe,
+  summarizeProbes,
+} from "./probe/probe.ts";
 export { ConnectionGate } from "./sdk/connection-gate.ts";
 export { deadLetterHeaders } from "./sdk/dead-letter.ts";
 export { StaleSessionError } from "./sdk/errors.ts";

@@ -27,7 +27,7 @@ export interface Probe {
   stop(): Promise<ProbeReport>;
 }
 
-interface Result {
+export interface ProbeResult {
   startedAt: number;
   finishedAt: number;
   ok: boolean;
@@ -41,7 +41,7 @@ interface Result {
 export function startProbe(options: ProbeOptions): Probe {
   const interval = options.intervalMs ?? 10;
   const timeout = options.timeoutMs ?? 100;
-  const results: Result[] = [];
+  const results: ProbeResult[] = [];
   const pending = new Set<Promise<void>>();
   const once = () => {
     const startedAt = Date.now();
@@ -70,13 +70,13 @@ export function startProbe(options: ProbeOptions): Probe {
   };
 }
 
-export function summarizeProbes(url: string, unordered: readonly Result[]): ProbeReport {
+export function summarizeProbes(url: string, unordered: readonly ProbeResult[]): ProbeReport {
   const results = [...unordered].sort((a, b) => a.startedAt - b.startedAt);
   let failures = 0;
   let longest: FailStreak = { count: 0, ms: 0, from: 0, to: 0 };
-  let streakStart: Result | undefined;
+  let streakStart: ProbeResult | undefined;
   let streakCount = 0;
-  let lastFailed: Result | undefined;
+  let lastFailed: ProbeResult | undefined;
   const close = (end: number) => {
     if (!streakStart) return;
     const ms = end - streakStart.startedAt;
