@@ -5,12 +5,14 @@ import { status } from "./commands/status.ts";
 import { loadCliConfig } from "./config.ts";
 
 const usage = `usage:
-  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap] [--watch]
+  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap]
+                 [--transfer registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch]
   shadow list
   shadow serve           the local stack and all services, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
-  shadow bench [--profile quick|paper] [--configs sequential,shadow,shadow+swap] [--rates 10,60] [--runs N]
+  shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
+               [--rates 10,60] [--states 0,100] [--partitions 1,4] [--cost MS] [--runs N] [--out DIR]
 
 environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
 
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
       configs: { type: "string" },
       rates: { type: "string" },
       runs: { type: "string" },
+      states: { type: "string" },
+      partitions: { type: "string" },
+      cost: { type: "string" },
+      transfer: { type: "string" },
       out: { type: "string", default: "bench-results" },
     },
   });
@@ -49,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
           ...(values.to ? { to: values.to } : {}),
           ...(values.strategy ? { strategy: values.strategy } : {}),
           ...(values["no-identity-swap"] ? { identitySwap: false } : {}),
+          ...(values.transfer ? { imageTransfer: values.transfer } : {}),
           watch: values.watch,
         },
         out,
@@ -79,6 +86,9 @@ async function main(argv: string[]): Promise<number> {
           ...(values.configs ? { configs: values.configs } : {}),
           ...(values.rates ? { rates: values.rates } : {}),
           ...(values.runs ? { runs: values.runs } : {}),
+          ...(values.states ? { states: values.states } : {}),
+          ...(values.partitions ? { partitions: values.partitions } : {}),
+          ...(values.cost ? { cost: values.cost } : {}),
         },
         out,
       );

@@ -13,7 +13,7 @@ import {
 } from "@shadow/events";
 import { shadowInstanceName } from "./naming.ts";
 import type { Phase, PhaseTiming } from "./phase.ts";
-import type { MigrationView } from "./view.ts";
+import type { MigrationView, StepWork } from "./view.ts";
 
 /** The part of a CloudEvent the fold needs. */
 export interface FoldableEvent {
@@ -35,6 +35,12 @@ function startPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string)
   view.phases.push({ round, phase, startedAt: at });
   view.round = round;
   view.phase = phase;
+}
+
+function recordWork(view: MigrationView, round: 1 | 2, work: Omit<StepWork, "round">): void {
+  const entry = view.work.find((w) => w.round === round);
+  if (entry) Object.assign(entry, work);
+  else view.work.push({ round, ...work });
 }
 
 function endPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
@@ -67,6 +73,7 @@ export function applyEvent(
       round: 1,
       phase: "checkpoint",
       phases: [],
+      work: [],
       requestedAt: d.requestedAt,
       updatedAt: event.time,
       handoff: {
@@ -92,18 +99,30 @@ export function applyEvent(
       startPhase(view, d.handoff.round, "image", at);
       // The longest freeze of any round: each is an interruption of whoever served then.
       view.checkpointPauseMs = Math.max(view.checkpointPauseMs ?? 0, d.pauseMs);
+      recordWork(view, d.handoff.round, { dumpMs: d.dumpMs });
       break;
     }
     case CheckpointImageReady.type: {
       const d = CheckpointImageReady.schema.parse(event.data);
       endPhase(view, d.handoff.round, "image", at);
       startPhase(view, d.handoff.round, "restore", at);
+      recordWork(view, d.handoff.round, {
+        buildMs: d.buildMs,
+        transferMs: d.transferMs,
+        imageBytes: d.sizeBytes,
+      });
       break;
     }
     case ShadowRestored.type: {
       const d = ShadowRestored.schema.parse(event.data);
       endPhase(view, d.handoff.round, "restore", at);
       startPhase(view, d.handoff.round, "catch-up", at);
+      if (d.pullMs !== undefined || d.criuMs !== undefined) {
+        recordWork(view, d.handoff.round, {
+          ...(d.pullMs !== undefined ? { pullMs: d.pullMs } : {}),
+          ...(d.criuMs !== undefined ? { criuRestoreMs: d.criuMs } : {}),
+        });
+      }
       break;
     }
     case ShadowCaughtUp.type: {

@@ -5,6 +5,7 @@ export function baseOf(data: {
   strategy: "shadow" | "sequential";
   identitySwap: boolean;
   requestedAt: string;
+  imageTransfer?: "registry" | "node-to-node" | undefined;
 }) {
   return {
     migrationId: data.migrationId,
@@ -12,5 +13,6 @@ export function baseOf(data: {
     strategy: data.strategy,
     identitySwap: data.identitySwap,
     requestedAt: data.requestedAt,
+    ...(data.imageTransfer ? { imageTransfer: data.imageTransfer } : {}),
   };
 }

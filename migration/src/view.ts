@@ -1,5 +1,16 @@
 import type { Phase, PhaseTiming, Status } from "./phase.ts";
 
+export interface StepWork {
+  round: 1 | 2;
+  dumpMs?: number;
+  buildMs?: number;
+  transferMs?: number;
+  pullMs?: number;
+  criuRestoreMs?: number;
+  /** Size of the checkpoint image. */
+  imageBytes?: number;
+}
+
 export interface InstancePlace {
   instance: string;
   node: string;
@@ -21,6 +32,12 @@ export interface MigrationView {
   updatedAt: string;
   /** The handoff under way (or last under way): who hands over to whom, in which round. */
   handoff: { round: 1 | 2; from: InstancePlace; to: InstancePlace };
+  /**
+   * The work each step reported, per round (the phases above are wall clock between events and
+   * include the hops): image build, transfer (push, or node-to-node copy), pull (fetch and
+   * unpack on the target), CRIU's restore, the source's dump.
+   */
+  work: StepWork[];
   /** The shadow's lag behind the source when it was declared caught up. */
   lagBehindSource?: number;
   checkpointPauseMs?: number;

@@ -90,6 +90,11 @@ export interface CheckpointImage {
   transfer: "registry" | "node-to-node";
 }
 
+export interface BuildImageOptions {
+  /** Overrides the runtime's configured transfer for this image. */
+  transfer?: "registry" | "node-to-node" | undefined;
+}
+
 export interface RestoreOptions {
   migrationId: string;
   identity: Identity;
@@ -97,6 +102,11 @@ export interface RestoreOptions {
 
 export interface RestoredInstance extends InstanceInfo {
   restoreMs: number;
+  /**
+   * Where the restore's time went: the target's preflight, fetching and unpacking the image
+   * (the pull half of the transfer), the instance's namespace and bundle, and CRIU's restore.
+   */
+  breakdown?: { preflightMs: number; pullMs: number; placeMs: number; criuMs: number };
 }
 
 export interface RuntimeFeatures {
@@ -115,12 +125,17 @@ export interface Runtime {
   inspect(instance: string): Promise<InstanceInfo | undefined>;
   list(): Promise<InstanceInfo[]>;
   checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint>;
-  buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage>;
+  buildImage(
+    checkpoint: Checkpoint,
+    targetNode: string,
+    options?: BuildImageOptions,
+  ): Promise<CheckpointImage>;
   /**
    * Refuses with a PreflightError when the target cannot run the image (read from the image's
    * manifest, before any layer is fetched). `migrationId` is carried by the errors.
    */
   preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void>;
+  /** Preflights first (as `preflight`), so a refused target gets nothing created on it. */
   restore(
     image: CheckpointImage,
     targetNode: string,

@@ -251,6 +251,35 @@ describe("local runtime (real CRIU)", () => {
     expect(state.identity).toMatchObject({ instance: name, node: "node-b", incarnation: 1 });
   });
 
+  it("sends an image node to node, verified and unpacked on arrival, so the restore does not pull", async () => {
+    const before = await readState(source.endpoint);
+    const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
+    const direct = await runtime.buildImage(checkpoint, "node-b", { transfer: "node-to-node" });
+    expect(direct.transfer).toBe("node-to-node");
+    expect(direct.ref).toMatch(/^oci:/);
+    const name = `rt-direct-${suffix}`;
+    const copy = await runtime.restore(direct, "node-b", {
+      migrationId,
+      identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
+    });
+    created.push(name);
+    // A pull reads the layout through digests, decryption and tar; claiming is a rename.
+    expect(copy.breakdown?.pullMs).toBeLessThan(50);
+    const state = await until("the copy sent node to node", () => readState(copy.endpoint));
+    expect(state.counter).toBeGreaterThanOrEqual(before.counter);
+
+    // A second restore of the same image (a redelivery after a crash) finds nothing to claim
+    // and pulls the layout it was sent, verifying it again.
+    const again = `rt-direct2-${suffix}`;
+    const second = await runtime.restore(direct, "node-b", {
+      migrationId,
+      identity: identity(again, "node-b", { workload: sourceName, role: "shadow" }),
+    });
+    created.push(again);
+    expect(second.breakdown?.pullMs).toBeGreaterThan(copy.breakdown?.pullMs ?? 0);
+    expect((await readState(second.endpoint)).counter).toBeGreaterThanOrEqual(before.counter);
+  });
+
   it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
     const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: true } });

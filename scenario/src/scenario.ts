@@ -143,6 +143,7 @@ export async function runScenario(
       targetNode: o.targetNode,
       strategy: o.strategy,
       identitySwap: o.identitySwap,
+      ...(o.imageTransfer ? { imageTransfer: o.imageTransfer } : {}),
     },
   );
   log(`migration ${accepted.migrationId} requested`);

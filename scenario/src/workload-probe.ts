@@ -7,6 +7,8 @@ export interface ServingReport {
   failures: number;
   /** The longest time during which no instance answered: the paper's downtime. */
   longestOutageMs: number;
+  /** When that outage began and ended (epoch ms), to line it up with the migration's phases. */
+  longestOutage?: { from: number; to: number; endpoints: string[] };
   /** The slowest answered round: a frozen source answers late (a delay, not downtime). */
   slowestAnswerMs: number;
 }
@@ -30,11 +32,15 @@ export function probeWorkload(
   let stopped = false;
   // Rounds overlap (one may wait on a frozen instance while later ones are answered), so
   // streaks are counted over the rounds in the order they started, once all are in.
-  const results: ProbeResult[] = [];
+  const results: (ProbeResult & { targets?: string[] })[] = [];
   const listServing = async () =>
     runtime.list().then(
       (all) =>
-        all.filter((i) => i.workload === workload && i.state === "running").map((i) => i.endpoint),
+        all
+          // A paused instance is frozen for a checkpoint: it keeps its socket and answers once
+          // thawed, as it would behind a Service; dropping it would count the freeze as an outage.
+          .filter((i) => i.workload === workload && (i.state === "running" || i.state === "paused"))
+          .map((i) => i.endpoint),
       () => endpoints,
     );
   const refresh = async () => {
@@ -63,8 +69,9 @@ export function probeWorkload(
     });
   const probeOnce = async () => {
     const startedAt = Date.now();
-    const ok = await round(endpoints);
-    results.push({ startedAt, finishedAt: Date.now(), ok });
+    const targets = endpoints;
+    const ok = await round(targets);
+    results.push({ startedAt, finishedAt: Date.now(), ok, targets });
   };
   const inFlight = new Set<Promise<void>>();
   const loop = async () => {
@@ -94,6 +101,26 @@ export function probeWorkload(
         probes: summary.probes,
         failures: summary.failures,
         longestOutageMs: summary.longestFailStreak.ms,
+        ...(summary.longestFailStreak.count > 0
+          ? {
+              longestOutage: {
+                from: summary.longestFailStreak.from,
+                to: summary.longestFailStreak.to,
+                endpoints: [
+                  ...new Set(
+                    results
+                      .filter(
+                        (r) =>
+                          !r.ok &&
+                          r.startedAt >= summary.longestFailStreak.from &&
+                          r.startedAt <= summary.longestFailStreak.to,
+                      )
+                      .flatMap((r) => r.targets ?? []),
+                  ),
+                ],
+              },
+            }
+          : {}),
         slowestAnswerMs: Math.max(0, ...answered),
       };
     },

@@ -3,9 +3,11 @@ import { join } from "node:path";
 import {
   type BenchOptions,
   benchOptions,
+  benchPlots,
   benchProfiles,
   benchTable,
   createScenarioEnvironment,
+  gridOf,
   ratioTable,
   runBench,
 } from "@shadow/scenario";
@@ -15,6 +17,9 @@ export interface BenchArgs {
   configs?: string;
   rates?: string;
   runs?: string;
+  states?: string;
+  partitions?: string;
+  cost?: string;
   out: string;
 }
 
@@ -38,6 +43,9 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     ...(args.configs ? { configs: list(args.configs) } : {}),
     ...(args.rates ? { rates: list(args.rates)?.map(Number) } : {}),
     ...(args.runs ? { runs: Number(args.runs) } : {}),
+    ...(args.states ? { stateMb: list(args.states)?.map(Number) } : {}),
+    ...(args.partitions ? { partitions: list(args.partitions)?.map(Number) } : {}),
+    ...(args.cost ? { costMs: Number(args.cost) } : {}),
   });
   const env = await createScenarioEnvironment({ log: (line) => out(`  ${line}`) });
   const started = Date.now();
@@ -57,14 +65,17 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
       .map((c) => ratioTable(rows, c))
       .join("\n\n");
     await writeFile(join(dir, "runs.json"), JSON.stringify({ options, rows }, null, 2));
-    await writeFile(join(dir, "results.md"), `${table}\n\n${ratios}\n`);
+    const plots = await benchPlots(rows);
+    for (const plot of plots) await writeFile(join(dir, plot.name), plot.svg);
+    await writeFile(
+      join(dir, "results.md"),
+      `${table}\n\n${ratios}\n\n${plots.map((p) => `![${p.name}](${p.name})`).join("\n\n")}\n`,
+    );
     out(
       `\n${table}\n\n${ratios}\n\nrows: ${join(dir, "runs.json")}, tables: ${join(dir, "results.md")}`,
     );
     const clean = rows.every((r) => r.lost === 0 && r.duplicated === 0);
-    return clean && rows.length === options.configs.length * options.rates.length * options.runs
-      ? 0
-      : 1;
+    return clean && rows.length === gridOf(options).length ? 0 : 1;
   } finally {
     await env.close();
   }

@@ -6,6 +6,7 @@ export interface MigrateOptions {
   to?: string;
   strategy?: string;
   identitySwap?: boolean;
+  imageTransfer?: string;
   watch: boolean;
 }
 
@@ -21,6 +22,7 @@ export async function migrate(
     ...(options.to ? { targetNode: options.to } : {}),
     ...(options.strategy ? { strategy: options.strategy } : {}),
     ...(options.identitySwap === undefined ? {} : { identitySwap: options.identitySwap }),
+    ...(options.imageTransfer ? { imageTransfer: options.imageTransfer } : {}),
   });
   out(
     `migration ${accepted.migrationId} started: ${options.workload} → ${String(accepted.targetNode)}`,

@@ -62,10 +62,17 @@ export const partitionOffset = z.object({
  * Carried by every migration event, so each service can act on one event without a store:
  * handlers copy these fields from the event they react to.
  */
+export const imageTransfer = z.enum(["registry", "node-to-node"]);
+
 export const migrationBase = z.object({
   migrationId,
   workload: workloadName,
   strategy,
   identitySwap: z.boolean(),
   requestedAt: z.string().datetime(),
+  /**
+   * How the checkpoint image reaches the target: through the registry, or copied node to node.
+   * Absent: the runtime's default.
+   */
+  imageTransfer: imageTransfer.optional(),
 });

@@ -8,6 +8,10 @@ export const ShadowRestored = defineEvent(
     handoff,
     imageRef: z.string().min(1),
     restoreMs: z.number().nonnegative(),
+    /** Fetching and unpacking the image on the target: the pull half of the transfer. */
+    pullMs: z.number().nonnegative().optional(),
+    /** CRIU's restore of the process tree alone. */
+    criuMs: z.number().nonnegative().optional(),
   }),
 );
 

@@ -1,5 +1,6 @@
 import { RuntimeError } from "../errors.ts";
 import type {
+  BuildImageOptions,
   Checkpoint,
   CheckpointImage,
   CheckpointOptions,
@@ -112,7 +113,11 @@ export class FakeRuntime implements Runtime {
     };
   }
 
-  async buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage> {
+  async buildImage(
+    checkpoint: Checkpoint,
+    targetNode: string,
+    options: BuildImageOptions = {},
+  ): Promise<CheckpointImage> {
     this.#enter("buildImage", checkpoint.id);
     this.#node(targetNode, checkpoint.migrationId);
     return {
@@ -122,11 +127,15 @@ export class FakeRuntime implements Runtime {
       encrypted: true,
       buildMs: 50,
       transferMs: 20,
-      transfer: "registry",
+      transfer: options.transfer ?? "registry",
     };
   }
 
-  async preflight(image: CheckpointImage, targetNode: string): Promise<void> {
+  async preflight(
+    image: CheckpointImage,
+    targetNode: string,
+    _migrationId?: string,
+  ): Promise<void> {
     this.#enter("preflight", image.ref);
     this.#node(targetNode);
   }
@@ -136,6 +145,8 @@ export class FakeRuntime implements Runtime {
     targetNode: string,
     options: RestoreOptions,
   ): Promise<RestoredInstance> {
+    // As the port says: preflight before anything is created.
+    await this.preflight(image, targetNode, options.migrationId);
     this.#enter("restore", `${image.ref} ${options.identity.instance}`);
     this.#node(targetNode, options.migrationId);
     const info: RestoredInstance = {

@@ -29,6 +29,8 @@ export interface BuildInput {
   targetNode: string;
   /** Where images for the target node are kept. */
   imagesDir: string;
+  /** Overrides the store's configured transfer for this image. */
+  transfer?: "registry" | "node-to-node" | undefined;
 }
 
 /** What the source recorded for preflight (image/metadata.ts is the packed form). */

@@ -2,6 +2,7 @@ import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RunError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
 import type {
+  BuildImageOptions,
   Checkpoint,
   CheckpointImage,
   CheckpointOptions,
@@ -168,7 +169,11 @@ export class LocalRuntime implements Runtime {
     );
   }
 
-  async buildImage(checkpoint: Checkpoint, targetNode: string): Promise<CheckpointImage> {
+  async buildImage(
+    checkpoint: Checkpoint,
+    targetNode: string,
+    options: BuildImageOptions = {},
+  ): Promise<CheckpointImage> {
     if (!(await readNode(this.layout, targetNode))) {
       throw new UnknownNodeError(targetNode, { migrationId: checkpoint.migrationId });
     }
@@ -177,6 +182,7 @@ export class LocalRuntime implements Runtime {
       checkpointDir: this.layout.checkpoint(checkpoint.node, checkpoint.id),
       targetNode,
       imagesDir: this.layout.imagesDir(targetNode),
+      transfer: options.transfer,
     });
   }
 

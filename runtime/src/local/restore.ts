@@ -37,8 +37,10 @@ export async function restoreInstance(
   const { layout, runc, images } = deps;
   const { migrationId } = options;
   const started = performance.now();
+  const mark = stopwatch();
   // Before anything is created: the image exists and the target can run it.
   await deps.preflight(image, targetNode, migrationId);
+  const preflightMs = mark();
 
   // The source's spec travels in the image; unpack first into a scratch dir to read it.
   const scratch = join(
@@ -49,6 +51,7 @@ export async function restoreInstance(
   let keepScratch = false;
   try {
     await images.unpack(image, scratch, migrationId);
+    const pullMs = mark();
     const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
     const source = JSON.parse(spec.annotations?.[SOURCE_ANNOTATION] ?? "null") as
       | CheckpointMeta["source"]
@@ -83,6 +86,7 @@ export async function restoreInstance(
       const workPath = join(instanceDir, "restore-work");
       await mkdir(workPath, { recursive: true });
       await mkdir(layout.logDir, { recursive: true });
+      const placeMs = mark();
       const imagePath = join(scratch, IMAGES_SUBDIR);
       const lazy = deps.lazyPages
         ? await startLazyPages(deps.lazyPages.criu, imagePath, workPath)
@@ -109,9 +113,14 @@ export async function restoreInstance(
           cause: err,
         });
       }
+      const criuMs = mark();
       await writeRecord(layout, record);
       const state = await runc.state(record.containerId);
-      return { ...toInstanceInfo(record, state), restoreMs: performance.now() - started };
+      return {
+        ...toInstanceInfo(record, state),
+        restoreMs: performance.now() - started,
+        breakdown: { preflightMs, pullMs, placeMs, criuMs },
+      };
     } catch (err) {
       await unplace(deps, record);
       throw err;
@@ -129,6 +138,17 @@ export async function restoreInstance(
   } finally {
     if (!keepScratch) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** Milliseconds since the previous call (or since creation). */
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const ms = now - last;
+    last = now;
+    return ms;
+  };
 }
 
 /** The source's OCI spec with the target's namespace, identity, CRIU options and cgroup. */

@@ -8,6 +8,12 @@ export interface BenchRow extends BenchCell {
   totalMs: number;
   phases: Partial<Record<Phase, number>>;
   identitySwapMs: number;
+  /** Round 1's work as the steps measured it: build, transfer (push + pull), CRIU restore. */
+  buildMs: number;
+  transferMs: number;
+  pullMs: number;
+  criuRestoreMs: number;
+  imageBytes: number;
   checkpointPauseMs: number;
   handoverMs: number;
   lagAtFence: number;
@@ -29,8 +35,14 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     if (p.round === 1) phases[p.phase] = p.ms;
     else identitySwapMs += p.ms;
   }
+  const work = r.migration.work?.find((w) => w.round === 1);
   return {
     ...cell,
+    buildMs: work?.buildMs ?? Number.NaN,
+    transferMs: (work?.transferMs ?? Number.NaN) + (work?.pullMs ?? 0),
+    pullMs: work?.pullMs ?? Number.NaN,
+    criuRestoreMs: work?.criuRestoreMs ?? Number.NaN,
+    imageBytes: work?.imageBytes ?? Number.NaN,
     status: r.migration.status,
     totalMs: r.migration.totalMs ?? Number.NaN,
     phases,

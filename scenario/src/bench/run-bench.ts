@@ -20,14 +20,15 @@ export async function runBench(
   for (const [i, cell] of cells.entries()) {
     try {
       const report = await runScenario(env, {
-        workload: `bench-${cell.config.replace("+", "-")}-${cell.rate}-${tag}-${cell.run}`,
+        workload: `bench-${cell.config.replace("+", "-")}-${cell.rate}-${cell.stateMb}-${cell.partitions}-${tag}-${cell.run}`,
         ...benchConfigs[cell.config],
         rate: cell.rate,
-        partitions: o.partitions,
+        partitions: cell.partitions,
         costMs: o.costMs,
-        ballastMb: o.ballastMb,
+        ballastMb: cell.stateMb,
         warmupMs: o.warmupMs,
         cooldownMs: o.cooldownMs,
+        migrationTimeoutMs: o.migrationTimeoutMs,
       });
       const row = rowOf(cell, report);
       rows.push(row);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { benchProfiles, gridOf } from "./grid.ts";
+import { benchPlots } from "./plots.ts";
 import type { BenchRow } from "./row.ts";
 import { benchTable, ratioTable } from "./table.ts";
 
@@ -13,8 +14,15 @@ function row(
   return {
     config,
     rate,
+    stateMb: 0,
+    partitions: 4,
     run,
     status: "completed",
+    buildMs: 300,
+    transferMs: 400,
+    pullMs: 200,
+    criuRestoreMs: 150,
+    imageBytes: 50e6,
     totalMs,
     phases: { checkpoint: 300, restore: 800 },
     identitySwapMs: 0,
@@ -32,16 +40,26 @@ function row(
 }
 
 describe("benchmark tables", () => {
-  it("lays out the paper's grid: 3 configurations × 7 rates × 10 runs = 210 migrations", () => {
+  it("lays out the paper's grid: 4 configurations × 7 rates × 10 runs = 280 migrations", () => {
     const profile = benchProfiles.paper;
     if (!profile) throw new Error("no paper profile");
-    expect(gridOf(profile)).toHaveLength(210);
+    expect(gridOf(profile)).toHaveLength(280);
     // Interleaved by run: the first cells cover every configuration before any repeats.
     expect(
       gridOf(profile)
-        .slice(0, 3)
+        .slice(0, 4)
         .map((c) => c.config),
-    ).toEqual(["sequential", "shadow", "shadow+swap"]);
+    ).toEqual(["sequential", "shadow", "shadow+swap", "shadow+direct"]);
+  });
+
+  it("crosses rates, state sizes and partition counts in the scale profile", () => {
+    const profile = benchProfiles.scale;
+    if (!profile) throw new Error("no scale profile");
+    const cells = gridOf(profile);
+    expect(Math.max(...cells.map((c) => c.rate))).toBe(10_000);
+    expect(new Set(cells.map((c) => c.stateMb))).toEqual(new Set([100, 1024]));
+    expect(new Set(cells.map((c) => c.partitions))).toEqual(new Set([1, 12]));
+    expect(cells).toHaveLength(2 * 2 * 2 * 2);
   });
 
   it("reports medians and p95 per configuration and rate, and ratios from the same rows", () => {
@@ -52,11 +70,33 @@ describe("benchmark tables", () => {
       row("shadow", 60, 2, 3000, 0),
     ];
     const table = benchTable(rows);
-    expect(table).toContain("| sequential | 60 | 2 |");
+    expect(table).toContain("| sequential | 60 | 0 | 4 | 2 |");
     // Nearest-rank median of [4000, 6000] is 4000; p95 is 6000.
-    expect(table).toMatch(/\| sequential \| 60 \| 2 \|.*\| 4\.00 \(6\.00\) \|/);
-    expect(table).toMatch(/\| sequential .*\| 0 \| 2 \|$/m);
+    expect(table).toMatch(/\| sequential \| 60 \| 0 \| 4 \| 2 \|.*\| 4\.00 \(6\.00\) \|/);
+    // lost, duplicated, failed runs
+    expect(table).toMatch(/\| sequential .*\| 0 \| 2 \| 0 \|$/m);
     const ratios = ratioTable(rows, "shadow");
-    expect(ratios).toContain("| 60 | 0.500 | 0.000 |");
+    expect(ratios).toContain("| 60 | 0 | 4 | 2.00 | 4.00 | 0.500 | 0.00 | 2.00 | 0.000 |");
+  });
+});
+
+describe("benchmark plots", () => {
+  it("draws the phase breakdown per configuration and total time and downtime against rate", async () => {
+    const rows = [
+      row("sequential", 10, 1, 5000, 1500),
+      row("sequential", 60, 1, 4000, 2000),
+      row("shadow", 10, 1, 2500, 0),
+      row("shadow", 60, 1, 3000, 0),
+    ];
+    const plots = await benchPlots(rows);
+    expect(plots.map((p) => p.name)).toEqual(["phases.svg", "total-and-downtime.svg"]);
+    const [phases, byRate] = plots.map((p) => p.svg);
+    expect(phases).toMatch(/^<svg/);
+    // Bars per configuration, labelled; both phases the rows carry are in the legend.
+    expect(phases).toContain(">sequential<");
+    expect(phases).toContain(">checkpoint<");
+    expect(phases).toContain(">restore<");
+    expect(byRate).toContain(">total migration time<");
+    expect(byRate).toContain(">downtime (10 ms HTTP probe)<");
   });
 });

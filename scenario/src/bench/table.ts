@@ -10,27 +10,31 @@ function quantile(values: number[], q: number): number {
 const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : "-");
 
 /**
- * The paper's table, one row per configuration and rate: medians (p95 in brackets) in
- * seconds, and the loss and duplicate totals over every run.
+ * The paper's table, one row per configuration, rate, state size and partition count: medians
+ * (p95 in brackets) in seconds, and the loss, duplicate and failed-run totals over every run.
+ * Phases are wall clock between events; build, transfer (push + pull, or the node-to-node
+ * copy) and CRIU restore are what the steps measured themselves.
  */
 export function benchTable(rows: BenchRow[]): string {
   const groups = new Map<string, BenchRow[]>();
   for (const row of rows) {
-    const key = `${row.config}@${row.rate}`;
+    const key = `${row.config}@${row.rate}@${row.stateMb}@${row.partitions}`;
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const lines = [
-    "| config | rate | runs | checkpoint | image | restore | replay | fence | drain | swap | total | pause | downtime probe | downtime msg | max extra delay | lost | dup |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| config | rate | state MB | partitions | runs | checkpoint | image | restore | replay | fence | drain | swap | total | build | transfer | CRIU restore | pause | downtime probe | downtime msg | max extra delay | lost | dup | failed |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const [key, group] of groups) {
-    const [config, rate] = key.split("@");
+    const [config, rate, stateMb, partitions] = key.split("@");
     const m = (pick: (r: BenchRow) => number) =>
       `${s(quantile(group.map(pick), 0.5))} (${s(quantile(group.map(pick), 0.95))})`;
     lines.push(
       [
         config,
         rate,
+        stateMb,
+        partitions,
         group.length,
         m((r) => r.phases.checkpoint ?? Number.NaN),
         m((r) => r.phases.image ?? Number.NaN),
@@ -40,12 +44,16 @@ export function benchTable(rows: BenchRow[]): string {
         m((r) => r.phases.drain ?? Number.NaN),
         m((r) => r.identitySwapMs || Number.NaN),
         m((r) => r.totalMs),
+        m((r) => r.buildMs),
+        m((r) => r.transferMs),
+        m((r) => r.criuRestoreMs),
         m((r) => r.checkpointPauseMs),
         m((r) => r.downtimeProbeMs),
         m((r) => r.downtimeMessageMs),
         m((r) => r.maxExtraDelayMs),
         group.reduce((n, r) => n + r.lost, 0),
         group.reduce((n, r) => n + r.duplicated, 0),
+        group.filter((r) => r.status !== "completed").length,
       ]
         .join(" | ")
         .replace(/^/, "| ")
@@ -55,20 +63,41 @@ export function benchTable(rows: BenchRow[]): string {
   return lines.join("\n");
 }
 
-/** Total-time and downtime ratios of a configuration to the sequential baseline, per rate. */
+/**
+ * Total-time and downtime of a configuration beside the sequential baseline's, from runs of the
+ * same invocation, and their ratios; one line per rate, state size and partition count.
+ */
 export function ratioTable(rows: BenchRow[], config: BenchConfig): string {
   const lines = [
-    `| rate | total ${config} / sequential | downtime (probe) ${config} / sequential |`,
-    "|---|---|---|",
+    `| rate | state MB | partitions | total ${config} | total sequential | ratio | downtime (probe) ${config} | downtime sequential | ratio |`,
+    "|---|---|---|---|---|---|---|---|---|",
   ];
-  const rates = [...new Set(rows.map((r) => r.rate))].sort((a, b) => a - b);
-  for (const rate of rates) {
+  const keys = [...new Set(rows.map((r) => `${r.rate}@${r.stateMb}@${r.partitions}`))].sort(
+    (a, b) => Number(a.split("@")[0]) - Number(b.split("@")[0]),
+  );
+  const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(3) : "-");
+  for (const key of keys) {
+    const [rate, stateMb, partitions] = key.split("@").map(Number);
     const of = (c: BenchConfig, pick: (r: BenchRow) => number) =>
-      quantile(rows.filter((r) => r.config === c && r.rate === rate).map(pick), 0.5);
-    const total = of(config, (r) => r.totalMs) / of("sequential", (r) => r.totalMs);
-    const down = of(config, (r) => r.downtimeProbeMs) / of("sequential", (r) => r.downtimeProbeMs);
+      quantile(
+        rows
+          .filter(
+            (r) =>
+              r.config === c &&
+              r.rate === rate &&
+              r.stateMb === stateMb &&
+              r.partitions === partitions,
+          )
+          .map(pick),
+        0.5,
+      );
+    const total = [of(config, (r) => r.totalMs), of("sequential", (r) => r.totalMs)] as const;
+    const down = [
+      of(config, (r) => r.downtimeProbeMs),
+      of("sequential", (r) => r.downtimeProbeMs),
+    ] as const;
     lines.push(
-      `| ${rate} | ${Number.isFinite(total) ? total.toFixed(3) : "-"} | ${Number.isFinite(down) ? down.toFixed(3) : "-"} |`,
+      `| ${rate} | ${stateMb} | ${partitions} | ${s(total[0])} | ${s(total[1])} | ${ratio(...total)} | ${s(down[0])} | ${s(down[1])} | ${ratio(...down)} |`,
     );
   }
   return lines.join("\n");

@@ -1,4 +1,4 @@
-import { nodeName, strategy, workloadName } from "@shadow/events";
+import { imageTransfer, nodeName, strategy, workloadName } from "@shadow/events";
 import { z } from "zod";
 
 /** Body of `POST /migrations`. `targetNode` may be omitted or "auto": the gateway picks one. */
@@ -12,6 +12,11 @@ export const migrationRequestBody = z
       .optional()
       .describe(
         "Give the workload's name back on the target (StatefulSet style); default: true for shadow",
+      ),
+    imageTransfer: imageTransfer
+      .optional()
+      .describe(
+        "How the checkpoint image reaches the target: registry, or node-to-node; default: the runtime's",
       ),
     reason: z.string().max(500).optional(),
   })

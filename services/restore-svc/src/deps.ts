@@ -6,7 +6,7 @@ export interface InstanceProgress {
 }
 
 export interface RestoreDeps {
-  runtime: Pick<Runtime, "preflight" | "restore" | "inspect" | "remove">;
+  runtime: Pick<Runtime, "restore" | "inspect" | "remove">;
   /** Reads an instance's processed offsets (the workload SDK's `GET /status`). */
   progress(instance: string): Promise<InstanceProgress>;
   /** Caught up = at most this many records behind the source, summed over partitions. */

@@ -51,6 +51,7 @@ export async function createMigration(
     workload: body.workload,
     strategy: body.strategy,
     identitySwap,
+    ...(body.imageTransfer ? { imageTransfer: body.imageTransfer } : {}),
     source: { instance: source.instance, node: source.node },
     targetNode,
     requestedBy,

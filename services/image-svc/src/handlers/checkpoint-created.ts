@@ -27,6 +27,7 @@ export async function onCheckpointCreated(
         sizeBytes: d.sizeBytes,
       },
       d.handoff.to.node,
+      { transfer: d.imageTransfer },
     );
     return [
       outgoing(CheckpointImageReady, {

@@ -10,8 +10,8 @@ import type { RestoreDeps } from "../deps.ts";
 import { restoredIdentity } from "../identity.ts";
 
 /**
- * Starts the `to` side of the handoff from the image. Preflight first: a target that cannot
- * run the image is refused before anything is created there.
+ * Starts the `to` side of the handoff from the image. The runtime's restore preflights first:
+ * a target that cannot run the image is refused before anything is created there.
  */
 export async function onCheckpointImageReady(
   event: IncomingEvent<typeof CheckpointImageReady.type>,
@@ -41,7 +41,6 @@ export async function onCheckpointImageReady(
   };
   try {
     const from = await deps.runtime.inspect(d.handoff.from.instance);
-    await deps.runtime.preflight(image, d.handoff.to.node);
     const restored = await deps.runtime.restore(image, d.handoff.to.node, {
       migrationId: d.migrationId,
       identity: restoredIdentity(d, from?.identity.incarnation ?? 0),
@@ -52,6 +51,9 @@ export async function onCheckpointImageReady(
         handoff: d.handoff,
         imageRef: d.imageRef,
         restoreMs: restored.restoreMs,
+        ...(restored.breakdown
+          ? { pullMs: restored.breakdown.pullMs, criuMs: restored.breakdown.criuMs }
+          : {}),
       }),
     ];
   } catch (error) {

@@ -1,0 +1,64 @@
+import {
+  type BenchRow,
+  benchPlots,
+  benchProfiles,
+  benchTable,
+  ratioTable,
+  runBench,
+  type ScenarioEnvironment,
+} from "@shadow/scenario";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scenarioEnvironment } from "./scenario-env.ts";
+
+let env: ScenarioEnvironment;
+beforeAll(async () => {
+  env = await scenarioEnvironment();
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe("the benchmark harness on the real stack", () => {
+  it("runs the quick profile's harness on a tiny grid: the baseline and ShadowPod with node-to-node transfer, side by side", async () => {
+    const quick = benchProfiles.quick;
+    if (!quick) throw new Error("no quick profile");
+    const progress: number[] = [];
+    const rows = await runBench(
+      env,
+      {
+        ...quick,
+        configs: ["sequential", "shadow+direct"],
+        rates: [20],
+        partitions: [2],
+        warmupMs: 2_000,
+        cooldownMs: 1_000,
+      },
+      (done) => progress.push(done),
+    );
+    expect(progress).toEqual([1, 2]);
+    expect(rows.map((r) => r.config)).toEqual(["sequential", "shadow+direct"]);
+    const [sequential, direct] = rows as [BenchRow, BenchRow];
+    for (const row of rows) {
+      expect(row.status).toBe("completed");
+      expect(row.sent).toBeGreaterThan(30);
+      expect(row.lost).toBe(0);
+      expect(row.duplicated).toBe(0);
+      expect(row.checkpointPauseMs).toBeGreaterThan(0);
+    }
+    // The baseline stops the workload; ShadowPod keeps one instance serving throughout.
+    expect(sequential.downtimeProbeMs).toBeGreaterThan(100);
+    expect(direct.downtimeProbeMs).toBe(0);
+    // The image went node to node: the steps reported the copy, the pull moved off the restore.
+    expect(direct.transferMs).toBeGreaterThan(0);
+    expect(direct.criuRestoreMs).toBeGreaterThan(0);
+    expect(direct.imageBytes).toBeGreaterThan(1_000_000);
+
+    const table = benchTable(rows);
+    expect(table).toMatch(/\| sequential \| 20 \| 0 \| 2 \| 1 \|/);
+    expect(table).toMatch(/\| shadow\+direct \| 20 \| 0 \| 2 \| 1 \|/);
+    const ratios = ratioTable(rows, "shadow+direct");
+    expect(ratios).toMatch(/\| 20 \| 0 \| 2 \| \d+\.\d\d \| \d+\.\d\d \| \d\.\d{3} \| 0\.00 \|/);
+    const plots = await benchPlots(rows);
+    expect(plots.every((p) => p.svg.includes(">shadow+direct<"))).toBe(true);
+  });
+});
