@@ -121,7 +121,7 @@ export function probeWorkload(
               },
             }
           : {}),
-        slowestAnswerMs: Math.max(0, ...answered),
+        slowestAnswerMs: answered.reduce((max, ms) => Math.max(max, ms), 0),
       };
     },
   };

@@ -7,11 +7,16 @@ import { exec } from "./exec.ts";
  * the bundle's `org.criu.config` annotation (read from the source bundle at dump, from the
  * restore bundle at restore).
  *
- * - network-lock nftables: there is no iptables here; CRIU locks the network with nftables.
+ * - network-lock skip: established TCP connections are not dumped (tcp-close), so there is
+ *   nothing to hold still. CRIU's lock would drop every packet to and from the source while
+ *   it dumps, and each dropped packet costs a TCP retransmission (200 ms at least) after the
+ *   pause, on the source's Kafka fetches and produces too; without it the kernel keeps
+ *   queueing for the frozen process, which drains the queue when it is thawed.
  * - skip-in-flight: half-open connections to a listening socket are dropped, not dumped
  *   (clients retry them), so a probe arriving during the freeze cannot fail the dump.
- * - tcp-close (restore only): the copy wakes up at a new address, where its established
- *   connections cannot be bound back; they come back closed and its clients reconnect.
+ * - tcp-close: the copy wakes up at a new address, where its established connections cannot
+ *   be bound back; they are left out of the dump and come back closed, and its clients
+ *   reconnect.
  * - action-script: the freeze hook below (dump only; it acts only when asked to).
  */
 export interface CriuConfigs {
@@ -84,13 +89,13 @@ esac
 exit 0
 `;
 
-const DUMP = ["network-lock nftables", "skip-in-flight"];
+const DUMP = ["network-lock skip", "skip-in-flight", "tcp-close"];
 /**
  * A restored instance is dumped again later (the identity swap's second round) and CRIU then
  * reads the restore bundle's config: it carries the dump options too. The hook acts only when
  * shadow asks for it (SHADOW_FREEZE_HOOK), so it does nothing during the restore itself.
  */
-const RESTORE = ["network-lock nftables", "tcp-close", "skip-in-flight"];
+const RESTORE = ["network-lock skip", "tcp-close", "skip-in-flight"];
 
 export async function writeCriuConfigs(stateDir: string): Promise<CriuConfigs> {
   const dir = join(stateDir, "criu");

@@ -62,7 +62,8 @@ export class Runc {
     },
   ): Promise<void> {
     const args = ["checkpoint", "--image-path", options.imagePath, "--work-path", options.workPath];
-    args.push("--tcp-established", "--file-locks");
+    // No --tcp-established: connections are left out of the dump (tcp-close in the config).
+    args.push("--file-locks");
     if (options.leaveRunning) args.push("--leave-running");
     // runc starts CRIU with its own environment, and CRIU its action scripts: `env` reaches them.
     await execOk(this.runc, this.args([...args, id]), { env: { ...process.env, ...options.env } });
