@@ -112,103 +112,122 @@ export async function runScenario(
       incarnation: 0,
     },
   );
-  await waitFor("the workload to consume", 60_000, async () => {
-    const res = await fetch(`http://${source.endpoint}/status`, {
-      signal: AbortSignal.timeout(1000),
+  // Whatever happens (a failed step, a timeout, a verifier error), the load stops and the
+  // workload's instances go: a leftover would load every later run on this machine.
+  let stopLoad: (() => void) | undefined;
+  let stopProbe: (() => Promise<unknown>) | undefined;
+  let migrationId: string | undefined;
+  try {
+    await waitFor("the workload to consume", 60_000, async () => {
+      const res = await fetch(`http://${source.endpoint}/status`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      const status = (await res.json()) as { inputReady: boolean; controlReady: boolean };
+      return status.inputReady && status.controlReady ? true : undefined;
     });
-    const status = (await res.json()) as { inputReady: boolean; controlReady: boolean };
-    return status.inputReady && status.controlReady ? true : undefined;
-  });
 
-  const probe = probeWorkload(env.runtime, o.workload);
-  const load = startLoad({
-    brokers: env.brokers,
-    topic: topics.input,
-    rate: o.rate,
-    durationMs: o.warmupMs + o.migrationTimeoutMs + o.cooldownMs,
-    keys: Math.max(o.partitions * 4, 8),
-    run,
-    badEvery: o.badEvery,
-  });
-  log(`load: ${o.rate} msg/s on ${topics.input}; migrating after ${o.warmupMs} ms of steady state`);
-  await sleep(o.warmupMs);
+    const probe = probeWorkload(env.runtime, o.workload);
+    stopProbe = () => probe.stop();
+    const load = startLoad({
+      brokers: env.brokers,
+      topic: topics.input,
+      rate: o.rate,
+      durationMs: o.warmupMs + o.migrationTimeoutMs + o.cooldownMs,
+      keys: Math.max(o.partitions * 4, 8),
+      run,
+      badEvery: o.badEvery,
+    });
+    stopLoad = () => load.stop();
+    log(
+      `load: ${o.rate} msg/s on ${topics.input}; migrating after ${o.warmupMs} ms of steady state`,
+    );
+    await sleep(o.warmupMs);
 
-  const windowStart = Date.now();
-  const accepted = await gateway<{ migrationId: string; traceLink?: string }>(
-    env,
-    "POST",
-    "/migrations",
-    {
-      workload: o.workload,
-      targetNode: o.targetNode,
-      strategy: o.strategy,
-      identitySwap: o.identitySwap,
-      ...(o.imageTransfer ? { imageTransfer: o.imageTransfer } : {}),
-    },
-  );
-  log(`migration ${accepted.migrationId} requested`);
-  await hooks.onMigrationStarted?.(accepted.migrationId);
-  let lastPhase = "";
-  const migration = await waitFor(
-    `migration ${accepted.migrationId} to end`,
-    o.migrationTimeoutMs,
-    async () => {
-      const view = await gateway<MigrationView>(env, "GET", `/migrations/${accepted.migrationId}`);
-      const phase = `${view.status} round ${view.round} ${view.phase}`;
-      if (phase !== lastPhase) log(`  ${phase}`);
-      lastPhase = phase;
-      return ended(view) ? view : undefined;
-    },
-  );
-  const windowEnd = Date.now();
-  const instancesAfter = await Promise.all(
-    (await env.runtime.list())
-      .filter((i) => i.workload === o.workload)
-      .map(async (i) => ({
-        instance: i.instance,
-        node: i.node,
-        state: i.state,
-        // What the SDK runs as now: a restored shadow turns primary at the fence in memory,
-        // while its identity file still names the role it woke up with.
-        mode: await fetch(`http://${i.endpoint}/status`, { signal: AbortSignal.timeout(2000) })
-          .then((r) => r.json() as Promise<{ mode: string }>)
-          .then(
-            (st) => st.mode,
-            () => "unreachable",
-          ),
-      })),
-  );
-  await sleep(o.cooldownMs);
-  load.stop();
-  const loadResult = await load.done;
-  // Let the serving instance finish what is queued before the outputs are read.
-  await waitFor("the outputs to catch up with the inputs", 120_000, async () => {
+    const windowStart = Date.now();
+    const accepted = await gateway<{ migrationId: string; traceLink?: string }>(
+      env,
+      "POST",
+      "/migrations",
+      {
+        workload: o.workload,
+        targetNode: o.targetNode,
+        strategy: o.strategy,
+        identitySwap: o.identitySwap,
+        ...(o.imageTransfer ? { imageTransfer: o.imageTransfer } : {}),
+      },
+    );
+    migrationId = accepted.migrationId;
+    log(`migration ${accepted.migrationId} requested`);
+    await hooks.onMigrationStarted?.(accepted.migrationId);
+    let lastPhase = "";
+    const migration = await waitFor(
+      `migration ${accepted.migrationId} to end`,
+      o.migrationTimeoutMs,
+      async () => {
+        const view = await gateway<MigrationView>(
+          env,
+          "GET",
+          `/migrations/${accepted.migrationId}`,
+        );
+        const phase = `${view.status} round ${view.round} ${view.phase}`;
+        if (phase !== lastPhase) log(`  ${phase}`);
+        lastPhase = phase;
+        return ended(view) ? view : undefined;
+      },
+    );
+    const windowEnd = Date.now();
+    const instancesAfter = await Promise.all(
+      (await env.runtime.list())
+        .filter((i) => i.workload === o.workload)
+        .map(async (i) => ({
+          instance: i.instance,
+          node: i.node,
+          state: i.state,
+          // What the SDK runs as now: a restored shadow turns primary at the fence in memory,
+          // while its identity file still names the role it woke up with.
+          mode: await fetch(`http://${i.endpoint}/status`, { signal: AbortSignal.timeout(2000) })
+            .then((r) => r.json() as Promise<{ mode: string }>)
+            .then(
+              (st) => st.mode,
+              () => "unreachable",
+            ),
+        })),
+    );
+    await sleep(o.cooldownMs);
+    load.stop();
+    const loadResult = await load.done;
+    // Let the serving instance finish what is queued before the outputs are read.
+    await waitFor("the outputs to catch up with the inputs", 120_000, async () => {
+      const records = await readRun(kafka, {
+        inputTopics: [topics.input],
+        outputTopic: topics.output,
+        deadLetterTopic: topics.dlq,
+      });
+      const report = verify(records, { run });
+      return report.lost.count === 0 ? records : undefined;
+    }).catch(() => undefined);
+    const servingReport = await probe.stop();
     const records = await readRun(kafka, {
       inputTopics: [topics.input],
       outputTopic: topics.output,
       deadLetterTopic: topics.dlq,
     });
-    const report = verify(records, { run });
-    return report.lost.count === 0 ? records : undefined;
-  }).catch(() => undefined);
-  const servingReport = await probe.stop();
-  const records = await readRun(kafka, {
-    inputTopics: [topics.input],
-    outputTopic: topics.output,
-    deadLetterTopic: topics.dlq,
-  });
-  const report = verify(records, { run, window: { start: windowStart, end: windowEnd } });
-  for (const leftover of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
-    await env.runtime.remove(leftover.instance);
+    const report = verify(records, { run, window: { start: windowStart, end: windowEnd } });
+    return {
+      options: o,
+      migration,
+      instancesAfter,
+      probe: servingReport,
+      verify: report,
+      load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
+      ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
+    };
+  } finally {
+    stopLoad?.();
+    await stopProbe?.();
+    for (const leftover of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
+      await env.runtime.remove(leftover.instance).catch(() => undefined);
+    }
+    if (migrationId) await env.runtime.release(migrationId).catch(() => undefined);
   }
-  await env.runtime.release(accepted.migrationId).catch(() => undefined);
-  return {
-    options: o,
-    migration,
-    instancesAfter,
-    probe: servingReport,
-    verify: report,
-    load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
-    ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
-  };
 }

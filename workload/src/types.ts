@@ -132,6 +132,8 @@ export interface WorkloadCounts {
   refused: number;
   staleDeliveries: number;
   identityChanges: number;
+  /** Inherited unacknowledged outputs found in the log after a restore, and not produced again. */
+  readBackDropped: number;
   sessions: number;
   /** Connections the gate refused to stale (or identity-less) Kafka clients. */
   refusedConnections: number;

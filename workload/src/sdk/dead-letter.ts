@@ -1,5 +1,6 @@
 import { dlqHeaders, MAX_REASON_LENGTH } from "@shadow/events";
 import type { InputRecord, PendingOutput } from "../types.ts";
+import { OUTPUT_ID_HEADER, outputId } from "./output-id.ts";
 
 /**
  * Dead-letter headers: the events bus's names (Knative style: the original record byte for
@@ -48,6 +49,7 @@ export function deadLetterOutput(
       [deadLetterHeaders.attempts]: String(cause.attempts),
       [deadLetterHeaders.instance]: cause.instance,
       [deadLetterHeaders.time]: new Date(cause.now).toISOString(),
+      [OUTPUT_ID_HEADER]: outputId(record, "dead-letter"),
     },
     input: { topic: record.topic, partition: record.partition, offset: record.offset },
   };

@@ -7,6 +7,7 @@ import {
   logLevel,
   Partitioners,
   type Producer,
+  type RecordMetadata,
 } from "kafkajs";
 import type { Logger } from "pino";
 import type { ControlHandler } from "../control/channel.ts";
@@ -17,6 +18,7 @@ import {
 import type { InputRecord, PartitionOffset, PendingOutput } from "../types.ts";
 import type { ConnectionGate } from "./connection-gate.ts";
 import { controlGroupId, type Identity, inputGroupId } from "./identity.ts";
+import { OUTPUT_ID_HEADER } from "./output-id.ts";
 import type { TopicPartition } from "./progress.ts";
 
 export interface KafkaSessionOptions {
@@ -147,7 +149,7 @@ export class KafkaSession {
   }
 
   /** Produces a batch of outputs and resolves when all are acknowledged (acks=all). */
-  async send(batch: readonly PendingOutput[]): Promise<void> {
+  async send(batch: readonly PendingOutput[]): Promise<RecordMetadata[]> {
     this.options.gate.assertCurrent(this.epoch, "produce");
     const byTopic = new Map<
       string,
@@ -163,10 +165,81 @@ export class KafkaSession {
       }
       list.push({ key: output.key, value: output.value, headers: output.headers, timestamp });
     }
-    await this.producer.sendBatch({
+    return this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
+  }
+
+  /**
+   * The output ids (OUTPUT_ID_HEADER) in `topics` from each partition's mark to its end: what
+   * a restored copy finds there of the outputs it inherited unacknowledged. Read with a
+   * throwaway group, deleted afterwards.
+   */
+  async readOutputIds(
+    topics: readonly string[],
+    from: (topic: string, partition: number) => number | undefined,
+    timeoutMs = 15_000,
+  ): Promise<Set<string>> {
+    this.options.gate.assertCurrent(this.epoch, "read back");
+    const admin = await this.getAdmin();
+    const ranges = new Map<string, { start: number; last: number }>();
+    for (const topic of topics) {
+      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
+        const start = Math.max(Number(low), from(topic, partition) ?? Number(low));
+        if (Number(high) > start)
+          ranges.set(`${topic}/${partition}`, { start, last: Number(high) - 1 });
+      }
+    }
+    const ids = new Set<string>();
+    if (ranges.size === 0) return ids;
+    const groupId = `${this.groupId}.read-back.${Date.now().toString(36)}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const pending = new Set(ranges.keys());
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`read-back of ${pending.size} partitions timed out`)),
+          timeoutMs,
+        );
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          for (const [key, { start }] of ranges) {
+            const cut = key.lastIndexOf("/");
+            consumer.seek({
+              topic: key.slice(0, cut),
+              partition: Number(key.slice(cut + 1)),
+              offset: String(start),
+            });
+          }
+        });
+        consumer
+          .run({
+            autoCommit: false,
+            eachMessage: async ({ topic, partition, message }) => {
+              const key = `${topic}/${partition}`;
+              const range = ranges.get(key);
+              const offset = Number(message.offset);
+              if (!range || offset < range.start || offset > range.last) return;
+              const id = message.headers?.[OUTPUT_ID_HEADER];
+              if (id !== undefined) ids.add(String(Array.isArray(id) ? id[0] : id));
+              if (offset === range.last) {
+                pending.delete(key);
+                if (pending.size === 0) {
+                  clearTimeout(timer);
+                  resolve();
+                }
+              }
+            },
+          })
+          .catch(reject);
+      });
+      return ids;
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
   }
 
   /** Commits progress (the last offset processed and settled; Kafka stores the next one). */

@@ -2,7 +2,7 @@ import type { PendingOutput } from "../types.ts";
 import { isStaleSession } from "./errors.ts";
 
 /** Produces one batch and resolves once the broker acknowledged all of it. */
-export type Sender = (batch: PendingOutput[]) => Promise<void>;
+export type Sender = (batch: PendingOutput[]) => Promise<unknown>;
 
 export interface OutputPipelineOptions {
   maxBatch?: number;
@@ -67,6 +67,15 @@ export class OutputPipeline {
     this.running = false;
     this.notifyIfIdle();
     return taken;
+  }
+
+  /** Drops queued outputs the predicate matches (found in the log already), keeping the order. */
+  discard(found: (output: PendingOutput) => boolean): number {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((output) => !found(output));
+    const dropped = before - this.queue.length;
+    if (dropped > 0) this.notifyIfIdle();
+    return dropped;
   }
 
   /** Unacknowledged outputs in order (in flight first), without removing them. */

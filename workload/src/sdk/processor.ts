@@ -8,6 +8,7 @@ import type {
 } from "../types.ts";
 import { deadLetterOutput } from "./dead-letter.ts";
 import type { Lock } from "./lock.ts";
+import { OUTPUT_ID_HEADER, outputId } from "./output-id.ts";
 import { type Progress, tpKey } from "./progress.ts";
 
 /** What the SDK decides for a delivered record before touching state. */
@@ -114,11 +115,11 @@ export class Processor<S> {
           mode: context.mode,
           now: context.now,
         });
-        return outputs.map((output) => ({
+        return outputs.map((output, index) => ({
           topic: output.topic ?? deps.outputTopic,
           key: output.key,
           value: output.value,
-          headers: output.headers ?? {},
+          headers: { ...output.headers, [OUTPUT_ID_HEADER]: outputId(input, index) },
           input,
         }));
       } catch (error) {

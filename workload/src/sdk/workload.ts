@@ -27,6 +27,7 @@ import { DEFAULT_IDENTITY_PATH, type Identity, inputGroupId, sameIdentity } from
 import { IdentityWatcher } from "./identity-watcher.ts";
 import { KafkaSession } from "./kafka-session.ts";
 import { Lock } from "./lock.ts";
+import { idOf, OutputMarks } from "./output-id.ts";
 import { OutputPipeline } from "./output-pipeline.ts";
 import { type Admission, Processor } from "./processor.ts";
 import { Progress, type TopicPartition, tpKey } from "./progress.ts";
@@ -84,6 +85,7 @@ const zeroCounts = (): WorkloadCounts => ({
   refused: 0,
   staleDeliveries: 0,
   identityChanges: 0,
+  readBackDropped: 0,
   sessions: 0,
   refusedConnections: 0,
 });
@@ -105,6 +107,9 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   readonly progress: Progress;
   readonly held: HeldBack;
   readonly pipeline: OutputPipeline;
+  private readonly outputMarks = new OutputMarks();
+  /** Topics to read back before producing: set by a restore that inherited outputs. */
+  private readBack: string[] | undefined;
   readonly lock = new Lock();
   readonly counts = zeroCounts();
   log: Logger;
@@ -341,8 +346,33 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
    */
   private adopt(unsettled: PendingOutput[]): void {
     if (unsettled.length === 0) return;
-    if (this.mode === "shadow") this.shadowFence.route(unsettled);
-    else this.pipeline.enqueue(unsettled);
+    if (this.mode === "shadow") {
+      this.shadowFence.route(unsettled);
+      return;
+    }
+    // The source's last produce may have reached the log with its acknowledgement lost in the
+    // dump: the new session reads back before producing (see reconcile).
+    this.pipeline.enqueue(unsettled);
+    this.readBack = [...new Set(unsettled.map((o) => o.topic))];
+  }
+
+  /**
+   * Drops the inherited outputs the log has already, before anything is produced: without it
+   * a restore after a stop (the sequential strategy) writes those twice. If the log cannot be
+   * read, everything is produced (at least once, never lost).
+   */
+  private async reconcile(session: KafkaSession): Promise<void> {
+    const topics = this.readBack;
+    if (!topics) return;
+    try {
+      const found = await session.readOutputIds(topics, (t, p) => this.outputMarks.from(t, p));
+      const dropped = this.pipeline.discard((o) => found.has(idOf(o) ?? ""));
+      this.counts.readBackDropped += dropped;
+      this.log.info({ topics, found: found.size, dropped }, "inherited outputs read back");
+    } catch (error) {
+      this.log.warn({ err: error, topics }, "read-back failed: producing every inherited output");
+    }
+    this.readBack = undefined;
   }
 
   private async openSession(epoch: number): Promise<void> {
@@ -366,7 +396,11 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       try {
         await session.start();
         if (epoch !== this.gate.epoch) return;
-        this.pipeline.setSender((batch) => session.send(batch));
+        await this.reconcile(session);
+        if (epoch !== this.gate.epoch) return;
+        this.pipeline.setSender(async (batch) =>
+          this.outputMarks.record(await session.send(batch)),
+        );
         this.log.info({ epoch, group: session.groupId, mode: this.mode }, "session started");
         return;
       } catch (error) {
