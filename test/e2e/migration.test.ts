@@ -52,10 +52,12 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     expect(report.probe.longestOutageMs).toBe(0);
     const pause = report.migration.checkpointPauseMs ?? 0;
     expect(pause).toBeGreaterThan(0);
-    // The target is pause + 50 ms. Runs here give 107-232 ms beyond a 105-146 ms pause: met in
-    // some runs, not in all (a stall of 50-100 ms beyond the pause remains, not yet explained),
-    // so this asserts what holds in every run: the delay is of the order of the pause, far from
-    // a stop-and-restore's seconds of downtime. The figure is in the printed report.
+    // The target is pause + 50 ms. The paper benchmark (docs/benchmark/paper) met it in 191 of
+    // 210 ShadowPod runs; the others exceeded it by 50-170 ms (where in the migration that peak
+    // falls is not measured yet; restore and replay share this machine's two cores with the
+    // source). So this asserts
+    // what holds in every run: the delay is of the order of the pause, far from a stop and
+    // restore's seconds of downtime. The figure is in the printed report.
     expect(report.verify.maxExtraDelayMs).toBeLessThanOrEqual(pause + 250);
   });
 

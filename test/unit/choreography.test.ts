@@ -1,5 +1,6 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
 import { foldMigration } from "@shadow/migration";
+import { InstanceGoneError } from "@shadow/restore-svc";
 import { RuntimeError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
@@ -110,6 +111,38 @@ describe("the choreography, in memory", () => {
     const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
     expect(view?.status).toBe("rolled-back");
     expect(view?.failure).toMatchObject({ step: "restore", code: "RESTORE_FAILED" });
+  });
+
+  it("keeps watching the catch-up through status polls an overloaded instance misses", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    let polls = 0;
+    const c = inMemoryChoreography(runtime, {
+      progress: async () => {
+        polls += 1;
+        if (polls <= 4) throw new TypeError("fetch failed");
+        return { offsets: [{ topic: "in", partition: 0, offset: 9 }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    expect(polls).toBeGreaterThan(4);
+    expect(c.types()).not.toContain("failed.v1");
+    expect(c.types()).toContain("completed.v1");
+  });
+
+  it("ends the catch-up at once when the shadow is gone", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => {
+        if (instance !== "orders-0") throw new InstanceGoneError(instance);
+        return { offsets: [{ topic: "in", partition: 0, offset: 9 }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const failed = c.log.find((e) => e.type.endsWith("failed.v1"));
+    expect(failed?.data).toMatchObject({ step: "catch-up", code: "INSTANCE_GONE" });
+    expect(c.types()).toContain("rolled-back.v1");
   });
 
   it("rolls back when the shadow never catches up, and removes the shadow it restored", async () => {

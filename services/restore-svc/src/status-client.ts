@@ -1,6 +1,7 @@
 import type { Runtime } from "@shadow/runtime";
 import { z } from "zod";
 import type { InstanceProgress } from "./deps.ts";
+import { InstanceGoneError } from "./instance-gone.ts";
 
 /** The part of the workload SDK's `GET /status` that says how far an instance has processed. */
 const statusBody = z.object({
@@ -11,7 +12,7 @@ const statusBody = z.object({
 export function statusClient(runtime: Pick<Runtime, "inspect">) {
   return async (instance: string): Promise<InstanceProgress> => {
     const info = await runtime.inspect(instance);
-    if (!info) throw new Error(`instance ${instance} is gone`);
+    if (!info || info.state === "stopped") throw new InstanceGoneError(instance);
     const res = await fetch(`http://${info.endpoint}/status`, {
       signal: AbortSignal.timeout(2000),
     });

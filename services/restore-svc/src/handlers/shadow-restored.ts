@@ -6,7 +6,8 @@ import {
   type ShadowRestored,
 } from "@shadow/events";
 import { baseOf, failed } from "@shadow/migration";
-import type { RestoreDeps } from "../deps.ts";
+import type { InstanceProgress, RestoreDeps } from "../deps.ts";
+import { InstanceGoneError } from "../instance-gone.ts";
 import { lagBehindSource } from "../lag.ts";
 
 export class CatchUpTimeoutError extends Error {
@@ -48,10 +49,25 @@ export async function onShadowRestored(
   let lag = Number.POSITIVE_INFINITY;
   try {
     for (;;) {
-      const [source, shadow] = await Promise.all([
-        deps.progress(d.handoff.from.instance),
-        deps.progress(d.handoff.to.instance),
-      ]);
+      let polled: [InstanceProgress, InstanceProgress] | undefined;
+      try {
+        polled = await Promise.all([
+          deps.progress(d.handoff.from.instance),
+          deps.progress(d.handoff.to.instance),
+        ]);
+      } catch (error) {
+        // A status poll an overloaded instance did not answer is not a failed catch-up; only an
+        // instance that is gone ends the watch before its deadline.
+        if (error instanceof InstanceGoneError) throw error;
+      }
+      if (!polled) {
+        if (deps.now() - started > deps.catchUpTimeoutMs) {
+          throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
+        }
+        await deps.sleep(deps.pollIntervalMs);
+        continue;
+      }
+      const [source, shadow] = polled;
       lag = lagBehindSource(source, shadow);
       if (lag <= deps.catchUpThreshold) {
         return [

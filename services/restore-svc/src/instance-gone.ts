@@ -1,0 +1,11 @@
+/**
+ * The instance a catch-up watch polls is gone (removed, or no longer running). Unlike a status
+ * poll that failed or timed out (an overloaded instance misses some), this ends the watch.
+ */
+export class InstanceGoneError extends Error {
+  readonly code = "INSTANCE_GONE";
+  constructor(readonly instance: string) {
+    super(`instance ${instance} is gone`);
+    this.name = "InstanceGoneError";
+  }
+}
