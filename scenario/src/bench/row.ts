@@ -5,6 +5,8 @@ import type { BenchCell } from "./grid.ts";
 /** One run's figures, flat, as the tables and the JSON file carry them. */
 export interface BenchRow extends BenchCell {
   status: string;
+  /** Why a run did not complete (the migration's failure), if it did not. */
+  failure?: string;
   totalMs: number;
   phases: Partial<Record<Phase, number>>;
   identitySwapMs: number;
@@ -44,6 +46,9 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     criuRestoreMs: work?.criuRestoreMs ?? Number.NaN,
     imageBytes: work?.imageBytes ?? Number.NaN,
     status: r.migration.status,
+    ...(r.migration.failure
+      ? { failure: `${r.migration.failure.step}: ${r.migration.failure.reason}` }
+      : {}),
     totalMs: r.migration.totalMs ?? Number.NaN,
     phases,
     identitySwapMs,
