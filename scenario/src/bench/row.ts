@@ -22,10 +22,24 @@ export interface BenchRow extends BenchCell {
   downtimeProbeMs: number;
   downtimeMessageMs: number;
   maxExtraDelayMs: number;
+  /** Where the input behind it was sent: round, phase and ms into that phase. */
+  maxDelayedIn?: string;
   lost: number;
   duplicated: number;
   reordered: number;
   sent: number;
+}
+
+/** The phase the slowest input of the migration window was sent in, e.g. `1 catch-up +312 ms`. */
+function placeOf(r: ScenarioReport): string | undefined {
+  const sentAt = r.verify.maxDelayed?.sentAt;
+  if (sentAt === undefined) return undefined;
+  for (const p of r.migration.phases) {
+    const from = Date.parse(p.startedAt);
+    const to = p.endedAt ? Date.parse(p.endedAt) : Number.POSITIVE_INFINITY;
+    if (sentAt >= from && sentAt < to) return `${p.round} ${p.phase} +${sentAt - from} ms`;
+  }
+  return undefined;
 }
 
 /** Round 1's phases are the handoff; round 2 (identity swap) is summed into `identitySwapMs`. */
@@ -58,6 +72,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     downtimeProbeMs: r.probe.longestOutageMs,
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
+    ...(placeOf(r) ? { maxDelayedIn: placeOf(r) } : {}),
     lost: r.verify.lost.count,
     duplicated: r.verify.duplicated.count,
     reordered: r.verify.reordered.count,

@@ -1,9 +1,12 @@
+import { setPriority } from "node:os";
 import { topics } from "@shadow/events";
-import { hostEnv, loadConfig, runService } from "@shadow/host";
+import { loadConfig, runService } from "@shadow/host";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { imageEnv } from "./config.ts";
 import { imageHandlers, serviceName } from "./service.ts";
 
-const env = loadConfig(serviceName, hostEnv);
+const env = loadConfig(serviceName, imageEnv);
+setPriority(env.SHADOW_IMAGE_NICE);
 const runtime = await runtimeFromEnv();
 await runService({
   name: serviceName,

@@ -135,6 +135,8 @@ describe("verifier", () => {
     expect(report.steadyP99Ms).toBe(5);
     expect(report.latency.during?.max).toBe(400);
     expect(report.maxExtraDelayMs).toBe(395);
+    // The input behind it: the first of the stall, answered when the stall ended.
+    expect(report.maxDelayed).toEqual({ sentAt: T0 + 1000, answeredAt: T0 + 1400 });
     expect(report.latency.after?.max).toBe(5);
   });
 

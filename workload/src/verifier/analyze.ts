@@ -44,6 +44,8 @@ export interface VerifyReport {
   steadyP99Ms: number;
   /** Largest latency during the window (whole run without one) beyond the steady p99. */
   maxExtraDelayMs: number;
+  /** The input behind the max extra delay: when it was sent and answered (ms since epoch). */
+  maxDelayed?: { sentAt: number; answeredAt: number };
   /**
    * Downtime at message level: the longest stretch in which some input was waiting and no
    * output appeared; `beyondSteadyMs` subtracts what such stretches last in steady state.
@@ -132,6 +134,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   const steadyP99Ms = (options.window ? latency.before : latency.all)?.p99 ?? latency.all.p99;
   const peak = (options.window ? latency.during : latency.all)?.max ?? 0;
   const downtime = waitingStretches(inputs, first, options.window);
+  const slowest = slowestInput(inputs, first, options.window);
 
   return {
     ok:
@@ -152,6 +155,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     latency,
     steadyP99Ms,
     maxExtraDelayMs: Math.max(0, peak - steadyP99Ms),
+    ...(slowest ? { maxDelayed: slowest } : {}),
     downtime,
     byInstance,
   };
@@ -184,6 +188,24 @@ function checkDeadLetters(deadLetters: TopicRecord[], invalid: Set<string>, chec
     duplicated: duplicatedCount,
     ofValidInputs,
   };
+}
+
+/** The input that waited longest (in the window, if any): when it was sent and answered. */
+function slowestInput(
+  inputs: Map<number, Input>,
+  first: Map<number, Seen>,
+  window?: MigrationWindow,
+): { sentAt: number; answeredAt: number } | undefined {
+  let slowest: { sentAt: number; answeredAt: number } | undefined;
+  for (const [seq, seen] of first) {
+    const input = inputs.get(seq);
+    if (!input) continue;
+    if (window && (input.sentAt < window.start || input.sentAt > window.end)) continue;
+    if (!slowest || seen.at - input.sentAt > slowest.answeredAt - slowest.sentAt) {
+      slowest = { sentAt: input.sentAt, answeredAt: seen.at };
+    }
+  }
+  return slowest;
 }
 
 function latencies(inputs: Map<number, Input>, first: Map<number, Seen>, window?: MigrationWindow) {
