@@ -5,18 +5,11 @@ import {
   benchTable,
   ratioTable,
   runBench,
-  type ScenarioEnvironment,
 } from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { describe, expect, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = useScenarioEnvironment();
 
 describe("the benchmark harness on the real stack", () => {
   it("runs the quick profile's harness on a tiny grid: the baseline and ShadowPod with node-to-node transfer, side by side", async () => {
@@ -24,7 +17,7 @@ describe("the benchmark harness on the real stack", () => {
     if (!quick) throw new Error("no quick profile");
     const progress: number[] = [];
     const rows = await runBench(
-      env,
+      env(),
       {
         ...quick,
         configs: ["sequential", "shadow+direct"],

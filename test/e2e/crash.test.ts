@@ -1,23 +1,10 @@
 import type { MigrationView } from "@shadow/migration";
-import {
-  formatReport,
-  gateway,
-  runScenario,
-  type ScenarioEnvironment,
-  type ServiceName,
-  waitFor,
-} from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { formatReport, gateway, runScenario, type ServiceName, waitFor } from "@shadow/scenario";
+import { describe, expect, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = useScenarioEnvironment();
 
 /** Each service is killed while the step it owns is under way (the gateway while any is). */
 const killPoints: [ServiceName, MigrationView["phase"]][] = [
@@ -37,7 +24,7 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
       const workload = workloadName(`crash-${service.replace(/-svc$/, "")}`);
       let killedAt: string | undefined;
       const report = await runScenario(
-        env,
+        env(),
         {
           workload,
           strategy: "shadow",
@@ -51,14 +38,14 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
         {
           async onMigrationStarted(migrationId) {
             await waitFor(`phase ${phase}`, 60_000, async () => {
-              const view = await gateway<MigrationView>(env, "GET", `/migrations/${migrationId}`);
+              const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
               return view.phase === phase || view.status !== "running" ? view : undefined;
             });
             killedAt = phase;
-            await env.services.kill(service);
+            await env().services.kill(service);
             await new Promise((r) => setTimeout(r, 500));
-            env.services.start(service);
-            await env.services.waitReady();
+            env().services.start(service);
+            await env().services.waitReady();
           },
         },
       );

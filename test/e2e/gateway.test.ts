@@ -1,19 +1,12 @@
 import type { MigrationView } from "@shadow/migration";
-import type { ScenarioEnvironment } from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { describe, expect, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = useScenarioEnvironment();
 
 async function count(): Promise<number> {
-  const res = await fetch(`${env.gatewayUrl}/migrations`, {
-    headers: { authorization: `Bearer ${env.token}` },
+  const res = await fetch(`${env().gatewayUrl}/migrations`, {
+    headers: { authorization: `Bearer ${env().token}` },
   });
   return ((await res.json()) as { migrations: MigrationView[] }).migrations.length;
 }
@@ -33,11 +26,11 @@ describe("the gateway as a real server (hono on node)", () => {
     "answers %s with a 4xx and a message, and emits nothing",
     async (_what, auth, body, status) => {
       const before = await count();
-      const res = await fetch(`${env.gatewayUrl}/migrations`, {
+      const res = await fetch(`${env().gatewayUrl}/migrations`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          ...(auth ? { authorization: auth.replace("TOKEN", env.token) } : {}),
+          ...(auth ? { authorization: auth.replace("TOKEN", env().token) } : {}),
         },
         body,
       });
@@ -51,7 +44,7 @@ describe("the gateway as a real server (hono on node)", () => {
   );
 
   it("serves its OpenAPI document without a token", async () => {
-    const res = await fetch(`${env.gatewayUrl}/openapi.json`);
+    const res = await fetch(`${env().gatewayUrl}/openapi.json`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as { openapi: string }).openapi).toBe("3.1.0");
   });

@@ -1,24 +1,13 @@
-import {
-  formatReport,
-  runScenario,
-  type ScenarioEnvironment,
-  type ScenarioReport,
-} from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { formatReport, runScenario, type ScenarioReport } from "@shadow/scenario";
+import { describe, expect, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = useScenarioEnvironment();
 
 /** Runs one migration and prints its report, so every run's figures are in the test log. */
 async function migrate(options: Parameters<typeof runScenario>[1]): Promise<ScenarioReport> {
-  const report = await runScenario(env, { warmupMs: 4_000, cooldownMs: 2_000, ...options });
+  const report = await runScenario(env(), { warmupMs: 4_000, cooldownMs: 2_000, ...options });
   console.log(formatReport(report));
   return report;
 }

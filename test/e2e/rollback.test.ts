@@ -1,23 +1,12 @@
 import type { MigrationView } from "@shadow/migration";
-import {
-  formatReport,
-  gateway,
-  runScenario,
-  type ScenarioEnvironment,
-  type ScenarioReport,
-  waitFor,
-} from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
+import { afterAll, describe, expect, it } from "vitest";
 import { addNode, removeNode } from "./nodes.ts";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
+const env = useScenarioEnvironment();
 afterAll(async () => {
-  await env?.close();
   await removeNode("node-full").catch(() => undefined);
   await removeNode("node-gone").catch(() => undefined);
 });
@@ -49,25 +38,25 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
   it("when the restore fails (the target has no room)", async () => {
     await addNode("node-full", 0);
     const workload = workloadName("rb-restore");
-    const report = await runScenario(env, { ...base, workload, targetNode: "node-full" });
+    const report = await runScenario(env(), { ...base, workload, targetNode: "node-full" });
     expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure?.step).toBe("restore");
   });
 
   it("when the shadow dies before it catches up", async () => {
     const workload = workloadName("rb-shadow");
-    const report = await runScenario(env, { ...base, workload }, undefined, {
+    const report = await runScenario(env(), { ...base, workload }, undefined, {
       // Once restored (not while restoring): the shadow dies while it replays the log.
       async onMigrationStarted(migrationId) {
         await waitFor("the shadow to be catching up", 60_000, async () => {
-          const view = await gateway<MigrationView>(env, "GET", `/migrations/${migrationId}`);
+          const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
           return view.phase === "catch-up" ? view : undefined;
         });
-        const shadow = (await env.runtime.list()).find(
+        const shadow = (await env().runtime.list()).find(
           (i) => i.workload === workload && i.instance !== workload,
         );
         if (!shadow) throw new Error("no shadow to kill");
-        await env.runtime.remove(shadow.instance);
+        await env().runtime.remove(shadow.instance);
       },
     });
     expectRolledBackWithSourceServing(report, workload);
@@ -78,7 +67,7 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
     await addNode("node-gone", 4);
     const workload = workloadName("rb-node");
     const report = await runScenario(
-      env,
+      env(),
       { ...base, workload, targetNode: "node-gone" },
       undefined,
       {

@@ -1,5 +1,5 @@
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
@@ -12,4 +12,22 @@ export async function scenarioEnvironment(): Promise<ScenarioEnvironment> {
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
   return createScenarioEnvironment({ stackUp: true });
+}
+
+/**
+ * One environment for the test file it is called in: started before its tests, closed after.
+ * Returns the environment's getter (it exists once the file's tests run).
+ */
+export function useScenarioEnvironment(): () => ScenarioEnvironment {
+  let env: ScenarioEnvironment | undefined;
+  beforeAll(async () => {
+    env = await scenarioEnvironment();
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return () => {
+    if (!env) throw new Error("the scenario environment is not up (used outside a test?)");
+    return env;
+  };
 }

@@ -1,15 +1,9 @@
-import { formatReport, runScenario, type ScenarioEnvironment, waitFor } from "@shadow/scenario";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { scenarioEnvironment } from "./scenario-env.ts";
+import { formatReport, runScenario, waitFor } from "@shadow/scenario";
+import { describe, expect, inject, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
-let env: ScenarioEnvironment;
-beforeAll(async () => {
-  env = await scenarioEnvironment();
-});
-afterAll(async () => {
-  await env?.close();
-});
+const env = useScenarioEnvironment();
 
 interface JaegerSpan {
   spanID: string;
@@ -32,7 +26,7 @@ const steps: [string, string][] = [
 
 describe("one trace per migration", () => {
   it("holds the gateway's root span and a span for every step, each a descendant of the root", async () => {
-    const report = await runScenario(env, {
+    const report = await runScenario(env(), {
       workload: workloadName("traced"),
       strategy: "shadow",
       identitySwap: false,

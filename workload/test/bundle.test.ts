@@ -3,28 +3,17 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import type { WorkloadStatus } from "../src/types.ts";
 import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
-import {
-  brokers,
-  createRunTopics,
-  deleteGroupsOf,
-  deleteTopics,
-  eventually,
-  IdentityFiles,
-  type RunTopics,
-  randomName,
-  testKafka,
-} from "./support.ts";
+import { brokers, eventually, randomName, testKafka, useRunTopics } from "./support.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "example-service.js");
 const kafka = testKafka();
-const files = new IdentityFiles();
-let topics: RunTopics;
+const { topics, files } = useRunTopics(kafka, 2);
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -41,14 +30,7 @@ beforeAll(async () => {
     encoding: "utf8",
   });
   if (built.status !== 0) throw new Error(`bundle failed: ${built.stderr}`);
-  topics = await createRunTopics(kafka, 2);
 }, 120_000);
-
-afterAll(async () => {
-  await deleteTopics(kafka, topics.all);
-  await deleteGroupsOf(kafka, files.written);
-  files.remove();
-});
 
 describe("the bundled example service", () => {
   it("runs as one file with plain node, serves HTTP, processes input and stops cleanly", async () => {

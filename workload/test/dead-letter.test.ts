@@ -1,35 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import { deadLetterHeaders } from "../src/sdk/dead-letter.ts";
 import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import { summarize } from "../src/verifier/summary.ts";
-import {
-  createRunTopics,
-  deleteGroupsOf,
-  deleteTopics,
-  drained,
-  IdentityFiles,
-  type RunTopics,
-  randomName,
-  ready,
-  startInstance,
-  testKafka,
-} from "./support.ts";
+import { drained, randomName, ready, startInstance, testKafka, useRunTopics } from "./support.ts";
 
 const kafka = testKafka();
-let topics: RunTopics;
-const files = new IdentityFiles();
-
-beforeAll(async () => {
-  topics = await createRunTopics(kafka, 3);
-});
-
-afterAll(async () => {
-  await deleteTopics(kafka, topics.all);
-  await deleteGroupsOf(kafka, files.written);
-  files.remove();
-});
+const { topics, files } = useRunTopics(kafka, 3);
 
 describe("bad input", () => {
   it("sends records the service cannot use to the DLQ with a reason and keeps going", async () => {

@@ -1,36 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import type { Identity } from "../src/sdk/identity.ts";
 import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import type { PendingOutput } from "../src/types.ts";
 import { readTopic } from "../src/verifier/read.ts";
 import {
-  createRunTopics,
-  deleteGroupsOf,
-  deleteTopics,
   drained,
   eventually,
-  IdentityFiles,
-  type RunTopics,
   randomName,
   ready,
   startInstance,
   testKafka,
+  useRunTopics,
 } from "./support.ts";
 
 const kafka = testKafka();
-let topics: RunTopics;
-const files = new IdentityFiles();
-
-beforeAll(async () => {
-  topics = await createRunTopics(kafka, 3);
-});
-
-afterAll(async () => {
-  await deleteTopics(kafka, topics.all);
-  await deleteGroupsOf(kafka, files.written);
-  files.remove();
-});
+const { topics, files } = useRunTopics(kafka, 3);
 
 function countIds(records: { headers: Record<string, string> }[]): Map<string, number> {
   const counts = new Map<string, number>();

@@ -1,20 +1,16 @@
 import type { Kafka } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import { type Identity, inputGroupId } from "../src/sdk/identity.ts";
 import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import {
-  createRunTopics,
-  deleteGroupsOf,
-  deleteTopics,
   eventually,
-  IdentityFiles,
-  type RunTopics,
   randomName,
   ready,
   startInstance,
   testKafka,
+  useRunTopics,
 } from "./support.ts";
 
 /** Committed offsets of a group, summed over partitions (-1 entries ignored). */
@@ -33,18 +29,7 @@ async function committed(kafka: Kafka, groupId: string, topic: string): Promise<
 }
 
 const kafka = testKafka();
-let topics: RunTopics;
-const files = new IdentityFiles();
-
-beforeAll(async () => {
-  topics = await createRunTopics(kafka, 3);
-});
-
-afterAll(async () => {
-  await deleteTopics(kafka, topics.all);
-  await deleteGroupsOf(kafka, files.written);
-  files.remove();
-});
+const { topics, files } = useRunTopics(kafka, 3);
 
 describe("restore detection with live Kafka clients", () => {
   it("drops its clients unused when the identity file changes under it, and continues as a shadow", async () => {

@@ -13,7 +13,7 @@ import {
 } from "@shadow/events";
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import pino from "pino";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import type { ControlEvent } from "../src/control/channel.ts";
 import { decodeControl } from "../src/control/kafka-control-channel.ts";
 import type { ExampleConfig } from "../src/example/config.ts";
@@ -86,6 +86,28 @@ export async function createRunTopics(kafka: Kafka, partitions = 4): Promise<Run
     await admin.disconnect();
   }
   return { input, output, dlq, control, all: [input, output, dlq, control] };
+}
+
+/**
+ * A test file's own topics and identity files: the topics are created before its tests (the
+ * returned object is filled in then) and deleted after them, with the consumer groups of every
+ * identity written and the files themselves.
+ */
+export function useRunTopics(
+  kafka: Kafka,
+  partitions: number,
+): { topics: RunTopics; files: IdentityFiles } {
+  const topics = {} as RunTopics;
+  const files = new IdentityFiles();
+  beforeAll(async () => {
+    Object.assign(topics, await createRunTopics(kafka, partitions));
+  });
+  afterAll(async () => {
+    if (topics.all) await deleteTopics(kafka, topics.all);
+    await deleteGroupsOf(kafka, files.written);
+    files.remove();
+  });
+  return { topics, files };
 }
 
 export async function deleteTopics(kafka: Kafka, names: string[]): Promise<void> {
