@@ -28,6 +28,9 @@ const projection = new MigrationProjection();
 // Subscribed before the log is folded, so the figures cover every migration it holds.
 recordMigrationMetrics(projection, metrics.getMeter("@shadow/gateway"));
 const feed = await feedProjection(kafka, projection, logger);
+// Requests are answered (and refused) from the projection: not before it holds the whole log.
+await feed.caughtUp;
+logger.info({ migrations: projection.list().length }, "projection caught up with the log");
 const tracer = trace.getTracer("@shadow/gateway");
 
 const app = createGateway({

@@ -7,7 +7,8 @@ import type { Kafka } from "kafkajs";
 /**
  * Keeps the projection current by reading the migrations topic from its beginning. The group
  * is this process's own, so every start rebuilds the views from the log: the log is the only
- * source of truth, the gateway stores nothing.
+ * source of truth, the gateway stores nothing. `caughtUp` resolves once the log as it was at
+ * start has been folded: before that, the views (and the "already migrating" check) are partial.
  */
 export async function feedProjection(
   kafka: Kafka,
@@ -19,9 +20,30 @@ export async function feedProjection(
     maxWaitTimeInMs: 100,
   });
   await consumer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  // The last offset of each partition at start; the fold has caught up when it read them all.
+  const pending = new Map<number, number>();
+  try {
+    for (const { partition, high, low } of await admin.fetchTopicOffsets(topics.migrations)) {
+      if (Number(high) > Number(low)) pending.set(partition, Number(high) - 1);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  let markCaughtUp = () => {};
+  const caughtUp = new Promise<void>((resolve) => {
+    markCaughtUp = resolve;
+  });
+  if (pending.size === 0) markCaughtUp();
   await consumer.subscribe({ topic: topics.migrations, fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
+      const last = pending.get(partition);
+      if (last !== undefined && Number(message.offset) >= last) {
+        pending.delete(partition);
+        if (pending.size === 0) markCaughtUp();
+      }
       const decoded = decodeRecord(message);
       if (!decoded.ok) return;
       const valid = validateEvent(decoded.event);
@@ -42,5 +64,5 @@ export async function feedProjection(
       });
     },
   });
-  return { stop: () => consumer.disconnect() };
+  return { caughtUp, stop: () => consumer.disconnect() };
 }
