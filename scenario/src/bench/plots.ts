@@ -1,5 +1,6 @@
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
+import { quantile } from "./quantile.ts";
 import type { BenchRow } from "./row.ts";
 
 export interface Plot {
@@ -10,11 +11,7 @@ export interface Plot {
 
 const phaseOrder = ["checkpoint", "image", "restore", "catch-up", "fence", "drain", "swap"];
 
-function median(values: number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.ceil(0.5 * sorted.length) - 1] ?? Number.NaN;
-}
+const median = (values: number[]) => quantile(values, 0.5);
 
 /** Rows grouped by configuration and rate (state and partitions folded into the label). */
 function groups(rows: BenchRow[]): Map<string, { config: string; rate: number; rows: BenchRow[] }> {

@@ -52,6 +52,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     else identitySwapMs += p.ms;
   }
   const work = r.migration.work?.find((w) => w.round === 1);
+  const maxDelayedIn = placeOf(r);
   return {
     ...cell,
     buildMs: work?.buildMs ?? Number.NaN,
@@ -72,7 +73,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     downtimeProbeMs: r.probe.longestOutageMs,
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
-    ...(placeOf(r) ? { maxDelayedIn: placeOf(r) } : {}),
+    ...(maxDelayedIn ? { maxDelayedIn } : {}),
     lost: r.verify.lost.count,
     duplicated: r.verify.duplicated.count,
     reordered: r.verify.reordered.count,

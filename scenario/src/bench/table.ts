@@ -1,11 +1,6 @@
 import type { BenchConfig } from "./grid.ts";
+import { quantile } from "./quantile.ts";
 import type { BenchRow } from "./row.ts";
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? Number.NaN;
-}
 
 const s = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : "-");
 
