@@ -15,6 +15,7 @@ import {
   createKafkaControlChannel,
   type KafkaControlChannel,
 } from "../control/kafka-control-channel.ts";
+import { readRanges } from "../kafka/read-ranges.ts";
 import type { InputRecord, PartitionOffset, PendingOutput } from "../types.ts";
 import type { ConnectionGate } from "./connection-gate.ts";
 import { controlGroupId, type Identity, inputGroupId } from "./identity.ts";
@@ -182,64 +183,17 @@ export class KafkaSession {
     timeoutMs = 15_000,
   ): Promise<Set<string>> {
     this.options.gate.assertCurrent(this.epoch, "read back");
-    const admin = await this.getAdmin();
-    const ranges = new Map<string, { start: number; last: number }>();
-    for (const topic of topics) {
-      for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
-        const start = Math.max(Number(low), from(topic, partition) ?? Number(low));
-        if (Number(high) > start)
-          ranges.set(`${topic}/${partition}`, { start, last: Number(high) - 1 });
-      }
-    }
     const ids = new Set<string>();
-    if (ranges.size === 0) return ids;
-    const groupId = `${this.groupId}.read-back.${Date.now().toString(36)}`;
-    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    const pending = new Set(ranges.keys());
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`read-back of ${pending.size} partitions timed out`)),
-          timeoutMs,
-        );
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          for (const [key, { start }] of ranges) {
-            const cut = key.lastIndexOf("/");
-            consumer.seek({
-              topic: key.slice(0, cut),
-              partition: Number(key.slice(cut + 1)),
-              offset: String(start),
-            });
-          }
-        });
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ topic, partition, message }) => {
-              const key = `${topic}/${partition}`;
-              const range = ranges.get(key);
-              const offset = Number(message.offset);
-              if (!range || offset < range.start || offset > range.last) return;
-              const id = message.headers?.[OUTPUT_ID_HEADER];
-              if (id !== undefined) ids.add(String(Array.isArray(id) ? id[0] : id));
-              if (offset === range.last) {
-                pending.delete(key);
-                if (pending.size === 0) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-              }
-            },
-          })
-          .catch(reject);
-      });
-      return ids;
-    } finally {
-      await consumer.disconnect().catch(() => undefined);
-      await admin.deleteGroups([groupId]).catch(() => undefined);
-    }
+    await readRanges(
+      this.kafka,
+      await this.getAdmin(),
+      { topics, from, groupId: `${this.groupId}.read-back.${Date.now().toString(36)}`, timeoutMs },
+      (_topic, _partition, message) => {
+        const id = message.headers?.[OUTPUT_ID_HEADER];
+        if (id !== undefined) ids.add(String(Array.isArray(id) ? id[0] : id));
+      },
+    );
+    return ids;
   }
 
   /** Commits progress (the last offset processed and settled; Kafka stores the next one). */

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { type Kafka, Kafka as KafkaClient, logLevel } from "kafkajs";
+import { readRanges } from "../kafka/read-ranges.ts";
 import type { RunRecords, TopicRecord } from "./records.ts";
 
 /**
  * Reads a topic from its beginning up to the end it had when the read started, with a
- * throwaway consumer group (deleted afterwards).
+ * throwaway consumer group (deleted afterwards). Big topics get longer: the timeout is for a
+ * stalled read, not a long one.
  */
 export async function readTopic(
   kafka: Kafka,
@@ -13,58 +15,21 @@ export async function readTopic(
 ): Promise<TopicRecord[]> {
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `shadow-verifier-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+  const records: TopicRecord[] = [];
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
-    const remaining = new Map<number, number>();
-    let total = 0;
-    for (const { partition, high, low } of ends) {
-      if (Number(high) > Number(low)) remaining.set(partition, Number(high) - 1);
-      total += Math.max(0, Number(high) - Number(low));
-    }
-    if (remaining.size === 0) return [];
-    // Big topics get longer: the timeout is for a stalled read, not a long one.
-    const deadlineMs = timeoutMs + total / 10;
-    const records: TopicRecord[] = [];
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(
-              new Error(
-                `reading ${topic}: still ${remaining.size} partitions short after ${deadlineMs} ms`,
-              ),
-            ),
-          deadlineMs,
-        );
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ partition, message }) => {
-              const last = remaining.get(partition);
-              const offset = Number(message.offset);
-              if (last === undefined || offset > last) return;
-              records.push(toRecord(topic, partition, message));
-              if (offset === last) {
-                remaining.delete(partition);
-                if (remaining.size === 0) {
-                  clearTimeout(timer);
-                  resolve();
-                }
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    await readRanges(
+      kafka,
+      admin,
+      {
+        topics: [topic],
+        groupId: `shadow-verifier-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`,
+        timeoutMs,
+        msPerRecord: 0.1,
+      },
+      (_topic, partition, message) => records.push(toRecord(topic, partition, message)),
+    );
     return records;
   } finally {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
     await admin.disconnect();
   }
 }
