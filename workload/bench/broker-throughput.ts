@@ -49,6 +49,7 @@ async function drain(
       costMs: 0,
       costMode: "sleep",
       maxHeldOutputs: RECORDS * 2,
+      maxPendingOutputs: 10_000,
       logLevel: "error",
     },
     { log: pino({ level: "error" }) },

@@ -134,6 +134,8 @@ export interface WorkloadCounts {
   identityChanges: number;
   /** Inherited unacknowledged outputs found in the log after a restore, and not produced again. */
   readBackDropped: number;
+  /** Times a primary stopped consuming because maxPendingOutputs were unacknowledged. */
+  outputPauses: number;
   sessions: number;
   /** Connections the gate refused to stale (or identity-less) Kafka clients. */
   refusedConnections: number;

@@ -177,6 +177,7 @@ export interface InstanceOptions {
   topics: RunTopics;
   identityPath: string;
   costMs?: number;
+  maxPendingOutputs?: number;
   snapshot?: Snapshot<ExampleState>;
   name: string;
 }
@@ -198,6 +199,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     costMs: options.costMs ?? 10,
     costMode: "sleep",
     maxHeldOutputs: 100_000,
+    maxPendingOutputs: options.maxPendingOutputs ?? 10_000,
     // Connection errors are part of several tests; SHADOW_TEST_LOG=warn shows them.
     logLevel: process.env.SHADOW_TEST_LOG ?? "fatal",
   };

@@ -29,6 +29,7 @@ export const exampleConfigSchema = z.object({
   /** `sleep` leaves the CPU free; `busy` burns it (a CPU-bound service). */
   SHADOW_COST_MODE: z.enum(["sleep", "busy"]).default("sleep"),
   SHADOW_MAX_HELD: z.coerce.number().int().positive().default(100_000),
+  SHADOW_MAX_PENDING_OUTPUTS: z.coerce.number().int().positive().default(10_000),
   SHADOW_LOG_LEVEL: z
     .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
     .default("info"),
@@ -49,6 +50,7 @@ export interface ExampleConfig {
   costMs: number;
   costMode: "sleep" | "busy";
   maxHeldOutputs: number;
+  maxPendingOutputs: number;
   logLevel: string;
 }
 
@@ -74,6 +76,7 @@ export function loadExampleConfig(
     costMs: c.SHADOW_COST_MS,
     costMode: c.SHADOW_COST_MODE,
     maxHeldOutputs: c.SHADOW_MAX_HELD,
+    maxPendingOutputs: c.SHADOW_MAX_PENDING_OUTPUTS,
     logLevel: c.SHADOW_LOG_LEVEL,
   };
 }

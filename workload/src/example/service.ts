@@ -42,6 +42,7 @@ export function createExampleService(
     controlTopic: config.controlTopic,
     identityPath: config.identityPath,
     maxHeldOutputs: config.maxHeldOutputs,
+    maxPendingOutputs: config.maxPendingOutputs,
     log,
     ...(options.snapshot ? { snapshot: options.snapshot } : {}),
     ...(options.consumer ? { consumer: options.consumer } : {}),

@@ -30,7 +30,7 @@ export class OutputPipeline {
     OutputPipelineOptions;
 
   constructor(options: OutputPipelineOptions = {}) {
-    this.options = { maxBatch: 500, retryBackoffMs: 200, ...options };
+    this.options = { maxBatch: 2_000, retryBackoffMs: 200, ...options };
   }
 
   /** Outputs not yet acknowledged (queued or in flight). */

@@ -45,6 +45,12 @@ export interface WorkloadOptions<S> {
   snapshot?: Snapshot<S>;
   /** Bound of held-back outputs; when full, a shadow stops consuming until room frees. */
   maxHeldOutputs?: number;
+  /**
+   * Bound of outputs not yet acknowledged; past it a primary stops consuming until half of them
+   * are. Draining a backlog processes records faster than one producer acknowledges them, and
+   * without the bound every output of the backlog waits in memory at once.
+   */
+  maxPendingOutputs?: number;
   commitIntervalMs?: number;
   /** How often a shadow reads its source's committed progress (trims held outputs, shows lag). */
   sourceProgressIntervalMs?: number;
@@ -86,6 +92,7 @@ const zeroCounts = (): WorkloadCounts => ({
   staleDeliveries: 0,
   identityChanges: 0,
   readBackDropped: 0,
+  outputPauses: 0,
   sessions: 0,
   refusedConnections: 0,
 });
@@ -107,6 +114,9 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   readonly progress: Progress;
   readonly held: HeldBack;
   readonly pipeline: OutputPipeline;
+  private readonly maxPendingOutputs: number;
+  /** Set at maxPendingOutputs, cleared at half of it: a primary consumes only while clear. */
+  private outputsBackedUp = false;
   private readonly outputMarks = new OutputMarks();
   /** Topics to read back before producing: set by a restore that inherited outputs. */
   private readBack: string[] | undefined;
@@ -154,9 +164,11 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     this.stateValue = snapshot ? clone(snapshot.state) : options.service.initialState();
     this.progress = new Progress(snapshot?.processed ?? []);
     this.held = new HeldBack(options.maxHeldOutputs ?? 100_000);
+    this.maxPendingOutputs = options.maxPendingOutputs ?? 10_000;
     this.pipeline = new OutputPipeline({
       onAcked: (batch) => {
         this.counts.produced += batch.length;
+        if (this.outputsBackedUp) this.updateFlow();
       },
       onSendError: (error, size) => this.log.warn({ err: error, size }, "produce failed, retrying"),
     });
@@ -368,6 +380,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       const found = await session.readOutputIds(topics, (t, p) => this.outputMarks.from(t, p));
       const dropped = this.pipeline.discard((o) => found.has(idOf(o) ?? ""));
       this.counts.readBackDropped += dropped;
+      if (this.outputsBackedUp) this.updateFlow();
       this.log.info({ topics, found: found.size, dropped }, "inherited outputs read back");
     } catch (error) {
       this.log.warn({ err: error, topics }, "read-back failed: producing every inherited output");
@@ -448,9 +461,19 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   private consuming(): boolean {
     if (this.fencing) return false;
-    if (this.mode === "primary") return true;
+    if (this.mode === "primary") return this.outputRoom();
     if (this.mode === "shadow") return !this.held.full;
     return false;
+  }
+
+  /** Whether a primary has room for more outputs; stops at the bound, resumes at half of it. */
+  private outputRoom(): boolean {
+    const pending = this.pipeline.pending;
+    if (pending >= this.maxPendingOutputs && !this.outputsBackedUp) {
+      this.outputsBackedUp = true;
+      this.counts.outputPauses += 1;
+    } else if (pending <= this.maxPendingOutputs / 2) this.outputsBackedUp = false;
+    return !this.outputsBackedUp;
   }
 
   private route(outputs: PendingOutput[]): void {
@@ -460,6 +483,11 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   }
 
   private afterProcessed(): void {
+    if (this.mode === "primary") {
+      if (!this.outputsBackedUp && this.pipeline.pending >= this.maxPendingOutputs)
+        this.updateFlow();
+      return;
+    }
     if (this.mode !== "shadow") return;
     this.shadowFence.checkPassed();
     if (this.held.full) this.updateFlow();
