@@ -117,10 +117,14 @@ export function applyEvent(
       const d = ShadowRestored.schema.parse(event.data);
       endPhase(view, d.handoff.round, "restore", at);
       startPhase(view, d.handoff.round, "catch-up", at);
-      if (d.pullMs !== undefined || d.criuMs !== undefined) {
+      // A redelivered restore that found its copy already there reports 0: nothing measured.
+      if (d.restoreMs > 0) {
         recordWork(view, d.handoff.round, {
+          runtimeRestoreMs: d.restoreMs,
           ...(d.pullMs !== undefined ? { pullMs: d.pullMs } : {}),
           ...(d.criuMs !== undefined ? { criuRestoreMs: d.criuMs } : {}),
+          ...(d.preflightMs !== undefined ? { restorePreflightMs: d.preflightMs } : {}),
+          ...(d.placeMs !== undefined ? { restorePlaceMs: d.placeMs } : {}),
         });
       }
       break;
@@ -130,6 +134,8 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "catch-up", at);
       startPhase(view, d.handoff.round, "fence", at);
       view.lagBehindSource = d.lagBehindSource;
+      if (d.sourceCpuLimit !== undefined)
+        recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
       break;
     }
     case FenceCompleted.type: {

@@ -7,6 +7,12 @@ export interface StepWork {
   transferMs?: number;
   pullMs?: number;
   criuRestoreMs?: number;
+  /** The runtime's whole restore, and two of its steps besides the pull and CRIU. */
+  runtimeRestoreMs?: number;
+  restorePreflightMs?: number;
+  restorePlaceMs?: number;
+  /** The CPU cap the source ran under when the shadow caught up (auto-converge), if any. */
+  sourceCpuLimit?: number;
   /** Size of the checkpoint image. */
   imageBytes?: number;
 }

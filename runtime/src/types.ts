@@ -141,6 +141,12 @@ export interface Runtime {
     targetNode: string,
     options: RestoreOptions,
   ): Promise<RestoredInstance>;
+  /**
+   * Caps an instance's CPU at `cores` (0.25: a quarter of one CPU), or lifts the cap
+   * (undefined). A source that keeps a shadow from catching up is slowed this way, as a live
+   * VM migration's auto-converge throttles the guest.
+   */
+  limitCpu(instance: string, cores: number | undefined): Promise<void>;
   /** Rewrites an instance's identity file (e.g. shadow → primary) without restarting it. */
   setIdentity(instance: string, identity: Identity): Promise<void>;
   stop(instance: string): Promise<void>;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CapacityError,
@@ -145,6 +146,16 @@ describe("local runtime (real CRIU)", () => {
       (await readState(shadow.endpoint)).identity.role === "primary" ? true : undefined,
     );
     expect((await runtime.inspect(shadowName))?.pid).toBe(pid);
+  });
+
+  it("caps an instance's CPU and lifts the cap, without stopping it", async () => {
+    const before = await runtime.inspect(sourceName);
+    await runtime.limitCpu(sourceName, 0.25);
+    expect(await cpuQuota(sourceName)).toEqual({ quota: 25_000, period: 100_000 });
+    await expectSourceServing();
+    await runtime.limitCpu(sourceName, undefined);
+    expect((await cpuQuota(sourceName)).quota).toBe(-1);
+    expect((await runtime.inspect(sourceName))?.pid).toBe(before?.pid);
   });
 
   describe("a restore that cannot succeed leaves the source serving and nothing behind", () => {
@@ -330,4 +341,20 @@ async function layerDigest(image: CheckpointImage): Promise<`sha256:${string}`> 
   const layer = manifest.layers[0]?.digest;
   if (!layer) throw new Error("the image has no layer");
   return layer as `sha256:${string}`;
+}
+
+/** The CFS quota of an instance's cgroup as the kernel has it (cgroup v1 or v2). */
+async function cpuQuota(containerId: string): Promise<{ quota: number; period: number }> {
+  const v2 = await readFile(`/sys/fs/cgroup/shadow/${containerId}/cpu.max`, "utf8").catch(
+    () => undefined,
+  );
+  if (v2 !== undefined) {
+    const [quota = "", period = ""] = v2.trim().split(/\s+/);
+    return { quota: quota === "max" ? -1 : Number(quota), period: Number(period) };
+  }
+  const dir = `/sys/fs/cgroup/cpu/shadow/${containerId}`;
+  return {
+    quota: Number(await readFile(`${dir}/cpu.cfs_quota_us`, "utf8")),
+    period: Number(await readFile(`${dir}/cpu.cfs_period_us`, "utf8")),
+  };
 }

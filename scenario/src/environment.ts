@@ -24,6 +24,8 @@ export interface EnvironmentOptions {
   /** Skip deploy/local/up.sh (the caller brought the stack up). */
   stackUp?: boolean;
   gatewayPort?: number;
+  /** Extra environment for the six services (e.g. longer step deadlines). */
+  serviceEnv?: Record<string, string>;
 }
 
 /**
@@ -58,6 +60,7 @@ export async function createScenarioEnvironment(
       SHADOW_TRACE_LINK: `${jaegerUrl}/trace/{traceId}`,
       // Each service serves its metrics on a port of its own (one Prometheus target each).
       SHADOW_METRICS_PORT: "0",
+      ...options.serviceEnv,
     },
   });
   log("starting checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway");

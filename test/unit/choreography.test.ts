@@ -160,6 +160,45 @@ describe("the choreography, in memory", () => {
     expect([...runtime.instances.keys()]).toEqual(["orders-0"]);
   });
 
+  it("slows a source that outpaces its shadow until the shadow catches up (auto-converge)", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    // Per status poll the shadow replays 8 records; the source takes 10, or 10 × its CPU cap.
+    const at = { source: 100, shadow: 0 };
+    const c = inMemoryChoreography(runtime, {
+      catchUpTimeoutMs: 60_000,
+      convergeWindowMs: 1_000,
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 10 * (runtime.cpuLimits.get("orders-0") ?? 1);
+        else at.shadow = Math.min(at.source, at.shadow + 8);
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    expect(caughtUp?.data).toMatchObject({ sourceCpuLimit: 0.5 });
+    expect(runtime.calls).toContain("limitCpu orders-0 0.5");
+    expect(c.types()).toContain("completed.v1");
+  });
+
+  it("gives a slowed source its full CPU back when the migration rolls back", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime, {
+      catchUpTimeoutMs: 5_000,
+      convergeWindowMs: 1_000,
+      progress: async (instance) => ({
+        offsets: [{ topic: "in", partition: 0, offset: instance === "orders-0" ? 500 : 3 }],
+      }),
+    });
+    await c.publish(request("shadow", false));
+    expect(runtime.calls).toContain("limitCpu orders-0 0.1");
+    expect(c.types()).toContain("rolled-back.v1");
+    expect(runtime.cpuLimits.has("orders-0")).toBe(false);
+    expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+
   it("rolls back when the target node vanishes before the restore", async () => {
     const runtime = new FakeRuntime();
     await startWithSource(runtime);

@@ -38,6 +38,8 @@ export function inMemoryChoreography(
   options: {
     progress?: (instance: string) => Promise<InstanceProgress>;
     answerFence?: boolean;
+    catchUpTimeoutMs?: number;
+    convergeWindowMs?: number;
   } = {},
 ) {
   let clock = Date.parse("2026-01-01T00:00:00Z");
@@ -50,7 +52,8 @@ export function inMemoryChoreography(
       progress:
         options.progress ?? (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
       catchUpThreshold: 0,
-      catchUpTimeoutMs: 1000,
+      catchUpTimeoutMs: options.catchUpTimeoutMs ?? 1000,
+      convergeWindowMs: options.convergeWindowMs ?? 0,
       pollIntervalMs: 100,
       sleep: async (ms) => {
         clock += ms;

@@ -10,6 +10,7 @@ import {
   gridOf,
   ratioTable,
   runBench,
+  serviceDeadlines,
 } from "@shadow/scenario";
 
 export interface BenchArgs {
@@ -47,7 +48,10 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     ...(args.partitions ? { partitions: list(args.partitions)?.map(Number) } : {}),
     ...(args.cost ? { costMs: Number(args.cost) } : {}),
   });
-  const env = await createScenarioEnvironment({ log: (line) => out(`  ${line}`) });
+  const env = await createScenarioEnvironment({
+    log: (line) => out(`  ${line}`),
+    serviceEnv: serviceDeadlines(options.migrationTimeoutMs),
+  });
   const started = Date.now();
   try {
     const rows = await runBench(env, options, (done, total, row, error) => {

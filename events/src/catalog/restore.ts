@@ -12,6 +12,10 @@ export const ShadowRestored = defineEvent(
     pullMs: z.number().nonnegative().optional(),
     /** CRIU's restore of the process tree alone. */
     criuMs: z.number().nonnegative().optional(),
+    /** Checking the target can run the image, before anything is created there. */
+    preflightMs: z.number().nonnegative().optional(),
+    /** Reserving the target: address, network namespace, identity file, bundle. */
+    placeMs: z.number().nonnegative().optional(),
   }),
 );
 
@@ -27,5 +31,7 @@ export const ShadowCaughtUp = defineEvent(
     sourceOffsets: z.array(partitionOffset),
     shadowOffsets: z.array(partitionOffset),
     replayMs: z.number().nonnegative(),
+    /** The CPU cap (in CPUs) the source ran under at the end, if the catch-up needed one. */
+    sourceCpuLimit: z.number().positive().optional(),
   }),
 );

@@ -162,6 +162,16 @@ export class FakeRuntime implements Runtime {
     return info;
   }
 
+  /** The CPU cap of each instance that has one. */
+  readonly cpuLimits = new Map<string, number>();
+
+  async limitCpu(instance: string, cores: number | undefined): Promise<void> {
+    this.#enter("limitCpu", `${instance} ${cores ?? "none"}`);
+    if (!this.instances.has(instance)) throw new Error(`no instance ${instance}`);
+    if (cores === undefined) this.cpuLimits.delete(instance);
+    else this.cpuLimits.set(instance, cores);
+  }
+
   async setIdentity(instance: string, identity: Identity): Promise<void> {
     this.#enter("setIdentity", instance);
     const info = this.instances.get(instance);

@@ -217,6 +217,13 @@ export class LocalRuntime implements Runtime {
     );
   }
 
+  async limitCpu(instance: string, cores: number | undefined): Promise<void> {
+    const record = await this.record(instance);
+    // The CFS quota is CPU time per 100 ms period; 1 ms is the smallest the kernel takes.
+    const quota = cores === undefined ? -1 : Math.max(1_000, Math.round(cores * 100_000));
+    await this.runc.cpuQuota(record.containerId, quota);
+  }
+
   async setIdentity(instance: string, identity: Identity): Promise<void> {
     const record = await this.record(instance, identity.migrationId);
     const updated: InstanceRecord = { ...record, identity: { ...identity, node: record.node } };

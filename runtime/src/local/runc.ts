@@ -96,6 +96,14 @@ export class Runc {
     }
   }
 
+  /** Sets the CFS quota per 100 ms period; -1 lifts it. */
+  async cpuQuota(id: string, quotaMicros: number): Promise<void> {
+    await execOk(
+      this.runc,
+      this.args(["update", "--cpu-period", "100000", "--cpu-quota", String(quotaMicros), id]),
+    );
+  }
+
   async kill(id: string, signal = "KILL"): Promise<void> {
     await exec(this.runc, this.args(["kill", id, signal]));
   }

@@ -5,8 +5,9 @@ export {
   benchOptions,
   benchProfiles,
   gridOf,
+  serviceDeadlines,
 } from "./grid.ts";
 export { benchPlots, type Plot } from "./plots.ts";
-export { type BenchRow, rowOf } from "./row.ts";
+export { type BenchRow, failedRow, rowOf } from "./row.ts";
 export { runBench } from "./run-bench.ts";
 export { benchTable, ratioTable } from "./table.ts";

@@ -15,6 +15,12 @@ export interface BenchRow extends BenchCell {
   transferMs: number;
   pullMs: number;
   criuRestoreMs: number;
+  /** The runtime's restore (preflight, pull, place, CRIU, record) and two of its steps. */
+  runtimeRestoreMs?: number;
+  restorePreflightMs?: number;
+  restorePlaceMs?: number;
+  /** The source's CPU cap when the shadow caught up, if auto-converge set one. */
+  sourceCpuLimit?: number;
   imageBytes: number;
   checkpointPauseMs: number;
   handoverMs: number;
@@ -59,6 +65,12 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     transferMs: (work?.transferMs ?? Number.NaN) + (work?.pullMs ?? 0),
     pullMs: work?.pullMs ?? Number.NaN,
     criuRestoreMs: work?.criuRestoreMs ?? Number.NaN,
+    ...(work?.runtimeRestoreMs !== undefined ? { runtimeRestoreMs: work.runtimeRestoreMs } : {}),
+    ...(work?.restorePreflightMs !== undefined
+      ? { restorePreflightMs: work.restorePreflightMs }
+      : {}),
+    ...(work?.restorePlaceMs !== undefined ? { restorePlaceMs: work.restorePlaceMs } : {}),
+    ...(work?.sourceCpuLimit !== undefined ? { sourceCpuLimit: work.sourceCpuLimit } : {}),
     imageBytes: work?.imageBytes ?? Number.NaN,
     status: r.migration.status,
     ...(r.migration.failure
@@ -78,5 +90,35 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     duplicated: r.verify.duplicated.count,
     reordered: r.verify.reordered.count,
     sent: r.load.sent,
+  };
+}
+
+/**
+ * A run the harness could not finish (it timed out waiting, or a step of the scenario threw):
+ * kept in the set with its reason, and with no figures, since nothing was verified.
+ */
+export function failedRow(cell: BenchCell, error: Error): BenchRow {
+  return {
+    ...cell,
+    status: "harness-error",
+    failure: error.message,
+    totalMs: Number.NaN,
+    phases: {},
+    identitySwapMs: 0,
+    buildMs: Number.NaN,
+    transferMs: Number.NaN,
+    pullMs: Number.NaN,
+    criuRestoreMs: Number.NaN,
+    imageBytes: Number.NaN,
+    checkpointPauseMs: Number.NaN,
+    handoverMs: Number.NaN,
+    lagAtFence: Number.NaN,
+    downtimeProbeMs: Number.NaN,
+    downtimeMessageMs: Number.NaN,
+    maxExtraDelayMs: Number.NaN,
+    lost: Number.NaN,
+    duplicated: Number.NaN,
+    reordered: Number.NaN,
+    sent: Number.NaN,
   };
 }

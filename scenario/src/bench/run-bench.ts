@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { ScenarioEnvironment } from "../environment.ts";
 import { runScenario } from "../scenario.ts";
 import { type BenchOptions, benchConfigs, gridOf } from "./grid.ts";
-import { type BenchRow, rowOf } from "./row.ts";
+import { type BenchRow, failedRow, rowOf } from "./row.ts";
 
 /**
  * Runs every cell of the grid as one live migration on the same environment, side by side,
@@ -34,6 +34,7 @@ export async function runBench(
       rows.push(row);
       progress(i + 1, cells.length, row);
     } catch (error) {
+      rows.push(failedRow(cell, error as Error));
       progress(i + 1, cells.length, undefined, error as Error);
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { benchProfiles, gridOf } from "./grid.ts";
 import { benchPlots } from "./plots.ts";
-import type { BenchRow } from "./row.ts";
+import { type BenchRow, failedRow } from "./row.ts";
 import { benchTable, ratioTable } from "./table.ts";
 
 function row(
@@ -77,6 +77,16 @@ describe("benchmark tables", () => {
     expect(table).toMatch(/\| sequential .*\| 0 \| 2 \| 0 \|$/m);
     const ratios = ratioTable(rows, "shadow");
     expect(ratios).toContain("| 60 | 0 | 4 | 2.00 | 4.00 | 0.500 | 0.00 | 2.00 | 0.000 |");
+  });
+
+  it("keeps a run the harness could not finish, counted as failed and as unverified", () => {
+    const cell = { config: "shadow" as const, rate: 60, stateMb: 0, partitions: 4, run: 2 };
+    const rows = [row("shadow", 60, 1, 2000, 0), failedRow(cell, new Error("timed out"))];
+    expect(rows[1]).toMatchObject({ status: "harness-error", failure: "timed out" });
+    // The completed run's figures stand; lost and duplicated cannot be known for the other.
+    expect(benchTable(rows)).toMatch(
+      /\| shadow \| 60 \| 0 \| 4 \| 2 \|.*\| 0\+\? \| 0\+\? \| 1 \|$/m,
+    );
   });
 });
 

@@ -46,8 +46,8 @@ export function benchTable(rows: BenchRow[]): string {
         m((r) => r.downtimeProbeMs),
         m((r) => r.downtimeMessageMs),
         m((r) => r.maxExtraDelayMs),
-        group.reduce((n, r) => n + r.lost, 0),
-        group.reduce((n, r) => n + r.duplicated, 0),
+        countOf(group, (r) => r.lost),
+        countOf(group, (r) => r.duplicated),
         group.filter((r) => r.status !== "completed").length,
       ]
         .join(" | ")
@@ -96,4 +96,11 @@ export function ratioTable(rows: BenchRow[], config: BenchConfig): string {
     );
   }
   return lines.join("\n");
+}
+
+/** A count summed over runs; `+?` when some run was never verified (a harness error). */
+function countOf(group: readonly BenchRow[], pick: (r: BenchRow) => number): string {
+  const known = group.map(pick).filter(Number.isFinite);
+  const sum = known.reduce((n, v) => n + v, 0);
+  return known.length < group.length ? `${sum}+?` : String(sum);
 }

@@ -18,6 +18,7 @@ await runService({
     catchUpThreshold: env.SHADOW_CATCH_UP_THRESHOLD,
     catchUpTimeoutMs: env.SHADOW_CATCH_UP_TIMEOUT_MS,
     pollIntervalMs: env.SHADOW_CATCH_UP_POLL_MS,
+    convergeWindowMs: env.SHADOW_CONVERGE_WINDOW_MS,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
   },

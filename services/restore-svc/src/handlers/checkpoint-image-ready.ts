@@ -52,7 +52,12 @@ export async function onCheckpointImageReady(
         imageRef: d.imageRef,
         restoreMs: restored.restoreMs,
         ...(restored.breakdown
-          ? { pullMs: restored.breakdown.pullMs, criuMs: restored.breakdown.criuMs }
+          ? {
+              pullMs: restored.breakdown.pullMs,
+              criuMs: restored.breakdown.criuMs,
+              preflightMs: restored.breakdown.preflightMs,
+              placeMs: restored.breakdown.placeMs,
+            }
           : {}),
       }),
     ];

@@ -22,6 +22,11 @@ export async function onMigrationFailed(
   const d = event.data;
   if (!d.handoff || pastTheFence.has(d.step)) return [];
   const compensated: string[] = [];
+  // The `from` side serves on: at full speed again if the catch-up had slowed it.
+  if (d.step === "catch-up" || d.step === "fence") {
+    const from = await deps.runtime.inspect(d.handoff.from.instance);
+    if (from?.state === "running") await deps.runtime.limitCpu(d.handoff.from.instance, undefined);
+  }
   const copy = await deps.runtime.inspect(d.handoff.to.instance);
   // Only a copy this migration made: names come back (the identity swap reuses the workload's),
   // and a late failure must never remove an instance another migration created.

@@ -6,6 +6,7 @@ import {
   type ShadowRestored,
 } from "@shadow/events";
 import { baseOf, failed } from "@shadow/migration";
+import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
 import { InstanceGoneError } from "../instance-gone.ts";
 import { lagBehindSource } from "../lag.ts";
@@ -47,6 +48,7 @@ export async function onShadowRestored(
     ];
   }
   let lag = Number.POSITIVE_INFINITY;
+  const convergence = new CatchUpConvergence({ windowMs: deps.convergeWindowMs });
   try {
     for (;;) {
       let polled: [InstanceProgress, InstanceProgress] | undefined;
@@ -70,6 +72,7 @@ export async function onShadowRestored(
       const [source, shadow] = polled;
       lag = lagBehindSource(source, shadow);
       if (lag <= deps.catchUpThreshold) {
+        const cap = convergence.cap;
         return [
           outgoing(ShadowCaughtUp, {
             ...baseOf(d),
@@ -78,9 +81,12 @@ export async function onShadowRestored(
             sourceOffsets: source.offsets,
             shadowOffsets: shadow.offsets,
             replayMs: deps.now() - started,
+            ...(cap !== undefined ? { sourceCpuLimit: cap } : {}),
           }),
         ];
       }
+      const cap = convergence.observe(deps.now(), lag);
+      if (cap !== undefined) await deps.runtime.limitCpu(d.handoff.from.instance, cap);
       if (deps.now() - started > deps.catchUpTimeoutMs) {
         throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
       }
