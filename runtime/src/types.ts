@@ -135,7 +135,11 @@ export interface Runtime {
    * manifest, before any layer is fetched). `migrationId` is carried by the errors.
    */
   preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void>;
-  /** Preflights first (as `preflight`), so a refused target gets nothing created on it. */
+  /**
+   * Preflights first (as `preflight`), so a refused target gets nothing created on it. The copy
+   * wakes up with `options.identity`, its incarnation raised above the source's as the image
+   * records it (so a copy always knows it is not the process that was dumped).
+   */
   restore(
     image: CheckpointImage,
     targetNode: string,

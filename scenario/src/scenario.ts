@@ -6,6 +6,7 @@ import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
+import { waitForServingToDrain } from "./serving-drain.ts";
 import { probeWorkload } from "./workload-probe.ts";
 
 const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
@@ -196,8 +197,13 @@ export async function runScenario(
     await sleep(o.cooldownMs);
     load.stop();
     const loadResult = await load.done;
-    // Let the serving instance finish what is queued before the outputs are read.
-    await waitFor("the outputs to catch up with the inputs", 120_000, async () => {
+    // Let the serving instance finish what is queued before the outputs are read: first by its
+    // own progress (cheap to ask, and a backlog may take minutes), then by the outputs.
+    await waitForServingToDrain(env.runtime, kafka, o.workload, topics.input, {
+      boundMs: Math.max(120_000, o.migrationTimeoutMs),
+      stallMs: 30_000,
+    });
+    await waitFor("the outputs to catch up with the inputs", 30_000, async () => {
       const records = await readRun(kafka, {
         inputTopics: [topics.input],
         outputTopic: topics.output,

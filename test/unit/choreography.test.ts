@@ -193,7 +193,7 @@ describe("the choreography, in memory", () => {
       }),
     });
     await c.publish(request("shadow", false));
-    expect(runtime.calls).toContain("limitCpu orders-0 0.1");
+    expect(runtime.calls).toContain("limitCpu orders-0 0.25");
     expect(c.types()).toContain("rolled-back.v1");
     expect(runtime.cpuLimits.has("orders-0")).toBe(false);
     expect(runtime.instances.get("orders-0")?.state).toBe("running");

@@ -95,12 +95,16 @@ export class FakeRuntime implements Runtime {
     return [...this.instances.values()];
   }
 
+  /** Whose memory each checkpoint and image holds, as a real image's metadata says. */
+  readonly #sourceOf = new Map<string, Identity>();
+
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
     this.#enter("checkpoint", instance);
     const info = this.instances.get(instance);
     if (!info) throw new RuntimeError("NOT_FOUND", `no instance ${instance}`, false, options);
     if (!options.leaveRunning) info.state = "stopped";
     this.#seq += 1;
+    this.#sourceOf.set(`ckpt-${this.#seq}`, { ...info.identity });
     return {
       id: `ckpt-${this.#seq}`,
       migrationId: options.migrationId,
@@ -120,6 +124,8 @@ export class FakeRuntime implements Runtime {
   ): Promise<CheckpointImage> {
     this.#enter("buildImage", checkpoint.id);
     this.#node(targetNode, checkpoint.migrationId);
+    const source = this.#sourceOf.get(checkpoint.id);
+    if (source) this.#sourceOf.set(`local/${checkpoint.id}`, source);
     return {
       ref: `local/${checkpoint.id}`,
       digest: `sha256:${"0".repeat(64)}`,
@@ -149,13 +155,18 @@ export class FakeRuntime implements Runtime {
     await this.preflight(image, targetNode, options.migrationId);
     this.#enter("restore", `${image.ref} ${options.identity.instance}`);
     this.#node(targetNode, options.migrationId);
+    const source = this.#sourceOf.get(image.ref);
+    const identity = {
+      ...options.identity,
+      incarnation: Math.max(options.identity.incarnation, (source?.incarnation ?? -1) + 1),
+    };
     const info: RestoredInstance = {
       instance: options.identity.instance,
       workload: options.identity.workload,
       node: targetNode,
       endpoint: "fake:8080",
       state: "running",
-      identity: options.identity,
+      identity,
       restoreMs: 100,
     };
     this.instances.set(info.instance, info);

@@ -69,6 +69,23 @@ export async function criuVersion(criu = "criu"): Promise<string> {
   return parseCriuVersion(stdout);
 }
 
+/**
+ * Facts that hold for the life of this process (the kernel, the CPU, the CRIU binary at a
+ * path), read once: every restore preflights, and a `criu --version` process on a busy machine
+ * costs the restore tens of milliseconds. A failed read is not kept.
+ */
+const lasting = new Map<string, Promise<unknown>>();
+
+function once<T>(key: string, read: () => Promise<T>): Promise<T> {
+  let value = lasting.get(key) as Promise<T> | undefined;
+  if (!value) {
+    value = read();
+    lasting.set(key, value);
+    value.catch(() => lasting.delete(key));
+  }
+  return value;
+}
+
 /** Everything preflight needs about a target whose state lives in `stateDir` on this machine. */
 export async function localTargetFacts(
   node: string,
@@ -76,8 +93,8 @@ export async function localTargetFacts(
   criu = "criu",
 ): Promise<TargetFacts> {
   const [facts, version, memory, disk] = await Promise.all([
-    hostFacts(),
-    criuVersion(criu),
+    once("host", hostFacts),
+    once(`criu:${criu}`, () => criuVersion(criu)),
     availableMemoryBytes(),
     freeDiskBytes(stateDir),
   ]);

@@ -12,6 +12,8 @@ export interface ExecOptions {
   /** File descriptors for the child's stdin/stdout/stderr (e.g. a log file for a container). */
   stdio?: [number | "ignore", number | "pipe", number | "pipe"];
   env?: NodeJS.ProcessEnv;
+  /** Written to the child's stdin, which is then closed (ignored when `stdio` is given). */
+  input?: string;
 }
 
 /** Runs a command without a shell and resolves with its exit code and output (never rejects on exit code). */
@@ -22,9 +24,10 @@ export function exec(
 ): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      stdio: options.stdio ?? ["ignore", "pipe", "pipe"],
+      stdio: options.stdio ?? [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       env: options.env ?? process.env,
     });
+    if (options.input !== undefined && !options.stdio) child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {

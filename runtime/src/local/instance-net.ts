@@ -66,23 +66,22 @@ export function instanceNetNames(address: string): InstanceNet {
 }
 
 export async function createInstanceNet(net: InstanceNet, bridge: string): Promise<void> {
-  await execOk("ip", ["netns", "add", net.netns]);
-  await execOk("ip", [
-    "link",
-    "add",
-    net.veth,
-    "type",
-    "veth",
-    "peer",
-    "name",
-    "eth0",
-    "netns",
-    net.netns,
-  ]);
-  await execOk("ip", ["link", "set", net.veth, "master", bridge, "up"]);
-  await execOk("ip", ["-n", net.netns, "link", "set", "lo", "up"]);
-  await execOk("ip", ["-n", net.netns, "addr", "add", `${net.address}/24`, "dev", "eth0"]);
-  await execOk("ip", ["-n", net.netns, "link", "set", "eth0", "up"]);
+  // Two `ip -batch` runs (host side, then inside the namespace) instead of one process per
+  // command: on a busy machine each spawn costs milliseconds, and a restore waits for them.
+  // A batch stops at its first failing command, and execOk reports it.
+  await execOk("ip", ["-batch", "-"], {
+    input: [
+      `netns add ${net.netns}`,
+      `link add ${net.veth} type veth peer name eth0 netns ${net.netns}`,
+      `link set ${net.veth} master ${bridge} up`,
+      "",
+    ].join("\n"),
+  });
+  await execOk("ip", ["-n", net.netns, "-batch", "-"], {
+    input: ["link set lo up", `addr add ${net.address}/24 dev eth0`, "link set eth0 up", ""].join(
+      "\n",
+    ),
+  });
   // The host may still cache another MAC for this address (an instance removed earlier).
   await exec("ip", ["neigh", "flush", "to", net.address]);
 }

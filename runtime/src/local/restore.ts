@@ -13,6 +13,7 @@ import { netnsPath } from "./instance-net.ts";
 import { startLazyPages } from "./lazy-pages.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
 import { writeJsonAtomic, writeRecord } from "./records.ts";
+import type { RuncState } from "./runc.ts";
 
 export interface RestoreDeps extends PlacementDeps {
   images: ImageStore;
@@ -91,8 +92,9 @@ export async function restoreInstance(
       const lazy = deps.lazyPages
         ? await startLazyPages(deps.lazyPages.criu, imagePath, workPath)
         : undefined;
+      let state: RuncState;
       try {
-        await runc.restore(record.containerId, {
+        state = await runc.restore(record.containerId, {
           bundle,
           imagePath,
           workPath,
@@ -115,7 +117,6 @@ export async function restoreInstance(
       }
       const criuMs = mark();
       await writeRecord(layout, record);
-      const state = await runc.state(record.containerId);
       return {
         ...toInstanceInfo(record, state),
         restoreMs: performance.now() - started,

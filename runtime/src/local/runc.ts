@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { exec, execOk } from "./exec.ts";
 
 /** runc's view of a container (`runc state`). */
@@ -83,9 +84,10 @@ export class Runc {
       log: string;
       lazyPages?: boolean;
     },
-  ): Promise<void> {
+  ): Promise<RuncState> {
+    const pidFile = `${options.workPath}/restored.pid`;
     const args = ["--log", `${options.workPath}/runc.log`, ...this.args(["restore", "-d"])];
-    args.push("--bundle", options.bundle, "--image-path", options.imagePath);
+    args.push("--bundle", options.bundle, "--image-path", options.imagePath, "--pid-file", pidFile);
     args.push("--work-path", options.workPath, "--tcp-established", "--file-locks");
     if (options.lazyPages) args.push("--lazy-pages");
     args.push(id);
@@ -94,6 +96,9 @@ export class Runc {
       const said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-4).join(" | ");
       throw new Error(`runc restore ${id} exited ${result.code}${said ? `: ${said}` : ""}`);
     }
+    // What `runc state` would say now, without another runc process on the restore's path.
+    const pid = Number((await readFile(pidFile, "utf8")).trim());
+    return { id, pid, status: "running", bundle: options.bundle };
   }
 
   /** Sets the CFS quota per 100 ms period; -1 lifts it. */

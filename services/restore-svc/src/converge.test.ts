@@ -15,10 +15,10 @@ describe("catch-up auto-converge", () => {
     c.observe(0, 1_000);
     expect(c.observe(500, 1_000)).toBeUndefined(); // the window is not over yet
     expect(c.observe(1_000, 950)).toBe(0.5); // shrank by less than a tenth
-    expect(c.observe(2_000, 1_200)).toBe(0.25);
-    expect(c.observe(3_000, 1_200)).toBe(0.1);
+    expect(c.observe(2_000, 1_200)).toBe(0.35);
+    expect(c.observe(3_000, 1_200)).toBe(0.25);
     expect(c.observe(4_000, 1_200)).toBeUndefined();
-    expect(c.cap).toBe(0.1);
+    expect(c.cap).toBe(0.25);
   });
 
   it("keeps the cap that made it converge", () => {

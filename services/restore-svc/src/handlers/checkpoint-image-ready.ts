@@ -40,10 +40,9 @@ export async function onCheckpointImageReady(
     transfer: d.transfer,
   };
   try {
-    const from = await deps.runtime.inspect(d.handoff.from.instance);
     const restored = await deps.runtime.restore(image, d.handoff.to.node, {
       migrationId: d.migrationId,
-      identity: restoredIdentity(d, from?.identity.incarnation ?? 0),
+      identity: restoredIdentity(d),
     });
     return [
       outgoing(ShadowRestored, {
