@@ -17,6 +17,9 @@ export const choreographyServices = [
 ] as const;
 export type ServiceName = (typeof choreographyServices)[number];
 
+/** What a service logs once it consumes (or, for the gateway, serves). */
+const upMessage = /"msg":"(service started|gateway listening)"/;
+
 export interface ServiceProcessesOptions {
   env: Record<string, string>;
   brokers: string[];
@@ -32,6 +35,8 @@ export interface ServiceProcessesOptions {
  */
 export class ServiceProcesses {
   readonly #children = new Map<ServiceName, ChildProcess>();
+  /** Services whose current process has said it is up (see `start`). */
+  readonly #up = new Set<ServiceName>();
   readonly #options: ServiceProcessesOptions;
 
   constructor(options: ServiceProcessesOptions) {
@@ -56,6 +61,16 @@ export class ServiceProcesses {
     );
     child.stdout?.pipe(out);
     child.stderr?.pipe(out);
+    // Up = the service logged it: a service starts its consumer only after it has given a new
+    // group its offsets, which takes seconds, while that step's own short-lived member already
+    // makes the group look stable to anyone describing it.
+    this.#up.delete(name);
+    let pending = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop() ?? "";
+      if (lines.some((line) => upMessage.test(line))) this.#up.add(name);
+    });
     this.#children.set(name, child);
   }
 
@@ -103,10 +118,11 @@ export class ServiceProcesses {
           (r) => r.ok,
           () => false,
         );
-        if (stable === groups.length && gatewayUp) return;
+        const up = choreographyServices.every((name) => this.#up.has(name));
+        if (up && stable === groups.length && gatewayUp) return;
         if (Date.now() > deadline) {
           throw new Error(
-            `services not ready after ${timeoutMs} ms (${stable}/${groups.length} groups stable, gateway ${gatewayUp ? "up" : "down"})`,
+            `services not ready after ${timeoutMs} ms (${this.#up.size}/${choreographyServices.length} started, ${stable}/${groups.length} groups stable, gateway ${gatewayUp ? "up" : "down"})`,
           );
         }
         await sleep(250);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { RestoreError, RuntimeError } from "../errors.ts";
@@ -75,13 +75,16 @@ export async function restoreInstance(
       const instanceDir = layout.instance(record.node, record.instance);
       const bundle = join(instanceDir, "bundle");
       await mkdir(bundle, { recursive: true });
+      // The instance's own CRIU config: the restore's options now, a later dump's once it is up.
+      const criuConfig = join(instanceDir, "criu.conf");
+      await writeFile(criuConfig, deps.criuConfigs.restoreText);
       await writeJsonAtomic(
         join(bundle, "config.json"),
         restoreSpec(spec, {
           containerId: record.containerId,
           netnsPath: netnsPath(record.netns),
           identityDir: identityDir(layout, record),
-          criuConfig: deps.criuConfigs.restore,
+          criuConfig,
         }),
       );
       const workPath = join(instanceDir, "restore-work");
@@ -116,6 +119,7 @@ export async function restoreInstance(
         });
       }
       const criuMs = mark();
+      await writeFileAtomic(criuConfig, deps.criuConfigs.restoredText);
       await writeRecord(layout, record);
       return {
         ...toInstanceInfo(record, state),
@@ -168,4 +172,10 @@ export function restoreSpec(
     m.destination === IDENTITY_DIR ? { ...m, source: target.identityDir } : m,
   );
   return spec;
+}
+
+/** Replaces a file at once: a dump starting meanwhile reads the old text or the new, whole. */
+async function writeFileAtomic(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text);
+  await rename(`${path}.tmp`, path);
 }
