@@ -1,3 +1,4 @@
+import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
@@ -7,6 +8,7 @@ import { restoreHandlers, serviceName } from "./service.ts";
 import { statusClient } from "./status-client.ts";
 
 const env = loadConfig(serviceName, restoreEnv);
+setPriority(env.SHADOW_RESTORE_NICE);
 const runtime = await runtimeFromEnv();
 await runService({
   name: serviceName,
