@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import type { Identity } from "../src/sdk/identity.ts";
-import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import { readTopic } from "../src/verifier/read.ts";
-import { drained, randomName, ready, startInstance, testKafka, useRunTopics } from "./support.ts";
+import {
+  countIds,
+  drained,
+  randomName,
+  ready,
+  startInstance,
+  testKafka,
+  useRunTopics,
+} from "./support.ts";
 
 const kafka = testKafka();
 const { topics, files } = useRunTopics(kafka, 3);
@@ -50,12 +57,7 @@ describe("a primary draining a backlog", () => {
     // Every input's output is in the log exactly once: pausing and resuming (a seek back to
     // the first refused record) neither skips nor repeats one.
     const outputs = await readTopic(kafka, topics.output);
-    const ids = new Map<string, number>();
-    for (const record of outputs) {
-      const id = record.headers[OUTPUT_ID_HEADER] ?? "";
-      ids.set(id, (ids.get(id) ?? 0) + 1);
-    }
     expect(outputs).toHaveLength(3_000);
-    expect(ids.size).toBe(3_000);
+    expect(countIds(outputs).size).toBe(3_000);
   });
 });

@@ -5,6 +5,7 @@ import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import type { PendingOutput } from "../src/types.ts";
 import { readTopic } from "../src/verifier/read.ts";
 import {
+  countIds,
   drained,
   eventually,
   randomName,
@@ -16,15 +17,6 @@ import {
 
 const kafka = testKafka();
 const { topics, files } = useRunTopics(kafka, 3);
-
-function countIds(records: { headers: Record<string, string> }[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const r of records) {
-    const id = r.headers[OUTPUT_ID_HEADER];
-    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return counts;
-}
 
 describe("a restored primary reads back what it inherited unacknowledged", () => {
   it("produces only the inherited outputs the log does not have yet", async () => {

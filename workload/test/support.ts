@@ -20,6 +20,7 @@ import type { ExampleConfig } from "../src/example/config.ts";
 import { createExampleService, type ExampleService } from "../src/example/service.ts";
 import type { ExampleState } from "../src/example/state.ts";
 import { controlGroupId, type Identity, inputGroupId } from "../src/sdk/identity.ts";
+import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import type { Snapshot, WorkloadStatus } from "../src/types.ts";
 
 declare module "vitest" {
@@ -340,4 +341,14 @@ export function fenceFor(
       fenceId: randomName("fence"),
     },
   };
+}
+
+/** How often each output id (OUTPUT_ID_HEADER) occurs among records read from an output topic. */
+export function countIds(records: { headers: Record<string, string> }[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    const id = r.headers[OUTPUT_ID_HEADER];
+    if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
 }

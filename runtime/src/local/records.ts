@@ -23,11 +23,16 @@ export interface InstanceRecord {
 
 const RECORD = "instance.json";
 
-/** Writes a JSON file atomically (temp file + rename), so readers never see half of it. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/** Writes a file atomically (temp file + rename), so readers never see half of it. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await writeFile(tmp, text);
   await rename(tmp, path);
+}
+
+/** Writes a JSON file atomically (see writeTextAtomic). */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export async function writeRecord(layout: Layout, record: InstanceRecord): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { RestoreError, RuntimeError } from "../errors.ts";
@@ -12,7 +12,7 @@ import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { startLazyPages } from "./lazy-pages.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
-import { writeJsonAtomic, writeRecord } from "./records.ts";
+import { writeJsonAtomic, writeRecord, writeTextAtomic } from "./records.ts";
 import type { RuncState } from "./runc.ts";
 
 export interface RestoreDeps extends PlacementDeps {
@@ -119,7 +119,8 @@ export async function restoreInstance(
         });
       }
       const criuMs = mark();
-      await writeFileAtomic(criuConfig, deps.criuConfigs.restoredText);
+      // Atomic: a dump starting meanwhile reads the old text or the new, whole.
+      await writeTextAtomic(criuConfig, deps.criuConfigs.restoredText);
       await writeRecord(layout, record);
       return {
         ...toInstanceInfo(record, state),
@@ -172,10 +173,4 @@ export function restoreSpec(
     m.destination === IDENTITY_DIR ? { ...m, source: target.identityDir } : m,
   );
   return spec;
-}
-
-/** Replaces a file at once: a dump starting meanwhile reads the old text or the new, whole. */
-async function writeFileAtomic(path: string, text: string): Promise<void> {
-  await writeFile(`${path}.tmp`, text);
-  await rename(`${path}.tmp`, path);
 }
