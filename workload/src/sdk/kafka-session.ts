@@ -89,6 +89,10 @@ export class KafkaSession {
       heartbeatInterval: consumerConfig.heartbeatInterval ?? 1_000,
       // Short fetch waits: a seek or a pause takes effect at the next fetch.
       maxWaitTimeInMs: consumerConfig.maxWaitTimeInMs ?? 100,
+      // kafkajs decodes a whole fetch response in one go: 10 MB of backlog (its default) is
+      // about 50,000 records and, on a CPU-capped source, seconds in which neither the status
+      // nor the health endpoint answers. 1 MB keeps that to a few tens of ms.
+      maxBytes: 1024 * 1024,
     });
     // Idempotent, and retried without end (kafkajs warns otherwise): a retry of the same
     // request keeps its sequence numbers, so the broker drops the copy if the first got
