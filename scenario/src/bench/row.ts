@@ -26,6 +26,8 @@ export interface BenchRow extends BenchCell {
   handoverMs: number;
   lagAtFence: number;
   downtimeProbeMs: number;
+  /** Where the longest probe outage began: round, phase and ms into that phase. */
+  downtimeProbeIn?: string;
   downtimeMessageMs: number;
   maxExtraDelayMs: number;
   /** Where the input behind it was sent: round, phase and ms into that phase. */
@@ -36,14 +38,13 @@ export interface BenchRow extends BenchCell {
   sent: number;
 }
 
-/** The phase the slowest input of the migration window was sent in, e.g. `1 catch-up +312 ms`. */
-function placeOf(r: ScenarioReport): string | undefined {
-  const sentAt = r.verify.maxDelayed?.sentAt;
-  if (sentAt === undefined) return undefined;
+/** The phase a moment of the migration fell in, e.g. `1 catch-up +312 ms`. */
+function placeOf(r: ScenarioReport, at: number | undefined): string | undefined {
+  if (at === undefined) return undefined;
   for (const p of r.migration.phases) {
     const from = Date.parse(p.startedAt);
     const to = p.endedAt ? Date.parse(p.endedAt) : Number.POSITIVE_INFINITY;
-    if (sentAt >= from && sentAt < to) return `${p.round} ${p.phase} +${sentAt - from} ms`;
+    if (at >= from && at < to) return `${p.round} ${p.phase} +${Math.round(at - from)} ms`;
   }
   return undefined;
 }
@@ -58,7 +59,9 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     else identitySwapMs += p.ms;
   }
   const work = r.migration.work?.find((w) => w.round === 1);
-  const maxDelayedIn = placeOf(r);
+  const maxDelayedIn = placeOf(r, r.verify.maxDelayed?.sentAt);
+  const downtimeProbeIn =
+    r.probe.longestOutageMs > 0 ? placeOf(r, r.probe.longestOutage?.from) : undefined;
   return {
     ...cell,
     buildMs: work?.buildMs ?? Number.NaN,
@@ -83,6 +86,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     handoverMs: r.migration.handoverMs ?? 0,
     lagAtFence: r.migration.lagBehindSource ?? 0,
     downtimeProbeMs: r.probe.longestOutageMs,
+    ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),

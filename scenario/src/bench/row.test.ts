@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import type { ScenarioReport } from "../report.ts";
+import { rowOf } from "./row.ts";
+
+const t0 = Date.parse("2026-01-01T00:00:00.000Z");
+const at = (ms: number) => new Date(t0 + ms).toISOString();
+
+/** The parts of a report a bench row reads. */
+function report(outage: { ms: number; from: number }, maxDelayedSentAt: number): ScenarioReport {
+  return {
+    migration: {
+      status: "completed",
+      totalMs: 5_000,
+      checkpointPauseMs: 100,
+      phases: [
+        { round: 1, phase: "checkpoint", startedAt: at(0), endedAt: at(1_000), ms: 1_000 },
+        { round: 1, phase: "image", startedAt: at(1_000), endedAt: at(3_000), ms: 2_000 },
+        { round: 1, phase: "restore", startedAt: at(3_000), endedAt: at(5_000), ms: 2_000 },
+      ],
+      work: [],
+    },
+    probe: {
+      probes: 500,
+      failures: outage.ms / 10,
+      longestOutageMs: outage.ms,
+      longestOutage: { from: t0 + outage.from, to: t0 + outage.from + outage.ms, endpoints: [] },
+      slowestAnswerMs: 30,
+    },
+    verify: {
+      downtime: { beyondSteadyMs: 0 },
+      maxExtraDelayMs: 120,
+      maxDelayed: { sentAt: t0 + maxDelayedSentAt },
+      lost: { count: 0 },
+      duplicated: { count: 0 },
+      reordered: { count: 0 },
+    },
+    load: { sent: 1_000, achievedRate: 200 },
+  } as unknown as ScenarioReport;
+}
+
+const cell = {
+  config: "shadow+direct",
+  rate: 10_000,
+  stateMb: 1024,
+  partitions: 12,
+  run: 1,
+} as const;
+
+describe("bench row", () => {
+  it("names the phase the longest probe outage began in, and the slowest input's", () => {
+    const row = rowOf(cell, report({ ms: 6_000, from: 1_250 }, 3_400));
+    expect(row.downtimeProbeMs).toBe(6_000);
+    expect(row.downtimeProbeIn).toBe("1 image +250 ms");
+    expect(row.maxDelayedIn).toBe("1 restore +400 ms");
+  });
+
+  it("names no phase when the probe saw no outage", () => {
+    const row = rowOf(cell, report({ ms: 0, from: 1_250 }, 500));
+    expect(row.downtimeProbeIn).toBeUndefined();
+    expect(row.maxDelayedIn).toBe("1 checkpoint +500 ms");
+  });
+});
