@@ -59,7 +59,7 @@ describe("benchmark tables", () => {
     expect(Math.max(...cells.map((c) => c.rate))).toBe(10_000);
     expect(new Set(cells.map((c) => c.stateMb))).toEqual(new Set([100, 1024]));
     expect(new Set(cells.map((c) => c.partitions))).toEqual(new Set([1, 12]));
-    expect(cells).toHaveLength(2 * 2 * 2 * 2);
+    expect(cells).toHaveLength(3 * 2 * 2 * 2);
   });
 
   it("reports medians and p95 per configuration and rate, and ratios from the same rows", () => {
