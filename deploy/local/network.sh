@@ -29,5 +29,14 @@ fi
 if ! ip -4 addr show dev "$bridge" | grep -q "inet ${gateway%/*}/"; then
   ip addr add "$gateway" dev "$bridge"
 fi
+# Pin the bridge's MAC. Left to itself a bridge takes the lowest MAC of its ports, so an
+# instance's veth joining or leaving can change it. Peers that cached the old one for
+# 10.213.0.1 then lose packets until ARP resolves again, and the host flushes its own ARP
+# entries. TCP saw stalls of 200-400 ms (one retransmission timeout or two) each time an
+# instance came or went. Setting the address, even to the one it has, stops that.
+# addr_assign_type 3 is NET_ADDR_SET.
+if [ "$(cat "/sys/class/net/$bridge/addr_assign_type")" != 3 ]; then
+  ip link set "$bridge" address "$(cat "/sys/class/net/$bridge/address")"
+fi
 ip link set "$bridge" up
-log "bridge $bridge up ($gateway)"
+log "bridge $bridge up ($gateway, MAC $(cat "/sys/class/net/$bridge/address") pinned)"
