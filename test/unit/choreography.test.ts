@@ -194,6 +194,18 @@ describe("the choreography, in memory", () => {
     });
     await c.publish(request("shadow", false));
     expect(runtime.calls).toContain("limitCpu orders-0 0.25");
+    // The watch said what it did while it went on: each cap, and the lag every 5 s.
+    const slowed = c.restoreLog.filter((l) => l.message === "source slowed");
+    expect(slowed.map((l) => (l.fields as { sourceCpuLimit: number }).sourceCpuLimit)).toEqual([
+      0.5, 0.35, 0.25,
+    ]);
+    const progress = c.restoreLog.filter((l) => l.message === "catch-up progress");
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)?.fields).toMatchObject({
+      lag: 497,
+      sourceCpuLimit: 0.25,
+      unanswered: 0,
+    });
     expect(c.types()).toContain("rolled-back.v1");
     expect(runtime.cpuLimits.has("orders-0")).toBe(false);
     expect(runtime.instances.get("orders-0")?.state).toBe("running");

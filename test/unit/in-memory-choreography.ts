@@ -44,6 +44,8 @@ export function inMemoryChoreography(
 ) {
   let clock = Date.parse("2026-01-01T00:00:00Z");
   const now = () => clock;
+  /** What restore-svc logged, in order. */
+  const restoreLog: { fields: object; message: string }[] = [];
   const services = [
     bind(checkpointHandlers, { runtime }),
     bind(imageHandlers, { runtime }),
@@ -59,6 +61,7 @@ export function inMemoryChoreography(
         clock += ms;
       },
       now,
+      log: { info: (fields, message) => restoreLog.push({ fields, message }) },
     }),
     bind(fenceHandlers, undefined),
     bind(drainHandlers, { runtime, now }),
@@ -103,6 +106,7 @@ export function inMemoryChoreography(
   return {
     publish,
     log,
+    restoreLog,
     types: () => log.map((e) => e.type.replace(/^io\.shadow\.(migration\.)?/, "")),
   };
 }

@@ -17,4 +17,6 @@ export interface RestoreDeps {
   pollIntervalMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Where the catch-up watch reports its progress (lag, cap, unanswered polls). */
+  log?: { info(fields: object, message: string): void };
 }

@@ -2,6 +2,7 @@ import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
+import { createLogger } from "@shadow/otel";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { restoreEnv } from "./config.ts";
 import { restoreHandlers, serviceName } from "./service.ts";
@@ -23,6 +24,7 @@ await runService({
     convergeWindowMs: env.SHADOW_CONVERGE_WINDOW_MS,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
+    log: createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL }),
   },
   env,
 });

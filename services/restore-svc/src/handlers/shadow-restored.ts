@@ -11,6 +11,8 @@ import type { InstanceProgress, RestoreDeps } from "../deps.ts";
 import { InstanceGoneError } from "../instance-gone.ts";
 import { lagBehindSource } from "../lag.ts";
 
+const PROGRESS_EVERY_MS = 5_000;
+
 export class CatchUpTimeoutError extends Error {
   readonly code = "CATCH_UP_TIMEOUT";
   constructor(
@@ -49,6 +51,24 @@ export async function onShadowRestored(
   }
   let lag = Number.POSITIVE_INFINITY;
   const convergence = new CatchUpConvergence({ windowMs: deps.convergeWindowMs });
+  // Progress every few seconds: a long catch-up (a 1 GB image under load) is otherwise silent
+  // until it ends, and a timeout says only where it stopped.
+  let unanswered = 0;
+  let reportedAt = started;
+  const report = () => {
+    if (deps.now() - reportedAt < PROGRESS_EVERY_MS) return;
+    reportedAt = deps.now();
+    deps.log?.info(
+      {
+        migrationId: d.migrationId,
+        lag,
+        sourceCpuLimit: convergence.cap ?? null,
+        unanswered,
+        elapsedMs: deps.now() - started,
+      },
+      "catch-up progress",
+    );
+  };
   try {
     for (;;) {
       let polled: [InstanceProgress, InstanceProgress] | undefined;
@@ -63,6 +83,8 @@ export async function onShadowRestored(
         if (error instanceof InstanceGoneError) throw error;
       }
       if (!polled) {
+        unanswered += 1;
+        report();
         if (deps.now() - started > deps.catchUpTimeoutMs) {
           throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
         }
@@ -86,7 +108,11 @@ export async function onShadowRestored(
         ];
       }
       const cap = convergence.observe(deps.now(), lag);
-      if (cap !== undefined) await deps.runtime.limitCpu(d.handoff.from.instance, cap);
+      if (cap !== undefined) {
+        deps.log?.info({ migrationId: d.migrationId, lag, sourceCpuLimit: cap }, "source slowed");
+        await deps.runtime.limitCpu(d.handoff.from.instance, cap);
+      }
+      report();
       if (deps.now() - started > deps.catchUpTimeoutMs) {
         throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
       }
