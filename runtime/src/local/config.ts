@@ -38,6 +38,8 @@ export const LocalRuntimeConfig = z.object({
   lazyPages: z.boolean(),
   /** How images reach the target: through the local registry, or copied node to node. */
   imageTransfer: z.enum(["registry", "node-to-node"]),
+  /** Instance networks kept ready for the next placement (see spare-net.ts); 0: none. */
+  spareNets: z.coerce.number().int().min(0).max(8),
 });
 export type LocalRuntimeConfig = z.infer<typeof LocalRuntimeConfig>;
 
@@ -58,6 +60,7 @@ export function loadLocalRuntimeConfig(
     freeze: env.SHADOW_FREEZE || "hook",
     imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
     lazyPages: env.SHADOW_LAZY_PAGES === "1",
+    spareNets: env.SHADOW_SPARE_NETS ?? 1,
     ...overrides,
   });
   if (!parsed.success) {

@@ -86,7 +86,12 @@ export class LocalRuntime implements Runtime {
   }
 
   private get placement() {
-    return { layout: this.layout, runc: this.runc, bridge: this.config.bridge };
+    return {
+      layout: this.layout,
+      runc: this.runc,
+      bridge: this.config.bridge,
+      spareNets: this.config.spareNets,
+    };
   }
 
   async nodes(): Promise<NodeInfo[]> {

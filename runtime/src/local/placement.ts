@@ -15,12 +15,18 @@ import { allocatedOn, readNode } from "./nodes.ts";
 import { type InstanceRecord, readRecords, writeJsonAtomic, writeRecord } from "./records.ts";
 import { removeTree } from "./remove-tree.ts";
 import type { Runc } from "./runc.ts";
+import { ensureSpareNet, takeSpareNet } from "./spare-net.ts";
 
 export interface PlacementDeps {
   layout: Layout;
   runc: Runc;
   bridge: string;
+  /** Instance networks to keep ready (spare-net.ts); 0 or absent: built at each placement. */
+  spareNets?: number;
 }
+
+/** After a placement, a new spare is built this much later, off the placing caller's path. */
+const REPLENISH_AFTER_MS = 1_000;
 
 /**
  * Reserves room for one new instance on a node: checks the node exists and has capacity,
@@ -44,6 +50,7 @@ export async function place(
   const errorOptions = { migrationId: input.migrationId };
   const instance = input.identity.instance;
   await mkdir(layout.stateDir, { recursive: true });
+  let fromSpare = false;
   const record = await withFileLock(layout.lockFile, async () => {
     const node = await readNode(layout, input.node);
     if (!node) throw new UnknownNodeError(input.node, errorOptions);
@@ -64,10 +71,12 @@ export async function place(
       const wantMiB = Math.ceil(input.spec.memoryBytes / 2 ** 20);
       throw new CapacityError(node.name, `${wantMiB} MiB asked, ${freeMiB} MiB left`, errorOptions);
     }
-    const address = await claimAddress(layout, instance);
+    const spare = deps.spareNets ? await takeSpareNet(layout, instance) : undefined;
+    const address = spare?.address ?? (await claimAddress(layout, instance));
     if (!address)
       throw new CapacityError(node.name, "no instance address left on the bridge", errorOptions);
-    const net = instanceNetNames(address);
+    const net = spare ?? instanceNetNames(address);
+    fromSpare = spare !== undefined;
     const created: InstanceRecord = {
       instance,
       workload: input.identity.workload,
@@ -85,16 +94,29 @@ export async function place(
     return created;
   });
   try {
-    await createInstanceNet(
-      { netns: record.netns, veth: record.veth, address: record.address },
-      deps.bridge,
-    );
+    if (!fromSpare) {
+      await createInstanceNet(
+        { netns: record.netns, veth: record.veth, address: record.address },
+        deps.bridge,
+      );
+    }
     await writeIdentity(layout, record);
   } catch (err) {
     await unplace(deps, record);
     throw err;
   }
+  if (deps.spareNets) replenishLater(deps, deps.spareNets);
   return record;
+}
+
+function replenishLater(deps: PlacementDeps, count: number): void {
+  const timer = setTimeout(() => {
+    ensureSpareNet(deps.layout, deps.bridge, count).catch(() => {
+      // No spare now: the next placement builds its own network, as without spares.
+    });
+  }, REPLENISH_AFTER_MS);
+  // A spare is an optimisation: it must not keep a finished process alive.
+  timer.unref();
 }
 
 /** Removes every trace of an instance: container, namespace, veth, address, state directory. */
