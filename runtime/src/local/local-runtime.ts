@@ -28,7 +28,7 @@ import { Layout } from "./layout.ts";
 import { withFileLock } from "./lock.ts";
 import { describeNode, readNode, readNodes } from "./nodes.ts";
 import { OciImageStore } from "./oci-image-store.ts";
-import { identityDir, place, unplace, writeIdentity } from "./placement.ts";
+import { identityDir, place, replenishLater, unplace, writeIdentity } from "./placement.ts";
 import { checkPreflight } from "./preflight.ts";
 import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
 import { restoreInstance } from "./restore.ts";
@@ -163,7 +163,7 @@ export class LocalRuntime implements Runtime {
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
     const record = await this.record(instance, options.migrationId);
     // One dump of an instance at a time, across processes: a second one would find it frozen.
-    return withFileLock(
+    const checkpoint = await withFileLock(
       join(this.layout.instance(record.node, record.instance), "checkpoint.lock"),
       () =>
         takeCheckpoint(
@@ -172,6 +172,11 @@ export class LocalRuntime implements Runtime {
           options,
         ),
     );
+    // A restore follows: have a spare network ready by then, built while the image is (after
+    // the dump, not during its freeze). The process that took the last spare may have ended
+    // before it could replace it.
+    if (this.config.spareNets) replenishLater(this.placement, this.config.spareNets, 0);
+    return checkpoint;
   }
 
   async buildImage(

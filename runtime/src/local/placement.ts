@@ -109,12 +109,17 @@ export async function place(
   return record;
 }
 
-function replenishLater(deps: PlacementDeps, count: number): void {
+/** Tops the spares up in the background, after `delayMs` (0: at once). */
+export function replenishLater(
+  deps: PlacementDeps,
+  count: number,
+  delayMs = REPLENISH_AFTER_MS,
+): void {
   const timer = setTimeout(() => {
     ensureSpareNet(deps.layout, deps.bridge, count).catch(() => {
       // No spare now: the next placement builds its own network, as without spares.
     });
-  }, REPLENISH_AFTER_MS);
+  }, delayMs);
   // A spare is an optimisation: it must not keep a finished process alive.
   timer.unref();
 }
