@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { LocalRuntime } from "../src/local/index.ts";
@@ -110,16 +111,35 @@ export interface Footprint {
   scratch: string[];
 }
 
+/**
+ * The last octets of the addresses held by spare networks (spare-net.ts): built ahead of time
+ * by the runtime itself (a checkpoint tops them up), they are no instance's trace.
+ */
+async function spareOctets(runtime: LocalRuntime): Promise<Set<string>> {
+  const dir = runtime.layout.addressesDir;
+  const spares = new Set<string>();
+  for (const address of await readdir(dir).catch(() => [] as string[])) {
+    const owner = await readFile(join(dir, address), "utf8").catch(() => "");
+    if (owner.startsWith("spare")) spares.add(address.split(".").at(-1) ?? "");
+  }
+  return spares;
+}
+
 export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
   const { layout } = runtime;
-  const netns = (await run("ip", ["netns", "list"])).stdout
+  // Read around the listings: a spare finished or discarded meanwhile is still left out.
+  const spares = await spareOctets(runtime);
+  const netnsListed = (await run("ip", ["netns", "list"])).stdout;
+  const linksListed = (await run("ip", ["-o", "link", "show"])).stdout;
+  for (const octet of await spareOctets(runtime)) spares.add(octet);
+  const netns = netnsListed
     .split("\n")
     .map((l) => l.split(" ")[0] ?? "")
-    .filter((n) => n.startsWith("shadow-i"));
-  const veths = (await run("ip", ["-o", "link", "show"])).stdout
+    .filter((n) => n.startsWith("shadow-i") && !spares.has(n.slice("shadow-i".length)));
+  const veths = linksListed
     .split("\n")
     .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
-    .filter((n) => /^vi\d+$/.test(n));
+    .filter((n) => /^vi\d+$/.test(n) && !spares.has(n.slice(2)));
   const list = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
   const instanceDirs: string[] = [];
   const scratch: string[] = [];
@@ -132,7 +152,9 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
     netns: netns.sort(),
     veths: veths.sort(),
     instanceDirs,
-    addresses: await list(layout.addressesDir),
+    addresses: (await list(layout.addressesDir)).filter(
+      (a) => !spares.has(a.split(".").at(-1) ?? ""),
+    ),
     scratch,
   };
 }

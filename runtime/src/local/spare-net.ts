@@ -11,6 +11,7 @@ import {
   releaseAddress,
 } from "./instance-net.ts";
 import type { Layout } from "./layout.ts";
+import { processAlive } from "./process-alive.ts";
 
 /**
  * Instance networks made ahead of time. A namespace with its veth on the bridge and its
@@ -35,15 +36,6 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 async function discard(layout: Layout, net: InstanceNet): Promise<void> {
@@ -82,7 +74,7 @@ export async function ensureSpareNet(layout: Layout, bridge: string, count = 1):
     if (owner === SPARE) ready += 1;
     else if (owner.startsWith(PENDING)) {
       const pid = Number(owner.slice(PENDING.length));
-      if (alive(pid)) ready += 1;
+      if (processAlive(pid)) ready += 1;
       else await discard(layout, instanceNetNames(address));
     }
   }

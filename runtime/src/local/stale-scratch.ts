@@ -2,19 +2,11 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Layout } from "./layout.ts";
 import { readNodes } from "./nodes.ts";
+import { processAlive } from "./process-alive.ts";
 import { removeTree } from "./remove-tree.ts";
 
 /** `restore-<instance>-<pid>`, and the pull's staging dir `<that>.partial-<hex>`. */
 const scratchName = /^restore-.+-(\d+)(\.partial-[0-9a-f]+)?$/;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /**
  * Removes the restore scratch directories of processes that died mid-restore (a service
@@ -27,7 +19,7 @@ export async function sweepStaleScratch(layout: Layout): Promise<string[]> {
     const dir = layout.imagesDir(node.name);
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const match = scratchName.exec(name);
-      if (!match || alive(Number(match[1]))) continue;
+      if (!match || processAlive(Number(match[1]))) continue;
       await removeTree(join(dir, name));
       removed.push(join(dir, name));
     }
