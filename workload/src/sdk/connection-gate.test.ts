@@ -203,40 +203,6 @@ describe("identity gate", () => {
     expect(watcher.current).toEqual(shadow);
   });
 
-  it("skips the stat for checks within a millisecond, but never across a freeze or onto another node's clock", () => {
-    const clock = { wall: 1_000_000, monotonic: 5_000 };
-    const seen: Identity[] = [];
-    const timed = new IdentityWatcher({
-      path,
-      onChange: (next) => seen.push(next),
-      clocks: { wallMs: () => clock.wall, monotonicMs: () => clock.monotonic },
-    });
-    expect(timed.checkRecent()).toBe("same");
-    writeIdentity(path, shadow);
-    // Within the window on both clocks: the last answer stands, the file is not read.
-    clock.wall += 0.5;
-    clock.monotonic += 0.5;
-    expect(timed.checkRecent()).toBe("same");
-    expect(seen).toEqual([]);
-    // A restore on the same node: frozen for the whole migration, both clocks moved on.
-    clock.wall += 400;
-    clock.monotonic += 400;
-    expect(timed.checkRecent()).toBe("changed");
-    expect(seen).toEqual([shadow]);
-    // Reported once; the next call within the window is "same".
-    expect(timed.checkRecent()).toBe("same");
-
-    // A restore on another node whose monotonic clock is behind: the window is over too.
-    writeIdentity(path, source);
-    clock.wall += 0.2;
-    clock.monotonic -= 3_000;
-    expect(timed.checkRecent()).toBe("changed");
-    expect(seen).toEqual([shadow, source]);
-    // And an explicit check() always reads the file.
-    writeIdentity(path, shadow);
-    expect(timed.check()).toBe("changed");
-  });
-
   it("refuses to start without an identity", () => {
     expect(
       () => new IdentityWatcher({ path: join(dir, "missing.json"), onChange: () => {} }),

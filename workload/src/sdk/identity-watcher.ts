@@ -10,11 +10,7 @@ export interface IdentityWatcherOptions {
   onUnreadable?(reason: string): void;
   /** Backstop poll; the checks before every external act catch most changes first. */
   pollMs?: number;
-  /** Clocks for `checkRecent` (tests move them by hand). */
-  clocks?: { wallMs(): number; monotonicMs(): number };
 }
-
-const systemClocks = { wallMs: () => Date.now(), monotonicMs: () => performance.now() };
 
 /**
  * Notices, within milliseconds, that the identity file under this process changed: after a
@@ -29,14 +25,10 @@ export class IdentityWatcher {
   private readable = true;
   private timer: NodeJS.Timeout | undefined;
   private readonly options: IdentityWatcherOptions;
-  private readonly clocks: { wallMs(): number; monotonicMs(): number };
-  private lastCheck = { wall: Number.NEGATIVE_INFINITY, monotonic: Number.NEGATIVE_INFINITY };
-  private lastState: IdentityState = "same";
 
   /** Throws when the file cannot be read at start-up: a process must know who it is. */
   constructor(options: IdentityWatcherOptions) {
     this.options = options;
-    this.clocks = options.clocks ?? systemClocks;
     this.fingerprint = fingerprintOf(options.path);
     const read = readIdentity(options.path);
     if (!read.ok) throw new Error(`identity: ${read.reason}`);
@@ -57,30 +49,6 @@ export class IdentityWatcher {
    * identity and calls `onChange` before returning, so the caller's session is already stale.
    */
   check(): IdentityState {
-    this.lastCheck = { wall: this.clocks.wallMs(), monotonic: this.clocks.monotonicMs() };
-    const state = this.compare();
-    // A change is reported once, by the call that switched identity.
-    this.lastState = state === "changed" ? "same" : state;
-    return state;
-  }
-
-  /**
-   * `check()`, unless one ran less than `withinMs` ago by both the wall clock and the
-   * monotonic clock: the per-record check, where a `stat` per record cost a tenth of a busy
-   * consumer's CPU. It still cannot miss a restore. A restored copy wakes from a freeze that
-   * lasted the whole dump, transfer and restore, so at its first call the wall clock has moved
-   * on by far more than the window, and on another node the monotonic clock is unrelated
-   * (ahead or behind): either way the window is over. A rewrite on a live process is seen
-   * within `withinMs`, or at once by `check()`, which every connection and act still runs.
-   */
-  checkRecent(withinMs = 1): IdentityState {
-    const wall = this.clocks.wallMs() - this.lastCheck.wall;
-    const monotonic = this.clocks.monotonicMs() - this.lastCheck.monotonic;
-    const recent = wall >= 0 && wall < withinMs && monotonic >= 0 && monotonic < withinMs;
-    return recent ? this.lastState : this.check();
-  }
-
-  private compare(): IdentityState {
     const fingerprint = fingerprintOf(this.options.path);
     if (fingerprint === this.fingerprint && this.readable) return "same";
     const read = readIdentity(this.options.path);

@@ -455,10 +455,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   }
 
   private admit(epoch: number): Admission {
-    // A change of identity advances the gate's epoch from inside the check.
-    const readable = this.watcher.checkRecent() !== "unreadable";
-    if (!readable || epoch !== this.gate.epoch)
-      return epoch === this.gate.epoch ? "refuse" : "stale";
+    if (!this.gate.isCurrent(epoch)) return epoch === this.gate.epoch ? "refuse" : "stale";
     return this.consuming() ? "process" : "refuse";
   }
 
