@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { LocalRuntime } from "../src/local/index.ts";
+import { instanceNetNames } from "../src/local/instance-net.ts";
+import { isSpareOwner } from "../src/local/spare-net.ts";
 import type { Identity, WorkloadSpec } from "../src/types.ts";
 
 /** Helpers of the local runtime's CRIU tests. */
@@ -112,34 +114,35 @@ export interface Footprint {
 }
 
 /**
- * The last octets of the addresses held by spare networks (spare-net.ts): built ahead of time
+ * The names (address, namespace, veth) of the spare networks (spare-net.ts): built ahead of time
  * by the runtime itself (a checkpoint tops them up), they are no instance's trace.
  */
-async function spareOctets(runtime: LocalRuntime): Promise<Set<string>> {
+async function spareNames(runtime: LocalRuntime, into: Set<string>): Promise<void> {
   const dir = runtime.layout.addressesDir;
-  const spares = new Set<string>();
   for (const address of await readdir(dir).catch(() => [] as string[])) {
     const owner = await readFile(join(dir, address), "utf8").catch(() => "");
-    if (owner.startsWith("spare")) spares.add(address.split(".").at(-1) ?? "");
+    if (!isSpareOwner(owner)) continue;
+    const net = instanceNetNames(address);
+    for (const name of [net.address, net.netns, net.veth]) into.add(name);
   }
-  return spares;
 }
 
 export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
   const { layout } = runtime;
   // Read around the listings: a spare finished or discarded meanwhile is still left out.
-  const spares = await spareOctets(runtime);
+  const spares = new Set<string>();
+  await spareNames(runtime, spares);
   const netnsListed = (await run("ip", ["netns", "list"])).stdout;
   const linksListed = (await run("ip", ["-o", "link", "show"])).stdout;
-  for (const octet of await spareOctets(runtime)) spares.add(octet);
+  await spareNames(runtime, spares);
   const netns = netnsListed
     .split("\n")
     .map((l) => l.split(" ")[0] ?? "")
-    .filter((n) => n.startsWith("shadow-i") && !spares.has(n.slice("shadow-i".length)));
+    .filter((n) => n.startsWith("shadow-i") && !spares.has(n));
   const veths = linksListed
     .split("\n")
     .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
-    .filter((n) => /^vi\d+$/.test(n) && !spares.has(n.slice(2)));
+    .filter((n) => /^vi\d+$/.test(n) && !spares.has(n));
   const list = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
   const instanceDirs: string[] = [];
   const scratch: string[] = [];
@@ -152,9 +155,7 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
     netns: netns.sort(),
     veths: veths.sort(),
     instanceDirs,
-    addresses: (await list(layout.addressesDir)).filter(
-      (a) => !spares.has(a.split(".").at(-1) ?? ""),
-    ),
+    addresses: (await list(layout.addressesDir)).filter((a) => !spares.has(a)),
     scratch,
   };
 }

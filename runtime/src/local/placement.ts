@@ -50,8 +50,7 @@ export async function place(
   const errorOptions = { migrationId: input.migrationId };
   const instance = input.identity.instance;
   await mkdir(layout.stateDir, { recursive: true });
-  let fromSpare = false;
-  const record = await withFileLock(layout.lockFile, async () => {
+  const { record, fromSpare } = await withFileLock(layout.lockFile, async () => {
     const node = await readNode(layout, input.node);
     if (!node) throw new UnknownNodeError(input.node, errorOptions);
     const records = await readRecords(layout);
@@ -76,7 +75,6 @@ export async function place(
     if (!address)
       throw new CapacityError(node.name, "no instance address left on the bridge", errorOptions);
     const net = spare ?? instanceNetNames(address);
-    fromSpare = spare !== undefined;
     const created: InstanceRecord = {
       instance,
       workload: input.identity.workload,
@@ -91,7 +89,7 @@ export async function place(
       ...(input.restoredFrom && { restoredFrom: input.restoredFrom }),
     };
     await writeRecord(layout, created);
-    return created;
+    return { record: created, fromSpare: spare !== undefined };
   });
   try {
     if (!fromSpare) {

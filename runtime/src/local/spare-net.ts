@@ -27,6 +27,11 @@ import { processAlive } from "./process-alive.ts";
 const SPARE = "spare";
 const PENDING = "spare-pending:";
 
+/** Whether an address file's owner is a spare network, ready or being built. */
+export function isSpareOwner(owner: string): boolean {
+  return owner === SPARE || owner.startsWith(PENDING);
+}
+
 async function ownerOf(layout: Layout, address: string): Promise<string> {
   return readFile(join(layout.addressesDir, address), "utf8").catch(() => "");
 }
