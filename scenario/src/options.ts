@@ -26,6 +26,12 @@ export const scenarioOptions = z.object({
   migrationTimeoutMs: z.number().int().positive().default(180_000),
   /** Every n-th input is invalid (tests the dead-letter path); 0: none. */
   badEvery: z.number().int().min(0).default(0),
+  /**
+   * Leave the run's input, output and dead-letter topics on the broker to inspect them. By
+   * default they are deleted once verified: a bench creates three per run and a broker holding
+   * thousands of them does slower metadata work for every client.
+   */
+  keepTopics: z.boolean().default(false),
 });
 
 export type ScenarioOptions = z.input<typeof scenarioOptions>;

@@ -11,6 +11,8 @@ export interface ScenarioReport {
   probe: ServingReport;
   verify: VerifyReport;
   load: { sent: number; achievedRate: number };
+  /** The run's topics (deleted at its end unless keepTopics). */
+  topics: string[];
   traceLink?: string;
 }
 

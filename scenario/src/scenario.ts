@@ -224,6 +224,7 @@ export async function runScenario(
       probe: servingReport,
       verify: report,
       load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
+      topics: Object.values(topics),
       ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
     };
   } finally {
@@ -233,5 +234,23 @@ export async function runScenario(
       await env.runtime.remove(leftover.instance).catch(() => undefined);
     }
     if (migrationId) await env.runtime.release(migrationId).catch(() => undefined);
+    if (!o.keepTopics) await deleteRunTopics(kafka, Object.values(topics), log);
+  }
+}
+
+/** Best effort: a topic left behind costs the broker a little, never a run its result. */
+async function deleteRunTopics(
+  kafka: Kafka,
+  names: string[],
+  log: (line: string) => void,
+): Promise<void> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.deleteTopics({ topics: names, timeout: 10_000 });
+  } catch (error) {
+    log(`could not delete the run's topics (${names.join(", ")}): ${String(error)}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

@@ -1,4 +1,5 @@
 import { formatReport, runScenario, type ScenarioReport } from "@shadow/scenario";
+import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
@@ -83,5 +84,15 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     // The source is stopped at its checkpoint and nothing answers until the copy is up.
     expect(report.probe.longestOutageMs).toBeGreaterThan(100);
     expect(report.verify.downtime.longest.ms).toBeGreaterThan(100);
+    // Verified, the run's topics are gone from the broker (a bench would leave thousands).
+    expect(report.topics).toHaveLength(3);
+    const admin = new Kafka({ brokers: env().brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      const left = new Set(await admin.listTopics());
+      expect(report.topics.filter((topic) => left.has(topic))).toEqual([]);
+    } finally {
+      await admin.disconnect();
+    }
   });
 });

@@ -179,6 +179,7 @@ export interface InstanceOptions {
   identityPath: string;
   costMs?: number;
   maxPendingOutputs?: number;
+  maxHeldOutputs?: number;
   snapshot?: Snapshot<ExampleState>;
   name: string;
 }
@@ -199,7 +200,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     ballastMb: 0,
     costMs: options.costMs ?? 10,
     costMode: "sleep",
-    maxHeldOutputs: 100_000,
+    maxHeldOutputs: options.maxHeldOutputs ?? 100_000,
     maxPendingOutputs: options.maxPendingOutputs ?? 10_000,
     // Connection errors are part of several tests; SHADOW_TEST_LOG=warn shows them.
     logLevel: process.env.SHADOW_TEST_LOG ?? "fatal",

@@ -1,6 +1,6 @@
 import { type DataOf, type FenceAborted, type FenceCut, FencePassed } from "@shadow/events";
 import type { TraceContext } from "../control/channel.ts";
-import type { HandoverTiming, PendingOutput } from "../types.ts";
+import type { HandoverTiming, PartitionOffset, PendingOutput } from "../types.ts";
 import { type FenceBase, type FenceHost, fenceBase } from "./fence-host.ts";
 import { CutIndex } from "./held-back.ts";
 
@@ -14,6 +14,8 @@ import { CutIndex } from "./held-back.ts";
 export class ShadowFence {
   timing: HandoverTiming | null = null;
   private cut: CutIndex | undefined;
+  /** The source's last committed progress: its outputs up to there are acknowledged. */
+  private sourceProgress: CutIndex | undefined;
   private base: FenceBase | undefined;
   private trace: TraceContext = {};
   private readonly aborted = new Set<string>();
@@ -29,16 +31,35 @@ export class ShadowFence {
     return this.cut !== undefined;
   }
 
-  /** Where a shadow's outputs go: dropped when the cut covers their record, else held. */
+  /**
+   * Where a shadow's outputs go: dropped when the cut covers their record (or, before the cut,
+   * the source's committed progress: the source produced them), else held. Only a partition
+   * where the shadow is ahead of its source adds to the buffer.
+   */
   route(outputs: PendingOutput[]): void {
-    const { host, cut } = this;
+    const { host } = this;
+    const covering = this.cut ?? this.sourceProgress;
     let dropped = 0;
     for (const output of outputs) {
-      if (cut?.covers(output.input)) dropped += 1;
+      if (covering?.covers(output.input)) dropped += 1;
       else host.held.hold([output]);
     }
     host.counts.discarded += dropped;
     host.counts.held += outputs.length - dropped;
+  }
+
+  /**
+   * The source's committed progress, read from its group: the source commits an offset only
+   * after its outputs were acknowledged, so held outputs at or below it were the source's.
+   * Ignored once the cut is known (the cut alone decides from there). Returns how many were
+   * dropped.
+   */
+  sourceProgressed(positions: readonly PartitionOffset[]): number {
+    if (this.cut) return 0;
+    this.sourceProgress = new CutIndex(positions);
+    const discarded = this.host.held.discardUpTo(positions);
+    this.host.counts.discarded += discarded;
+    return discarded;
   }
 
   onCut(data: DataOf<typeof FenceCut>, trace: TraceContext = {}): void {

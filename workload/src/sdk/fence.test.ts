@@ -154,6 +154,20 @@ describe("shadow side of the fence", () => {
     expect(host.held.size).toBe(5);
   });
 
+  it("drops what the source's committed progress covers, before the cut, and holds the rest", () => {
+    for (let offset = 0; offset <= 3; offset++) host.process(fence, 0, offset);
+    expect(fence.sourceProgressed(cutOf(1, 2))).toBe(2);
+    expect(values([...host.held.peek()])).toEqual(["0:2", "0:3"]);
+    // From here on, the outputs of records the source already committed are never held.
+    for (let offset = 0; offset <= 3; offset++) host.process(fence, 1, offset);
+    expect(values([...host.held.peek()])).toEqual(["0:2", "0:3", "1:3"]);
+    expect(host.held.partitions().map((tp) => tp.partition)).toEqual([0, 1]);
+    // Once the cut is known it alone decides: a later commit of the source changes nothing.
+    fence.onCut(cutEvent(cutOf(2, 2)));
+    expect(fence.sourceProgressed(cutOf(3, 3))).toBe(0);
+    expect(values([...host.held.peek()])).toEqual(["0:3", "1:3"]);
+  });
+
   it("drops held outputs at or below the cut per partition and keeps those beyond it", () => {
     for (let offset = 0; offset <= 5; offset++) host.process(fence, 0, offset);
     for (let offset = 0; offset <= 2; offset++) host.process(fence, 1, offset);

@@ -1,5 +1,5 @@
 import type { PartitionOffset, PendingOutput } from "../types.ts";
-import { tpKey } from "./progress.ts";
+import { type TopicPartition, tpKey } from "./progress.ts";
 
 /**
  * A shadow's outputs, held back in processing order with the input offset that caused each.
@@ -10,6 +10,8 @@ import { tpKey } from "./progress.ts";
  */
 export class HeldBack {
   private items: PendingOutput[] = [];
+  /** Outputs held per input partition: the partitions where the shadow is ahead of its source. */
+  private readonly perPartition = new Map<string, TopicPartition & { count: number }>();
   readonly max: number;
 
   constructor(max: number) {
@@ -26,7 +28,19 @@ export class HeldBack {
   }
 
   hold(outputs: readonly PendingOutput[]): void {
-    for (const output of outputs) this.items.push(output);
+    for (const output of outputs) {
+      this.items.push(output);
+      const { topic, partition } = output.input;
+      const key = tpKey(topic, partition);
+      const entry = this.perPartition.get(key);
+      if (entry) entry.count += 1;
+      else this.perPartition.set(key, { topic, partition, count: 1 });
+    }
+  }
+
+  /** The input partitions with at least one output held. */
+  partitions(): TopicPartition[] {
+    return [...this.perPartition.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
 
   /** Drops outputs caused by records at or below `upTo` on each given partition. */
@@ -37,8 +51,12 @@ export class HeldBack {
       limits.set(tpKey(topic, partition), offset);
     const before = this.items.length;
     this.items = this.items.filter(({ input }) => {
-      const limit = limits.get(tpKey(input.topic, input.partition));
-      return limit === undefined || input.offset > limit;
+      const key = tpKey(input.topic, input.partition);
+      const limit = limits.get(key);
+      if (limit === undefined || input.offset > limit) return true;
+      const entry = this.perPartition.get(key);
+      if (entry && --entry.count === 0) this.perPartition.delete(key);
+      return false;
     });
     return before - this.items.length;
   }
@@ -52,6 +70,7 @@ export class HeldBack {
   takeAll(): PendingOutput[] {
     const taken = this.items;
     this.items = [];
+    this.perPartition.clear();
     return taken;
   }
 
@@ -66,6 +85,7 @@ export class HeldBack {
   clear(): number {
     const count = this.items.length;
     this.items = [];
+    this.perPartition.clear();
     return count;
   }
 }

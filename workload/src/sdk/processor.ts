@@ -23,8 +23,8 @@ export interface ProcessorDeps<S> {
   deadLetterTopic: string;
   counts: WorkloadCounts;
   log: Logger;
-  /** Whether a record delivered by the client of `epoch` may be processed now. */
-  admit(epoch: number): Admission;
+  /** Whether a record of this partition, delivered by the client of `epoch`, may be processed now. */
+  admit(epoch: number, topic: string, partition: number): Admission;
   context(): HandleContext & { groupId: string };
   /** Asks the client of `epoch` to re-read a partition from `offset`. */
   seek(epoch: number, topic: string, partition: number, offset: number): void;
@@ -66,7 +66,7 @@ export class Processor<S> {
   private async handleLocked(epoch: number, record: InputRecord): Promise<void> {
     const { deps } = this;
     const { topic, partition, offset } = record;
-    const admission = deps.admit(epoch);
+    const admission = deps.admit(epoch, topic, partition);
     if (admission === "stale") {
       // A client from before a restore or a session change: its records are not ours to process.
       deps.counts.staleDeliveries += 1;

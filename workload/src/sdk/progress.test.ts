@@ -54,6 +54,29 @@ describe("held-back outputs", () => {
     expect(held.lowest("a", 1)).toBe(1);
   });
 
+  it("names the partitions it holds outputs of, through trims and takes", () => {
+    const held = new HeldBack(10);
+    held.hold([out(0, 1), out(1, 1), out(0, 2), out(2, 5)]);
+    const names = () =>
+      held
+        .partitions()
+        .map((tp) => tp.partition)
+        .sort();
+    expect(names()).toEqual([0, 1, 2]);
+    held.discardUpTo([
+      { topic: "a", partition: 0, offset: 1 },
+      { topic: "a", partition: 1, offset: 1 },
+    ]);
+    expect(names()).toEqual([0, 2]);
+    held.discardUpTo([{ topic: "a", partition: 0, offset: 2 }]);
+    expect(names()).toEqual([2]);
+    held.takeAll();
+    expect(names()).toEqual([]);
+    held.hold([out(3, 1)]);
+    held.clear();
+    expect(names()).toEqual([]);
+  });
+
   it("is full at its bound", () => {
     const held = new HeldBack(2);
     held.hold([out(0, 1)]);

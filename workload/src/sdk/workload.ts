@@ -136,6 +136,12 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   private shadowFence: ShadowFence;
   private session: KafkaSession | undefined;
   private inputReady = false;
+  /**
+   * Partitions a shadow stopped reading because its held-back buffer is full and it is ahead of
+   * its source there; the partitions where it is behind go on (their outputs are the source's
+   * and are dropped), so a full buffer never stalls the catch-up it waits for.
+   */
+  private readonly aheadPaused = new Map<string, TopicPartition>();
   private readonly committed = new Map<string, PartitionOffset>();
   private sourceCommitted: PartitionOffset[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -181,7 +187,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       deadLetterTopic: options.deadLetterTopic,
       counts: this.counts,
       log: this.log,
-      admit: (epoch) => this.admit(epoch),
+      admit: (epoch, topic, partition) => this.admit(epoch, topic, partition),
       context: () => ({
         identity: this.watcher.current,
         mode: this.mode,
@@ -447,6 +453,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       if (next !== undefined) session.seek(topic, partition, next);
     }
     if (this.paused) session.pauseInput();
+    else session.pausePartitions([...this.aheadPaused.values()]);
     this.inputReady = true;
     this.log.info(
       { epoch, partitions: partitions.length, processed: this.progress.list() },
@@ -454,16 +461,16 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     );
   }
 
-  private admit(epoch: number): Admission {
+  private admit(epoch: number, topic: string, partition: number): Admission {
     if (!this.gate.isCurrent(epoch)) return epoch === this.gate.epoch ? "refuse" : "stale";
+    if (this.aheadPaused.has(tpKey(topic, partition))) return "refuse";
     return this.consuming() ? "process" : "refuse";
   }
 
   private consuming(): boolean {
     if (this.fencing) return false;
     if (this.mode === "primary") return this.outputRoom();
-    if (this.mode === "shadow") return !this.held.full;
-    return false;
+    return this.mode === "shadow";
   }
 
   /** Whether a primary has room for more outputs; stops at the bound, resumes at half of it. */
@@ -496,18 +503,51 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   updateFlow(): void {
     const want = this.consuming();
     const session = this.session;
-    if (!want && !this.paused) {
-      this.paused = true;
-      session?.pauseInput();
-    } else if (want && this.paused) {
-      this.paused = false;
-      const positions: PartitionOffset[] = [];
-      for (const { topic, partition } of this.progress.assigned) {
-        const next = this.progress.next(topic, partition);
-        if (next !== undefined) positions.push({ topic, partition, offset: next });
+    if (!want) {
+      if (!this.paused) {
+        this.paused = true;
+        session?.pauseInput();
       }
-      session?.resumeInput(positions);
+      // Pausing the whole topic overrides per-partition pauses; resuming it seeks every one.
+      this.aheadPaused.clear();
+      return;
     }
+    if (this.paused) {
+      this.paused = false;
+      session?.resumeInput(this.nextPositions(this.progress.assigned));
+    }
+    this.updateAheadPause(session);
+  }
+
+  /** While a shadow's buffer is full, reads only the partitions it is not ahead on. */
+  private updateAheadPause(session: KafkaSession | undefined): void {
+    const ahead = this.mode === "shadow" && this.held.full ? this.held.partitions() : [];
+    const stay = new Set(ahead.map(({ topic, partition }) => tpKey(topic, partition)));
+    const resume: TopicPartition[] = [];
+    for (const [key, tp] of this.aheadPaused) {
+      if (stay.has(key)) continue;
+      this.aheadPaused.delete(key);
+      resume.push(tp);
+    }
+    const pause: TopicPartition[] = [];
+    for (const tp of ahead) {
+      const key = tpKey(tp.topic, tp.partition);
+      if (this.aheadPaused.has(key)) continue;
+      this.aheadPaused.set(key, tp);
+      pause.push(tp);
+    }
+    session?.pausePartitions(pause);
+    session?.resumePartitions(this.nextPositions(resume));
+  }
+
+  /** Where each partition continues: right after what was processed there. */
+  private nextPositions(partitions: readonly TopicPartition[]): PartitionOffset[] {
+    const positions: PartitionOffset[] = [];
+    for (const { topic, partition } of partitions) {
+      const next = this.progress.next(topic, partition);
+      if (next !== undefined) positions.push({ topic, partition, offset: next });
+    }
+    return positions;
   }
 
   private async onControl(epoch: number, event: ControlEvent): Promise<void> {
@@ -601,11 +641,10 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       const positions = await session.groupProgress(inputGroupId(source));
       if (session.epoch !== this.gate.epoch || this.mode !== "shadow") return;
       this.sourceCommitted = positions;
-      if (!this.shadowFence.cutKnown) {
-        const wasFull = this.held.full;
-        this.counts.discarded += this.held.discardUpTo(positions);
-        if (wasFull && !this.held.full) this.updateFlow();
-      }
+      const wasFull = this.held.full;
+      this.shadowFence.sourceProgressed(positions);
+      // Still full, a partition whose held outputs all went may be read again.
+      if (wasFull) this.updateFlow();
     } catch (error) {
       this.log.debug({ err: error }, "reading the source's progress failed");
     }
