@@ -1,6 +1,7 @@
 import type { MigrationView } from "@shadow/migration";
 import type { VerifyReport } from "@shadow/workload";
 import type { ResolvedScenarioOptions } from "./options.ts";
+import type { ServingDrain } from "./serving-drain.ts";
 import type { ServingReport } from "./workload-probe.ts";
 
 export interface ScenarioReport {
@@ -11,6 +12,8 @@ export interface ScenarioReport {
   probe: ServingReport;
   verify: VerifyReport;
   load: { sent: number; achievedRate: number };
+  /** The wait for the serving primary to process every input before the outputs were read. */
+  drain: ServingDrain;
   /** The run's topics (deleted at its end unless keepTopics). */
   topics: string[];
   traceLink?: string;

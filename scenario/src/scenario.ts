@@ -199,10 +199,16 @@ export async function runScenario(
     const loadResult = await load.done;
     // Let the serving instance finish what is queued before the outputs are read: first by its
     // own progress (cheap to ask, and a backlog may take minutes), then by the outputs.
-    await waitForServingToDrain(env.runtime, kafka, o.workload, topics.input, {
+    const drain = await waitForServingToDrain(env.runtime, kafka, o.workload, topics.input, {
       boundMs: Math.max(120_000, o.migrationTimeoutMs),
       stallMs: 30_000,
     });
+    if (!drain.drained) {
+      log(
+        `the serving primary did not drain in ${drain.waitedMs} ms: processed ${drain.processed} of ` +
+          `${drain.inputs} inputs, ${drain.inFlightOutputs} outputs in flight, ${drain.primaries} primaries answering`,
+      );
+    }
     const readRecords = () =>
       readRun(kafka, {
         inputTopics: [topics.input],
@@ -225,6 +231,7 @@ export async function runScenario(
       verify: report,
       load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
       topics: Object.values(topics),
+      drain,
       ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
     };
   } finally {

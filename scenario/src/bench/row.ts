@@ -33,6 +33,11 @@ export interface BenchRow extends BenchCell {
   /** Where the input behind it was sent: round, phase and ms into that phase. */
   maxDelayedIn?: string;
   lost: number;
+  /**
+   * False when the serving primary had not processed every input (or had outputs in flight)
+   * when the outputs were read: what it still owed counts in `lost`.
+   */
+  drained?: boolean;
   duplicated: number;
   reordered: number;
   sent: number;
@@ -91,6 +96,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),
     lost: r.verify.lost.count,
+    drained: r.drain.drained,
     duplicated: r.verify.duplicated.count,
     reordered: r.verify.reordered.count,
     sent: r.load.sent,
