@@ -35,6 +35,7 @@ function report(outage: { ms: number; from: number }, maxDelayedSentAt: number):
       reordered: { count: 0 },
     },
     load: { sent: 1_000, achievedRate: 200 },
+    drain: { drained: false, inputs: 1_000, processed: 990, inFlightOutputs: 0, primaries: 1 },
   } as unknown as ScenarioReport;
 }
 
@@ -52,6 +53,8 @@ describe("bench row", () => {
     expect(row.downtimeProbeMs).toBe(6_000);
     expect(row.downtimeProbeIn).toBe("1 image +250 ms");
     expect(row.maxDelayedIn).toBe("1 restore +400 ms");
+    // The primary had not drained when the outputs were read: the row says so beside `lost`.
+    expect(row.drained).toBe(false);
   });
 
   it("names no phase when the probe saw no outage", () => {
