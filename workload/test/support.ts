@@ -282,9 +282,15 @@ export class ControlDriver {
   async publish<T extends EventType, D extends EventDefinition<T>>(
     definition: D & EventDefinition<T>,
     data: DataOf<D>,
+    /** The record's timestamp (ms since epoch), as a publisher with this clock would set it. */
+    at?: number,
   ): Promise<number> {
     const event = buildEvent(definition, data as never, { source: "/shadow/fence-svc/test" });
-    await this.producer.send({ topic: this.topic, acks: -1, messages: [toBinaryRecord(event)] });
+    const record = {
+      ...toBinaryRecord(event),
+      ...(at === undefined ? {} : { timestamp: String(at) }),
+    };
+    await this.producer.send({ topic: this.topic, acks: -1, messages: [record] });
     return Date.now();
   }
 

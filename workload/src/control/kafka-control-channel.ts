@@ -27,8 +27,14 @@ export interface KafkaControlChannelOptions {
   producer: Producer;
   topic: string;
   groupId: string;
-  /** A shadow reads the control log from its start (the cut may predate it); a primary from now. */
-  fromBeginning: boolean;
+  /**
+   * Where the read starts. A primary reads from now. A shadow reads from a moment before it
+   * became one (`since`, ms since epoch): its cut may be published before its clients are up,
+   * but never before it was restored. Not from the log's start: that is every past
+   * migration's fence events, thousands after a benchmark, which a just-restored copy would
+   * decode for a second while it should be catching up.
+   */
+  readFrom: "now" | { since: number };
   /** CloudEvent source, e.g. `/shadow/workload/<workload>/<instance>`. */
   source: string;
   /** Runs before every publish; throws when this client may not act any more. */
@@ -83,7 +89,18 @@ export function createKafkaControlChannel(
 
     async subscribe(handler: ControlHandler) {
       await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning });
+      const { readFrom } = options;
+      if (readFrom !== "now") {
+        const starts = await offsetsAt(kafka, topic, readFrom.since);
+        // On the first join only; after a rebalance the group's own commits are newer.
+        let placed = false;
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          if (placed) return;
+          placed = true;
+          for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
+        });
+      }
+      await consumer.subscribe({ topics: [topic], fromBeginning: readFrom !== "now" });
       await consumer.run({
         // Offsets commit after the handler: a replay after a restart re-runs fence steps,
         // which are idempotent by fence id.
@@ -101,6 +118,21 @@ export function createKafkaControlChannel(
       });
     },
   };
+}
+
+/** Per partition, the first offset at or after `since` (the end where nothing is that new). */
+async function offsetsAt(
+  kafka: Kafka,
+  topic: string,
+  since: number,
+): Promise<{ partition: number; offset: string }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await admin.fetchTopicOffsetsByTimestamp(topic, since);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 export type DecodedControl = { ok: true; event: ControlEvent } | { ok: false; reason?: string };

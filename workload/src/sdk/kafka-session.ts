@@ -33,6 +33,8 @@ export interface KafkaSessionOptions {
   onRecord(epoch: number, record: InputRecord): Promise<void>;
   onAssigned(epoch: number, partitions: TopicPartition[]): void;
   onControl: ControlHandler;
+  /** A shadow reads the control log from this moment on (ms since epoch); default: now. */
+  controlSince?: number;
   /** The consumer stopped for good (kafkajs will not restart it). */
   onFatal(epoch: number, error: unknown): void;
   consumer?: { sessionTimeout?: number; heartbeatInterval?: number; maxWaitTimeInMs?: number };
@@ -114,7 +116,7 @@ export class KafkaSession {
       producer: this.producer,
       topic: options.controlTopic,
       groupId: controlGroupId(identity),
-      fromBeginning: identity.role === "shadow",
+      readFrom: identity.role === "shadow" ? { since: options.controlSince ?? Date.now() } : "now",
       source: `/shadow/workload/${identity.workload}/${identity.instance}`,
       beforePublish: () => gate.assertCurrent(epoch, "control publish"),
       log,

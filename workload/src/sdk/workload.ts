@@ -81,6 +81,12 @@ export interface Workload<S> {
   restartSession(): Promise<void>;
 }
 
+/**
+ * How far before it became a shadow an instance reads the control log. Record timestamps are
+ * the publisher's clock (fence-svc's, the source's), which on another node may run behind.
+ */
+export const CONTROL_CLOCK_MARGIN_MS = 60_000;
+
 const zeroCounts = (): WorkloadCounts => ({
   processed: 0,
   produced: 0,
@@ -145,6 +151,12 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   private readonly committed = new Map<string, PartitionOffset>();
   private sourceCommitted: PartitionOffset[] = [];
   private timers: NodeJS.Timeout[] = [];
+  /**
+   * When this process took its current identity (started, or found itself restored): a
+   * shadow's fence events are all published after it, so its control read starts there, less
+   * CONTROL_CLOCK_MARGIN_MS for clocks of other nodes that run behind.
+   */
+  private identitySince = Date.now();
   private stopped = false;
   private readonly startedAt = new Date().toISOString();
   private readonly options: WorkloadOptions<S>;
@@ -335,6 +347,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   /** The identity file changed under us: we are a restored copy (or were re-assigned). */
   private onIdentityChange(next: Identity, previous: Identity): void {
+    this.identitySince = Date.now();
     this.counts.identityChanges += 1;
     this.log = this.log.child({ instance: next.instance, incarnation: next.incarnation });
     this.log.warn({ previous, next }, "identity changed: abandoning Kafka clients");
@@ -408,6 +421,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
         onAssigned: (sessionEpoch, partitions) => this.onAssigned(sessionEpoch, partitions),
         onControl: (event) => this.onControl(epoch, event),
         onFatal: (sessionEpoch, error) => this.onFatal(sessionEpoch, error),
+        controlSince: this.identitySince - CONTROL_CLOCK_MARGIN_MS,
         ...(this.options.consumer ? { consumer: this.options.consumer } : {}),
       });
       this.session = session;
