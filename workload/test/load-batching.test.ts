@@ -33,7 +33,12 @@ describe("load generator batching", () => {
       count: 20,
     }).done;
     expect(load.sent).toBe(20);
-    expect(sends).toEqual(new Array(20).fill(1));
+    expect(sends.reduce((a, b) => a + b, 0)).toBe(20);
+    // No waiting for company: a message goes at its time. Only a tick that came late on a busy
+    // machine finds two due at once (a clean-clone CI run saw one such pair); a generator that
+    // lingered for a batch would send a handful of requests, not 15 or more.
+    expect(sends.length).toBeGreaterThanOrEqual(15);
+    expect(Math.max(...sends)).toBeLessThanOrEqual(3);
   });
 
   it("at thousands of msg/s, waits for a linger's worth of messages instead of a request per few", async () => {
