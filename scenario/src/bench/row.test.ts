@@ -57,6 +57,16 @@ describe("bench row", () => {
     expect(row.drained).toBe(false);
   });
 
+  it("places an outage outside the phases before or after the migration", () => {
+    // The phases run from 0 to 5,000 ms.
+    expect(rowOf(cell, report({ ms: 4_000, from: 7_000 }, 500)).downtimeProbeIn).toBe(
+      "after +2000 ms",
+    );
+    expect(rowOf(cell, report({ ms: 300, from: -800 }, 500)).downtimeProbeIn).toBe(
+      "before -800 ms",
+    );
+  });
+
   it("names no phase when the probe saw no outage", () => {
     const row = rowOf(cell, report({ ms: 0, from: 1_250 }, 500));
     expect(row.downtimeProbeIn).toBeUndefined();

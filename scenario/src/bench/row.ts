@@ -43,14 +43,23 @@ export interface BenchRow extends BenchCell {
   sent: number;
 }
 
-/** The phase a moment of the migration fell in, e.g. `1 catch-up +312 ms`. */
+/**
+ * The phase a moment of the migration fell in, e.g. `1 catch-up +312 ms`; outside them,
+ * `before -800 ms` (to the first phase's start) or `after +2400 ms` (from the last one's end).
+ */
 function placeOf(r: ScenarioReport, at: number | undefined): string | undefined {
   if (at === undefined) return undefined;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
   for (const p of r.migration.phases) {
     const from = Date.parse(p.startedAt);
     const to = p.endedAt ? Date.parse(p.endedAt) : Number.POSITIVE_INFINITY;
     if (at >= from && at < to) return `${p.round} ${p.phase} +${Math.round(at - from)} ms`;
+    first = Math.min(first, from);
+    last = Math.max(last, to);
   }
+  if (at < first) return `before -${Math.round(first - at)} ms`;
+  if (at >= last && Number.isFinite(last)) return `after +${Math.round(at - last)} ms`;
   return undefined;
 }
 
