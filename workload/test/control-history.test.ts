@@ -8,12 +8,13 @@ import {
   createRunTopics,
   deleteGroupsOf,
   deleteTopics,
+  emptySnapshot,
   eventually,
   fenceFor,
+  handoffIdentities,
   IdentityFiles,
   type Instance,
   type RunTopics,
-  randomName,
   ready,
   startInstance,
   testKafka,
@@ -48,22 +49,7 @@ afterAll(async () => {
 
 describe("a shadow's control read", () => {
   it("skips fence events from before it became a shadow and acts on those after", async () => {
-    const source: Identity = {
-      workload: WORKLOAD,
-      instance: "audit-0",
-      node: "node-a",
-      role: "primary",
-      incarnation: randomName("s"),
-    };
-    const migrationId = randomName("m");
-    const shadowId: Identity = {
-      workload: WORKLOAD,
-      instance: "audit-0-shadow",
-      node: "node-b",
-      role: "shadow",
-      incarnation: randomName("r"),
-      migrationId,
-    };
+    const { source, shadow: shadowId, migrationId } = handoffIdentities(WORKLOAD);
     identities.push(source, shadowId);
     // A cut with nothing to process: any shadow that reads it passes at once.
     const cutOf = (fence: ReturnType<typeof fenceFor>) => ({
@@ -78,13 +64,7 @@ describe("a shadow's control read", () => {
     shadow = await startInstance({
       topics,
       identityPath: files.write("shadow", shadowId),
-      snapshot: {
-        identity: source,
-        state: { accounts: new Map(), outputs: 0, ballast: [] },
-        processed: [],
-        unsettled: [],
-        takenAt: Date.now(),
-      },
+      snapshot: emptySnapshot(source),
       name: "shadow",
     });
     const workload = shadow.workload;

@@ -17,9 +17,9 @@ import {
   drained,
   eventually,
   fenceFor,
+  handoffIdentities,
   IdentityFiles,
   type Instance,
-  randomName,
   ready,
   startInstance,
   testKafka,
@@ -91,13 +91,7 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
     await deleteGroupsOf(kafka, identities, [driver.groupId]);
     files.remove();
   });
-  const sourceId: Identity = {
-    workload: WORKLOAD,
-    instance: "bank-0",
-    node: "node-a",
-    role: "primary",
-    incarnation: randomName("s"),
-  };
+  const { source: sourceId, shadow: shadowId, migrationId } = handoffIdentities(WORKLOAD);
   const source = await startInstance({
     topics,
     identityPath: files.write("source", sourceId),
@@ -120,15 +114,6 @@ async function runHandover(scenario: Scenario): Promise<Outcome> {
   const snapshot = await source.workload.snapshot();
   await sleep(scenario.shadowDelayMs ?? 0);
 
-  const migrationId = randomName("m");
-  const shadowId: Identity = {
-    workload: WORKLOAD,
-    instance: "bank-0-shadow",
-    node: "node-b",
-    role: "shadow",
-    incarnation: randomName("r"),
-    migrationId,
-  };
   const shadow = await startInstance({
     topics,
     identityPath: files.write("shadow", shadowId),

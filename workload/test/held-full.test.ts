@@ -6,11 +6,12 @@ import {
   createRunTopics,
   deleteGroupsOf,
   deleteTopics,
+  emptySnapshot,
   eventually,
+  handoffIdentities,
   IdentityFiles,
   type Instance,
   type RunTopics,
-  randomName,
   ready,
   startInstance,
   testKafka,
@@ -85,21 +86,7 @@ async function sourceProcessed(source: Identity, partition: number, next: number
 
 describe("a shadow with a full held-back buffer", () => {
   it("keeps reading the partitions it is behind on, and resumes the others as the source moves", async () => {
-    const source: Identity = {
-      workload: WORKLOAD,
-      instance: "ledger-0",
-      node: "node-a",
-      role: "primary",
-      incarnation: randomName("s"),
-    };
-    const shadowId: Identity = {
-      workload: WORKLOAD,
-      instance: "ledger-0-shadow",
-      node: "node-b",
-      role: "shadow",
-      incarnation: randomName("r"),
-      migrationId: randomName("m"),
-    };
+    const { source, shadow: shadowId } = handoffIdentities(WORKLOAD);
     identities.push(source, shadowId);
     // The source has processed nothing of partition 0, so every output the shadow makes there
     // is held; it has processed all of partition 1, whose records arrive later.
@@ -109,13 +96,7 @@ describe("a shadow with a full held-back buffer", () => {
     shadow = await startInstance({
       topics,
       identityPath: files.write("shadow", shadowId),
-      snapshot: {
-        identity: source,
-        state: { accounts: new Map(), outputs: 0, ballast: [] },
-        processed: [],
-        unsettled: [],
-        takenAt: Date.now(),
-      },
+      snapshot: emptySnapshot(source),
       name: "shadow",
       costMs: 0,
       maxHeldOutputs: HELD_MAX,

@@ -155,6 +155,45 @@ export async function lastOffsets(kafka: Kafka, topic: string): Promise<Map<numb
   }
 }
 
+/**
+ * A source's identity and the one a migration gives its shadow copy (`<workload>-0` on node-a,
+ * `<workload>-0-shadow` on node-b), fresh incarnations each call.
+ */
+export function handoffIdentities(
+  workload: string,
+  migrationId = randomName("m"),
+): { source: Identity; shadow: Identity; migrationId: string } {
+  return {
+    migrationId,
+    source: {
+      workload,
+      instance: `${workload}-0`,
+      node: "node-a",
+      role: "primary",
+      incarnation: randomName("s"),
+    },
+    shadow: {
+      workload,
+      instance: `${workload}-0-shadow`,
+      node: "node-b",
+      role: "shadow",
+      incarnation: randomName("r"),
+      migrationId,
+    },
+  };
+}
+
+/** What a restore of a source that had processed nothing yet gives its copy. */
+export function emptySnapshot(source: Identity): Snapshot<ExampleState> {
+  return {
+    identity: source,
+    state: { accounts: new Map(), outputs: 0, ballast: [] },
+    processed: [],
+    unsettled: [],
+    takenAt: Date.now(),
+  };
+}
+
 /** A directory of identity files, written the way a runtime does (new file renamed over). */
 export class IdentityFiles {
   readonly dir = mkdtempSync(join(tmpdir(), "shadow-workload-"));
