@@ -10,7 +10,7 @@ import {
   toBinaryRecord,
   validateEvent,
 } from "@shadow/events";
-import type { Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { ControlChannel, ControlEvent, ControlHandler } from "./channel.ts";
 
@@ -35,6 +35,8 @@ export interface KafkaControlChannelOptions {
    * decode for a second while it should be catching up.
    */
   readFrom: "now" | { since: number };
+  /** The session's admin client, which finds the offsets at `since`. */
+  admin(): Promise<Admin>;
   /** CloudEvent source, e.g. `/shadow/workload/<workload>/<instance>`. */
   source: string;
   /** Runs before every publish; throws when this client may not act any more. */
@@ -91,7 +93,10 @@ export function createKafkaControlChannel(
       await consumer.connect();
       const { readFrom } = options;
       if (readFrom !== "now") {
-        const starts = await offsetsAt(kafka, topic, readFrom.since);
+        const starts = await (await options.admin()).fetchTopicOffsetsByTimestamp(
+          topic,
+          readFrom.since,
+        );
         // On the first join only; after a rebalance the group's own commits are newer.
         let placed = false;
         consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -118,21 +123,6 @@ export function createKafkaControlChannel(
       });
     },
   };
-}
-
-/** Per partition, the first offset at or after `since` (the end where nothing is that new). */
-async function offsetsAt(
-  kafka: Kafka,
-  topic: string,
-  since: number,
-): Promise<{ partition: number; offset: string }[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await admin.fetchTopicOffsetsByTimestamp(topic, since);
-  } finally {
-    await admin.disconnect();
-  }
 }
 
 export type DecodedControl = { ok: true; event: ControlEvent } | { ok: false; reason?: string };

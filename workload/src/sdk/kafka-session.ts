@@ -117,6 +117,7 @@ export class KafkaSession {
       topic: options.controlTopic,
       groupId: controlGroupId(identity),
       readFrom: identity.role === "shadow" ? { since: options.controlSince ?? Date.now() } : "now",
+      admin: () => this.getAdmin(),
       source: `/shadow/workload/${identity.workload}/${identity.instance}`,
       beforePublish: () => gate.assertCurrent(epoch, "control publish"),
       log,
