@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationView } from "@shadow/migration";
-import { readRun, startLoad, verify } from "@shadow/workload";
+import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
@@ -77,14 +77,11 @@ export async function runScenario(
   for (const stale of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
     await env.runtime.remove(stale.instance);
   }
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [
-      { topic: topics.input, numPartitions: o.partitions },
-      { topic: topics.output, numPartitions: o.partitions },
-      { topic: topics.dlq, numPartitions: 1 },
-    ],
-  });
+  await createTopicsWithLeaders(admin, [
+    { topic: topics.input, numPartitions: o.partitions },
+    { topic: topics.output, numPartitions: o.partitions },
+    { topic: topics.dlq, numPartitions: 1 },
+  ]);
   await admin.disconnect();
 
   log(

@@ -7,6 +7,7 @@ export type { ControlChannel, ControlEvent, ControlHandler } from "./control/cha
 export { type ExampleConfig, loadExampleConfig } from "./example/config.ts";
 export { createExampleService, type ExampleService } from "./example/service.ts";
 export type { ExampleState } from "./example/state.ts";
+export { createTopicsWithLeaders } from "./kafka/create-topics.ts";
 export {
   generateLoad,
   type LoadHandle,

@@ -19,6 +19,7 @@ import { decodeControl } from "../src/control/kafka-control-channel.ts";
 import type { ExampleConfig } from "../src/example/config.ts";
 import { createExampleService, type ExampleService } from "../src/example/service.ts";
 import type { ExampleState } from "../src/example/state.ts";
+import { createTopicsWithLeaders } from "../src/kafka/create-topics.ts";
 import { controlGroupId, type Identity, inputGroupId } from "../src/sdk/identity.ts";
 import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import type { Snapshot, WorkloadStatus } from "../src/types.ts";
@@ -74,15 +75,12 @@ export async function createRunTopics(kafka: Kafka, partitions = 4): Promise<Run
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: input, numPartitions: partitions },
-        { topic: output, numPartitions: partitions },
-        { topic: dlq, numPartitions: 1 },
-        { topic: control, numPartitions: 1 },
-      ],
-    });
+    await createTopicsWithLeaders(admin, [
+      { topic: input, numPartitions: partitions },
+      { topic: output, numPartitions: partitions },
+      { topic: dlq, numPartitions: 1 },
+      { topic: control, numPartitions: 1 },
+    ]);
   } finally {
     await admin.disconnect();
   }
