@@ -99,7 +99,11 @@ export function applyEvent(
       startPhase(view, d.handoff.round, "image", at);
       // The longest freeze of any round: each is an interruption of whoever served then.
       view.checkpointPauseMs = Math.max(view.checkpointPauseMs ?? 0, d.pauseMs);
-      recordWork(view, d.handoff.round, { dumpMs: d.dumpMs });
+      recordWork(view, d.handoff.round, {
+        dumpMs: d.dumpMs,
+        pauseMs: d.pauseMs,
+        ...(d.frozenAt !== undefined ? { frozenAt: d.frozenAt } : {}),
+      });
       break;
     }
     case CheckpointImageReady.type: {

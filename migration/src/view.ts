@@ -3,6 +3,9 @@ import type { Phase, PhaseTiming, Status } from "./phase.ts";
 export interface StepWork {
   round: 1 | 2;
   dumpMs?: number;
+  /** The checkpoint's freeze: from when, and how long (the window its `from` side was frozen). */
+  frozenAt?: string;
+  pauseMs?: number;
   buildMs?: number;
   transferMs?: number;
   pullMs?: number;

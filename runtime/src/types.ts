@@ -75,6 +75,8 @@ export interface Checkpoint {
   leftRunning: boolean;
   /** How long the source was frozen. */
   pauseMs: number;
+  /** When the freeze began (ms since epoch): with `pauseMs`, the window the source was frozen. */
+  frozenAt: number;
   dumpMs: number;
   sizeBytes: number;
 }

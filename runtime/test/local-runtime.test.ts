@@ -76,10 +76,15 @@ describe("local runtime (real CRIU)", () => {
     expect(source.node).toBe("node-a");
     const before = await readState(source.endpoint);
 
+    const asked = Date.now();
     const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
+    const answered = Date.now();
     expect(checkpoint.leftRunning).toBe(true);
     expect(checkpoint.pauseMs).toBeGreaterThan(0);
     expect(checkpoint.pauseMs).toBeLessThanOrEqual(checkpoint.dumpMs);
+    // The freeze window lies within the call, on the epoch clock the verifier uses.
+    expect(checkpoint.frozenAt).toBeGreaterThanOrEqual(asked);
+    expect(checkpoint.frozenAt + checkpoint.pauseMs).toBeLessThanOrEqual(answered);
     expect(checkpoint.sizeBytes).toBeGreaterThan(1 << 20);
 
     image = await runtime.buildImage(checkpoint, "node-b");

@@ -4,6 +4,7 @@ import type { MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
+import { freezesOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
@@ -222,7 +223,11 @@ export async function runScenario(
     }).catch(() => undefined);
     // Read again: an output written late (a duplicate) counts too.
     const records = await readRecords();
-    const report = verify(records, { run, window: { start: windowStart, end: windowEnd } });
+    const report = verify(records, {
+      run,
+      window: { start: windowStart, end: windowEnd },
+      pauses: freezesOf(migration),
+    });
     return {
       options: o,
       migration,

@@ -39,7 +39,12 @@ export { IdentityWatcher } from "./sdk/identity-watcher.ts";
 export { createStatusApp, listen } from "./sdk/status-app.ts";
 export { createWorkload, type Workload, type WorkloadOptions } from "./sdk/workload.ts";
 export type * from "./types.ts";
-export { type VerifyOptions, type VerifyReport, verify } from "./verifier/analyze.ts";
+export {
+  type Pause,
+  type VerifyOptions,
+  type VerifyReport,
+  verify,
+} from "./verifier/analyze.ts";
 export { readRun, readTopic } from "./verifier/read.ts";
 export type { MigrationWindow, RunRecords, TopicRecord } from "./verifier/records.ts";
 export { summarize } from "./verifier/summary.ts";

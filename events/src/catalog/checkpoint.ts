@@ -19,6 +19,11 @@ export const CheckpointCreated = defineEvent(
     leftRunning: z.boolean(),
     /** How long the source was frozen. */
     pauseMs: z.number().nonnegative(),
+    /**
+     * When the freeze began: with `pauseMs`, the window in which the `from` side consumed
+     * nothing. Optional: events written before it was reported lack it.
+     */
+    frozenAt: z.string().datetime().optional(),
     dumpMs: z.number().nonnegative(),
     sizeBytes: z.number().int().nonnegative(),
     /** Input offsets the source had processed when it was dumped, where it reported them. */

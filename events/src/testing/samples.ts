@@ -44,6 +44,7 @@ export function sampleData(migrationId = "m-sample-1"): { [T in EventType]: Even
       checkpointId: "ckpt-1",
       leftRunning: true,
       pauseMs: 141.5,
+      frozenAt: "2026-01-02T03:04:02.000Z",
       dumpMs: 230,
       sizeBytes: 16_777_216,
       offsetsAtDump: cut,

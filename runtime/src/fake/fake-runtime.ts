@@ -112,6 +112,7 @@ export class FakeRuntime implements Runtime {
       node: info.node,
       leftRunning: options.leaveRunning,
       pauseMs: 120,
+      frozenAt: Date.now() - 200,
       dumpMs: 200,
       sizeBytes: 1 << 24,
     };

@@ -4,7 +4,12 @@ import { performance } from "node:perf_hooks";
 import { CheckpointError } from "../errors.ts";
 import type { Checkpoint, CheckpointOptions } from "../types.ts";
 import type { LocalRuntimeConfig } from "./config.ts";
-import { FREEZE_TIMES_FILE, pauseFromDumpLog, pauseFromFreezeTimes } from "./criu-config.ts";
+import {
+  FREEZE_TIMES_FILE,
+  freezeStartFromTimes,
+  pauseFromDumpLog,
+  pauseFromFreezeTimes,
+} from "./criu-config.ts";
 import { Freezer } from "./freezer.ts";
 import type { HostInfo } from "./host.ts";
 import {
@@ -77,6 +82,7 @@ export async function takeCheckpoint(
     SHADOW_LEAVE_RUNNING: options.leaveRunning ? "1" : "0",
   };
   const started = performance.now();
+  const startedAt = Date.now();
   let wallPause: number;
   try {
     if (mode === "freezer") await freezer.freeze();
@@ -106,7 +112,10 @@ export async function takeCheckpoint(
   }
   const dumpMs = performance.now() - started;
   if (!options.leaveRunning) await runc.deleteForce(record.containerId);
-  const pauseMs = await measuredPause(mode, imagePath, workPath, wallPause);
+  const { pauseMs, frozenAt } = await measuredPause(mode, imagePath, workPath, {
+    ms: wallPause,
+    startedAt,
+  });
 
   const source: CheckpointMeta["source"] = {
     instance: record.instance,
@@ -136,6 +145,7 @@ export async function takeCheckpoint(
     node: record.node,
     leftRunning: options.leaveRunning,
     pauseMs,
+    frozenAt,
     dumpMs,
     sizeBytes: await duBytes(imagePath),
   };
@@ -149,26 +159,34 @@ export async function takeCheckpoint(
 }
 
 /**
- * How long the source was frozen. With `freezer` and `runc` shadow froze and thawed it, so the
- * wall time around the dump is the pause; with `hook` and `criu` the freeze happened inside
- * CRIU, and its times are read back from the hook's file or CRIU's log.
+ * How long the source was frozen, and from when. With `freezer` and `runc` shadow froze and
+ * thawed it, so the wall time around the dump is the pause; with `hook` and `criu` the freeze
+ * happened inside CRIU, and its times are read back from the hook's file or CRIU's log. CRIU's
+ * log counts from its own start, not the epoch, so with `criu` the window is placed at the
+ * dump's start (it may begin up to CRIU's start-up earlier than the real freeze).
  */
 async function measuredPause(
   mode: string,
   imagePath: string,
   workPath: string,
-  wall: number,
-): Promise<number> {
+  wall: { ms: number; startedAt: number },
+): Promise<{ pauseMs: number; frozenAt: number }> {
+  const fromWall = { pauseMs: wall.ms, frozenAt: wall.startedAt };
   const dumpLog = await readFile(join(workPath, "dump.log"), "utf8").catch(() => "");
   if (mode === "hook") {
     const timesFile = join(imagePath, FREEZE_TIMES_FILE);
     const times = await readFile(timesFile, "utf8").catch(() => "");
     // Not part of the checkpoint: keep it beside the dump log.
     await rename(timesFile, join(workPath, FREEZE_TIMES_FILE)).catch(() => undefined);
-    return pauseFromFreezeTimes(times, dumpLog) ?? wall;
+    const pauseMs = pauseFromFreezeTimes(times, dumpLog);
+    const frozenAt = freezeStartFromTimes(times);
+    return pauseMs === undefined || frozenAt === undefined ? fromWall : { pauseMs, frozenAt };
   }
-  if (mode === "criu") return pauseFromDumpLog(dumpLog) ?? wall;
-  return wall;
+  if (mode === "criu") {
+    const pauseMs = pauseFromDumpLog(dumpLog);
+    return pauseMs === undefined ? fromWall : { pauseMs, frozenAt: wall.startedAt };
+  }
+  return fromWall;
 }
 
 export function checkpointId(migrationId: string, instance: string): string {

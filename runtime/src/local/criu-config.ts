@@ -150,6 +150,12 @@ export function pauseFromFreezeTimes(times: string, dumpLog: string): number | u
   return (Number(thaw) - Number(freeze)) * 1000 + tail;
 }
 
+/** When the hook's freeze began (ms since epoch), from the same file. */
+export function freezeStartFromTimes(times: string): number | undefined {
+  const freeze = /^freeze (\d+\.\d+)/m.exec(times)?.[1];
+  return freeze === undefined ? undefined : Number(freeze) * 1000;
+}
+
 /** The pause when CRIU froze the source itself: dump.log "freezing cgroup" → "Unfreezing tasks". */
 export function pauseFromDumpLog(log: string): number | undefined {
   const frozen = logTime(log, /^\((\d+\.\d+)\) freezing cgroup/m);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IDENTITY_DIR, ociSpec } from "./bundle.ts";
-import { pauseFromDumpLog, pauseFromFreezeTimes } from "./criu-config.ts";
+import { freezeStartFromTimes, pauseFromDumpLog, pauseFromFreezeTimes } from "./criu-config.ts";
 import { instanceNetNames } from "./instance-net.ts";
 import { restoreSpec } from "./restore.ts";
 
@@ -89,6 +89,12 @@ describe("pause measurement", () => {
 
   it("is undefined when the hook did not run", () => {
     expect(pauseFromFreezeTimes("", dumpLog)).toBeUndefined();
+    expect(freezeStartFromTimes("")).toBeUndefined();
+  });
+
+  it("places the freeze at the hook's start, in ms since the epoch", () => {
+    const times = "freeze 1764302400.100000 1764302400.100500\nthaw 1764302400.190000\n";
+    expect(freezeStartFromTimes(times)).toBeCloseTo(1764302400100, 0);
   });
 
   it("reads CRIU's own freeze from its log", () => {

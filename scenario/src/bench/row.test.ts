@@ -28,6 +28,7 @@ function report(outage: { ms: number; from: number }, maxDelayedSentAt: number):
     },
     verify: {
       downtime: { beyondSteadyMs: 0 },
+      stall: { beyondSteadyMs: 140 },
       maxExtraDelayMs: 120,
       maxDelayed: { sentAt: t0 + maxDelayedSentAt },
       lost: { count: 0 },
@@ -53,6 +54,9 @@ describe("bench row", () => {
     expect(row.downtimeProbeMs).toBe(6_000);
     expect(row.downtimeProbeIn).toBe("1 image +250 ms");
     expect(row.maxDelayedIn).toBe("1 restore +400 ms");
+    // Downtime (nothing consumed) and the stall (no output) are two columns.
+    expect(row.downtimeMessageMs).toBe(0);
+    expect(row.stallMs).toBe(140);
     // The primary had not drained when the outputs were read: the row says so beside `lost`.
     expect(row.drained).toBe(false);
   });

@@ -28,7 +28,10 @@ export interface BenchRow extends BenchCell {
   downtimeProbeMs: number;
   /** Where the longest probe outage began: round, phase and ms into that phase. */
   downtimeProbeIn?: string;
+  /** No input consumed while one waited, outside the checkpoint freezes, beyond steady state. */
   downtimeMessageMs: number;
+  /** No output appeared while an input waited, beyond steady state: freezes and handover in. */
+  stallMs: number;
   maxExtraDelayMs: number;
   /** Where the input behind it was sent: round, phase and ms into that phase. */
   maxDelayedIn?: string;
@@ -102,6 +105,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     downtimeProbeMs: r.probe.longestOutageMs,
     ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
+    stallMs: r.verify.stall.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),
     lost: r.verify.lost.count,
@@ -134,6 +138,7 @@ export function failedRow(cell: BenchCell, error: Error): BenchRow {
     lagAtFence: Number.NaN,
     downtimeProbeMs: Number.NaN,
     downtimeMessageMs: Number.NaN,
+    stallMs: Number.NaN,
     maxExtraDelayMs: Number.NaN,
     lost: Number.NaN,
     duplicated: Number.NaN,

@@ -15,6 +15,7 @@ export function checkpointCreated(
     checkpointId: checkpoint.id,
     leftRunning: checkpoint.leftRunning,
     pauseMs: checkpoint.pauseMs,
+    frozenAt: new Date(checkpoint.frozenAt).toISOString(),
     dumpMs: checkpoint.dumpMs,
     sizeBytes: checkpoint.sizeBytes,
   });

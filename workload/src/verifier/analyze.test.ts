@@ -39,10 +39,14 @@ function record(
   return { topic, partition, offset, key: null, value: Buffer.from(value), headers, timestamp };
 }
 
-/** Outputs in the given order (per key partition), each visible `latency` ms after send. */
+/**
+ * Outputs in the given order (per key partition), each visible `latency` ms after send and
+ * processed `processing` ms after send (by default 1 ms before it is visible).
+ */
 function outputs(
   messages: InputMessage[],
   latency: (m: InputMessage) => number = () => 5,
+  processing: (m: InputMessage) => number = (m) => latency(m) - 1,
 ): TopicRecord[] {
   const offsets = new Array(KEYS).fill(0);
   return messages.map((m, i) => {
@@ -53,7 +57,7 @@ function outputs(
       key: m.key,
       keySeq: m.keySeq,
       sentAt: m.sentAt,
-      processedAt: m.sentAt + 1,
+      processedAt: m.sentAt + processing(m),
       instance: i % 2 ? "a" : "b",
       outSeq: i + 1,
       outKeySeq: m.keySeq + 1,
@@ -79,7 +83,8 @@ describe("verifier", () => {
     expect(report.outputs.distinct).toBe(100);
     expect(report.latency.all.p50).toBe(5);
     expect(report.latency.all.max).toBe(5);
-    expect(report.downtime.longest.ms).toBe(5);
+    expect(report.downtime.longest.ms).toBe(4);
+    expect(report.stall.longest.ms).toBe(5);
   });
 
   it("catches lost messages, per key", () => {
@@ -128,16 +133,61 @@ describe("verifier", () => {
     const window = { start: T0 + 900, end: T0 + 1500 };
     const report = verify(run({ inputs: records, outputs: outputs(messages, stall) }), { window });
     expect(report.ok).toBe(true);
-    expect(report.downtime.longest.ms).toBe(400);
-    expect(report.downtime.longest.from).toBe(T0 + 1000);
-    expect(report.downtime.steadyMs).toBe(5);
+    // Nothing was processed from 1000 to 1399 ms, nor output until 1400 ms.
+    expect(report.downtime.longest).toEqual({ ms: 399, from: T0 + 1000, to: T0 + 1399 });
+    expect(report.downtime.steadyMs).toBe(4);
     expect(report.downtime.beyondSteadyMs).toBe(395);
+    expect(report.stall.longest).toEqual({ ms: 400, from: T0 + 1000, to: T0 + 1400 });
+    expect(report.stall.steadyMs).toBe(5);
+    expect(report.stall.beyondSteadyMs).toBe(395);
     expect(report.steadyP99Ms).toBe(5);
     expect(report.latency.during?.max).toBe(400);
     expect(report.maxExtraDelayMs).toBe(395);
     // The input behind it: the first of the stall, answered when the stall ended.
     expect(report.maxDelayed).toEqual({ sentAt: T0 + 1000, answeredAt: T0 + 1400 });
     expect(report.latency.after?.max).toBe(5);
+  });
+
+  it("leaves a checkpoint's freeze out of downtime, and keeps it in the stall", () => {
+    const { records, messages } = inputs(200);
+    const stall = (m: InputMessage) => {
+      const sent = m.sentAt - T0;
+      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
+    };
+    const window = { start: T0 + 900, end: T0 + 1500 };
+    // The instance was frozen from 1000 to 1380 ms: 19 ms of the wait is not the freeze.
+    const pauses = [{ from: T0 + 1000, to: T0 + 1380 }];
+    const report = verify(run({ inputs: records, outputs: outputs(messages, stall) }), {
+      window,
+      pauses,
+    });
+    expect(report.downtime.longest).toEqual({
+      ms: 19,
+      from: T0 + 1000,
+      to: T0 + 1399,
+      pausedMs: 380,
+    });
+    expect(report.downtime.beyondSteadyMs).toBe(15);
+    expect(report.stall.longest.ms).toBe(400);
+    expect(report.stall.beyondSteadyMs).toBe(395);
+    // The delay is the delay, freeze or not.
+    expect(report.maxExtraDelayMs).toBe(395);
+  });
+
+  it("counts inputs processed on time but output late (held until a cut) as consumed", () => {
+    const { records, messages } = inputs(200);
+    // Inputs sent in [1000, 1400) ms are processed 4 ms after sending, but their outputs are
+    // held back until 1400 ms: nobody waited unconsumed, the outputs' readers saw a stall.
+    const held = (m: InputMessage) => {
+      const sent = m.sentAt - T0;
+      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
+    };
+    const report = verify(run({ inputs: records, outputs: outputs(messages, held, () => 4) }), {
+      window: { start: T0 + 900, end: T0 + 1500 },
+    });
+    expect(report.ok).toBe(true);
+    expect(report.downtime.beyondSteadyMs).toBe(0);
+    expect(report.stall.beyondSteadyMs).toBe(395);
   });
 
   it("counts dead letters against the invalid inputs", () => {

@@ -7,6 +7,11 @@ export interface VerifyOptions {
   /** Only this run's messages (default: every run found). */
   run?: string;
   window?: MigrationWindow;
+  /**
+   * The checkpoints' freeze windows (ms since epoch). A frozen instance is paused, not down:
+   * the design reports the pause on its own, so downtime leaves these windows out.
+   */
+  pauses?: Pause[];
   /** False when the dead-letter topic was not read: invalid inputs are then not expected there. */
   checkDeadLetters?: boolean;
 }
@@ -18,9 +23,24 @@ export interface KeyedCount {
 }
 
 export interface Stretch {
+  /** The stretch's length, less any part of it inside a checkpoint's freeze. */
   ms: number;
   from: number;
   to: number;
+  /** The part of `from`..`to` inside a checkpoint's freeze (left out of `ms`). */
+  pausedMs?: number;
+}
+
+export interface Pause {
+  from: number;
+  to: number;
+}
+
+/** The longest of a run's stretches, and how long such stretches last in steady state. */
+export interface Stretches {
+  longest: Stretch;
+  steadyMs: number;
+  beyondSteadyMs: number;
 }
 
 export interface VerifyReport {
@@ -47,10 +67,18 @@ export interface VerifyReport {
   /** The input behind the max extra delay: when it was sent and answered (ms since epoch). */
   maxDelayed?: { sentAt: number; answeredAt: number };
   /**
-   * Downtime at message level: the longest stretch in which some input was waiting and no
-   * output appeared; `beyondSteadyMs` subtracts what such stretches last in steady state.
+   * Downtime at message level, as the design defines it: the longest stretch in which some
+   * input was waiting while no instance was consuming (no input was processed, by the outputs'
+   * `processedAt`), outside the checkpoints' freezes; `beyondSteadyMs` subtracts what such
+   * stretches last in steady state. An instance that processes ahead and holds its outputs (a
+   * shadow before the cut) is consuming.
    */
-  downtime: { longest: Stretch; steadyMs: number; beyondSteadyMs: number };
+  downtime: Stretches;
+  /**
+   * The longest stretch in which some input was waiting and no output appeared, freezes
+   * included: what a consumer of the outputs saw stall (the pause, then the handover).
+   */
+  stall: Stretches;
   /** Which instances produced outputs, and how many each. */
   byInstance: Record<string, number>;
 }
@@ -65,6 +93,12 @@ interface Input {
 interface Seen {
   output: OutputMessage;
   /** When it became visible (output record timestamp). */
+  at: number;
+}
+
+/** An answered input: when it was sent, and when something happened to it (processed, seen). */
+interface Answered {
+  sentAt: number;
   at: number;
 }
 
@@ -133,7 +167,24 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   const latency = latencies(inputs, first, options.window);
   const steadyP99Ms = (options.window ? latency.before : latency.all)?.p99 ?? latency.all.p99;
   const peak = (options.window ? latency.during : latency.all)?.max ?? 0;
-  const downtime = waitingStretches(inputs, first, options.window);
+  const answered = (when: (seen: Seen) => number): Answered[] => {
+    const list: Answered[] = [];
+    for (const [seq, seen] of first) {
+      const input = inputs.get(seq);
+      if (input) list.push({ sentAt: input.sentAt, at: when(seen) });
+    }
+    return list;
+  };
+  const downtime = waitingStretches(
+    answered((seen) => seen.output.processedAt),
+    options.window,
+    options.pauses ?? [],
+  );
+  const stall = waitingStretches(
+    answered((seen) => seen.at),
+    options.window,
+    [],
+  );
   const slowest = slowestInput(inputs, first, options.window);
 
   return {
@@ -157,6 +208,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     maxExtraDelayMs: Math.max(0, peak - steadyP99Ms),
     ...(slowest ? { maxDelayed: slowest } : {}),
     downtime,
+    stall,
     byInstance,
   };
 }
@@ -233,19 +285,15 @@ function latencies(inputs: Map<number, Input>, first: Map<number, Seen>, window?
 }
 
 /**
- * For every interval between two consecutive output appearances, the part of it during which
- * some input (answered later) was already waiting. The longest is the message-level downtime.
+ * For every interval between two consecutive answers (processings or appearances), the part
+ * of it during which some input (answered later) was already waiting, less its overlap with
+ * the pauses. The longest is the message-level downtime (or stall).
  */
 function waitingStretches(
-  inputs: Map<number, Input>,
-  first: Map<number, Seen>,
-  window?: MigrationWindow,
-) {
-  const answered: { sentAt: number; at: number }[] = [];
-  for (const [seq, seen] of first) {
-    const input = inputs.get(seq);
-    if (input) answered.push({ sentAt: input.sentAt, at: seen.at });
-  }
+  answered: Answered[],
+  window: MigrationWindow | undefined,
+  pauses: Pause[],
+): Stretches {
   const none = { longest: { ms: 0, from: 0, to: 0 }, steadyMs: 0, beyondSteadyMs: 0 };
   if (answered.length === 0) return none;
   // Inputs by answer time; suffix minimum of send times = earliest input still waiting at t.
@@ -263,7 +311,15 @@ function waitingStretches(
     if (at === previous) continue;
     const waitingSince = earliestWaiting[i] ?? at;
     const from = Math.max(previous, waitingSince);
-    if (from < at) stretches.push({ ms: at - from, from, to: at });
+    if (from < at) {
+      const pausedMs = overlap(from, at, pauses);
+      stretches.push({
+        ms: at - from - pausedMs,
+        from,
+        to: at,
+        ...(pausedMs > 0 ? { pausedMs } : {}),
+      });
+    }
     previous = at;
   }
   if (stretches.length === 0) return none;
@@ -274,6 +330,14 @@ function waitingStretches(
     .sort((a, b) => a - b);
   const steadyMs = quantile(steadySorted, 0.99);
   return { longest, steadyMs, beyondSteadyMs: Math.max(0, longest.ms - steadyMs) };
+}
+
+/** How much of from..to the pauses cover (pauses of different rounds never overlap). */
+function overlap(from: number, to: number, pauses: Pause[]): number {
+  let covered = 0;
+  for (const pause of pauses)
+    covered += Math.max(0, Math.min(to, pause.to) - Math.max(from, pause.from));
+  return covered;
 }
 
 function keyed(): KeyedCount {

@@ -41,7 +41,12 @@ export function summarize(report: VerifyReport): string {
         ]
       : []),
     `max extra delay  ${ms(report.maxExtraDelayMs)} beyond steady p99 ${ms(report.steadyP99Ms)}`,
-    `downtime    longest waiting stretch ${ms(report.downtime.longest.ms)}, steady ${ms(report.downtime.steadyMs)}, beyond steady ${ms(report.downtime.beyondSteadyMs)}`,
+    `downtime    longest stretch with input waiting and nothing consumed ${ms(report.downtime.longest.ms)}` +
+      (report.downtime.longest.pausedMs
+        ? ` (besides ${ms(report.downtime.longest.pausedMs)} of checkpoint freeze)`
+        : "") +
+      `, steady ${ms(report.downtime.steadyMs)}, beyond steady ${ms(report.downtime.beyondSteadyMs)}`,
+    `stall       longest stretch with input waiting and no output ${ms(report.stall.longest.ms)}, steady ${ms(report.stall.steadyMs)}, beyond steady ${ms(report.stall.beyondSteadyMs)}`,
   ];
   return lines.join("\n");
 }

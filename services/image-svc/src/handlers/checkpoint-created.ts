@@ -23,6 +23,8 @@ export async function onCheckpointCreated(
         node: d.handoff.from.node,
         leftRunning: d.leftRunning,
         pauseMs: d.pauseMs,
+        // An event from before the freeze time was reported: its emission bounds the freeze.
+        frozenAt: Date.parse(d.frozenAt ?? event.time),
         dumpMs: d.dumpMs,
         sizeBytes: d.sizeBytes,
       },

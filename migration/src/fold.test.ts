@@ -1,0 +1,45 @@
+import { CheckpointCreated, MigrationRequested } from "@shadow/events";
+import { sampleData } from "@shadow/events/testing";
+import { describe, expect, it } from "vitest";
+import { applyEvent } from "./fold.ts";
+
+const data = sampleData("m-fold-1");
+
+describe("the fold of a checkpoint", () => {
+  it("keeps each round's freeze window, which a verifier needs to tell a pause from downtime", () => {
+    let view = applyEvent(undefined, {
+      id: "e1",
+      type: MigrationRequested.type,
+      time: "2026-01-02T03:04:05.678Z",
+      data: data[MigrationRequested.type],
+    });
+    view = applyEvent(view, {
+      id: "e2",
+      type: CheckpointCreated.type,
+      time: "2026-01-02T03:04:06.000Z",
+      data: { ...data[CheckpointCreated.type], frozenAt: "2026-01-02T03:04:05.800Z", pauseMs: 95 },
+    });
+    expect(view?.work).toEqual([
+      { round: 1, dumpMs: 230, pauseMs: 95, frozenAt: "2026-01-02T03:04:05.800Z" },
+    ]);
+    expect(view?.checkpointPauseMs).toBe(95);
+  });
+
+  it("reads an event written before the freeze time was reported", () => {
+    const { frozenAt: _, ...older } = data[CheckpointCreated.type];
+    let view = applyEvent(undefined, {
+      id: "e1",
+      type: MigrationRequested.type,
+      time: "2026-01-02T03:04:05.678Z",
+      data: data[MigrationRequested.type],
+    });
+    view = applyEvent(view, {
+      id: "e2",
+      type: CheckpointCreated.type,
+      time: "2026-01-02T03:04:06.000Z",
+      data: older,
+    });
+    expect(view?.work).toEqual([{ round: 1, dumpMs: 230, pauseMs: 141.5 }]);
+    expect(view?.phase).toBe("image");
+  });
+});

@@ -1,0 +1,16 @@
+import type { MigrationView } from "@shadow/migration";
+import type { Pause } from "@shadow/workload";
+
+/**
+ * Each round's checkpoint freeze, as the checkpoint reported it: the verifier's pauses. Only
+ * a ShadowPod's: its source is thawed and serves on, while sequential's is stopped by its
+ * dump, and its freeze is the start of its downtime.
+ */
+export function freezesOf(migration: MigrationView): Pause[] {
+  if (migration.strategy !== "shadow") return [];
+  return migration.work.flatMap((w) =>
+    w.frozenAt !== undefined && w.pauseMs !== undefined
+      ? [{ from: Date.parse(w.frozenAt), to: Date.parse(w.frozenAt) + w.pauseMs }]
+      : [],
+  );
+}
