@@ -61,6 +61,9 @@ export interface InstanceInfo {
   pid?: number;
 }
 
+/** See `Runtime.setCpuPriority`. */
+export type CpuPriority = "serving" | "shadow";
+
 export interface CheckpointOptions {
   /** true: the source keeps running (ShadowPod); false: it is stopped (sequential). */
   leaveRunning: boolean;
@@ -153,6 +156,12 @@ export interface Runtime {
    * VM migration's auto-converge throttles the guest.
    */
   limitCpu(instance: string, cores: number | undefined): Promise<void>;
+  /**
+   * How an instance weighs against the other instances of its node when CPU is short: a
+   * shadow (`shadow`) takes only what the serving ones leave; `serving` once it serves. A
+   * restore starts a copy whose identity says shadow at `shadow`, anything else at `serving`.
+   */
+  setCpuPriority(instance: string, priority: CpuPriority): Promise<void>;
   /** Rewrites an instance's identity file (e.g. shadow → primary) without restarting it. */
   setIdentity(instance: string, identity: Identity): Promise<void>;
   stop(instance: string): Promise<void>;

@@ -9,6 +9,7 @@ import {
   UnknownNodeError,
 } from "../src/errors.ts";
 import { loadImageStoreConfig } from "../src/image/index.ts";
+import { CPU_SHARES, INSTANCES_CPU_CGROUP, INSTANCES_CPU_SHARES } from "../src/local/cpu-weight.ts";
 import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
 import type { CheckpointImage, InstanceInfo } from "../src/types.ts";
 import { flipByte, registryBlobPath, rejection } from "./image-support.ts";
@@ -100,6 +101,16 @@ describe("local runtime (real CRIU)", () => {
     expect(shadow.node).toBe("node-b");
     expect(shadow.endpoint).not.toBe(source.endpoint);
     expect(shadow.state).toBe("running");
+
+    // A shadow yields the CPU to what serves until it takes over; instances as a group come
+    // before the node's other processes.
+    const shares = (group: string) =>
+      readFile(`${INSTANCES_CPU_CGROUP}/${group}cpu.shares`, "utf8").then(Number);
+    expect(await shares(`${shadowName}/`)).toBe(CPU_SHARES.shadow);
+    expect(await shares(`${sourceName}/`)).toBe(CPU_SHARES.serving);
+    expect(await shares("")).toBe(INSTANCES_CPU_SHARES);
+    await runtime.setCpuPriority(shadowName, "serving");
+    expect(await shares(`${shadowName}/`)).toBe(CPU_SHARES.serving);
 
     // The copy continues from the dumped memory: the counter did not start over, and the
     // TCP client's connect count came along from the source (1) before it reconnected.

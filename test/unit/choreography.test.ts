@@ -54,6 +54,14 @@ describe("the choreography, in memory", () => {
       incarnation: 1,
     });
     expect(runtime.released).toEqual(["m-1"]);
+    // Restored as a shadow, it yielded the CPU to its source until it served alone.
+    const calls = runtime.calls.filter((call) => /^(restore|setCpuPriority|remove) /.test(call));
+    expect(calls).toEqual([
+      expect.stringMatching(/^restore .* orders-0-shadow-m1$/),
+      "setCpuPriority orders-0-shadow-m1 serving",
+      "remove orders-0",
+    ]);
+    expect(runtime.cpuPriorities.get("orders-0-shadow-m1")).toBe("serving");
     const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
     expect(view?.status).toBe("completed");
     expect(view?.final).toEqual({ instance: "orders-0-shadow-m1", node: "node-b" });
@@ -79,6 +87,7 @@ describe("the choreography, in memory", () => {
       ["orders-0", "node-b"],
     ]);
     expect(runtime.instances.get("orders-0")?.identity.incarnation).toBe(2);
+    expect(runtime.cpuPriorities.get("orders-0")).toBe("serving");
     const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
     expect(view?.final).toEqual({ instance: "orders-0", node: "node-b" });
     expect(view?.phases.filter((p) => p.round === 2)).toHaveLength(6);

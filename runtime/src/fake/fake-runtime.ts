@@ -4,6 +4,7 @@ import type {
   Checkpoint,
   CheckpointImage,
   CheckpointOptions,
+  CpuPriority,
   Identity,
   InstanceInfo,
   NodeInfo,
@@ -171,6 +172,7 @@ export class FakeRuntime implements Runtime {
       restoreMs: 100,
     };
     this.instances.set(info.instance, info);
+    this.cpuPriorities.set(info.instance, identity.role === "shadow" ? "shadow" : "serving");
     return info;
   }
 
@@ -182,6 +184,15 @@ export class FakeRuntime implements Runtime {
     if (!this.instances.has(instance)) throw new Error(`no instance ${instance}`);
     if (cores === undefined) this.cpuLimits.delete(instance);
     else this.cpuLimits.set(instance, cores);
+  }
+
+  /** The CPU priority of each restored or re-weighed instance. */
+  readonly cpuPriorities = new Map<string, CpuPriority>();
+
+  async setCpuPriority(instance: string, priority: CpuPriority): Promise<void> {
+    this.#enter("setCpuPriority", `${instance} ${priority}`);
+    if (!this.instances.has(instance)) throw new Error(`no instance ${instance}`);
+    this.cpuPriorities.set(instance, priority);
   }
 
   async setIdentity(instance: string, identity: Identity): Promise<void> {
@@ -199,6 +210,7 @@ export class FakeRuntime implements Runtime {
   async remove(instance: string): Promise<void> {
     this.#enter("remove", instance);
     this.instances.delete(instance);
+    this.cpuPriorities.delete(instance);
   }
 
   async release(migrationId: string): Promise<void> {

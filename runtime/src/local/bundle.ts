@@ -19,6 +19,8 @@ export interface BundleInput {
   /** CRIU config file runc hands to CRIU for this container (dump or restore options). */
   criuConfig: string;
   hostname: string;
+  /** The instance's CPU weight among its node's instances (cpu.shares). */
+  cpuShares: number;
 }
 
 /** The bundle's config.json: an OCI runtime spec for one instance. */
@@ -99,6 +101,7 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
       resources: {
         devices: [{ allow: false, access: "rwm" }],
         memory: { limit: spec.memoryBytes },
+        cpu: { shares: input.cpuShares },
       },
       namespaces: [
         { type: "pid" },

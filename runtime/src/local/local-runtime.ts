@@ -6,6 +6,7 @@ import type {
   Checkpoint,
   CheckpointImage,
   CheckpointOptions,
+  CpuPriority,
   Identity,
   InstanceInfo,
   NodeInfo,
@@ -18,6 +19,7 @@ import type {
 import { writeBundle } from "./bundle.ts";
 import { checkpointId, takeCheckpoint } from "./checkpoint.ts";
 import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
+import { CPU_SHARES, priorityOf, weighInstances } from "./cpu-weight.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
@@ -129,7 +131,9 @@ export class LocalRuntime implements Runtime {
         netnsPath: netnsPath(record.netns),
         criuConfig: this.criuConfigs.dump,
         hostname: record.workload,
+        cpuShares: CPU_SHARES[priorityOf(identity.role)],
       });
+      await weighInstances();
       await this.runc.run(record.containerId, bundle, this.layout.log(record.instance));
       return toInstanceInfo(record, await this.runc.state(record.containerId));
     } catch (err) {
@@ -232,6 +236,11 @@ export class LocalRuntime implements Runtime {
     // The CFS quota is CPU time per 100 ms period; 1 ms is the smallest the kernel takes.
     const quota = cores === undefined ? -1 : Math.max(1_000, Math.round(cores * 100_000));
     await this.runc.cpuQuota(record.containerId, quota);
+  }
+
+  async setCpuPriority(instance: string, priority: CpuPriority): Promise<void> {
+    const record = await this.record(instance);
+    await this.runc.cpuShares(record.containerId, CPU_SHARES[priority]);
   }
 
   async setIdentity(instance: string, identity: Identity): Promise<void> {

@@ -15,6 +15,7 @@ const input = {
   netnsPath: "/var/run/netns/shadow-i100",
   criuConfig: "/state/criu/dump.conf",
   hostname: "orders",
+  cpuShares: 1024,
 };
 
 describe("ociSpec", () => {
@@ -46,6 +47,7 @@ describe("ociSpec", () => {
     expect(spec.linux.namespaces).toContainEqual({ type: "network", path: input.netnsPath });
     expect(spec.annotations["org.criu.config"]).toBe(input.criuConfig);
     expect(spec.linux.resources.memory.limit).toBe(128 << 20);
+    expect(spec.linux.resources.cpu).toEqual({ shares: 1024 });
   });
 });
 
@@ -57,6 +59,7 @@ describe("restoreSpec", () => {
       netnsPath: "/var/run/netns/shadow-i101",
       identityDir: "/state/nodes/node-b/instances/orders-0-shadow/identity",
       criuConfig: "/state/criu/restore.conf",
+      cpuShares: 64,
     }) as Json;
     expect(target.linux.namespaces).toContainEqual({
       type: "network",
@@ -69,8 +72,12 @@ describe("restoreSpec", () => {
     );
     expect(identity.source).toBe("/state/nodes/node-b/instances/orders-0-shadow/identity");
     expect(target.process).toEqual(source.process);
+    // The copy yields the CPU; the rest of the source's resources stand.
+    expect(target.linux.resources.cpu).toEqual({ shares: 64 });
+    expect(target.linux.resources.memory).toEqual(source.linux.resources.memory);
     // The source's spec is not touched.
     expect(source.linux.cgroupsPath).toBe("/shadow/orders-0");
+    expect(source.linux.resources.cpu).toEqual({ shares: 1024 });
   });
 });
 

@@ -5,6 +5,7 @@ import { RestoreError, RuntimeError } from "../errors.ts";
 import type { CheckpointImage, RestoredInstance, RestoreOptions } from "../types.ts";
 import { IDENTITY_DIR } from "./bundle.ts";
 import { type CheckpointMeta, SOURCE_ANNOTATION, tail } from "./checkpoint.ts";
+import { CPU_SHARES, priorityOf, weighInstances } from "./cpu-weight.ts";
 import type { CriuConfigs } from "./criu-config.ts";
 import type { ImageStore } from "./image-store.ts";
 import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
@@ -85,10 +86,12 @@ export async function restoreInstance(
           netnsPath: netnsPath(record.netns),
           identityDir: identityDir(layout, record),
           criuConfig,
+          cpuShares: CPU_SHARES[priorityOf(identity.role)],
         }),
       );
       const workPath = join(instanceDir, "restore-work");
       await mkdir(workPath, { recursive: true });
+      await weighInstances();
       await mkdir(layout.logDir, { recursive: true });
       const placeMs = mark();
       const imagePath = join(scratch, IMAGES_SUBDIR);
@@ -157,15 +160,28 @@ function stopwatch(): () => number {
   };
 }
 
-/** The source's OCI spec with the target's namespace, identity, CRIU options and cgroup. */
+/**
+ * The source's OCI spec with the target's namespace, identity, CRIU options, cgroup and CPU
+ * weight (runc applies the spec's resources to the restored cgroup).
+ */
 export function restoreSpec(
   // biome-ignore lint/suspicious/noExplicitAny: an OCI runtime spec read back from JSON
   source: Record<string, any>,
-  target: { containerId: string; netnsPath: string; identityDir: string; criuConfig: string },
+  target: {
+    containerId: string;
+    netnsPath: string;
+    identityDir: string;
+    criuConfig: string;
+    cpuShares: number;
+  },
 ): Record<string, unknown> {
   const spec = structuredClone(source);
   spec.annotations = { ...spec.annotations, "org.criu.config": target.criuConfig };
   spec.linux.cgroupsPath = `/shadow/${target.containerId}`;
+  spec.linux.resources = {
+    ...spec.linux.resources,
+    cpu: { ...spec.linux.resources?.cpu, shares: target.cpuShares },
+  };
   spec.linux.namespaces = spec.linux.namespaces.map((ns: { type: string }) =>
     ns.type === "network" ? { type: "network", path: target.netnsPath } : ns,
   );

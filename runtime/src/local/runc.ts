@@ -109,6 +109,11 @@ export class Runc {
     );
   }
 
+  /** Sets the cgroup's CPU weight (cpu.shares). */
+  async cpuShares(id: string, shares: number): Promise<void> {
+    await execOk(this.runc, this.args(["update", "--cpu-share", String(shares), id]));
+  }
+
   async kill(id: string, signal = "KILL"): Promise<void> {
     await exec(this.runc, this.args(["kill", id, signal]));
   }

@@ -1,6 +1,6 @@
 import type { Runtime } from "@shadow/runtime";
 
 export interface DrainDeps {
-  runtime: Pick<Runtime, "inspect" | "remove" | "release">;
+  runtime: Pick<Runtime, "inspect" | "remove" | "release" | "setCpuPriority">;
   now(): number;
 }

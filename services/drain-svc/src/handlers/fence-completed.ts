@@ -11,7 +11,8 @@ import { baseOf, failed } from "@shadow/migration";
 import type { DrainDeps } from "../deps.ts";
 
 /**
- * The `to` side serves alone: stop and remove the `from` side. After round 1 of an identity
+ * The `to` side serves alone: it gets a serving instance's CPU weight (it was restored as a
+ * shadow, which yields), then the `from` side is stopped and removed. After round 1 of an identity
  * swap the named instance is recreated on the target from the shadow (round 2); otherwise the
  * migration is complete.
  */
@@ -22,6 +23,7 @@ export async function onFenceCompleted(
   const d = event.data;
   const started = deps.now();
   try {
+    await deps.runtime.setCpuPriority(d.handoff.to.instance, "serving");
     const from = await deps.runtime.inspect(d.handoff.from.instance);
     // Round 2 drains the shadow this migration made; never an instance of that name made since.
     const ours = d.handoff.round === 1 || from?.identity.migrationId === d.migrationId;
