@@ -134,6 +134,9 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
   await spareNames(runtime, spares);
   const netnsListed = (await run("ip", ["netns", "list"])).stdout;
   const linksListed = (await run("ip", ["-o", "link", "show"])).stdout;
+  const list = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
+  // Listed between the two reads too: a spare claimed after the second would count as a trace.
+  const addressesListed = await list(layout.addressesDir);
   await spareNames(runtime, spares);
   const netns = netnsListed
     .split("\n")
@@ -143,7 +146,6 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
     .split("\n")
     .map((l) => l.split(": ")[1]?.split("@")[0] ?? "")
     .filter((n) => /^vi\d+$/.test(n) && !spares.has(n));
-  const list = async (dir: string) => (await readdir(dir).catch(() => [] as string[])).sort();
   const instanceDirs: string[] = [];
   const scratch: string[] = [];
   for (const node of await list(layout.nodesDir)) {
@@ -155,7 +157,7 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
     netns: netns.sort(),
     veths: veths.sort(),
     instanceDirs,
-    addresses: (await list(layout.addressesDir)).filter((a) => !spares.has(a)),
+    addresses: addressesListed.filter((a) => !spares.has(a)),
     scratch,
   };
 }
