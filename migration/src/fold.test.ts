@@ -5,14 +5,18 @@ import { applyEvent } from "./fold.ts";
 
 const data = sampleData("m-fold-1");
 
+/** A fresh migration's view, as its MigrationRequested folds. */
+const requested = () =>
+  applyEvent(undefined, {
+    id: "e1",
+    type: MigrationRequested.type,
+    time: "2026-01-02T03:04:05.678Z",
+    data: data[MigrationRequested.type],
+  });
+
 describe("the fold of a checkpoint", () => {
   it("keeps each round's freeze window, which a verifier needs to tell a pause from downtime", () => {
-    let view = applyEvent(undefined, {
-      id: "e1",
-      type: MigrationRequested.type,
-      time: "2026-01-02T03:04:05.678Z",
-      data: data[MigrationRequested.type],
-    });
+    let view = requested();
     view = applyEvent(view, {
       id: "e2",
       type: CheckpointCreated.type,
@@ -27,12 +31,7 @@ describe("the fold of a checkpoint", () => {
 
   it("reads an event written before the freeze time was reported", () => {
     const { frozenAt: _, ...older } = data[CheckpointCreated.type];
-    let view = applyEvent(undefined, {
-      id: "e1",
-      type: MigrationRequested.type,
-      time: "2026-01-02T03:04:05.678Z",
-      data: data[MigrationRequested.type],
-    });
+    let view = requested();
     view = applyEvent(view, {
       id: "e2",
       type: CheckpointCreated.type,

@@ -1,2 +1,3 @@
+export { cpuPriorityOf } from "./cpu-priority.ts";
 export * from "./errors.ts";
 export type * from "./types.ts";

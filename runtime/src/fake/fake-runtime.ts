@@ -1,3 +1,4 @@
+import { cpuPriorityOf } from "../cpu-priority.ts";
 import { RuntimeError } from "../errors.ts";
 import type {
   BuildImageOptions,
@@ -172,7 +173,7 @@ export class FakeRuntime implements Runtime {
       restoreMs: 100,
     };
     this.instances.set(info.instance, info);
-    this.cpuPriorities.set(info.instance, identity.role === "shadow" ? "shadow" : "serving");
+    this.cpuPriorities.set(info.instance, cpuPriorityOf(identity.role));
     return info;
   }
 

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import type { CpuPriority } from "../types.ts";
+import { cpuPriorityOf } from "../cpu-priority.ts";
+import type { CpuPriority, Identity } from "../types.ts";
 
 /**
  * How instances weigh in the kernel's CPU scheduler (cgroup v1 `cpu.shares`, relative among
@@ -23,9 +24,9 @@ export const INSTANCES_CPU_SHARES = 8192;
 /** The cgroup (v1, cpu controller) every instance's cgroup lives under. */
 export const INSTANCES_CPU_CGROUP = "/sys/fs/cgroup/cpu/shadow";
 
-/** A restored copy that starts as a shadow yields; a primary (run, or sequential) serves. */
-export function priorityOf(role: "primary" | "shadow"): CpuPriority {
-  return role === "shadow" ? "shadow" : "serving";
+/** The cpu.shares an instance starts with, by the role its identity gives it. */
+export function cpuSharesOf(role: Identity["role"]): number {
+  return CPU_SHARES[cpuPriorityOf(role)];
 }
 
 let weighed: Promise<void> | undefined;

@@ -141,13 +141,13 @@ async function writeIfChanged(path: string, text: string, mode = 0o644): Promise
  * and ptrace-stopped tasks do not run even in a thawed cgroup).
  */
 export function pauseFromFreezeTimes(times: string, dumpLog: string): number | undefined {
-  const freeze = /^freeze (\d+\.\d+)/m.exec(times)?.[1];
+  const freeze = freezeStartFromTimes(times);
   const thaw = /^thaw (\d+\.\d+)/m.exec(times)?.[1];
   if (freeze === undefined || thaw === undefined) return undefined;
   const unlock = logTime(dumpLog, /^\((\d+\.\d+)\) Running network-unlock scripts/m);
   const unfreeze = logTime(dumpLog, /^\((\d+\.\d+)\) Unfreezing tasks/m);
   const tail = unlock !== undefined && unfreeze !== undefined ? Math.max(0, unfreeze - unlock) : 0;
-  return (Number(thaw) - Number(freeze)) * 1000 + tail;
+  return Number(thaw) * 1000 - freeze + tail;
 }
 
 /** When the hook's freeze began (ms since epoch), from the same file. */

@@ -19,7 +19,7 @@ import type {
 import { writeBundle } from "./bundle.ts";
 import { checkpointId, takeCheckpoint } from "./checkpoint.ts";
 import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
-import { CPU_SHARES, priorityOf, weighInstances } from "./cpu-weight.ts";
+import { CPU_SHARES, cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
@@ -131,7 +131,7 @@ export class LocalRuntime implements Runtime {
         netnsPath: netnsPath(record.netns),
         criuConfig: this.criuConfigs.dump,
         hostname: record.workload,
-        cpuShares: CPU_SHARES[priorityOf(identity.role)],
+        cpuShares: cpuSharesOf(identity.role),
       });
       await weighInstances();
       await this.runc.run(record.containerId, bundle, this.layout.log(record.instance));

@@ -5,7 +5,7 @@ import { RestoreError, RuntimeError } from "../errors.ts";
 import type { CheckpointImage, RestoredInstance, RestoreOptions } from "../types.ts";
 import { IDENTITY_DIR } from "./bundle.ts";
 import { type CheckpointMeta, SOURCE_ANNOTATION, tail } from "./checkpoint.ts";
-import { CPU_SHARES, priorityOf, weighInstances } from "./cpu-weight.ts";
+import { cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import type { CriuConfigs } from "./criu-config.ts";
 import type { ImageStore } from "./image-store.ts";
 import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
@@ -86,7 +86,7 @@ export async function restoreInstance(
           netnsPath: netnsPath(record.netns),
           identityDir: identityDir(layout, record),
           criuConfig,
-          cpuShares: CPU_SHARES[priorityOf(identity.role)],
+          cpuShares: cpuSharesOf(identity.role),
         }),
       );
       const workPath = join(instanceDir, "restore-work");

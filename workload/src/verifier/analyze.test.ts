@@ -67,6 +67,12 @@ function outputs(
   });
 }
 
+/** Latency of an input answered at 1400 ms after T0 if sent in [1000, 1400) ms; 5 ms otherwise. */
+const answeredAt1400 = (m: InputMessage) => {
+  const sent = m.sentAt - T0;
+  return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
+};
+
 const run = (records: Partial<RunRecords>): RunRecords => ({
   inputs: [],
   outputs: [],
@@ -126,12 +132,10 @@ describe("verifier", () => {
   it("finds the gap: a stretch with input waiting and nothing output, and the extra delay", () => {
     const { records, messages } = inputs(200);
     // Inputs sent in [1000, 1400) ms wait until 1400 ms after T0: a 400 ms stall at 1000.
-    const stall = (m: InputMessage) => {
-      const sent = m.sentAt - T0;
-      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
-    };
     const window = { start: T0 + 900, end: T0 + 1500 };
-    const report = verify(run({ inputs: records, outputs: outputs(messages, stall) }), { window });
+    const report = verify(run({ inputs: records, outputs: outputs(messages, answeredAt1400) }), {
+      window,
+    });
     expect(report.ok).toBe(true);
     // Nothing was processed from 1000 to 1399 ms, nor output until 1400 ms.
     expect(report.downtime.longest).toEqual({ ms: 399, from: T0 + 1000, to: T0 + 1399 });
@@ -150,14 +154,10 @@ describe("verifier", () => {
 
   it("leaves a checkpoint's freeze out of downtime, and keeps it in the stall", () => {
     const { records, messages } = inputs(200);
-    const stall = (m: InputMessage) => {
-      const sent = m.sentAt - T0;
-      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
-    };
     const window = { start: T0 + 900, end: T0 + 1500 };
     // The instance was frozen from 1000 to 1380 ms: 19 ms of the wait is not the freeze.
     const pauses = [{ from: T0 + 1000, to: T0 + 1380 }];
-    const report = verify(run({ inputs: records, outputs: outputs(messages, stall) }), {
+    const report = verify(run({ inputs: records, outputs: outputs(messages, answeredAt1400) }), {
       window,
       pauses,
     });
@@ -178,13 +178,12 @@ describe("verifier", () => {
     const { records, messages } = inputs(200);
     // Inputs sent in [1000, 1400) ms are processed 4 ms after sending, but their outputs are
     // held back until 1400 ms: nobody waited unconsumed, the outputs' readers saw a stall.
-    const held = (m: InputMessage) => {
-      const sent = m.sentAt - T0;
-      return sent >= 1000 && sent < 1400 ? 1400 - sent : 5;
-    };
-    const report = verify(run({ inputs: records, outputs: outputs(messages, held, () => 4) }), {
-      window: { start: T0 + 900, end: T0 + 1500 },
-    });
+    const report = verify(
+      run({ inputs: records, outputs: outputs(messages, answeredAt1400, () => 4) }),
+      {
+        window: { start: T0 + 900, end: T0 + 1500 },
+      },
+    );
     expect(report.ok).toBe(true);
     expect(report.downtime.beyondSteadyMs).toBe(0);
     expect(report.stall.beyondSteadyMs).toBe(395);
