@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { inject } from "vitest";
+import { createTopicsWithLeaders } from "../src/bus/create-topics.ts";
 
 /**
  * Integration test helpers: a client for the local broker, random topics and groups, and a
@@ -25,10 +26,10 @@ export async function createTopics(kafka: Kafka, names: string[], partitions = 1
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: names.map((topic) => ({ topic, numPartitions: partitions })),
-      waitForLeaders: true,
-    });
+    await createTopicsWithLeaders(
+      admin,
+      names.map((topic) => ({ topic, numPartitions: partitions })),
+    );
   } finally {
     await admin.disconnect();
   }

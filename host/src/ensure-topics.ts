@@ -1,4 +1,4 @@
-import { topics } from "@shadow/events";
+import { createTopicsWithLeaders, topics } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 
 /**
@@ -21,11 +21,9 @@ export async function ensureBusTopics(kafka: Kafka): Promise<void> {
     const missing = busTopics.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
       // Another service may create the same topic at the same moment: that is fine.
-      await admin
-        .createTopics({ topics: missing, waitForLeaders: true })
-        .catch((error: unknown) => {
-          if (!String(error).includes("already exists")) throw error;
-        });
+      await createTopicsWithLeaders(admin, missing).catch((error: unknown) => {
+        if (!String(error).includes("already exists")) throw error;
+      });
     }
   } finally {
     await admin.disconnect();

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createTopicsWithLeaders } from "@shadow/events";
 import { type Consumer, Kafka, type KafkaConfig, logLevel } from "kafkajs";
 import { inject } from "vitest";
 
@@ -48,11 +49,7 @@ export function randomGroup(prefix = "test"): string {
 /** Creates a topic and waits until every partition has a leader. */
 export async function createTopic(name: string, partitions = 1): Promise<void> {
   await withAdmin(async (admin) => {
-    const created = await admin.createTopics({
-      topics: [{ topic: name, numPartitions: partitions }],
-      waitForLeaders: true,
-    });
-    if (!created) throw new Error(`topic ${name} already exists`);
+    await createTopicsWithLeaders(admin, [{ topic: name, numPartitions: partitions }]);
   });
 }
 

@@ -3,11 +3,12 @@
  * offsets together, restore detection, shadow mode, the fence at a cut), plus the example
  * service, the load generator, the verifier and the probe used to measure migrations.
  */
+
+export { createTopicsWithLeaders } from "@shadow/events";
 export type { ControlChannel, ControlEvent, ControlHandler } from "./control/channel.ts";
 export { type ExampleConfig, loadExampleConfig } from "./example/config.ts";
 export { createExampleService, type ExampleService } from "./example/service.ts";
 export type { ExampleState } from "./example/state.ts";
-export { createTopicsWithLeaders } from "./kafka/create-topics.ts";
 export {
   generateLoad,
   type LoadHandle,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   buildEvent,
+  createTopicsWithLeaders,
   type DataOf,
   type EventDefinition,
   type EventType,
@@ -19,7 +20,6 @@ import { decodeControl } from "../src/control/kafka-control-channel.ts";
 import type { ExampleConfig } from "../src/example/config.ts";
 import { createExampleService, type ExampleService } from "../src/example/service.ts";
 import type { ExampleState } from "../src/example/state.ts";
-import { createTopicsWithLeaders } from "../src/kafka/create-topics.ts";
 import { controlGroupId, type Identity, inputGroupId } from "../src/sdk/identity.ts";
 import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
 import type { Snapshot, WorkloadStatus } from "../src/types.ts";

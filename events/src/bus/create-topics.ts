@@ -12,7 +12,8 @@ export async function createTopicsWithLeaders(
   topics: ITopicConfig[],
   timeoutMs = 15_000,
 ): Promise<void> {
-  await admin.createTopics({ topics });
+  // kafkajs's own wait would throw on the first UNKNOWN_TOPIC_OR_PARTITION: the loop below waits.
+  await admin.createTopics({ topics, waitForLeaders: false });
   const names = topics.map((t) => t.topic);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
