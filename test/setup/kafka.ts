@@ -49,7 +49,10 @@ export function randomGroup(prefix = "test"): string {
 /** Creates a topic and waits until every partition has a leader. */
 export async function createTopic(name: string, partitions = 1): Promise<void> {
   await withAdmin(async (admin) => {
-    await createTopicsWithLeaders(admin, [{ topic: name, numPartitions: partitions }]);
+    const created = await createTopicsWithLeaders(admin, [
+      { topic: name, numPartitions: partitions },
+    ]);
+    if (!created) throw new Error(`topic ${name} already exists`);
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Admin, ITopicConfig } from "kafkajs";
 
 /**
- * Creates topics and waits until every partition has a leader. kafkajs's own `waitForLeaders`
+ * Creates topics and waits until every partition has a leader; false when they existed already. kafkajs's own `waitForLeaders`
  * retries only LEADER_NOT_AVAILABLE, but a KRaft broker may first answer the metadata request
  * for a topic it just created with UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this
  * topic-partition"), which failed a test's set-up in a clean-clone CI run. Here any error of
@@ -11,9 +11,9 @@ export async function createTopicsWithLeaders(
   admin: Admin,
   topics: ITopicConfig[],
   timeoutMs = 15_000,
-): Promise<void> {
+): Promise<boolean> {
   // kafkajs's own wait would throw on the first UNKNOWN_TOPIC_OR_PARTITION: the loop below waits.
-  await admin.createTopics({ topics, waitForLeaders: false });
+  const created = await admin.createTopics({ topics, waitForLeaders: false });
   const names = topics.map((t) => t.topic);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -23,7 +23,7 @@ export async function createTopicsWithLeaders(
       const led = found.every(
         (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
       );
-      if (led && found.length === names.length) return;
+      if (led && found.length === names.length) return created;
     } catch (error) {
       last = error;
     }
