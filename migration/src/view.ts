@@ -43,8 +43,9 @@ export interface MigrationView {
   handoff: { round: 1 | 2; from: InstancePlace; to: InstancePlace };
   /**
    * The work each step reported, per round (the phases above are wall clock between events and
-   * include the hops): image build, transfer (push, or node-to-node copy), pull (fetch and
-   * unpack on the target), CRIU's restore, the source's dump.
+   * include the hops): image build, transfer (push and pull, or node-to-node copy, until the
+   * dump is unpacked on the target), the restore's claim of it (a pull again after a crash),
+   * CRIU's restore, the source's dump.
    */
   work: StepWork[];
   /** The shadow's lag behind the source when it was declared caught up. */

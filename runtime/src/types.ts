@@ -91,6 +91,7 @@ export interface CheckpointImage {
   sizeBytes: number;
   encrypted: boolean;
   buildMs: number;
+  /** Delivery until the dump lies verified and unpacked on the target node (push and pull). */
   transferMs: number;
   transfer: "registry" | "node-to-node";
 }
@@ -108,8 +109,9 @@ export interface RestoreOptions {
 export interface RestoredInstance extends InstanceInfo {
   restoreMs: number;
   /**
-   * Where the restore's time went: the target's preflight, fetching and unpacking the image
-   * (the pull half of the transfer), the instance's namespace and bundle, and CRIU's restore.
+   * Where the restore's time went: the target's preflight, getting the dump into place (a
+   * rename of the delivered copy, or a pull again after a crash), the instance's namespace and
+   * bundle, and CRIU's restore.
    */
   breakdown?: { preflightMs: number; pullMs: number; placeMs: number; criuMs: number };
 }

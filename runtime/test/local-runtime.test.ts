@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CapacityError,
@@ -9,6 +9,7 @@ import {
   UnknownNodeError,
 } from "../src/errors.ts";
 import { loadImageStoreConfig } from "../src/image/index.ts";
+import { migrationPrefix } from "../src/local/checkpoint.ts";
 import { CPU_SHARES, INSTANCES_CPU_CGROUP, INSTANCES_CPU_SHARES } from "../src/local/cpu-weight.ts";
 import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
 import type { CheckpointImage, InstanceInfo } from "../src/types.ts";
@@ -41,9 +42,13 @@ describe("local runtime (real CRIU)", () => {
   let image: CheckpointImage;
 
   /** A fresh image of the (still running) source, for the tests that damage one. */
-  async function freshImage(): Promise<CheckpointImage> {
+  /**
+   * A new image, delivered to `deliveredTo`: a restore anywhere else pulls it from the
+   * registry again, with every check a pull makes.
+   */
+  async function freshImage(deliveredTo = "node-b"): Promise<CheckpointImage> {
     const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
-    return runtime.buildImage(checkpoint, "node-b");
+    return runtime.buildImage(checkpoint, deliveredTo);
   }
 
   async function expectSourceServing(): Promise<void> {
@@ -197,7 +202,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("from a corrupted image (layer truncated in the registry)", async () => {
-      const damaged = await freshImage();
+      const damaged = await freshImage("node-a");
       const { writeFile, readFile } = await import("node:fs/promises");
       const layer = await layerDigest(damaged);
       const path = registryBlobPath(layer);
@@ -209,7 +214,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("from a tampered image (one byte flipped) and says so", async () => {
-      const tampered = await freshImage();
+      const tampered = await freshImage("node-a");
       await flipByte(registryBlobPath(await layerDigest(tampered)), 1000);
       const error = await refused(() =>
         runtime.restore(tampered, "node-b", { migrationId, identity: shadowIdentity() }),
@@ -218,6 +223,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("with the wrong key", async () => {
+      const image = await freshImage("node-a");
       const wrongKey = await createLocalRuntime({
         images: new OciImageStore(runtime.layout, {
           ...loadImageStoreConfig(),
@@ -278,34 +284,38 @@ describe("local runtime (real CRIU)", () => {
     expect(state.identity).toMatchObject({ instance: name, node: "node-b", incarnation: 1 });
   });
 
-  it("sends an image node to node, verified and unpacked on arrival, so the restore does not pull", async () => {
-    const before = await readState(source.endpoint);
-    const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
-    const direct = await runtime.buildImage(checkpoint, "node-b", { transfer: "node-to-node" });
-    expect(direct.transfer).toBe("node-to-node");
-    expect(direct.ref).toMatch(/^oci:/);
-    const name = `rt-direct-${suffix}`;
-    const copy = await runtime.restore(direct, "node-b", {
-      migrationId,
-      identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
-    });
-    created.push(name);
-    // A pull reads the layout through digests, decryption and tar; claiming is a rename.
-    expect(copy.breakdown?.pullMs).toBeLessThan(50);
-    const state = await until("the copy sent node to node", () => readState(copy.endpoint));
-    expect(state.counter).toBeGreaterThanOrEqual(before.counter);
+  it.each(["registry", "node-to-node"] as const)(
+    "delivers an image through %s to the target, verified and unpacked on arrival, so the restore does not pull",
+    async (transfer) => {
+      const before = await readState(source.endpoint);
+      const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
+      const delivered = await runtime.buildImage(checkpoint, "node-b", { transfer });
+      expect(delivered.transfer).toBe(transfer);
+      if (transfer === "registry") expect(delivered.ref).not.toMatch(/^oci:/);
+      else expect(delivered.ref).toMatch(/^oci:/);
+      const name = `rt-${transfer === "registry" ? "reg" : "direct"}-${suffix}`;
+      const copy = await runtime.restore(delivered, "node-b", {
+        migrationId,
+        identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
+      });
+      created.push(name);
+      // A pull reads the image through digests, decryption and tar; claiming is a rename.
+      expect(copy.breakdown?.pullMs).toBeLessThan(50);
+      const state = await until("the delivered copy", () => readState(copy.endpoint));
+      expect(state.counter).toBeGreaterThanOrEqual(before.counter);
 
-    // A second restore of the same image (a redelivery after a crash) finds nothing to claim
-    // and pulls the layout it was sent, verifying it again.
-    const again = `rt-direct2-${suffix}`;
-    const second = await runtime.restore(direct, "node-b", {
-      migrationId,
-      identity: identity(again, "node-b", { workload: sourceName, role: "shadow" }),
-    });
-    created.push(again);
-    expect(second.breakdown?.pullMs).toBeGreaterThan(copy.breakdown?.pullMs ?? 0);
-    expect((await readState(second.endpoint)).counter).toBeGreaterThanOrEqual(before.counter);
-  });
+      // A second restore of the same image (a redelivery after a crash) finds nothing to claim
+      // and pulls what was sent, verifying it again.
+      const again = `${name}-2`;
+      const second = await runtime.restore(delivered, "node-b", {
+        migrationId,
+        identity: identity(again, "node-b", { workload: sourceName, role: "shadow" }),
+      });
+      created.push(again);
+      expect(second.breakdown?.pullMs).toBeGreaterThan(copy.breakdown?.pullMs ?? 0);
+      expect((await readState(second.endpoint)).counter).toBeGreaterThanOrEqual(before.counter);
+    },
+  );
 
   it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
@@ -348,6 +358,25 @@ describe("local runtime (real CRIU)", () => {
     // This kernel has no soft-dirty tracking (CONFIG_MEM_SOFT_DIRTY): no iterative pre-dump.
     expect(typeof features.preDump).toBe("boolean");
     expect(typeof features.lazyPages).toBe("boolean");
+  });
+
+  it("releases what the migration left on every node: dumps, images, delivered copies", async () => {
+    const left = async () => {
+      const names: string[] = [];
+      for (const node of ["node-a", "node-b"]) {
+        const { layout } = runtime;
+        for (const dir of [layout.checkpointsDir(node), layout.imagesDir(node)]) {
+          const listed = await readdir(dir).catch(() => [] as string[]);
+          names.push(...listed.filter((n) => n.startsWith(migrationPrefix(migrationId))));
+        }
+      }
+      return names;
+    };
+    // The images delivered to node-a and restored on node-b from the registry were never
+    // claimed: their delivered copies are still there.
+    expect((await left()).filter((n) => n.includes(".received-")).length).toBeGreaterThan(0);
+    await runtime.release(migrationId);
+    expect(await left()).toEqual([]);
   });
 });
 

@@ -41,6 +41,10 @@ export const CheckpointImageReady = defineEvent(
     digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
     sizeBytes: z.number().int().nonnegative(),
     buildMs: z.number().nonnegative(),
+    /**
+     * Delivery to the target node: push and pull through the registry, or the node-to-node
+     * copy, until the dump lies verified and unpacked on the target's disk.
+     */
     transferMs: z.number().nonnegative(),
     transfer: z.enum(["registry", "node-to-node"]),
   }),

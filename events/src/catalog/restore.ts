@@ -8,7 +8,10 @@ export const ShadowRestored = defineEvent(
     handoff,
     imageRef: z.string().min(1),
     restoreMs: z.number().nonnegative(),
-    /** Fetching and unpacking the image on the target: the pull half of the transfer. */
+    /**
+     * Getting the dump into place on the target: claiming the copy delivered there (a rename),
+     * or fetching and unpacking the image again when it is gone (a restore after a crash).
+     */
     pullMs: z.number().nonnegative().optional(),
     /** CRIU's restore of the process tree alone. */
     criuMs: z.number().nonnegative().optional(),

@@ -190,12 +190,22 @@ async function measuredPause(
 }
 
 export function checkpointId(migrationId: string, instance: string): string {
-  const clean = (s: string) =>
-    s
-      .toLowerCase()
-      .replace(/[^a-z0-9-]+/g, "-")
-      .slice(0, 40);
-  return `${clean(migrationId)}.${clean(instance)}.${Date.now().toString(36)}`;
+  return `${migrationPrefix(migrationId)}${cleanName(instance)}.${Date.now().toString(36)}`;
+}
+
+/**
+ * How every file and directory a migration leaves on a node begins, so `release` finds them
+ * all, even those a crash left before retention knew of them.
+ */
+export function migrationPrefix(migrationId: string): string {
+  return `${cleanName(migrationId)}.`;
+}
+
+function cleanName(s: string): string {
+  return s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .slice(0, 40);
 }
 
 /** Bytes the container's memory cgroup charges (resident memory and its page cache). */

@@ -14,11 +14,17 @@ export interface ImageStore {
   /** What preflight needs, read from the manifest before the layer is fetched. */
   describe(image: CheckpointImage, migrationId?: string): Promise<CheckpointMetadata>;
   /**
-   * Fetches, verifies and unpacks the image into `intoDir`, giving `checkpoint/` (CRIU images)
-   * and `spec.dump` (the source's OCI runtime spec). Throws ImageNotFoundError,
+   * Puts the image, verified and unpacked, into `intoDir` on `targetNode`, giving `checkpoint/`
+   * (CRIU images) and `spec.dump` (the source's OCI runtime spec): the copy delivered there by
+   * `build` if it is still unclaimed, else fetched again. Throws ImageNotFoundError,
    * ImageIntegrityError or ImageDecryptError.
    */
-  unpack(image: CheckpointImage, intoDir: string, migrationId: string): Promise<void>;
+  unpack(
+    image: CheckpointImage,
+    targetNode: string,
+    intoDir: string,
+    migrationId: string,
+  ): Promise<void>;
   release(migrationId: string): Promise<void>;
 }
 

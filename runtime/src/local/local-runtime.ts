@@ -17,7 +17,7 @@ import type {
   WorkloadSpec,
 } from "../types.ts";
 import { writeBundle } from "./bundle.ts";
-import { checkpointId, takeCheckpoint } from "./checkpoint.ts";
+import { migrationPrefix, takeCheckpoint } from "./checkpoint.ts";
 import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
 import { CPU_SHARES, cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
@@ -275,7 +275,7 @@ export class LocalRuntime implements Runtime {
   }
 
   async release(migrationId: string): Promise<void> {
-    const prefix = `${checkpointId(migrationId, "x").split(".")[0]}.`;
+    const prefix = migrationPrefix(migrationId);
     for (const node of await readNodes(this.layout)) {
       for (const dir of [this.layout.checkpointsDir(node.name), this.layout.imagesDir(node.name)]) {
         const names = await readdir(dir).catch(() => [] as string[]);

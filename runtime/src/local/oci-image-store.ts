@@ -7,7 +7,6 @@ import {
   type ImageStoreConfig,
   inspectImage,
   loadImageStoreConfig,
-  parseRef,
   pullImage,
   pushImage,
   Retention,
@@ -15,14 +14,18 @@ import {
   transferNodeToNode,
 } from "../image/index.ts";
 import type { CheckpointImage } from "../types.ts";
-import type { CheckpointMeta } from "./checkpoint.ts";
+import { type CheckpointMeta, migrationPrefix } from "./checkpoint.ts";
 import type { BuildInput, ImageStore } from "./image-store.ts";
 import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
 import type { Layout } from "./layout.ts";
 
-/** Where a node-to-node transfer leaves the verified, unpacked dump beside the layout. */
-function receivedDir(layoutDir: string, digest: string): string {
-  return `${layoutDir}.received-${digest.replace(/^sha256:/, "").slice(0, 16)}`;
+/**
+ * Where a delivered image waits on its target node, verified and unpacked: one place per node
+ * and image, whichever way it travelled, so the restore there only has to claim it.
+ */
+function receivedDir(imagesDir: string, migrationId: string, digest: string): string {
+  const short = digest.replace(/^sha256:/, "").slice(0, 16);
+  return join(imagesDir, `${migrationPrefix(migrationId)}received-${short}`);
 }
 
 export type ImageTransfer = "registry" | "node-to-node";
@@ -30,9 +33,11 @@ export type ImageTransfer = "registry" | "node-to-node";
 /**
  * The local adapter's images, through runtime/src/image: the dump packed as an encrypted
  * one-layer OCI checkpoint image on the source node, then pushed to the local registry (or
- * copied into the target node's state directory), and pulled back on the target with every
- * digest checked and the layer decrypted. Everything made is recorded for retention, so
- * `release(migrationId)` removes it.
+ * copied into the target node's state directory), and pulled onto the target as soon as it is
+ * there, with every digest checked and the layer decrypted. Delivery ends with the dump on the
+ * target's disk either way, so a restore's time is the same work whatever the transfer was
+ * (as a node pre-pulls the image it is about to run). Everything made is recorded for
+ * retention, so `release(migrationId)` removes it.
  */
 export class OciImageStore implements ImageStore {
   private readonly retention: Retention;
@@ -96,6 +101,11 @@ export class OciImageStore implements ImageStore {
       encrypted: built.encrypted,
       buildMs: built.buildMs,
     };
+    const received = receivedDir(
+      this.layout.imagesDir(input.targetNode),
+      checkpoint.migrationId,
+      built.digest,
+    );
     if ((input.transfer ?? this.transfer) === "node-to-node") {
       const targetDir = join(this.layout.imagesDir(input.targetNode), checkpoint.id);
       await this.retention.track(checkpoint.migrationId, {
@@ -105,19 +115,7 @@ export class OciImageStore implements ImageStore {
       });
       const started = performance.now();
       const moved = await transferNodeToNode(built.ref, targetDir);
-      // The receiving side verifies and unpacks as it lands, so the restore finds the dump
-      // ready on the target's disk instead of pulling it on the critical path.
-      await this.retention.track(checkpoint.migrationId, {
-        kind: "path",
-        path: receivedDir(targetDir, built.digest),
-        node: input.targetNode,
-      });
-      await pullImage(moved.ref, {
-        into: receivedDir(targetDir, built.digest),
-        key: this.config.key,
-        digest: built.digest,
-        migrationId: checkpoint.migrationId,
-      });
+      await this.receive(moved.ref, built.digest, received, input);
       return {
         ...image,
         ref: moved.ref,
@@ -126,6 +124,7 @@ export class OciImageStore implements ImageStore {
       };
     }
     const repository = `shadow/${sanitizeName(checkpoint.migrationId)}`;
+    const started = performance.now();
     const pushed = await pushImage(
       built.ref,
       { registry: this.config.registry, repository, tag: sanitizeName(checkpoint.id) },
@@ -139,27 +138,46 @@ export class OciImageStore implements ImageStore {
       blobs: [built.manifest.config.digest, ...built.manifest.layers.map((l) => l.digest)] as never,
       bytes: built.sizeBytes,
     });
-    return { ...image, ref: pushed.ref, transferMs: pushed.pushMs, transfer: "registry" };
+    await this.receive(pushed.ref, built.digest, received, input);
+    return {
+      ...image,
+      ref: pushed.ref,
+      transferMs: performance.now() - started,
+      transfer: "registry",
+    };
+  }
+
+  /**
+   * The target's side of delivery: pulls the image (from the registry, or the layout it was
+   * sent) into its received place, verified and unpacked, so the restore finds the dump ready
+   * on the target's disk instead of pulling it on the critical path.
+   */
+  private async receive(ref: string, digest: string, into: string, input: BuildInput) {
+    const { migrationId } = input.checkpoint;
+    await this.retention.track(migrationId, { kind: "path", path: into, node: input.targetNode });
+    await pullImage(ref, { into, key: this.config.key, digest, migrationId });
   }
 
   async describe(image: CheckpointImage, migrationId?: string): Promise<CheckpointMetadata> {
     return (await inspectImage(image.ref, { digest: image.digest, migrationId })).metadata;
   }
 
-  async unpack(image: CheckpointImage, intoDir: string, migrationId: string): Promise<void> {
-    const ref = parseRef(image.ref);
-    if (ref.kind === "layout") {
-      // Received node to node: verified and unpacked on arrival. Claiming it is a rename, and
-      // a second restore of the same image (after a crash) finds it gone and pulls instead.
-      const received = receivedDir(ref.dir, image.digest);
-      const claimed = await rm(intoDir, { recursive: true, force: true })
-        .then(() => rename(received, intoDir))
-        .then(
-          () => true,
-          () => false,
-        );
-      if (claimed) return;
-    }
+  async unpack(
+    image: CheckpointImage,
+    targetNode: string,
+    intoDir: string,
+    migrationId: string,
+  ): Promise<void> {
+    // Delivered here: verified and unpacked on arrival, so claiming it is a rename. A second
+    // restore of the same image (after a crash) finds it gone and pulls instead.
+    const received = receivedDir(this.layout.imagesDir(targetNode), migrationId, image.digest);
+    const claimed = await rm(intoDir, { recursive: true, force: true })
+      .then(() => rename(received, intoDir))
+      .then(
+        () => true,
+        () => false,
+      );
+    if (claimed) return;
     await pullImage(image.ref, {
       into: intoDir,
       key: this.config.key,

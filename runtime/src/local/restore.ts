@@ -52,7 +52,7 @@ export async function restoreInstance(
   await rm(scratch, { recursive: true, force: true });
   let keepScratch = false;
   try {
-    await images.unpack(image, scratch, migrationId);
+    await images.unpack(image, targetNode, scratch, migrationId);
     const pullMs = mark();
     const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
     const source = JSON.parse(spec.annotations?.[SOURCE_ANNOTATION] ?? "null") as
