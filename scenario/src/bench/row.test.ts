@@ -6,7 +6,11 @@ const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(t0 + ms).toISOString();
 
 /** The parts of a report a bench row reads. */
-function report(outage: { ms: number; from: number }, maxDelayedSentAt: number): ScenarioReport {
+function report(
+  outage: { ms: number; from: number },
+  maxDelayedSentAt: number,
+  downtime = { beyondSteadyMs: 0, from: 0 },
+): ScenarioReport {
   return {
     migration: {
       status: "completed",
@@ -27,7 +31,10 @@ function report(outage: { ms: number; from: number }, maxDelayedSentAt: number):
       slowestAnswerMs: 30,
     },
     verify: {
-      downtime: { beyondSteadyMs: 0 },
+      downtime: {
+        beyondSteadyMs: downtime.beyondSteadyMs,
+        longest: { ms: downtime.beyondSteadyMs + 5, from: t0 + downtime.from, to: 0 },
+      },
       stall: { beyondSteadyMs: 140 },
       maxExtraDelayMs: 120,
       maxDelayed: { sentAt: t0 + maxDelayedSentAt },
@@ -71,9 +78,16 @@ describe("bench row", () => {
     );
   });
 
+  it("names the phase the longest message-level downtime began in, when there was some", () => {
+    const row = rowOf(cell, report({ ms: 0, from: 0 }, 500, { beyondSteadyMs: 40, from: 3_100 }));
+    expect(row.downtimeMessageMs).toBe(40);
+    expect(row.downtimeMessageIn).toBe("1 restore +100 ms");
+  });
+
   it("names no phase when the probe saw no outage", () => {
     const row = rowOf(cell, report({ ms: 0, from: 1_250 }, 500));
     expect(row.downtimeProbeIn).toBeUndefined();
+    expect(row.downtimeMessageIn).toBeUndefined();
     expect(row.maxDelayedIn).toBe("1 checkpoint +500 ms");
   });
 });

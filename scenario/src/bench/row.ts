@@ -30,6 +30,8 @@ export interface BenchRow extends BenchCell {
   downtimeProbeIn?: string;
   /** No input consumed while one waited, outside the checkpoint freezes, beyond steady state. */
   downtimeMessageMs: number;
+  /** Where that longest stretch began, when it went beyond steady state. */
+  downtimeMessageIn?: string;
   /** No output appeared while an input waited, beyond steady state: freezes and handover in. */
   stallMs: number;
   maxExtraDelayMs: number;
@@ -79,6 +81,8 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
   const maxDelayedIn = placeOf(r, r.verify.maxDelayed?.sentAt);
   const downtimeProbeIn =
     r.probe.longestOutageMs > 0 ? placeOf(r, r.probe.longestOutage?.from) : undefined;
+  const downtimeMessageIn =
+    r.verify.downtime.beyondSteadyMs > 0 ? placeOf(r, r.verify.downtime.longest.from) : undefined;
   return {
     ...cell,
     buildMs: work?.buildMs ?? Number.NaN,
@@ -105,6 +109,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     downtimeProbeMs: r.probe.longestOutageMs,
     ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
+    ...(downtimeMessageIn ? { downtimeMessageIn } : {}),
     stallMs: r.verify.stall.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),
