@@ -27,11 +27,20 @@ BRIDGE_ADDR=${SHADOW_BRIDGE_ADDR:-10.213.0.1}
 KAFKA_JAVA=(
   -Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35
   -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true
+  "-Xlog:gc:file=$SHADOW_LOG_DIR/kafka-gc.log:time,uptime:filecount=5,filesize=20M"
   "-Dlog4j.configuration=file:$KAFKA_STATE/log4j.properties" "-Dkafka.logs.dir=$SHADOW_LOG_DIR"
   -cp "$KAFKA_HOME/libs/*"
 )
 # The daemon's command line contains this, which tells our broker from any other java.
 MARKER=$KAFKA_CONFIG
+# The broker's CPU weight: as much as the instances' parent group (runtime/src/local/
+# cpu-weight.ts). Why: on one machine the broker shares the cores with a migration's own work
+# (image build and transfer, a restored shadow replaying its backlog at its group's weight),
+# and an input waiting in a starved broker is as late as one waiting for a starved instance.
+# Sampled every 5 ms during migrations at 60 msg/s, the broker's runnable-but-not-running
+# threads grew from 5 to 22 over the 200 ms in which the source consumed nothing.
+BROKER_CPU_GROUP=shadow-bus
+BROKER_CPU_SHARES=8192
 
 install() {
   local stamp want
@@ -177,6 +186,7 @@ start() {
   if pid=$(running_pid kafka "$MARKER"); then
     if [[ $wanted == "$(cat "$KAFKA_CONFIG" 2>/dev/null)" ]]; then
       if wait_until 60 "Kafka health" healthy_quietly; then
+        weigh_cpu "$BROKER_CPU_GROUP" "$BROKER_CPU_SHARES" "$pid"
         log "running (pid $pid), healthy"
         return 0
       fi
@@ -196,6 +206,7 @@ start() {
   log "starting Kafka $KAFKA_VERSION ($(grep '^listeners=' "$KAFKA_CONFIG" | cut -d= -f2))"
   start_daemon kafka "$(command -v java)" "${KAFKA_JAVA[@]}" kafka.Kafka "$KAFKA_CONFIG"
   pid=$(<"$(pid_file kafka)")
+  weigh_cpu "$BROKER_CPU_GROUP" "$BROKER_CPU_SHARES" "$pid"
   if ! wait_until 120 "Kafka health" broker_alive_and_healthy "$pid"; then
     tail_log kafka 40
     die "Kafka did not become healthy (log: $SHADOW_LOG_DIR/kafka.log)"

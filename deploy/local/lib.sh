@@ -111,6 +111,20 @@ stop_daemon() {
   rm -f "$(pid_file "$name")"
 }
 
+# weigh_cpu GROUP SHARES PID: moves PID's process (every thread) into the cgroup v1 cpu group
+# GROUP with SHARES of weight (a process outside any group weighs 1024). Skipped, with a line
+# in the log, where there is no v1 cpu controller; the stack then runs unweighted.
+weigh_cpu() {
+  local group=/sys/fs/cgroup/cpu/$1
+  if [[ ! -f /sys/fs/cgroup/cpu/cpu.shares ]]; then
+    log "no cgroup v1 cpu controller: $1 keeps the default CPU weight"
+    return 0
+  fi
+  mkdir -p "$group"
+  echo "$2" >"$group/cpu.shares"
+  echo "$3" >"$group/cgroup.procs"
+}
+
 # tail_log NAME: the end of a daemon's log, for error messages.
 tail_log() {
   local log_file="$SHADOW_LOG_DIR/$1.log"

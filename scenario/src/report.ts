@@ -38,7 +38,7 @@ export function formatReport(r: ScenarioReport): string {
     `lag behind the source at the fence  ${m.lagBehindSource ?? "-"} records`,
     "",
     `downtime, HTTP probe every 10 ms    ${ms(r.probe.longestOutageMs)} (${r.probe.failures} of ${r.probe.probes} probe rounds unanswered; slowest answer ${ms(r.probe.slowestAnswerMs)})`,
-    `downtime, message level            ${ms(v.downtime.beyondSteadyMs)} beyond steady state (input waiting, nothing consumed: ${ms(v.downtime.longest.ms)} at most, checkpoint freeze left out)`,
+    `downtime, message level            ${ms(v.downtime.beyondSteadyMs)} beyond the steady p99, ${ms(v.downtime.beyondSteadyLongestMs)} beyond the steady longest (input waiting, nothing consumed: ${ms(v.downtime.longest.ms)} at most, checkpoint freeze left out)`,
     `longest output stall               ${ms(v.stall.beyondSteadyMs)} beyond steady state (input waiting, no output: ${ms(v.stall.longest.ms)} at most, freeze and handover in)`,
     `max extra delay                     ${ms(v.maxExtraDelayMs)} beyond steady p99 ${ms(v.steadyP99Ms)}`,
     `latency p50/p99 before ${ms(v.latency.before?.p50)}/${ms(v.latency.before?.p99)}, during ${ms(v.latency.during?.p50)}/${ms(v.latency.during?.p99)}, after ${ms(v.latency.after?.p50)}/${ms(v.latency.after?.p99)}`,

@@ -33,6 +33,8 @@ function report(
     verify: {
       downtime: {
         beyondSteadyMs: downtime.beyondSteadyMs,
+        // The steady state's longest stretch is 20 ms above its p99 here.
+        beyondSteadyLongestMs: Math.max(0, downtime.beyondSteadyMs - 20),
         longest: { ms: downtime.beyondSteadyMs + 5, from: t0 + downtime.from, to: 0 },
       },
       stall: { beyondSteadyMs: 140 },
@@ -81,6 +83,7 @@ describe("bench row", () => {
   it("names the phase the longest message-level downtime began in, when there was some", () => {
     const row = rowOf(cell, report({ ms: 0, from: 0 }, 500, { beyondSteadyMs: 40, from: 3_100 }));
     expect(row.downtimeMessageMs).toBe(40);
+    expect(row.downtimeMessageBeyondSteadyLongestMs).toBe(20);
     expect(row.downtimeMessageIn).toBe("1 restore +100 ms");
   });
 

@@ -28,8 +28,13 @@ export interface BenchRow extends BenchCell {
   downtimeProbeMs: number;
   /** Where the longest probe outage began: round, phase and ms into that phase. */
   downtimeProbeIn?: string;
-  /** No input consumed while one waited, outside the checkpoint freezes, beyond steady state. */
+  /**
+   * No input consumed while one waited, outside the checkpoint freezes, from the migration on:
+   * the longest such stretch beyond the steady state's p99.
+   */
   downtimeMessageMs: number;
+  /** The same stretch beyond the steady state's own longest, which it exceeds by chance alone. */
+  downtimeMessageBeyondSteadyLongestMs: number;
   /** Where that longest stretch began, when it went beyond steady state. */
   downtimeMessageIn?: string;
   /** No output appeared while an input waited, beyond steady state: freezes and handover in. */
@@ -109,6 +114,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     downtimeProbeMs: r.probe.longestOutageMs,
     ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
     downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
+    downtimeMessageBeyondSteadyLongestMs: r.verify.downtime.beyondSteadyLongestMs,
     ...(downtimeMessageIn ? { downtimeMessageIn } : {}),
     stallMs: r.verify.stall.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
@@ -143,6 +149,7 @@ export function failedRow(cell: BenchCell, error: Error): BenchRow {
     lagAtFence: Number.NaN,
     downtimeProbeMs: Number.NaN,
     downtimeMessageMs: Number.NaN,
+    downtimeMessageBeyondSteadyLongestMs: Number.NaN,
     stallMs: Number.NaN,
     maxExtraDelayMs: Number.NaN,
     lost: Number.NaN,

@@ -31,6 +31,7 @@ function row(
     lagAtFence: 1,
     downtimeProbeMs: downtime,
     downtimeMessageMs: downtime,
+    downtimeMessageBeyondSteadyLongestMs: downtime,
     stallMs: downtime + 100,
     maxExtraDelayMs: 100,
     lost: 0,

@@ -174,6 +174,43 @@ describe("verifier", () => {
     expect(report.maxExtraDelayMs).toBe(395);
   });
 
+  /** Processing that waits until `until` ms after T0 for inputs sent in each [from, until). */
+  const processedBy =
+    (...hiccups: [from: number, until: number][]) =>
+    (m: InputMessage) => {
+      const sent = m.sentAt - T0;
+      const hiccup = hiccups.find(([from, until]) => sent >= from && sent < until);
+      return hiccup ? hiccup[1] + 4 - sent : 4;
+    };
+  const window = { start: T0 + 2_000, end: T0 + 2_600 };
+
+  it("seeks downtime from the migration on, and weighs it against the steady state's longest", () => {
+    const { records, messages } = inputs(300);
+    // A 64 ms hiccup in the steady state (300..364), a 44 ms one during the migration.
+    const processing = processedBy([300, 360], [2_100, 2_140]);
+    const report = verify(
+      run({ inputs: records, outputs: outputs(messages, (m) => processing(m) + 1, processing) }),
+      { window },
+    );
+    expect(report.downtime.longest).toEqual({ ms: 44, from: T0 + 2_100, to: T0 + 2_144 });
+    expect(report.downtime.steadyMs).toBe(4);
+    expect(report.downtime.beyondSteadyMs).toBe(40);
+    expect(report.downtime.steadyLongestMs).toBe(64);
+    expect(report.downtime.beyondSteadyLongestMs).toBe(0);
+  });
+
+  it("reports what a migration's stretch lasts beyond the steady state's longest", () => {
+    const { records, messages } = inputs(300);
+    const processing = processedBy([300, 360], [2_100, 2_200]);
+    const report = verify(
+      run({ inputs: records, outputs: outputs(messages, (m) => processing(m) + 1, processing) }),
+      { window },
+    );
+    expect(report.downtime.longest.ms).toBe(104);
+    expect(report.downtime.beyondSteadyMs).toBe(100);
+    expect(report.downtime.beyondSteadyLongestMs).toBe(40);
+  });
+
   it("counts inputs processed on time but output late (held until a cut) as consumed", () => {
     const { records, messages } = inputs(200);
     // Inputs sent in [1000, 1400) ms are processed 4 ms after sending, but their outputs are

@@ -36,11 +36,22 @@ export interface Pause {
   to: number;
 }
 
-/** The longest of a run's stretches, and how long such stretches last in steady state. */
+/**
+ * The longest of a run's stretches from the migration on (the whole run without a window),
+ * and how long such stretches last in the steady state before it.
+ */
 export interface Stretches {
   longest: Stretch;
+  /** The steady state's p99 stretch: what a stretch usually lasts. */
   steadyMs: number;
   beyondSteadyMs: number;
+  /**
+   * The steady state's own longest stretch. The migration's longest is the maximum of as many
+   * stretches as the steady state had (a bench's warm-up is about as long as a migration), so
+   * it exceeds their p99 by chance alone more often than not; beyond this it does not.
+   */
+  steadyLongestMs: number;
+  beyondSteadyLongestMs: number;
 }
 
 export interface VerifyReport {
@@ -294,7 +305,13 @@ function waitingStretches(
   window: MigrationWindow | undefined,
   pauses: Pause[],
 ): Stretches {
-  const none = { longest: { ms: 0, from: 0, to: 0 }, steadyMs: 0, beyondSteadyMs: 0 };
+  const none = {
+    longest: { ms: 0, from: 0, to: 0 },
+    steadyMs: 0,
+    beyondSteadyMs: 0,
+    steadyLongestMs: 0,
+    beyondSteadyLongestMs: 0,
+  };
   if (answered.length === 0) return none;
   // Inputs by answer time; suffix minimum of send times = earliest input still waiting at t.
   answered.sort((a, b) => a.at - b.at);
@@ -323,13 +340,23 @@ function waitingStretches(
     previous = at;
   }
   if (stretches.length === 0) return none;
-  const longest = stretches.reduce((a, b) => (b.ms > a.ms ? b : a));
+  // A stretch over before the migration began is the steady state measuring itself, not a
+  // downtime: the longest is sought from the window's start on.
   const steadyPool = window ? stretches.filter((s) => s.to < window.start) : stretches;
+  const migrationPool = window ? stretches.filter((s) => s.to >= window.start) : stretches;
+  const longest = migrationPool.reduce((a, b) => (b.ms > a.ms ? b : a), none.longest);
   const steadySorted = (steadyPool.length > 0 ? steadyPool : stretches)
     .map((s) => s.ms)
     .sort((a, b) => a - b);
   const steadyMs = quantile(steadySorted, 0.99);
-  return { longest, steadyMs, beyondSteadyMs: Math.max(0, longest.ms - steadyMs) };
+  const steadyLongestMs = steadySorted[steadySorted.length - 1] ?? 0;
+  return {
+    longest,
+    steadyMs,
+    beyondSteadyMs: Math.max(0, longest.ms - steadyMs),
+    steadyLongestMs,
+    beyondSteadyLongestMs: Math.max(0, longest.ms - steadyLongestMs),
+  };
 }
 
 /** How much of from..to the pauses cover (pauses of different rounds never overlap). */

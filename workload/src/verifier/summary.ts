@@ -45,7 +45,8 @@ export function summarize(report: VerifyReport): string {
       (report.downtime.longest.pausedMs
         ? ` (besides ${ms(report.downtime.longest.pausedMs)} of checkpoint freeze)`
         : "") +
-      `, steady ${ms(report.downtime.steadyMs)}, beyond steady ${ms(report.downtime.beyondSteadyMs)}`,
+      `, steady p99 ${ms(report.downtime.steadyMs)} (beyond: ${ms(report.downtime.beyondSteadyMs)})` +
+      `, steady longest ${ms(report.downtime.steadyLongestMs)} (beyond: ${ms(report.downtime.beyondSteadyLongestMs)})`,
     `stall       longest stretch with input waiting and no output ${ms(report.stall.longest.ms)}, steady ${ms(report.stall.steadyMs)}, beyond steady ${ms(report.stall.beyondSteadyMs)}`,
   ];
   return lines.join("\n");
