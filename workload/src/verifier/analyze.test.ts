@@ -174,24 +174,26 @@ describe("verifier", () => {
     expect(report.maxExtraDelayMs).toBe(395);
   });
 
-  /** Processing that waits until `until` ms after T0 for inputs sent in each [from, until). */
-  const processedBy =
-    (...hiccups: [from: number, until: number][]) =>
-    (m: InputMessage) => {
+  /**
+   * 300 inputs with a migration window at 2000..2600 ms, processed 4 ms after sending except
+   * those sent in each hiccup's [from, until), which wait until `until` + 4 ms.
+   */
+  function verifyWithHiccups(...hiccups: [from: number, until: number][]) {
+    const { records, messages } = inputs(300);
+    const processing = (m: InputMessage) => {
       const sent = m.sentAt - T0;
       const hiccup = hiccups.find(([from, until]) => sent >= from && sent < until);
       return hiccup ? hiccup[1] + 4 - sent : 4;
     };
-  const window = { start: T0 + 2_000, end: T0 + 2_600 };
+    return verify(
+      run({ inputs: records, outputs: outputs(messages, (m) => processing(m) + 1, processing) }),
+      { window: { start: T0 + 2_000, end: T0 + 2_600 } },
+    );
+  }
 
   it("seeks downtime from the migration on, and weighs it against the steady state's longest", () => {
-    const { records, messages } = inputs(300);
     // A 64 ms hiccup in the steady state (300..364), a 44 ms one during the migration.
-    const processing = processedBy([300, 360], [2_100, 2_140]);
-    const report = verify(
-      run({ inputs: records, outputs: outputs(messages, (m) => processing(m) + 1, processing) }),
-      { window },
-    );
+    const report = verifyWithHiccups([300, 360], [2_100, 2_140]);
     expect(report.downtime.longest).toEqual({ ms: 44, from: T0 + 2_100, to: T0 + 2_144 });
     expect(report.downtime.steadyMs).toBe(4);
     expect(report.downtime.beyondSteadyMs).toBe(40);
@@ -200,12 +202,7 @@ describe("verifier", () => {
   });
 
   it("reports what a migration's stretch lasts beyond the steady state's longest", () => {
-    const { records, messages } = inputs(300);
-    const processing = processedBy([300, 360], [2_100, 2_200]);
-    const report = verify(
-      run({ inputs: records, outputs: outputs(messages, (m) => processing(m) + 1, processing) }),
-      { window },
-    );
+    const report = verifyWithHiccups([300, 360], [2_100, 2_200]);
     expect(report.downtime.longest.ms).toBe(104);
     expect(report.downtime.beyondSteadyMs).toBe(100);
     expect(report.downtime.beyondSteadyLongestMs).toBe(40);
