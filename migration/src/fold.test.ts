@@ -1,4 +1,4 @@
-import { CheckpointCreated, MigrationRequested } from "@shadow/events";
+import { CheckpointCreated, MigrationRequested, ShadowCaughtUp } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "./fold.ts";
@@ -40,5 +40,27 @@ describe("the fold of a checkpoint", () => {
     });
     expect(view?.work).toEqual([{ round: 1, dumpMs: 230, pauseMs: 141.5 }]);
     expect(view?.phase).toBe("image");
+  });
+});
+
+describe("the fold of a caught-up shadow", () => {
+  it("keeps which copy caught up and when: a verifier counts it as consuming from then", () => {
+    const caughtUp = data[ShadowCaughtUp.type];
+    const view = applyEvent(requested(), {
+      id: "e3",
+      type: ShadowCaughtUp.type,
+      time: "2026-01-02T03:04:08.250Z",
+      data: caughtUp,
+    });
+    expect(view?.work).toEqual([
+      expect.objectContaining({
+        round: caughtUp.handoff.round,
+        shadow: caughtUp.handoff.to,
+        caughtUpAt: "2026-01-02T03:04:08.250Z",
+      }),
+    ]);
+    expect(view?.phases.find((p) => p.phase === "fence")?.startedAt).toBe(
+      "2026-01-02T03:04:08.250Z",
+    );
   });
 });

@@ -138,6 +138,7 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "catch-up", at);
       startPhase(view, d.handoff.round, "fence", at);
       view.lagBehindSource = d.lagBehindSource;
+      recordWork(view, d.handoff.round, { shadow: d.handoff.to, caughtUpAt: at });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
       break;

@@ -16,6 +16,9 @@ export interface StepWork {
   restorePlaceMs?: number;
   /** The CPU cap the source ran under when the shadow caught up (auto-converge), if any. */
   sourceCpuLimit?: number;
+  /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
+  shadow?: InstancePlace;
+  caughtUpAt?: string;
   /** Size of the checkpoint image. */
   imageBytes?: number;
 }

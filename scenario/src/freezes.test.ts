@@ -1,6 +1,6 @@
 import type { MigrationView } from "@shadow/migration";
 import { describe, expect, it } from "vitest";
-import { freezesOf } from "./freezes.ts";
+import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 
 const view = (strategy: MigrationView["strategy"], work: MigrationView["work"]) =>
   ({ strategy, work }) as MigrationView;
@@ -27,5 +27,24 @@ describe("checkpoint freezes", () => {
         view("sequential", [{ round: 1, frozenAt: "2026-01-01T00:00:01.000Z", pauseMs: 900 }]),
       ),
     ).toEqual([]);
+  });
+});
+
+describe("shadows consuming", () => {
+  it("names each round's caught-up shadow as instance@node, from its caught-up time", () => {
+    const consuming = shadowsConsumingOf(
+      view("shadow", [
+        {
+          round: 1,
+          shadow: { instance: "orders-0-shadow-1a2b", node: "node-b" },
+          caughtUpAt: "2026-01-01T00:00:03.000Z",
+        },
+        { round: 2, shadow: { instance: "orders-0", node: "node-b" } },
+      ]),
+    );
+    // Round 2 never reported caught up (a rollback, say): no span is assumed for it.
+    expect(consuming).toEqual([
+      { copy: "orders-0-shadow-1a2b@node-b", since: Date.parse("2026-01-01T00:00:03.000Z") },
+    ]);
   });
 });

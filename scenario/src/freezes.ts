@@ -1,5 +1,5 @@
 import type { MigrationView } from "@shadow/migration";
-import type { Pause } from "@shadow/workload";
+import { type ConsumingSince, copyOf, type Pause } from "@shadow/workload";
 
 /**
  * Each round's checkpoint freeze, as the checkpoint reported it: the verifier's pauses. Only
@@ -12,5 +12,15 @@ export function freezesOf(migration: MigrationView): Pause[] {
     w.frozenAt !== undefined && w.pauseMs !== undefined
       ? [{ from: Date.parse(w.frozenAt), to: Date.parse(w.frozenAt) + w.pauseMs }]
       : [],
+  );
+}
+
+/**
+ * Each round's shadow, consuming from when it was reported caught up at the latest: it
+ * publishes nothing up to the source's cut, so its outputs alone would start its span late.
+ */
+export function shadowsConsumingOf(migration: MigrationView): ConsumingSince[] {
+  return migration.work.flatMap((w) =>
+    w.shadow && w.caughtUpAt ? [{ copy: copyOf(w.shadow), since: Date.parse(w.caughtUpAt) }] : [],
   );
 }

@@ -4,7 +4,7 @@ import type { MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
-import { freezesOf } from "./freezes.ts";
+import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
@@ -227,6 +227,7 @@ export async function runScenario(
       run,
       window: { start: windowStart, end: windowEnd },
       pauses: freezesOf(migration),
+      consuming: shadowsConsumingOf(migration),
     });
     return {
       options: o,

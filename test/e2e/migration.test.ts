@@ -40,6 +40,13 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     // Both rounds' outputs are there: the source's, the shadow's, and the named instance's.
     expect(Object.keys(report.verify.byInstance).length).toBeGreaterThanOrEqual(2);
     expect(report.probe.longestOutageMs).toBe(0);
+    // Message level: some copy was consuming throughout, through both fences.
+    expect(report.verify.downtime.longest.ms).toBe(0);
+    expect(report.verify.downtime.spans.map((s) => s.copy)).toEqual([
+      `${workload}@node-a`,
+      expect.stringMatching(new RegExp(`^${workload}-shadow-.*@node-b$`)),
+      `${workload}@node-b`,
+    ]);
     const pause = report.migration.checkpointPauseMs ?? 0;
     expect(pause).toBeGreaterThan(0);
     // The design's bound: the largest delay is the freeze plus at most 50 ms. The paper
@@ -68,6 +75,7 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     expect(report.instancesAfter.map((i) => i.node)).toEqual(["node-b"]);
     expectNothingLostOrDuplicated(report);
     expect(report.probe.longestOutageMs).toBe(0);
+    expect(report.verify.downtime.longest.ms).toBe(0);
     expect(report.migration.handoverMs).toBeGreaterThanOrEqual(0);
   });
 

@@ -41,6 +41,10 @@ export { createStatusApp, listen } from "./sdk/status-app.ts";
 export { createWorkload, type Workload, type WorkloadOptions } from "./sdk/workload.ts";
 export type * from "./types.ts";
 export {
+  type ConsumingSince,
+  type ConsumingSpan,
+  copyOf,
+  type Downtime,
   type Pause,
   type VerifyOptions,
   type VerifyReport,

@@ -27,6 +27,8 @@ export const outputMessage = z.object({
   processedAt: z.number(),
   /** The instance that processed it (the source or the shadow). */
   instance: z.string(),
+  /** The node it ran on: with the instance, which copy of the workload processed it. */
+  node: z.string().optional(),
   /** The service's own count of outputs, global and per key: continuous across a handover. */
   outSeq: z.number().int().positive(),
   outKeySeq: z.number().int().positive(),

@@ -37,8 +37,12 @@ export interface Output {
 export type Mode = "primary" | "shadow" | "fenced" | "idle";
 
 export interface HandleContext {
-  identity: Identity;
-  mode: Mode;
+  /**
+   * Who is handling the record, read when asked: a checkpoint taken while a handler awaits
+   * restores it elsewhere, and what it reads after the await is the copy that finished it.
+   */
+  readonly identity: Identity;
+  readonly mode: Mode;
   /** Wall clock (ms since epoch) when the SDK handed the record over. */
   now: number;
 }

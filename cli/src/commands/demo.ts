@@ -25,7 +25,8 @@ export async function runDemo(out: (line: string) => void): Promise<number> {
       report.migration.status === "completed" &&
       report.verify.lost.count === 0 &&
       report.verify.duplicated.count === 0 &&
-      report.probe.longestOutageMs === 0;
+      report.probe.longestOutageMs === 0 &&
+      report.verify.downtime.longest.ms === 0;
     return ok ? 0 : 1;
   } finally {
     await env.close();

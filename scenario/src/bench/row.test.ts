@@ -9,7 +9,8 @@ const at = (ms: number) => new Date(t0 + ms).toISOString();
 function report(
   outage: { ms: number; from: number },
   maxDelayedSentAt: number,
-  downtime = { beyondSteadyMs: 0, from: 0 },
+  downtime = { ms: 0, from: 0 },
+  gap = { beyondSteadyMs: 0, from: 0 },
 ): ScenarioReport {
   return {
     migration: {
@@ -32,10 +33,18 @@ function report(
     },
     verify: {
       downtime: {
-        beyondSteadyMs: downtime.beyondSteadyMs,
-        // The steady state's longest stretch is 20 ms above its p99 here.
-        beyondSteadyLongestMs: Math.max(0, downtime.beyondSteadyMs - 20),
-        longest: { ms: downtime.beyondSteadyMs + 5, from: t0 + downtime.from, to: 0 },
+        longest: {
+          ms: downtime.ms,
+          from: t0 + downtime.from,
+          to: t0 + downtime.from + downtime.ms,
+        },
+        spans: [],
+      },
+      processingGap: {
+        beyondSteadyMs: gap.beyondSteadyMs,
+        // The steady state's longest gap is 20 ms above its p99 here.
+        beyondSteadyLongestMs: Math.max(0, gap.beyondSteadyMs - 20),
+        longest: { ms: gap.beyondSteadyMs + 5, from: t0 + gap.from, to: 0 },
       },
       stall: { beyondSteadyMs: 140 },
       maxExtraDelayMs: 120,
@@ -81,10 +90,22 @@ describe("bench row", () => {
   });
 
   it("names the phase the longest message-level downtime began in, when there was some", () => {
-    const row = rowOf(cell, report({ ms: 0, from: 0 }, 500, { beyondSteadyMs: 40, from: 3_100 }));
-    expect(row.downtimeMessageMs).toBe(40);
-    expect(row.downtimeMessageBeyondSteadyLongestMs).toBe(20);
-    expect(row.downtimeMessageIn).toBe("1 restore +100 ms");
+    const row = rowOf(cell, report({ ms: 0, from: 0 }, 500, { ms: 1_200, from: 900 }));
+    expect(row.downtimeMessageMs).toBe(1_200);
+    expect(row.downtimeMessageIn).toBe("1 checkpoint +900 ms");
+    expect(row.processingGapIn).toBeUndefined();
+  });
+
+  it("names where the longest processing gap began when it went beyond steady state", () => {
+    const row = rowOf(
+      cell,
+      report({ ms: 0, from: 0 }, 500, undefined, { beyondSteadyMs: 40, from: 3_100 }),
+    );
+    expect(row.downtimeMessageMs).toBe(0);
+    expect(row.downtimeMessageIn).toBeUndefined();
+    expect(row.processingGapMs).toBe(40);
+    expect(row.processingGapBeyondSteadyLongestMs).toBe(20);
+    expect(row.processingGapIn).toBe("1 restore +100 ms");
   });
 
   it("names no phase when the probe saw no outage", () => {

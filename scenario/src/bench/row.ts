@@ -29,14 +29,21 @@ export interface BenchRow extends BenchCell {
   /** Where the longest probe outage began: round, phase and ms into that phase. */
   downtimeProbeIn?: string;
   /**
-   * No input consumed while one waited, outside the checkpoint freezes, from the migration on:
-   * the longest such stretch beyond the steady state's p99.
+   * The design's message-level downtime: the longest stretch, from the migration on and outside
+   * the checkpoint freezes, in which an input waited while no copy of the workload consumed.
    */
   downtimeMessageMs: number;
-  /** The same stretch beyond the steady state's own longest, which it exceeds by chance alone. */
-  downtimeMessageBeyondSteadyLongestMs: number;
-  /** Where that longest stretch began, when it went beyond steady state. */
+  /** Where that stretch began, if there was one. */
   downtimeMessageIn?: string;
+  /**
+   * Stricter: the longest stretch in which an input waited and nothing at all was processed,
+   * beyond the steady state's p99 of such gaps (a copy up but slowed counts here).
+   */
+  processingGapMs: number;
+  /** The same gap beyond the steady state's own longest, which it exceeds by chance alone. */
+  processingGapBeyondSteadyLongestMs: number;
+  /** Where that gap began, when it went beyond steady state. */
+  processingGapIn?: string;
   /** No output appeared while an input waited, beyond steady state: freezes and handover in. */
   stallMs: number;
   maxExtraDelayMs: number;
@@ -87,7 +94,9 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
   const downtimeProbeIn =
     r.probe.longestOutageMs > 0 ? placeOf(r, r.probe.longestOutage?.from) : undefined;
   const downtimeMessageIn =
-    r.verify.downtime.beyondSteadyMs > 0 ? placeOf(r, r.verify.downtime.longest.from) : undefined;
+    r.verify.downtime.longest.ms > 0 ? placeOf(r, r.verify.downtime.longest.from) : undefined;
+  const gap = r.verify.processingGap;
+  const processingGapIn = gap.beyondSteadyMs > 0 ? placeOf(r, gap.longest.from) : undefined;
   return {
     ...cell,
     buildMs: work?.buildMs ?? Number.NaN,
@@ -113,9 +122,11 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     lagAtFence: r.migration.lagBehindSource ?? 0,
     downtimeProbeMs: r.probe.longestOutageMs,
     ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
-    downtimeMessageMs: r.verify.downtime.beyondSteadyMs,
-    downtimeMessageBeyondSteadyLongestMs: r.verify.downtime.beyondSteadyLongestMs,
+    downtimeMessageMs: r.verify.downtime.longest.ms,
     ...(downtimeMessageIn ? { downtimeMessageIn } : {}),
+    processingGapMs: gap.beyondSteadyMs,
+    processingGapBeyondSteadyLongestMs: gap.beyondSteadyLongestMs,
+    ...(processingGapIn ? { processingGapIn } : {}),
     stallMs: r.verify.stall.beyondSteadyMs,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),
@@ -149,7 +160,8 @@ export function failedRow(cell: BenchCell, error: Error): BenchRow {
     lagAtFence: Number.NaN,
     downtimeProbeMs: Number.NaN,
     downtimeMessageMs: Number.NaN,
-    downtimeMessageBeyondSteadyLongestMs: Number.NaN,
+    processingGapMs: Number.NaN,
+    processingGapBeyondSteadyLongestMs: Number.NaN,
     stallMs: Number.NaN,
     maxExtraDelayMs: Number.NaN,
     lost: Number.NaN,

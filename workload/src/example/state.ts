@@ -85,6 +85,7 @@ export function exampleService(options: {
         sentAt: input.sentAt,
         processedAt: Date.now(),
         instance: context.identity.instance,
+        node: context.identity.node,
         outSeq: state.outputs,
         outKeySeq: account.count,
         balance: account.balance,

@@ -18,6 +18,7 @@ const record = (offset: number, value = `{"n":${offset}}`, partition = 0): Input
 });
 
 function setup(handle: ServiceDefinition<number[]>["handle"], admission: Admission = "process") {
+  const place = { node: "n", incarnation: 1 };
   const routed: PendingOutput[] = [];
   const seeks: number[] = [];
   const progress = new Progress();
@@ -41,7 +42,7 @@ function setup(handle: ServiceDefinition<number[]>["handle"], admission: Admissi
     log: pino({ level: "silent" }),
     admit: () => decision.admission,
     context: () => ({
-      identity: { workload: "w", instance: "i", node: "n", role: "primary", incarnation: 1 },
+      identity: { workload: "w", instance: "i", role: "primary", ...place },
       mode: "primary",
       now: 0,
       groupId: "g",
@@ -52,7 +53,7 @@ function setup(handle: ServiceDefinition<number[]>["handle"], admission: Admissi
     retry: { attempts: 3, backoffMs: 1 },
     sleep: async () => undefined,
   });
-  return { processor, routed, seeks, progress, counts, state, decision };
+  return { processor, routed, seeks, progress, counts, state, decision, place };
 }
 
 const echo: ServiceDefinition<number[]>["handle"] = (state, r) => {
@@ -61,6 +62,27 @@ const echo: ServiceDefinition<number[]>["handle"] = (state, r) => {
 };
 
 describe("processor", () => {
+  it("tells a handler who it is when it asks, so a record finished after a restore names the copy", async () => {
+    let resume: () => void = () => undefined;
+    const seen: string[] = [];
+    const { processor, place } = setup(async (_state, r, context) => {
+      seen.push(context.identity.node);
+      await new Promise<void>((resolve) => {
+        resume = resolve;
+      });
+      seen.push(context.identity.node);
+      return [{ key: r.key, value: "x" }];
+    });
+    const handled = processor.handle(0, record(0));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Restored on another node while the handler awaited.
+    place.node = "m";
+    place.incarnation = 2;
+    resume();
+    await handled;
+    expect(seen).toEqual(["n", "m"]);
+  });
+
   it("processes each offset once, whatever the consumer redelivers", async () => {
     const { processor, routed, state, counts } = setup(echo);
     for (const offset of [0, 1, 1, 0, 2]) await processor.handle(0, record(offset));

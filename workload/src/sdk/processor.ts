@@ -25,6 +25,7 @@ export interface ProcessorDeps<S> {
   log: Logger;
   /** Whether a record of this partition, delivered by the client of `epoch`, may be processed now. */
   admit(epoch: number, topic: string, partition: number): Admission;
+  /** The identity and mode now (checked against the identity file), and the input group. */
   context(): HandleContext & { groupId: string };
   /** Asks the client of `epoch` to re-read a partition from `offset`. */
   seek(epoch: number, topic: string, partition: number, offset: number): void;
@@ -111,8 +112,12 @@ export class Processor<S> {
       const context = deps.context();
       try {
         const outputs = await deps.service.handle(deps.getState(), record, {
-          identity: context.identity,
-          mode: context.mode,
+          get identity() {
+            return deps.context().identity;
+          },
+          get mode() {
+            return deps.context().mode;
+          },
           now: context.now,
         });
         return outputs.map((output, index) => ({

@@ -89,7 +89,9 @@ describe("verifier", () => {
     expect(report.outputs.distinct).toBe(100);
     expect(report.latency.all.p50).toBe(5);
     expect(report.latency.all.max).toBe(5);
-    expect(report.downtime.longest.ms).toBe(4);
+    // Each input waits 4 ms to be processed by a copy that is up: a gap, not downtime.
+    expect(report.processingGap.longest.ms).toBe(4);
+    expect(report.downtime.longest.ms).toBe(0);
     expect(report.stall.longest.ms).toBe(5);
   });
 
@@ -138,9 +140,11 @@ describe("verifier", () => {
     });
     expect(report.ok).toBe(true);
     // Nothing was processed from 1000 to 1399 ms, nor output until 1400 ms.
-    expect(report.downtime.longest).toEqual({ ms: 399, from: T0 + 1000, to: T0 + 1399 });
-    expect(report.downtime.steadyMs).toBe(4);
-    expect(report.downtime.beyondSteadyMs).toBe(395);
+    expect(report.processingGap.longest).toEqual({ ms: 399, from: T0 + 1000, to: T0 + 1399 });
+    expect(report.processingGap.steadyMs).toBe(4);
+    expect(report.processingGap.beyondSteadyMs).toBe(395);
+    // Both copies processed before and after the gap: they were up, slow, not down.
+    expect(report.downtime.longest.ms).toBe(0);
     expect(report.stall.longest).toEqual({ ms: 400, from: T0 + 1000, to: T0 + 1400 });
     expect(report.stall.steadyMs).toBe(5);
     expect(report.stall.beyondSteadyMs).toBe(395);
@@ -152,7 +156,7 @@ describe("verifier", () => {
     expect(report.latency.after?.max).toBe(5);
   });
 
-  it("leaves a checkpoint's freeze out of downtime, and keeps it in the stall", () => {
+  it("leaves a checkpoint's freeze out of the processing gap, and keeps it in the stall", () => {
     const { records, messages } = inputs(200);
     const window = { start: T0 + 900, end: T0 + 1500 };
     // The instance was frozen from 1000 to 1380 ms: 19 ms of the wait is not the freeze.
@@ -161,13 +165,13 @@ describe("verifier", () => {
       window,
       pauses,
     });
-    expect(report.downtime.longest).toEqual({
+    expect(report.processingGap.longest).toEqual({
       ms: 19,
       from: T0 + 1000,
       to: T0 + 1399,
       pausedMs: 380,
     });
-    expect(report.downtime.beyondSteadyMs).toBe(15);
+    expect(report.processingGap.beyondSteadyMs).toBe(15);
     expect(report.stall.longest.ms).toBe(400);
     expect(report.stall.beyondSteadyMs).toBe(395);
     // The delay is the delay, freeze or not.
@@ -191,21 +195,93 @@ describe("verifier", () => {
     );
   }
 
-  it("seeks downtime from the migration on, and weighs it against the steady state's longest", () => {
+  it("seeks the gap from the migration on, and weighs it against the steady state's longest", () => {
     // A 64 ms hiccup in the steady state (300..364), a 44 ms one during the migration.
     const report = verifyWithHiccups([300, 360], [2_100, 2_140]);
-    expect(report.downtime.longest).toEqual({ ms: 44, from: T0 + 2_100, to: T0 + 2_144 });
-    expect(report.downtime.steadyMs).toBe(4);
-    expect(report.downtime.beyondSteadyMs).toBe(40);
-    expect(report.downtime.steadyLongestMs).toBe(64);
-    expect(report.downtime.beyondSteadyLongestMs).toBe(0);
+    expect(report.processingGap.longest).toEqual({ ms: 44, from: T0 + 2_100, to: T0 + 2_144 });
+    expect(report.processingGap.steadyMs).toBe(4);
+    expect(report.processingGap.beyondSteadyMs).toBe(40);
+    expect(report.processingGap.steadyLongestMs).toBe(64);
+    expect(report.processingGap.beyondSteadyLongestMs).toBe(0);
   });
 
-  it("reports what a migration's stretch lasts beyond the steady state's longest", () => {
+  it("reports what a migration's gap lasts beyond the steady state's longest", () => {
     const report = verifyWithHiccups([300, 360], [2_100, 2_200]);
-    expect(report.downtime.longest.ms).toBe(104);
-    expect(report.downtime.beyondSteadyMs).toBe(100);
-    expect(report.downtime.beyondSteadyLongestMs).toBe(40);
+    expect(report.processingGap.longest.ms).toBe(104);
+    expect(report.processingGap.beyondSteadyMs).toBe(100);
+    expect(report.processingGap.beyondSteadyLongestMs).toBe(40);
+  });
+
+  /**
+   * 200 inputs, one every 10 ms: the source (orders-0 on node-a) processes those sent before
+   * 1000 ms, 4 ms after sending; the target processes the rest, those sent before it started
+   * at `startsAt` ms when it starts and each one after it 4 ms after sending.
+   */
+  function handover(target: { instance: string; node: string; startsAt: number }) {
+    const { records, messages } = inputs(200);
+    const processing = (m: InputMessage) => {
+      const sent = m.sentAt - T0;
+      return sent < 1000 ? 4 : Math.max(target.startsAt + 1, sent + 4) - sent;
+    };
+    const placed = outputs(messages, (m) => processing(m) + 1, processing).map((r) => {
+      const out = JSON.parse(String(r.value)) as OutputMessage;
+      const before = out.sentAt - T0 < 1000;
+      const copy = before ? { instance: "orders-0", node: "node-a" } : target;
+      const value = JSON.stringify({ ...out, instance: copy.instance, node: copy.node });
+      return { ...r, value: Buffer.from(value) };
+    });
+    return { records, placed };
+  }
+
+  it("finds downtime where no copy was consuming: the source stopped, the target not yet up", () => {
+    // Sequential: the source's last processing at 994 ms, orders-0 on node-b's first at 1301.
+    const { records, placed } = handover({ instance: "orders-0", node: "node-b", startsAt: 1300 });
+    const window = { start: T0 + 900, end: T0 + 1500 };
+    const report = verify(run({ inputs: records, outputs: placed }), { window });
+    expect(report.ok).toBe(true);
+    // Waiting from the first input after the source's last (sent at 1000 ms) to 1301 ms.
+    expect(report.downtime.longest).toEqual({ ms: 301, from: T0 + 1000, to: T0 + 1301 });
+    expect(report.downtime.spans.map((s) => [s.copy, s.processed])).toEqual([
+      ["orders-0@node-a", 100],
+      ["orders-0@node-b", 100],
+    ]);
+    // The source's freeze from 990 to 1200 ms is left out.
+    const frozen = verify(run({ inputs: records, outputs: placed }), {
+      window,
+      pauses: [{ from: T0 + 990, to: T0 + 1200 }],
+    });
+    expect(frozen.downtime.longest).toEqual({
+      ms: 101,
+      from: T0 + 1000,
+      to: T0 + 1301,
+      pausedMs: 200,
+    });
+  });
+
+  it("counts a shadow as consuming from its caught-up report, before its first output", () => {
+    // The shadow publishes nothing up to the cut: its first output is at 1030 ms.
+    const { records, placed } = handover({ instance: "shadow", node: "node-b", startsAt: 1030 });
+    const window = { start: T0 + 900, end: T0 + 1500 };
+    const unreported = verify(run({ inputs: records, outputs: placed }), { window });
+    expect(unreported.downtime.longest.ms).toBe(31);
+    const report = verify(run({ inputs: records, outputs: placed }), {
+      window,
+      consuming: [{ copy: "shadow@node-b", since: T0 + 950 }],
+    });
+    expect(report.downtime.longest.ms).toBe(0);
+    expect(report.downtime.spans[1]).toEqual({
+      copy: "shadow@node-b",
+      from: T0 + 950,
+      to: T0 + 1994,
+      processed: 100,
+    });
+    // A report of a copy that processed nothing makes no span.
+    const stray = verify(run({ inputs: records, outputs: placed }), {
+      window,
+      consuming: [{ copy: "elsewhere@node-c", since: T0 + 950 }],
+    });
+    expect(stray.downtime.longest.ms).toBe(31);
+    expect(stray.downtime.spans).toHaveLength(2);
   });
 
   it("counts inputs processed on time but output late (held until a cut) as consumed", () => {
@@ -219,7 +295,8 @@ describe("verifier", () => {
       },
     );
     expect(report.ok).toBe(true);
-    expect(report.downtime.beyondSteadyMs).toBe(0);
+    expect(report.processingGap.beyondSteadyMs).toBe(0);
+    expect(report.downtime.longest.ms).toBe(0);
     expect(report.stall.beyondSteadyMs).toBe(395);
   });
 

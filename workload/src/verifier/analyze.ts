@@ -14,6 +14,17 @@ export interface VerifyOptions {
   pauses?: Pause[];
   /** False when the dead-letter topic was not read: invalid inputs are then not expected there. */
   checkDeadLetters?: boolean;
+  /**
+   * Copies known to consume from a moment on before their first visible output: a shadow
+   * processes from its restore but publishes nothing up to the source's cut, and its caught-up
+   * report says it was consuming by then. `copy` as `copyOf` names it (`instance@node`).
+   */
+  consuming?: ConsumingSince[];
+}
+
+export interface ConsumingSince {
+  copy: string;
+  since: number;
 }
 
 export interface KeyedCount {
@@ -34,6 +45,29 @@ export interface Stretch {
 export interface Pause {
   from: number;
   to: number;
+}
+
+/**
+ * One copy of the workload (an instance on a node) from the first input it processed, or from
+ * when it was known to consume (a shadow caught up), to the last input it processed: while it
+ * lasts, that copy is up and consuming its partitions.
+ */
+export interface ConsumingSpan {
+  copy: string;
+  from: number;
+  to: number;
+  processed: number;
+}
+
+/**
+ * The design's message-level downtime: the longest stretch in which some input was waiting while
+ * no copy of the workload was consuming (outside every copy's span), the checkpoints' freezes
+ * left out; from the migration on. A copy that is up but slow is not down: its slowness is the
+ * max extra delay, and the processing gap below.
+ */
+export interface Downtime {
+  longest: Stretch;
+  spans: ConsumingSpan[];
 }
 
 /**
@@ -78,13 +112,17 @@ export interface VerifyReport {
   /** The input behind the max extra delay: when it was sent and answered (ms since epoch). */
   maxDelayed?: { sentAt: number; answeredAt: number };
   /**
-   * Downtime at message level, as the design defines it: the longest stretch in which some
-   * input was waiting while no instance was consuming (no input was processed, by the outputs'
-   * `processedAt`), outside the checkpoints' freezes; `beyondSteadyMs` subtracts what such
-   * stretches last in steady state. An instance that processes ahead and holds its outputs (a
-   * shadow before the cut) is consuming.
+   * Downtime at message level, as the design defines it: input waiting while no copy of the
+   * workload was consuming. A shadow that processes ahead and holds its outputs is consuming.
    */
-  downtime: Stretches;
+  downtime: Downtime;
+  /**
+   * The longest stretch in which some input was waiting and no input at all was processed (by
+   * the outputs' `processedAt`), outside the freezes: stricter than downtime, since it also
+   * counts a copy that is up but slowed (the machine busy, the 10 ms a record costs, a fetch);
+   * `beyondSteadyMs` subtracts what such gaps last in steady state.
+   */
+  processingGap: Stretches;
   /**
    * The longest stretch in which some input was waiting and no output appeared, freezes
    * included: what a consumer of the outputs saw stall (the pause, then the handover).
@@ -111,6 +149,11 @@ interface Seen {
 interface Answered {
   sentAt: number;
   at: number;
+}
+
+/** A processed input and the copy that processed it. */
+interface Processed extends Answered {
+  copy: string;
 }
 
 /**
@@ -186,7 +229,23 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     }
     return list;
   };
-  const downtime = waitingStretches(
+  const processed: Processed[] = [];
+  for (const [seq, seen] of first) {
+    const input = inputs.get(seq);
+    if (input)
+      processed.push({
+        sentAt: input.sentAt,
+        at: seen.output.processedAt,
+        copy: copyOf(seen.output),
+      });
+  }
+  const downtime = unconsumedStretch(
+    processed,
+    options.consuming ?? [],
+    options.window,
+    options.pauses ?? [],
+  );
+  const processingGap = waitingStretches(
     answered((seen) => seen.output.processedAt),
     options.window,
     options.pauses ?? [],
@@ -219,6 +278,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     maxExtraDelayMs: Math.max(0, peak - steadyP99Ms),
     ...(slowest ? { maxDelayed: slowest } : {}),
     downtime,
+    processingGap,
     stall,
     byInstance,
   };
@@ -295,10 +355,89 @@ function latencies(inputs: Map<number, Input>, first: Map<number, Seen>, window?
   };
 }
 
+/** Which copy processed an output: the instance, and the node it ran on when it says so. */
+export function copyOf(place: { instance: string; node?: string | undefined }): string {
+  return place.node === undefined ? place.instance : `${place.instance}@${place.node}`;
+}
+
+/**
+ * Each copy's span (its first processing to its last); between the spans, where no copy was
+ * consuming, the part of each gap in which some input (processed after it) was already waiting,
+ * less the freezes. Every processing lies inside its copy's span, so nothing is processed in a
+ * gap and an input waiting at any point of it waits to its end.
+ */
+function unconsumedStretch(
+  processed: Processed[],
+  consuming: ConsumingSince[],
+  window: MigrationWindow | undefined,
+  pauses: Pause[],
+): Downtime {
+  const byCopy = new Map<string, ConsumingSpan>();
+  for (const p of processed) {
+    const span = byCopy.get(p.copy);
+    if (!span) byCopy.set(p.copy, { copy: p.copy, from: p.at, to: p.at, processed: 1 });
+    else {
+      span.from = Math.min(span.from, p.at);
+      span.to = Math.max(span.to, p.at);
+      span.processed += 1;
+    }
+  }
+  // Only a copy that went on to process something: a report alone does not make a span.
+  for (const { copy, since } of consuming) {
+    const span = byCopy.get(copy);
+    if (span) span.from = Math.min(span.from, since);
+  }
+  const spans = [...byCopy.values()].sort((a, b) => a.from - b.from);
+  const none: Stretch = { ms: 0, from: 0, to: 0 };
+  if (spans.length === 0) return { longest: none, spans };
+
+  processed.sort((a, b) => a.at - b.at);
+  const earliestWaiting = suffixMinimum(processed.map((p) => p.sentAt));
+  // The first processing at or after `t`: the inputs from there on were not processed before it.
+  const firstFrom = (t: number): number => {
+    let low = 0;
+    let high = processed.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((processed[mid]?.at ?? 0) < t) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  };
+
+  let longest = none;
+  let coveredTo = spans[0]?.to ?? 0;
+  for (const span of spans.slice(1)) {
+    if (span.from > coveredTo) {
+      const waitingSince = earliestWaiting[firstFrom(span.from)] ?? span.from;
+      const from = Math.max(coveredTo, waitingSince);
+      if (from < span.from && (!window || span.from >= window.start)) {
+        const pausedMs = overlap(from, span.from, pauses);
+        const ms = span.from - from - pausedMs;
+        if (ms > longest.ms)
+          longest = { ms, from, to: span.from, ...(pausedMs > 0 ? { pausedMs } : {}) };
+      }
+    }
+    coveredTo = Math.max(coveredTo, span.to);
+  }
+  return { longest, spans };
+}
+
+/** For each index, the smallest value from there to the end. */
+function suffixMinimum(values: number[]): number[] {
+  const result = new Array<number>(values.length);
+  let minimum = Number.POSITIVE_INFINITY;
+  for (let i = values.length - 1; i >= 0; i--) {
+    minimum = Math.min(minimum, values[i] ?? minimum);
+    result[i] = minimum;
+  }
+  return result;
+}
+
 /**
  * For every interval between two consecutive answers (processings or appearances), the part
  * of it during which some input (answered later) was already waiting, less its overlap with
- * the pauses. The longest is the message-level downtime (or stall).
+ * the pauses. The longest is the processing gap (or, by output appearance, the stall).
  */
 function waitingStretches(
   answered: Answered[],
@@ -315,12 +454,7 @@ function waitingStretches(
   if (answered.length === 0) return none;
   // Inputs by answer time; suffix minimum of send times = earliest input still waiting at t.
   answered.sort((a, b) => a.at - b.at);
-  const earliestWaiting = new Array<number>(answered.length);
-  let minimum = Number.POSITIVE_INFINITY;
-  for (let i = answered.length - 1; i >= 0; i--) {
-    minimum = Math.min(minimum, answered[i]?.sentAt ?? minimum);
-    earliestWaiting[i] = minimum;
-  }
+  const earliestWaiting = suffixMinimum(answered.map((a) => a.sentAt));
   const stretches: Stretch[] = [];
   let previous = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < answered.length; i++) {

@@ -41,12 +41,14 @@ export function summarize(report: VerifyReport): string {
         ]
       : []),
     `max extra delay  ${ms(report.maxExtraDelayMs)} beyond steady p99 ${ms(report.steadyP99Ms)}`,
-    `downtime    longest stretch with input waiting and nothing consumed ${ms(report.downtime.longest.ms)}` +
+    `downtime    longest stretch with input waiting and no copy consuming ${ms(report.downtime.longest.ms)}` +
       (report.downtime.longest.pausedMs
         ? ` (besides ${ms(report.downtime.longest.pausedMs)} of checkpoint freeze)`
         : "") +
-      `, steady p99 ${ms(report.downtime.steadyMs)} (beyond: ${ms(report.downtime.beyondSteadyMs)})` +
-      `, steady longest ${ms(report.downtime.steadyLongestMs)} (beyond: ${ms(report.downtime.beyondSteadyLongestMs)})`,
+      `; copies: ${report.downtime.spans.map((s) => `${s.copy} (${s.processed})`).join(", ")}`,
+    `gap         longest stretch with input waiting and nothing processed ${ms(report.processingGap.longest.ms)}` +
+      `, steady p99 ${ms(report.processingGap.steadyMs)} (beyond: ${ms(report.processingGap.beyondSteadyMs)})` +
+      `, steady longest ${ms(report.processingGap.steadyLongestMs)} (beyond: ${ms(report.processingGap.beyondSteadyLongestMs)})`,
     `stall       longest stretch with input waiting and no output ${ms(report.stall.longest.ms)}, steady ${ms(report.stall.steadyMs)}, beyond steady ${ms(report.stall.beyondSteadyMs)}`,
   ];
   return lines.join("\n");
