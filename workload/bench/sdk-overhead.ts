@@ -102,6 +102,10 @@ async function throughSdk(mode: Mode, dir: string): Promise<number> {
     log: pino({ level: "silent" }),
     admit: (epoch) => (gate.isCurrent(epoch) ? "process" : "stale"),
     context: () => ({ identity, mode, now: Date.now(), groupId: "g" }),
+    identityNow: () => {
+      watcher.check();
+      return watcher.current;
+    },
     seek: () => undefined,
     route: (outputs: PendingOutput[]) => {
       if (mode === "primary") {

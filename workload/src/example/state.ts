@@ -71,6 +71,8 @@ export function exampleService(options: {
       if (!parsed.ok) throw new TerminalError(parsed.reason, { code: "invalid-record" });
       const input = parsed.value;
       await spend(options.cost);
+      // Read after the cost: a checkpoint taken during it is finished by the restored copy.
+      const { instance, node } = context.identity;
       const account = state.accounts.get(input.key) ?? { balance: 0, count: 0, lastKeySeq: -1 };
       account.balance += input.amount;
       account.count += 1;
@@ -84,8 +86,8 @@ export function exampleService(options: {
         keySeq: input.keySeq,
         sentAt: input.sentAt,
         processedAt: Date.now(),
-        instance: context.identity.instance,
-        node: context.identity.node,
+        instance,
+        node,
         outSeq: state.outputs,
         outKeySeq: account.count,
         balance: account.balance,

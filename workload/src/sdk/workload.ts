@@ -200,15 +200,16 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       counts: this.counts,
       log: this.log,
       admit: (epoch, topic, partition) => this.admit(epoch, topic, partition),
-      context: () => {
+      context: () => ({
+        identity: this.watcher.current,
+        mode: this.mode,
+        now: Date.now(),
+        groupId: inputGroupId(this.watcher.current),
+      }),
+      identityNow: () => {
         // One stat: a restore while a handler awaited is noticed before it reads who it is.
         this.watcher.check();
-        return {
-          identity: this.watcher.current,
-          mode: this.mode,
-          now: Date.now(),
-          groupId: inputGroupId(this.watcher.current),
-        };
+        return this.watcher.current;
       },
       seek: (epoch, topic, partition, offset) => {
         if (epoch === this.gate.epoch) this.session?.seek(topic, partition, offset);
