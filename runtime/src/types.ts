@@ -93,7 +93,8 @@ export interface CheckpointImage {
   buildMs: number;
   /** Delivery until the dump lies verified and unpacked on the target node (push and pull). */
   transferMs: number;
-  transfer: "registry" | "node-to-node";
+  /** How it was delivered: `same-node` when it was built on the target, and nothing moved. */
+  transfer: "registry" | "node-to-node" | "same-node";
 }
 
 export interface BuildImageOptions {

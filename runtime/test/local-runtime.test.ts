@@ -41,10 +41,10 @@ describe("local runtime (real CRIU)", () => {
   let source: InstanceInfo;
   let image: CheckpointImage;
 
-  /** A fresh image of the (still running) source, for the tests that damage one. */
   /**
-   * A new image, delivered to `deliveredTo`: a restore anywhere else pulls it from the
-   * registry again, with every check a pull makes.
+   * A new image of the (still running) source, delivered to `deliveredTo`: a restore anywhere
+   * else pulls it from the registry again, with every check a pull makes. Not node-a, where it
+   * is built: an image for its own node moves nowhere, through no registry.
    */
   async function freshImage(deliveredTo = "node-b"): Promise<CheckpointImage> {
     const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
@@ -188,6 +188,10 @@ describe("local runtime (real CRIU)", () => {
       return error;
     }
     const shadowIdentity = () => identity(`rt-fail-${randomBytes(3).toString("hex")}`, "node-b");
+    // Where the damaged images are delivered, so that the restores on node-b pull them.
+    const elsewhere = `node-dl-${suffix}`;
+    beforeAll(() => addNode(elsewhere, 0));
+    afterAll(() => removeNode(elsewhere));
 
     it("from a missing image", async () => {
       const missing = {
@@ -202,7 +206,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("from a corrupted image (layer truncated in the registry)", async () => {
-      const damaged = await freshImage("node-a");
+      const damaged = await freshImage(elsewhere);
       const { writeFile, readFile } = await import("node:fs/promises");
       const layer = await layerDigest(damaged);
       const path = registryBlobPath(layer);
@@ -214,7 +218,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("from a tampered image (one byte flipped) and says so", async () => {
-      const tampered = await freshImage("node-a");
+      const tampered = await freshImage(elsewhere);
       await flipByte(registryBlobPath(await layerDigest(tampered)), 1000);
       const error = await refused(() =>
         runtime.restore(tampered, "node-b", { migrationId, identity: shadowIdentity() }),
@@ -223,7 +227,7 @@ describe("local runtime (real CRIU)", () => {
     });
 
     it("with the wrong key", async () => {
-      const image = await freshImage("node-a");
+      const image = await freshImage(elsewhere);
       const wrongKey = await createLocalRuntime({
         images: new OciImageStore(runtime.layout, {
           ...loadImageStoreConfig(),
@@ -317,6 +321,25 @@ describe("local runtime (real CRIU)", () => {
     },
   );
 
+  it("moves nothing for an image restored on the node it was built on, and still verifies it", async () => {
+    const before = await readState(source.endpoint);
+    const checkpoint = await runtime.checkpoint(sourceName, { leaveRunning: true, migrationId });
+    // Asked for the registry: an identity swap's second round builds and restores on one node.
+    const local = await runtime.buildImage(checkpoint, "node-a", { transfer: "registry" });
+    expect(local.transfer).toBe("same-node");
+    expect(local.ref).toMatch(/^oci:/);
+    const name = `rt-same-${suffix}`;
+    const copy = await runtime.restore(local, "node-a", {
+      migrationId,
+      identity: identity(name, "node-a", { workload: sourceName, role: "shadow" }),
+    });
+    created.push(name);
+    expect(copy.node).toBe("node-a");
+    expect(copy.breakdown?.pullMs).toBeLessThan(50);
+    const state = await until("the copy on the same node", () => readState(copy.endpoint));
+    expect(state.counter).toBeGreaterThanOrEqual(before.counter);
+  });
+
   it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
     const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: true } });
@@ -372,8 +395,8 @@ describe("local runtime (real CRIU)", () => {
       }
       return names;
     };
-    // The images delivered to node-a and restored on node-b from the registry were never
-    // claimed: their delivered copies are still there.
+    // An image delivered to node-b and never restored: its delivered copy is still there.
+    await freshImage("node-b");
     expect((await left()).filter((n) => n.includes(".received-")).length).toBeGreaterThan(0);
     await runtime.release(migrationId);
     expect(await left()).toEqual([]);

@@ -1,11 +1,12 @@
 import type { Admin, ITopicConfig } from "kafkajs";
 
 /**
- * Creates topics and waits until every partition has a leader; false when they existed already. kafkajs's own `waitForLeaders`
- * retries only LEADER_NOT_AVAILABLE, but a KRaft broker may first answer the metadata request
- * for a topic it just created with UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this
- * topic-partition"), which failed a test's set-up in a clean-clone CI run. Here any error of
- * the metadata request is retried until the deadline.
+ * Creates topics and waits until every partition has a leader; false when they existed
+ * already. kafkajs's own `waitForLeaders` retries only LEADER_NOT_AVAILABLE, but a KRaft
+ * broker may first answer the metadata request for a topic it just created with
+ * UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition"), which failed
+ * a test's set-up in a clean-clone CI run. Here any error of the metadata request is retried
+ * until the deadline.
  */
 export async function createTopicsWithLeaders(
   admin: Admin,

@@ -43,9 +43,10 @@ export const CheckpointImageReady = defineEvent(
     buildMs: z.number().nonnegative(),
     /**
      * Delivery to the target node: push and pull through the registry, or the node-to-node
-     * copy, until the dump lies verified and unpacked on the target's disk.
+     * copy, until the dump lies verified and unpacked on the target's disk; `same-node` when
+     * it was built there (an identity swap's second round), with nothing to move.
      */
     transferMs: z.number().nonnegative(),
-    transfer: z.enum(["registry", "node-to-node"]),
+    transfer: z.enum(["registry", "node-to-node", "same-node"]),
   }),
 );

@@ -136,7 +136,7 @@ export class FakeRuntime implements Runtime {
       encrypted: true,
       buildMs: 50,
       transferMs: 20,
-      transfer: options.transfer ?? "registry",
+      transfer: checkpoint.node === targetNode ? "same-node" : (options.transfer ?? "registry"),
     };
   }
 

@@ -106,6 +106,18 @@ export class OciImageStore implements ImageStore {
       checkpoint.migrationId,
       built.digest,
     );
+    if (checkpoint.node === input.targetNode) {
+      // Built where it is restored (an identity swap's second round): a push and pull, or a
+      // copy onto itself, would move nothing. It is verified and unpacked all the same.
+      const started = performance.now();
+      await this.receive(built.ref, built.digest, received, input);
+      return {
+        ...image,
+        ref: built.ref,
+        transferMs: performance.now() - started,
+        transfer: "same-node",
+      };
+    }
     if ((input.transfer ?? this.transfer) === "node-to-node") {
       const targetDir = join(this.layout.imagesDir(input.targetNode), checkpoint.id);
       await this.retention.track(checkpoint.migrationId, {
