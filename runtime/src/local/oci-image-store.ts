@@ -106,34 +106,26 @@ export class OciImageStore implements ImageStore {
       checkpoint.migrationId,
       built.digest,
     );
-    if (checkpoint.node === input.targetNode) {
-      // Built where it is restored (an identity swap's second round): a push and pull, or a
-      // copy onto itself, would move nothing. It is verified and unpacked all the same.
-      const started = performance.now();
-      await this.receive(built.ref, built.digest, received, input);
-      return {
-        ...image,
-        ref: built.ref,
-        transferMs: performance.now() - started,
-        transfer: "same-node",
-      };
-    }
-    if ((input.transfer ?? this.transfer) === "node-to-node") {
+    // Built where it is restored (an identity swap's second round), a push and pull or a copy
+    // onto itself would move nothing; either way off the registry, the image is verified and
+    // unpacked on the target all the same.
+    const transfer =
+      checkpoint.node === input.targetNode ? "same-node" : (input.transfer ?? this.transfer);
+    if (transfer !== "registry") {
       const targetDir = join(this.layout.imagesDir(input.targetNode), checkpoint.id);
-      await this.retention.track(checkpoint.migrationId, {
-        kind: "path",
-        path: targetDir,
-        node: input.targetNode,
-      });
+      if (transfer === "node-to-node")
+        await this.retention.track(checkpoint.migrationId, {
+          kind: "path",
+          path: targetDir,
+          node: input.targetNode,
+        });
       const started = performance.now();
-      const moved = await transferNodeToNode(built.ref, targetDir);
-      await this.receive(moved.ref, built.digest, received, input);
-      return {
-        ...image,
-        ref: moved.ref,
-        transferMs: performance.now() - started,
-        transfer: "node-to-node",
-      };
+      const ref =
+        transfer === "node-to-node"
+          ? (await transferNodeToNode(built.ref, targetDir)).ref
+          : built.ref;
+      await this.receive(ref, built.digest, received, input);
+      return { ...image, ref, transferMs: performance.now() - started, transfer };
     }
     const repository = `shadow/${sanitizeName(checkpoint.migrationId)}`;
     const started = performance.now();

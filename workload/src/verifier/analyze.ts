@@ -151,7 +151,7 @@ interface Answered {
   at: number;
 }
 
-/** A processed input and the copy that processed it. */
+/** An answered input and the copy that processed it. */
 interface Processed extends Answered {
   copy: string;
 }
@@ -221,35 +221,23 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   const latency = latencies(inputs, first, options.window);
   const steadyP99Ms = (options.window ? latency.before : latency.all)?.p99 ?? latency.all.p99;
   const peak = (options.window ? latency.during : latency.all)?.max ?? 0;
-  const answered = (when: (seen: Seen) => number): Answered[] => {
-    const list: Answered[] = [];
+  const answered = (when: (seen: Seen) => number): Processed[] => {
+    const list: Processed[] = [];
     for (const [seq, seen] of first) {
       const input = inputs.get(seq);
-      if (input) list.push({ sentAt: input.sentAt, at: when(seen) });
+      if (input) list.push({ sentAt: input.sentAt, at: when(seen), copy: copyOf(seen.output) });
     }
     return list;
   };
-  const processed: Processed[] = [];
-  for (const [seq, seen] of first) {
-    const input = inputs.get(seq);
-    if (input)
-      processed.push({
-        sentAt: input.sentAt,
-        at: seen.output.processedAt,
-        copy: copyOf(seen.output),
-      });
-  }
+  // One list, by when each input was processed, for both measures that read it.
+  const processed = answered((seen) => seen.output.processedAt);
   const downtime = unconsumedStretch(
     processed,
     options.consuming ?? [],
     options.window,
     options.pauses ?? [],
   );
-  const processingGap = waitingStretches(
-    answered((seen) => seen.output.processedAt),
-    options.window,
-    options.pauses ?? [],
-  );
+  const processingGap = waitingStretches(processed, options.window, options.pauses ?? []);
   const stall = waitingStretches(
     answered((seen) => seen.at),
     options.window,
