@@ -10,10 +10,9 @@ export function formatView(view: MigrationView, traceLink?: string): string {
     `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
   ];
   for (const p of view.phases) {
-    const mark = p.endedAt ? "✓" : "…";
-    lines.push(
-      `  ${mark} round ${p.round} ${p.phase.padEnd(10)} ${p.endedAt ? ms(p.ms) : "running"}`,
-    );
+    const mark = p.failed ? "✗" : p.endedAt ? "✓" : "…";
+    const time = p.failed ? `failed after ${ms(p.ms)}` : p.endedAt ? ms(p.ms) : "running";
+    lines.push(`  ${mark} round ${p.round} ${p.phase.padEnd(10)} ${time}`);
   }
   if (view.checkpointPauseMs !== undefined)
     lines.push(`checkpoint pause  ${ms(view.checkpointPauseMs)}`);

@@ -1,4 +1,9 @@
-import { CheckpointCreated, MigrationRequested, ShadowCaughtUp } from "@shadow/events";
+import {
+  CheckpointCreated,
+  MigrationFailed,
+  MigrationRequested,
+  ShadowCaughtUp,
+} from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
 import { applyEvent } from "./fold.ts";
@@ -62,5 +67,36 @@ describe("the fold of a caught-up shadow", () => {
     expect(view?.phases.find((p) => p.phase === "fence")?.startedAt).toBe(
       "2026-01-02T03:04:08.250Z",
     );
+  });
+});
+
+describe("the fold of a failure", () => {
+  it("ends the phase under way at the failure, marked failed, and leaves earlier phases as they were", () => {
+    let view = requested();
+    view = applyEvent(view, {
+      id: "e2",
+      type: CheckpointCreated.type,
+      time: "2026-01-02T03:04:06.000Z",
+      data: data[CheckpointCreated.type],
+    });
+    view = applyEvent(view, {
+      id: "e3",
+      type: MigrationFailed.type,
+      time: "2026-01-02T03:04:16.500Z",
+      data: data[MigrationFailed.type],
+    });
+    expect(view?.status).toBe("failed");
+    expect(view?.phases).toEqual([
+      expect.objectContaining({ phase: "checkpoint", ms: 322 }),
+      {
+        round: 1,
+        phase: "image",
+        startedAt: "2026-01-02T03:04:06.000Z",
+        endedAt: "2026-01-02T03:04:16.500Z",
+        ms: 10_500,
+        failed: true,
+      },
+    ]);
+    expect(view?.phases[0]).not.toHaveProperty("failed");
   });
 });

@@ -50,6 +50,13 @@ function endPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): 
   timing.ms = Date.parse(at) - Date.parse(timing.startedAt);
 }
 
+function failPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
+  const timing = view.phases.find((p: PhaseTiming) => p.round === round && p.phase === phase);
+  if (!timing || timing.endedAt) return;
+  endPhase(view, round, phase, at);
+  timing.failed = true;
+}
+
 /**
  * Folds one event into a migration's view. Pure apart from mutating `view`; returns the view
  * (a new one for MigrationRequested). Events of other types are ignored, so the fold can read
@@ -168,7 +175,12 @@ export function applyEvent(
     }
     case MigrationFailed.type: {
       const d = MigrationFailed.schema.parse(event.data);
-      if (view.status === "running") view.status = "failed";
+      if (view.status === "running") {
+        view.status = "failed";
+        // The phase under way ends here; left open, it would read as still running after the
+        // rollback, and its time (how long until the step gave up) would be lost.
+        if (view.phase !== "done") failPhase(view, view.round, view.phase, at);
+      }
       view.failure ??= { step: d.step, code: d.code, reason: d.reason };
       break;
     }

@@ -14,4 +14,6 @@ export interface PhaseTiming {
   startedAt: string;
   endedAt?: string;
   ms?: number;
+  /** The migration failed in this phase: it ended with the failure, not with its step's event. */
+  failed?: true;
 }

@@ -30,7 +30,10 @@ export function formatReport(r: ScenarioReport): string {
     `load: ${r.load.sent} messages at ${r.load.achievedRate.toFixed(1)} msg/s over ${r.options.partitions} partitions, ${r.options.costMs} ms each`,
     "",
     "phase timings:",
-    ...m.phases.map((p) => `  round ${p.round}  ${p.phase.padEnd(9)} ${ms(p.ms).padStart(9)}`),
+    ...m.phases.map(
+      (p) =>
+        `  round ${p.round}  ${p.phase.padEnd(9)} ${ms(p.ms).padStart(9)}${p.failed ? "  failed" : ""}`,
+    ),
     `  total            ${ms(m.totalMs).padStart(9)}`,
     "",
     `checkpoint pause (source frozen)   ${ms(m.checkpointPauseMs)}`,

@@ -5,7 +5,9 @@ import { addNode, removeNode } from "./nodes.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
-const env = useScenarioEnvironment();
+/** The catch-up deadline these tests wait out; these migrations catch up in under a second. */
+const CATCH_UP_TIMEOUT_MS = 10_000;
+const env = useScenarioEnvironment({ SHADOW_CATCH_UP_TIMEOUT_MS: String(CATCH_UP_TIMEOUT_MS) });
 afterAll(async () => {
   await removeNode("node-full").catch(() => undefined);
   await removeNode("node-gone").catch(() => undefined);
@@ -61,6 +63,29 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
     });
     expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure?.step).toBe("catch-up");
+  });
+
+  it("when the shadow never catches up (alive, but it makes no progress)", async () => {
+    const workload = workloadName("rb-stuck");
+    const report = await runScenario(env(), { ...base, workload }, undefined, {
+      // The shadow is stopped (SIGSTOP) as soon as it runs, before it can replay anything:
+      // it still exists, it just never answers nor consumes again, so only the deadline ends
+      // the catch-up.
+      async onMigrationStarted() {
+        const shadow = await waitFor("the shadow to run", 60_000, async () =>
+          (await env().runtime.list()).find(
+            (i) => i.workload === workload && i.instance !== workload && i.pid !== undefined,
+          ),
+        );
+        process.kill(shadow.pid as number, "SIGSTOP");
+      },
+    });
+    expectRolledBackWithSourceServing(report, workload);
+    expect(report.migration.failure).toMatchObject({ step: "catch-up", code: "CATCH_UP_TIMEOUT" });
+    // It was the deadline that ended the catch-up, not anything sooner.
+    const catchUp = report.migration.phases.find((p) => p.phase === "catch-up");
+    expect(catchUp?.failed).toBe(true);
+    expect(catchUp?.ms).toBeGreaterThanOrEqual(CATCH_UP_TIMEOUT_MS);
   });
 
   it("when the target node vanishes mid-migration", async () => {

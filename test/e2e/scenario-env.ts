@@ -5,23 +5,28 @@ import { afterAll, beforeAll, inject } from "vitest";
  * The services of the choreography as real processes against the stack the globalSetup
  * brought up. One per test file: starting six services takes a few seconds.
  */
-export async function scenarioEnvironment(): Promise<ScenarioEnvironment> {
+export async function scenarioEnvironment(
+  serviceEnv?: Record<string, string>,
+): Promise<ScenarioEnvironment> {
   process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
   const nodeBrokers = inject("kafkaNodeBrokers");
   if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
-  return createScenarioEnvironment({ stackUp: true });
+  return createScenarioEnvironment({ stackUp: true, ...(serviceEnv ? { serviceEnv } : {}) });
 }
 
 /**
  * One environment for the test file it is called in: started before its tests, closed after.
- * Returns the environment's getter (it exists once the file's tests run).
+ * Returns the environment's getter (it exists once the file's tests run). `serviceEnv` is
+ * extra configuration for the six services (e.g. a shorter step deadline).
  */
-export function useScenarioEnvironment(): () => ScenarioEnvironment {
+export function useScenarioEnvironment(
+  serviceEnv?: Record<string, string>,
+): () => ScenarioEnvironment {
   let env: ScenarioEnvironment | undefined;
   beforeAll(async () => {
-    env = await scenarioEnvironment();
+    env = await scenarioEnvironment(serviceEnv);
   });
   afterAll(async () => {
     await env?.close();

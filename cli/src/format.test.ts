@@ -1,0 +1,37 @@
+import type { MigrationView } from "@shadow/migration";
+import { describe, expect, it } from "vitest";
+import { formatView } from "./format.ts";
+
+const place = (instance: string, node: string) => ({ instance, node });
+
+/** A migration that failed in its catch-up and rolled back, as the gateway's fold shows it. */
+const rolledBack: MigrationView = {
+  migrationId: "mig-1",
+  workload: "orders-0",
+  strategy: "shadow",
+  identitySwap: false,
+  source: place("orders-0", "node-a"),
+  targetNode: "node-b",
+  status: "rolled-back",
+  round: 1,
+  phase: "done",
+  phases: [
+    { round: 1, phase: "checkpoint", startedAt: "t0", endedAt: "t1", ms: 300 },
+    { round: 1, phase: "catch-up", startedAt: "t1", endedAt: "t2", ms: 10_250, failed: true },
+  ],
+  requestedAt: "t0",
+  updatedAt: "t2",
+  handoff: { round: 1, from: place("orders-0", "node-a"), to: place("orders-0-s", "node-b") },
+  work: [],
+  failure: { step: "catch-up", code: "CATCH_UP_TIMEOUT", reason: "shadow still 45 behind" },
+  rollback: { reason: "catch-up failed", compensated: [], serving: place("orders-0", "node-a") },
+};
+
+describe("a migration's status as the CLI prints it", () => {
+  it("marks the phase a rolled-back migration failed in, with how long it ran, not as running", () => {
+    const lines = formatView(rolledBack).split("\n");
+    expect(lines).toContain("  ✓ round 1 checkpoint 300 ms");
+    expect(lines).toContain("  ✗ round 1 catch-up   failed after 10.25 s");
+    expect(lines.join("\n")).not.toContain("running");
+  });
+});
