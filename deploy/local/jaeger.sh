@@ -124,15 +124,4 @@ status() {
   fi
 }
 
-cmd=${1:-}
-case $cmd in
-  install | start | stop) with_lock jaeger "$@" ;;
-esac
-case $cmd in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  health) health ;;
-  *) usage ;;
-esac
+run_component jaeger "$@"

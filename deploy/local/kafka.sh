@@ -237,15 +237,4 @@ status() {
   fi
 }
 
-cmd=${1:-}
-case $cmd in
-  install | start | stop) with_lock kafka "$@" ;;
-esac
-case $cmd in
-  install) install ;;
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  health) health ;;
-  *) usage ;;
-esac
+run_component kafka "$@"

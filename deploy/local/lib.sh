@@ -150,3 +150,19 @@ need_cmd() {
 usage() {
   die "usage: $0 install|start|stop|status|health"
 }
+
+# run_component NAME "$@": a component script's entry. Runs its subcommand (the function of
+# that name: install, start, stop, status or health); those that change the machine run under
+# NAME's lock (see with_lock).
+run_component() {
+  local name=$1
+  shift
+  local cmd=${1:-}
+  case $cmd in
+    install | start | stop) with_lock "$name" "$@" ;;
+  esac
+  case $cmd in
+    install | start | stop | status | health) "$cmd" ;;
+    *) usage ;;
+  esac
+}

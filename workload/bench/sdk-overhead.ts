@@ -102,6 +102,7 @@ async function throughSdk(mode: Mode, dir: string): Promise<number> {
     log: pino({ level: "silent" }),
     admit: (epoch) => (gate.isCurrent(epoch) ? "process" : "stale"),
     context: () => ({ identity, mode, now: Date.now(), groupId: "g" }),
+    modeNow: () => mode,
     identityNow: () => {
       watcher.check();
       return watcher.current;

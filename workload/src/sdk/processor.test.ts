@@ -48,6 +48,7 @@ function setup(handle: ServiceDefinition<number[]>["handle"], admission: Admissi
       now: Date.now(),
       groupId: "g",
     }),
+    modeNow: () => "primary",
     identityNow: () => {
       place.checks += 1;
       return { workload: "w", instance: "i", role: "primary", node: place.node, incarnation: 1 };

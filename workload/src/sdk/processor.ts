@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type {
   HandleContext,
   InputRecord,
+  Mode,
   PendingOutput,
   ServiceDefinition,
   WorkloadCounts,
@@ -29,6 +30,8 @@ export interface ProcessorDeps<S> {
   context(): HandleContext & { groupId: string };
   /** Who this process is now, checked against the identity file (a restore changes it). */
   identityNow(): Identity;
+  /** Whether this process is primary or shadow now (a handover changes it mid-handler). */
+  modeNow(): Mode;
   /** Asks the client of `epoch` to re-read a partition from `offset`. */
   seek(epoch: number, topic: string, partition: number, offset: number): void;
   /** Hands the outputs of one processed record on (produce, hold back or drop). */
@@ -120,7 +123,7 @@ export class Processor<S> {
             return Date.now() - context.now >= 1 ? deps.identityNow() : context.identity;
           },
           get mode() {
-            return deps.context().mode;
+            return deps.modeNow();
           },
           now: context.now,
         });

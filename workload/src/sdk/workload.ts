@@ -206,6 +206,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
         now: Date.now(),
         groupId: inputGroupId(this.watcher.current),
       }),
+      modeNow: () => this.mode,
       identityNow: () => {
         // One stat: a restore while a handler awaited is noticed before it reads who it is.
         this.watcher.check();
