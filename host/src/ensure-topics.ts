@@ -1,5 +1,5 @@
 import { createTopicsWithLeaders, topics } from "@shadow/events";
-import type { Kafka } from "kafkajs";
+import type { ITopicConfig, Kafka } from "kafkajs";
 
 /**
  * The bus's topics and their partition counts. One migration's events share a partition (key
@@ -12,18 +12,24 @@ export const busTopics = [
   { topic: topics.deadLetter, numPartitions: 1 },
 ];
 
-/** Creates the bus's topics that do not exist yet; a no-op when they all do. */
-export async function ensureBusTopics(kafka: Kafka): Promise<void> {
+/**
+ * Creates the bus's topics that do not exist yet; a no-op when they all do. Every service calls
+ * it at start-up, so several may race to create the same topic.
+ */
+export async function ensureBusTopics(
+  kafka: Kafka,
+  wanted: readonly ITopicConfig[] = busTopics,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
-    const missing = busTopics.filter((t) => !existing.has(t.topic));
+    const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      // Another service may create the same topic at the same moment: that is fine.
-      await createTopicsWithLeaders(admin, missing).catch((error: unknown) => {
-        if (!String(error).includes("already exists")) throw error;
-      });
+      // Another service may create the same topic at the same moment: kafkajs answers `false`
+      // for topics that exist already (it throws only for other errors), and the leaders are
+      // waited for either way.
+      await createTopicsWithLeaders(admin, missing);
     }
   } finally {
     await admin.disconnect();
