@@ -35,3 +35,34 @@ describe("a migration's status as the CLI prints it", () => {
     expect(lines.join("\n")).not.toContain("running");
   });
 });
+
+describe("downtime in the CLI's status", () => {
+  const sequential: MigrationView = {
+    ...rolledBack,
+    strategy: "sequential",
+    status: "running",
+    phase: "restore",
+    phases: [],
+    failure: undefined,
+    rollback: undefined,
+  } as MigrationView;
+
+  it("counts up while a sequential migration's source is stopped and no copy serves yet", () => {
+    const view = { ...sequential, outage: { startedAt: "2026-01-02T03:04:06.000Z" } };
+    const at = Date.parse("2026-01-02T03:04:07.500Z");
+    expect(formatView(view, undefined, at)).toContain(
+      "downtime so far   1.50 s (no copy serving since the checkpoint)",
+    );
+  });
+
+  it("shows the whole outage once a copy serves again", () => {
+    const outage = { startedAt: "t0", endedAt: "t1", ms: 1240 };
+    expect(formatView({ ...sequential, outage })).toContain(
+      "downtime          1.24 s (no copy served)",
+    );
+  });
+
+  it("is 0 for ShadowPod, whose source serves throughout", () => {
+    expect(formatView(rolledBack)).toContain("downtime so far   0 ms (a copy serves throughout)");
+  });
+});

@@ -4,7 +4,7 @@ const ms = (n: number | undefined) =>
   n === undefined ? "-" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
 
 /** A migration as lines a person can follow: status, every phase with its time, the figures. */
-export function formatView(view: MigrationView, traceLink?: string): string {
+export function formatView(view: MigrationView, traceLink?: string, now = Date.now()): string {
   const lines = [
     `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.identitySwap ? ", identity swap" : ""})`,
     `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
@@ -19,6 +19,7 @@ export function formatView(view: MigrationView, traceLink?: string): string {
   if (view.lagBehindSource !== undefined)
     lines.push(`lag at fence      ${view.lagBehindSource} records`);
   if (view.handoverMs !== undefined) lines.push(`handover          ${ms(view.handoverMs)}`);
+  lines.push(downtimeLine(view, now));
   if (view.totalMs !== undefined) lines.push(`total             ${ms(view.totalMs)}`);
   if (view.final) lines.push(`now serving       ${view.final.instance} on ${view.final.node}`);
   if (view.failure)
@@ -32,6 +33,24 @@ export function formatView(view: MigrationView, traceLink?: string): string {
       `trace             ${traceLink ? traceLink.replace("{traceId}", view.traceId) : view.traceId}`,
     );
   return lines.join("\n");
+}
+
+/**
+ * Downtime so far as the events show it: how long no copy of the workload has served. A
+ * ShadowPod source serves throughout (its freeze is the pause above); a sequential one is down
+ * from its checkpoint until its copy runs.
+ */
+function downtimeLine(view: MigrationView, now: number): string {
+  const o = view.outage;
+  if (!o) {
+    const why =
+      view.strategy === "shadow"
+        ? "a copy serves throughout"
+        : "the source serves until its checkpoint";
+    return `downtime so far   0 ms (${why})`;
+  }
+  if (o.ms !== undefined) return `downtime          ${ms(o.ms)} (no copy served)`;
+  return `downtime so far   ${ms(Math.max(0, now - Date.parse(o.startedAt)))} (no copy serving since the checkpoint)`;
 }
 
 export { ms as formatMs };

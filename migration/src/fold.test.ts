@@ -2,11 +2,13 @@ import {
   CheckpointCreated,
   MigrationFailed,
   MigrationRequested,
+  RolledBack,
   ShadowCaughtUp,
+  ShadowRestored,
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
-import { applyEvent } from "./fold.ts";
+import { applyEvent, foldMigration } from "./fold.ts";
 
 const data = sampleData("m-fold-1");
 
@@ -98,5 +100,66 @@ describe("the fold of a failure", () => {
       },
     ]);
     expect(view?.phases[0]).not.toHaveProperty("failed");
+  });
+});
+
+describe("the outage a migration shows (no copy serving)", () => {
+  /** A migration's first events: requested, checkpointed (freeze at 03:04:06.000), restored. */
+  const events = (strategy: "shadow" | "sequential") => [
+    {
+      id: "e1",
+      type: MigrationRequested.type,
+      time: "2026-01-02T03:04:05.678Z",
+      data: { ...data[MigrationRequested.type], strategy },
+    },
+    {
+      id: "e2",
+      type: CheckpointCreated.type,
+      time: "2026-01-02T03:04:06.400Z",
+      data: {
+        ...data[CheckpointCreated.type],
+        strategy,
+        leftRunning: strategy === "shadow",
+        frozenAt: "2026-01-02T03:04:06.000Z",
+      },
+    },
+    {
+      id: "e3",
+      type: ShadowRestored.type,
+      time: "2026-01-02T03:04:07.250Z",
+      data: { ...data[ShadowRestored.type], strategy },
+    },
+  ];
+
+  it("is open from a sequential checkpoint's freeze, and ends when the copy is restored", () => {
+    const [requested, checkpointed, restored] = events("sequential");
+    const stopped = foldMigration([requested, checkpointed]);
+    expect(stopped?.outage).toEqual({ startedAt: "2026-01-02T03:04:06.000Z" });
+    expect(foldMigration([requested, checkpointed, restored])?.outage).toEqual({
+      startedAt: "2026-01-02T03:04:06.000Z",
+      endedAt: "2026-01-02T03:04:07.250Z",
+      ms: 1250,
+    });
+  });
+
+  it("ends when a sequential migration rolls back and its source is back", () => {
+    const [requested, checkpointed] = events("sequential");
+    const view = foldMigration([
+      requested,
+      checkpointed,
+      {
+        id: "e4",
+        type: RolledBack.type,
+        time: "2026-01-02T03:04:09.000Z",
+        data: { ...data[RolledBack.type], strategy: "sequential" },
+      },
+    ]);
+    expect(view?.outage).toMatchObject({ endedAt: "2026-01-02T03:04:09.000Z", ms: 3000 });
+  });
+
+  it("is never there for ShadowPod: its source serves throughout, paused only by the freeze", () => {
+    const view = foldMigration(events("shadow"));
+    expect(view?.outage).toBeUndefined();
+    expect(view?.checkpointPauseMs).toBe(141.5);
   });
 });

@@ -57,6 +57,13 @@ function failPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string):
   timing.failed = true;
 }
 
+function endOutage(view: MigrationView, at: string): void {
+  const outage = view.outage;
+  if (!outage || outage.endedAt) return;
+  outage.endedAt = at;
+  outage.ms = Math.max(0, Date.parse(at) - Date.parse(outage.startedAt));
+}
+
 /**
  * Folds one event into a migration's view. Pure apart from mutating `view`; returns the view
  * (a new one for MigrationRequested). Events of other types are ignored, so the fold can read
@@ -111,6 +118,8 @@ export function applyEvent(
         pauseMs: d.pauseMs,
         ...(d.frozenAt !== undefined ? { frozenAt: d.frozenAt } : {}),
       });
+      // The sequential dump stops its source: nothing serves from the freeze on.
+      if (view.strategy === "sequential") view.outage ??= { startedAt: d.frozenAt ?? at };
       break;
     }
     case CheckpointImageReady.type: {
@@ -127,6 +136,8 @@ export function applyEvent(
     case ShadowRestored.type: {
       const d = ShadowRestored.schema.parse(event.data);
       endPhase(view, d.handoff.round, "restore", at);
+      // A sequential copy is restored as the primary: it serves from here.
+      if (view.strategy === "sequential") endOutage(view, at);
       startPhase(view, d.handoff.round, "catch-up", at);
       // A redelivered restore that found its copy already there reports 0: nothing measured.
       if (d.restoreMs > 0) {
@@ -188,6 +199,7 @@ export function applyEvent(
       const d = RolledBack.schema.parse(event.data);
       view.status = "rolled-back";
       view.phase = "done";
+      endOutage(view, at);
       view.rollback = { reason: d.reason, compensated: d.compensated, serving: d.servingInstance };
       break;
     }

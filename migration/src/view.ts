@@ -55,6 +55,14 @@ export interface MigrationView {
   lagBehindSource?: number;
   checkpointPauseMs?: number;
   handoverMs?: number;
+  /**
+   * The stretch in which no copy of the workload served, as the events show it: a sequential
+   * migration stops its source at the checkpoint's freeze, and a copy serves again once the
+   * target's is restored (or, rolled back, once the source is back). Open (no `endedAt`) while
+   * it lasts. A ShadowPod source serves throughout, so a ShadowPod migration has none: its
+   * freezes are `checkpointPauseMs` and its handover `handoverMs`.
+   */
+  outage?: { startedAt: string; endedAt?: string; ms?: number };
   totalMs?: number;
   final?: InstancePlace;
   failure?: { step: string; code: string; reason: string };

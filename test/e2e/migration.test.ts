@@ -72,6 +72,7 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     expect(report.probe.longestOutageMs).toBe(0);
     expect(report.verify.downtime.longest.ms).toBe(0);
     expect(report.migration.handoverMs).toBeGreaterThanOrEqual(0);
+    expect(report.migration.outage).toBeUndefined();
     const pause = report.migration.checkpointPauseMs ?? 0;
     expect(pause).toBeGreaterThan(0);
     expect(report.verify.maxExtraDelayMs).toBeLessThanOrEqual(pause + 50);
@@ -91,6 +92,8 @@ describe("a live migration on the real stack (CRIU, runc, Kafka, all services)",
     // The source is stopped at its checkpoint and nothing answers until the copy is up.
     expect(report.probe.longestOutageMs).toBeGreaterThan(100);
     expect(report.verify.downtime.longest.ms).toBeGreaterThan(100);
+    // The gateway's view shows it too (the CLI's "downtime so far"), from the events alone.
+    expect(report.migration.outage?.ms).toBeGreaterThan(100);
     // Verified, the run's topics are gone from the broker (a bench would leave thousands).
     expect(report.topics).toHaveLength(3);
     const admin = new Kafka({ brokers: env().brokers, logLevel: logLevel.NOTHING }).admin();
