@@ -8,7 +8,7 @@ import {
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
-import { applyEvent, foldMigration } from "./fold.ts";
+import { applyEvent, type FoldableEvent, foldMigration } from "./fold.ts";
 
 const data = sampleData("m-fold-1");
 
@@ -105,7 +105,9 @@ describe("the fold of a failure", () => {
 
 describe("the outage a migration shows (no copy serving)", () => {
   /** A migration's first events: requested, checkpointed (freeze at 03:04:06.000), restored. */
-  const events = (strategy: "shadow" | "sequential") => [
+  const events = (
+    strategy: "shadow" | "sequential",
+  ): [FoldableEvent, FoldableEvent, FoldableEvent] => [
     {
       id: "e1",
       type: MigrationRequested.type,
