@@ -42,7 +42,12 @@ export function gatewayClient({ url, token }: GatewayClientOptions) {
   return {
     migrate: (body: Record<string, unknown>) =>
       call<Record<string, unknown> & { migrationId: string }>("POST", "/migrations", body),
-    get: (id: string) => call<MigrationView>("GET", `/migrations/${encodeURIComponent(id)}`),
+    /** `liveLag`: during catch-up, the gateway also reads the lag from both instances. */
+    get: (id: string, options: { liveLag?: boolean } = {}) =>
+      call<MigrationView>(
+        "GET",
+        `/migrations/${encodeURIComponent(id)}${options.liveLag ? "?lag=live" : ""}`,
+      ),
     list: () => call<{ migrations: MigrationView[] }>("GET", "/migrations"),
   };
 }

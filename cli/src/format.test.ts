@@ -66,3 +66,15 @@ describe("downtime in the CLI's status", () => {
     expect(formatView(rolledBack)).toContain("downtime so far   0 ms (a copy serves throughout)");
   });
 });
+
+describe("lag in the CLI's status", () => {
+  it("shows the live lag while the shadow catches up", () => {
+    const view: MigrationView = {
+      ...rolledBack,
+      status: "running",
+      phase: "catch-up",
+      liveLag: { records: 240, at: "t" },
+    };
+    expect(formatView(view)).toContain("lag now           240 records behind the source");
+  });
+});

@@ -16,6 +16,8 @@ export function formatView(view: MigrationView, traceLink?: string, now = Date.n
   }
   if (view.checkpointPauseMs !== undefined)
     lines.push(`checkpoint pause  ${ms(view.checkpointPauseMs)}`);
+  if (view.liveLag && view.phase === "catch-up")
+    lines.push(`lag now           ${view.liveLag.records} records behind the source`);
   if (view.lagBehindSource !== undefined)
     lines.push(`lag at fence      ${view.lagBehindSource} records`);
   if (view.handoverMs !== undefined) lines.push(`handover          ${ms(view.handoverMs)}`);

@@ -53,6 +53,11 @@ export interface MigrationView {
   work: StepWork[];
   /** The shadow's lag behind the source when it was declared caught up. */
   lagBehindSource?: number;
+  /**
+   * Not folded from the log: the lag the gateway read from the two instances when it answered
+   * (`GET /migrations/:id?lag=live`, during catch-up), and when.
+   */
+  liveLag?: { records: number; at: string };
   checkpointPauseMs?: number;
   handoverMs?: number;
   /**

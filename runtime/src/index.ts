@@ -1,3 +1,4 @@
 export { cpuPriorityOf } from "./cpu-priority.ts";
 export * from "./errors.ts";
+export * from "./progress/index.ts";
 export type * from "./types.ts";

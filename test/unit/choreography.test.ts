@@ -1,7 +1,6 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
 import { foldMigration } from "@shadow/migration";
-import { InstanceGoneError } from "@shadow/restore-svc";
-import { RuntimeError } from "@shadow/runtime";
+import { InstanceGoneError, RuntimeError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import { inMemoryChoreography } from "./in-memory-choreography.ts";

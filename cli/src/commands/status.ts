@@ -15,7 +15,7 @@ export async function watchMigration(
   const started = Date.now();
   let last = "";
   for (;;) {
-    const view = await client.get(id);
+    const view = await client.get(id, { liveLag: true });
     const text = formatView(view, traceLink);
     if (text !== last) {
       out(text);

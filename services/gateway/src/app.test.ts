@@ -1,4 +1,11 @@
-import { MigrationRequested, type OutgoingEvent } from "@shadow/events";
+import {
+  CheckpointCreated,
+  CheckpointImageReady,
+  MigrationRequested,
+  type OutgoingEvent,
+  ShadowRestored,
+} from "@shadow/events";
+import { sampleData } from "@shadow/events/testing";
 import { MigrationProjection } from "@shadow/migration";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -151,6 +158,44 @@ describe("reads", () => {
     expect((await app.request("/migrations/m-9", { headers: auth })).status).toBe(404);
     const all = (await (await app.request("/migrations", { headers: auth })).json()) as Json;
     expect(all.migrations).toHaveLength(1);
+  });
+
+  it("adds the live lag only when asked (?lag=live), since reading it asks both instances", async () => {
+    const data = sampleData("m-live");
+    const steps = [MigrationRequested, CheckpointCreated, CheckpointImageReady, ShadowRestored];
+    for (const [i, e] of steps.entries()) {
+      projection.apply("m-live", {
+        id: `e${i}`,
+        type: e.type,
+        time: `2026-01-01T00:00:0${i}Z`,
+        data: data[e.type],
+      });
+    }
+    let reads = 0;
+    const live = createGateway({
+      runtime,
+      projection,
+      token,
+      publish: async () => ({}),
+      newMigrationId: () => "unused",
+      now: () => new Date("2026-01-01T00:00:09Z"),
+      lagNow: async () => {
+        reads += 1;
+        return 12;
+      },
+    });
+    const auth = { authorization: `Bearer ${token}` };
+    const plain = (await (
+      await live.request("/migrations/m-live", { headers: auth })
+    ).json()) as Json;
+    expect(plain.phase).toBe("catch-up");
+    expect(plain.liveLag).toBeUndefined();
+    expect(reads).toBe(0);
+    const asked = (await (
+      await live.request("/migrations/m-live?lag=live", { headers: auth })
+    ).json()) as Json;
+    expect(asked.liveLag).toEqual({ records: 12, at: "2026-01-01T00:00:09.000Z" });
+    expect(reads).toBe(1);
   });
 
   it("serves an OpenAPI document whose request schema rejects what the route rejects", async () => {

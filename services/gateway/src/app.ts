@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE } from "hono/streaming";
 import type { GatewayDeps } from "./deps.ts";
 import { RequestRefused } from "./errors.ts";
+import { withLiveLag } from "./live-lag.ts";
 import { openApiDocument } from "./openapi.ts";
 import { migrationRequestBody } from "./request.ts";
 import { createMigration } from "./routes/create-migration.ts";
@@ -43,11 +44,11 @@ export function createGateway(deps: GatewayDeps) {
 
   app.get("/migrations", (c) => c.json({ migrations: deps.projection.list() }));
 
-  app.get("/migrations/:id", (c) => {
+  app.get("/migrations/:id", async (c) => {
     const view = deps.projection.get(c.req.param("id"));
     if (!view)
       return c.json({ error: `no migration ${c.req.param("id")}`, code: "UNKNOWN_MIGRATION" }, 404);
-    return c.json(view);
+    return c.json(c.req.query("lag") === "live" ? await withLiveLag(view, deps) : view);
   });
 
   app.get("/migrations/:id/events", (c) => {

@@ -1,5 +1,5 @@
 import type { OutgoingEvent } from "@shadow/events";
-import type { MigrationProjection } from "@shadow/migration";
+import type { MigrationProjection, MigrationView } from "@shadow/migration";
 import type { Runtime } from "@shadow/runtime";
 
 export interface GatewayDeps {
@@ -16,4 +16,6 @@ export interface GatewayDeps {
   now(): Date;
   /** Where a trace can be looked at, e.g. the Jaeger UI; `{traceId}` is replaced. */
   traceLink?: string;
+  /** How far `to` is behind `from` now, in records (read from both instances). */
+  lagNow?(handoff: MigrationView["handoff"]): Promise<number>;
 }

@@ -5,6 +5,7 @@ import { createPublisher, serviceSource } from "@shadow/events";
 import { ensureBusTopics, loadConfig } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
 import { createLogger, startTelemetry } from "@shadow/otel";
+import { lagBehindSource, statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
@@ -33,9 +34,15 @@ await feed.caughtUp;
 logger.info({ migrations: projection.list().length }, "projection caught up with the log");
 const tracer = trace.getTracer("@shadow/gateway");
 
+const runtime = await runtimeFromEnv();
+const progress = statusClient(runtime);
 const app = createGateway({
-  runtime: await runtimeFromEnv(),
+  runtime,
   projection,
+  lagNow: async ({ from, to }) => {
+    const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
+    return lagBehindSource(source, shadow);
+  },
   token: env.SHADOW_TOKEN,
   traceLink: env.SHADOW_TRACE_LINK,
   newMigrationId: () => `mig-${randomUUID().slice(0, 8)}`,

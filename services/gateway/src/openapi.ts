@@ -50,7 +50,17 @@ export function openApiDocument() {
       "/migrations/{id}": {
         get: {
           summary: "One migration: phase, per-phase timings, lag, trace id",
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          parameters: [
+            { name: "id", in: "path", required: true, schema: { type: "string" } },
+            {
+              name: "lag",
+              in: "query",
+              required: false,
+              description:
+                "`live`: during catch-up, also read the shadow's lag behind the source from both instances (liveLag)",
+              schema: { type: "string", enum: ["live"] },
+            },
+          ],
           responses: { "200": { description: "OK" }, ...ref("404", "Unknown migration") },
         },
       },

@@ -1,9 +1,6 @@
-import type { Runtime } from "@shadow/runtime";
+import type { InstanceProgress, Runtime } from "@shadow/runtime";
 
-/** Per-partition offsets an instance has processed, as its status endpoint reports them. */
-export interface InstanceProgress {
-  offsets: { topic: string; partition: number; offset: number }[];
-}
+export type { InstanceProgress };
 
 export interface RestoreDeps {
   runtime: Pick<Runtime, "restore" | "inspect" | "remove" | "limitCpu">;

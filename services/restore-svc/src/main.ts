@@ -3,10 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
 import { createLogger } from "@shadow/otel";
+import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { restoreEnv } from "./config.ts";
 import { restoreHandlers, serviceName } from "./service.ts";
-import { statusClient } from "./status-client.ts";
 
 const env = loadConfig(serviceName, restoreEnv);
 setPriority(env.SHADOW_RESTORE_NICE);

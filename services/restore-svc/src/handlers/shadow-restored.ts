@@ -6,10 +6,9 @@ import {
   type ShadowRestored,
 } from "@shadow/events";
 import { baseOf, failed } from "@shadow/migration";
+import { InstanceGoneError, lagBehindSource } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
-import { InstanceGoneError } from "../instance-gone.ts";
-import { lagBehindSource } from "../lag.ts";
 
 const PROGRESS_EVERY_MS = 5_000;
 

@@ -1,4 +1,4 @@
-import type { InstanceProgress } from "./deps.ts";
+import type { InstanceProgress } from "./instance-progress.ts";
 
 /**
  * How far the shadow is behind the source, summed over partitions. Relative to the source,

@@ -1,7 +1,7 @@
-import type { Runtime } from "@shadow/runtime";
 import { z } from "zod";
-import type { InstanceProgress } from "./deps.ts";
+import type { Runtime } from "../types.ts";
 import { InstanceGoneError } from "./instance-gone.ts";
+import type { InstanceProgress } from "./instance-progress.ts";
 
 /** The part of the workload SDK's `GET /status` that says how far an instance has processed. */
 const statusBody = z.object({
@@ -9,8 +9,8 @@ const statusBody = z.object({
 });
 
 /**
- * Reads an instance's processed offsets from the workload SDK's `GET /status`. The catch-up
- * watch asks every 20 ms, and asking the runtime where an instance is costs a process (`runc
+ * Reads an instance's processed offsets from the workload SDK's `GET /status`. restore-svc's
+ * catch-up watch asks every 20 ms, and asking the runtime where an instance is costs a process (`runc
  * state`) on the node that is serving: the answer is kept for `endpointTtlMs`, and looked up
  * again at once when a poll fails (the instance may be gone, or a new one may carry the name,
  * as in an identity swap's second round).

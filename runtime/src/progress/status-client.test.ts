@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakeRuntime } from "@shadow/runtime/fake";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeRuntime } from "../fake/fake-runtime.ts";
 import { InstanceGoneError } from "./instance-gone.ts";
 import { statusClient } from "./status-client.ts";
 
-describe("restore-svc's status client", () => {
+describe("the status client (how far an instance has processed)", () => {
   let server: Server;
   let endpoint: string;
   beforeAll(async () => {

@@ -1,0 +1,4 @@
+export { InstanceGoneError } from "./instance-gone.ts";
+export type { InstanceProgress } from "./instance-progress.ts";
+export { lagBehindSource } from "./lag.ts";
+export { statusClient } from "./status-client.ts";
