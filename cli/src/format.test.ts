@@ -63,7 +63,9 @@ describe("downtime in the CLI's status", () => {
   });
 
   it("is 0 for ShadowPod, whose source serves throughout", () => {
-    expect(formatView(rolledBack)).toContain("downtime so far   0 ms (a copy serves throughout)");
+    const running: MigrationView = { ...rolledBack, status: "running", phase: "catch-up" };
+    expect(formatView(running)).toContain("downtime so far   0 ms (a copy serves throughout)");
+    expect(formatView(rolledBack)).toContain("downtime          0 ms (a copy served throughout)");
   });
 });
 

@@ -3,6 +3,8 @@ import type { MigrationView } from "@shadow/migration";
 const ms = (n: number | undefined) =>
   n === undefined ? "-" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
 
+const records = (n: number) => `${n} record${n === 1 ? "" : "s"}`;
+
 /** A migration as lines a person can follow: status, every phase with its time, the figures. */
 export function formatView(view: MigrationView, traceLink?: string, now = Date.now()): string {
   const lines = [
@@ -17,9 +19,9 @@ export function formatView(view: MigrationView, traceLink?: string, now = Date.n
   if (view.checkpointPauseMs !== undefined)
     lines.push(`checkpoint pause  ${ms(view.checkpointPauseMs)}`);
   if (view.liveLag && view.phase === "catch-up")
-    lines.push(`lag now           ${view.liveLag.records} records behind the source`);
+    lines.push(`lag now           ${records(view.liveLag.records)} behind the source`);
   if (view.lagBehindSource !== undefined)
-    lines.push(`lag at fence      ${view.lagBehindSource} records`);
+    lines.push(`lag at fence      ${records(view.lagBehindSource)}`);
   if (view.handoverMs !== undefined) lines.push(`handover          ${ms(view.handoverMs)}`);
   lines.push(downtimeLine(view, now));
   if (view.totalMs !== undefined) lines.push(`total             ${ms(view.totalMs)}`);
@@ -45,6 +47,7 @@ export function formatView(view: MigrationView, traceLink?: string, now = Date.n
 function downtimeLine(view: MigrationView, now: number): string {
   const o = view.outage;
   if (!o) {
+    if (view.phase === "done") return "downtime          0 ms (a copy served throughout)";
     const why =
       view.strategy === "shadow"
         ? "a copy serves throughout"

@@ -6,7 +6,13 @@ export {
 } from "./environment.ts";
 export { type ResolvedScenarioOptions, type ScenarioOptions, scenarioOptions } from "./options.ts";
 export { formatReport, type ScenarioReport } from "./report.ts";
-export { gateway, runScenario, type ScenarioHooks, waitFor } from "./scenario.ts";
+export {
+  gateway,
+  type MigrationRequest,
+  runScenario,
+  type ScenarioHooks,
+  waitFor,
+} from "./scenario.ts";
 export { choreographyServices, type ServiceName, ServiceProcesses } from "./service-processes.ts";
 export { ensureLocalStack } from "./stack.ts";
 export { probeWorkload, type ServingReport } from "./workload-probe.ts";

@@ -38,7 +38,7 @@ export function formatReport(r: ScenarioReport): string {
     "",
     `checkpoint pause (source frozen)   ${ms(m.checkpointPauseMs)}`,
     `handover (source paused → shadow past the cut)   ${ms(m.handoverMs)}`,
-    `lag behind the source at the fence  ${m.lagBehindSource ?? "-"} records`,
+    `lag behind the source at the fence  ${m.lagBehindSource === undefined ? "-" : m.lagBehindSource} record${m.lagBehindSource === 1 ? "" : "s"}`,
     "",
     `downtime, HTTP probe every 10 ms    ${ms(r.probe.longestOutageMs)} (${r.probe.failures} of ${r.probe.probes} probe rounds unanswered; slowest answer ${ms(r.probe.slowestAnswerMs)})`,
     `downtime, message level            ${ms(v.downtime.longest.ms)} (input waiting while no copy was consuming, checkpoint freeze left out)`,

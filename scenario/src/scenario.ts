@@ -45,7 +45,23 @@ export async function waitFor<T>(
   }
 }
 
+/** What the scenario asks the gateway for (the body of `POST /migrations`). */
+export interface MigrationRequest {
+  workload: string;
+  targetNode: string;
+  strategy: "shadow" | "sequential";
+  identitySwap: boolean;
+  imageTransfer?: "registry" | "node-to-node";
+}
+
 export interface ScenarioHooks {
+  /**
+   * Requests the migration some other way than `POST /migrations` (the CLI, say); resolves with
+   * its id once accepted.
+   */
+  requestMigration?(
+    request: MigrationRequest,
+  ): Promise<{ migrationId: string; traceLink?: string }>;
   /** Called once the migration was requested, with its id (crash tests kill services here). */
   onMigrationStarted?(migrationId: string): Promise<void>;
 }
@@ -143,18 +159,21 @@ export async function runScenario(
     await sleep(o.warmupMs);
 
     const windowStart = Date.now();
-    const accepted = await gateway<{ migrationId: string; traceLink?: string }>(
-      env,
-      "POST",
-      "/migrations",
-      {
-        workload: o.workload,
-        targetNode: o.targetNode,
-        strategy: o.strategy,
-        identitySwap: o.identitySwap,
-        ...(o.imageTransfer ? { imageTransfer: o.imageTransfer } : {}),
-      },
-    );
+    const request: MigrationRequest = {
+      workload: o.workload,
+      targetNode: o.targetNode,
+      strategy: o.strategy,
+      identitySwap: o.identitySwap,
+      ...(o.imageTransfer ? { imageTransfer: o.imageTransfer } : {}),
+    };
+    const accepted = hooks.requestMigration
+      ? await hooks.requestMigration(request)
+      : await gateway<{ migrationId: string; traceLink?: string }>(
+          env,
+          "POST",
+          "/migrations",
+          request,
+        );
     migrationId = accepted.migrationId;
     log(`migration ${accepted.migrationId} requested`);
     await hooks.onMigrationStarted?.(accepted.migrationId);
