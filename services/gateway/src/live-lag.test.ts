@@ -41,6 +41,19 @@ describe("the live lag of a migration in its catch-up", () => {
     expect(asked).toEqual([data[ShadowRestored.type].handoff]);
   });
 
+  it("belongs to the catch-up it was read in, even when the view moves on meanwhile", async () => {
+    const view = viewAfter(4);
+    const answered = await withLiveLag(view, {
+      now,
+      lagNow: async () => {
+        // The projection folds ShadowCaughtUp into the same object while the lag is read.
+        view.phase = "fence";
+        return 2;
+      },
+    });
+    expect(answered).toMatchObject({ phase: "catch-up", liveLag: { records: 2 } });
+  });
+
   it("is not read in any other phase: the instances are not asked", async () => {
     let asked = 0;
     const view = await withLiveLag(viewAfter(3), {

@@ -16,6 +16,9 @@ export async function withLiveLag(
   deps: Pick<GatewayDeps, "lagNow" | "now">,
 ): Promise<MigrationView> {
   if (!deps.lagNow || view.status !== "running" || view.phase !== "catch-up") return view;
+  // The projection folds into this same object while the lag is read: answer the catch-up it
+  // was asked about, not a fence the lag does not belong to.
+  const asked = structuredClone(view);
   let timer: NodeJS.Timeout | undefined;
   try {
     const records = await Promise.race([
@@ -24,9 +27,9 @@ export async function withLiveLag(
         timer = setTimeout(() => reject(new Error("lag read timed out")), LAG_READ_TIMEOUT_MS);
       }),
     ]);
-    return { ...view, liveLag: { records, at: deps.now().toISOString() } };
+    return { ...asked, liveLag: { records, at: deps.now().toISOString() } };
   } catch {
-    return view;
+    return asked;
   } finally {
     clearTimeout(timer);
   }
