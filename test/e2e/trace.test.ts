@@ -74,12 +74,25 @@ describe("one trace per migration", () => {
       }
       return false;
     };
+    const tag = (span: JaegerSpan | undefined, key: string) =>
+      span?.tags.find((t) => t.key === key)?.value;
+    const m = report.migration;
     for (const [service, op] of steps) {
       const span = spans.find(
         (s) => s.operationName === op && services.get(s.processID) === service,
       );
       expect(span, `${service}: ${op}`).toBeDefined();
       expect(reachesRoot(span as JaegerSpan), `${op} descends from the root`).toBe(true);
+      // Every step's span says which migration, workload and nodes it worked for.
+      expect(tag(span, "shadow.migration.id"), op).toBe(m.migrationId);
+      expect(tag(span, "shadow.workload"), op).toBe(m.workload);
+      expect(tag(span, "shadow.node.from"), op).toBe("node-a");
+      expect(tag(span, "shadow.node.to"), op).toBe("node-b");
     }
+    // The handover's spans carry the offsets: the shadow's and source's at catch-up, the cut.
+    const caughtUp = spans.find((s) => s.operationName === steps[4]?.[1]);
+    expect(String(tag(caughtUp, "shadow.offsets.source"))).toMatch(/\/\d+@-?\d+/);
+    const passed = spans.find((s) => s.operationName === steps[5]?.[1]);
+    expect(String(tag(passed, "shadow.offsets.cut"))).toMatch(/\/\d+@-?\d+/);
   });
 });

@@ -12,6 +12,7 @@ import { type DeadLetterCode, deadLetterRecord } from "./dead-letter.ts";
 import { type DedupeStore, dedupeKey } from "./dedupe.ts";
 import { recordHandlerDuration, recordHop } from "./metrics.ts";
 import { decideRetry, type RetryPolicy } from "./retry.ts";
+import { migrationSpanAttributes } from "./span-attributes.ts";
 import type { Handler, Handlers, Outcome, RecordInfo, RunnerObserver } from "./types.ts";
 
 const tracer = trace.getTracer("@shadow/events");
@@ -113,7 +114,10 @@ async function processHandled<D>(
     span.setAttribute("shadow.outcome", "duplicate");
     return { kind: "duplicate", event };
   }
-  span.setAttribute("shadow.migration_id", event.subject);
+  span.setAttributes({
+    "shadow.migration.id": event.subject,
+    ...migrationSpanAttributes(event.data),
+  });
   recordHop(event.type, event.time, ctx.groupId);
 
   const started = performance.now();

@@ -12,6 +12,7 @@ import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
 import { topicFor } from "../routing.ts";
+import { migrationSpanAttributes } from "./span-attributes.ts";
 
 const tracer = trace.getTracer("@shadow/events");
 
@@ -93,6 +94,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
             "cloudevents.event_type": event.type,
             "cloudevents.event_source": event.source,
             "cloudevents.event_subject": event.subject,
+            ...migrationSpanAttributes(event.data),
           },
         },
         parent,
