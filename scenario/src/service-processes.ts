@@ -20,6 +20,15 @@ export type ServiceName = (typeof choreographyServices)[number];
 /** What a service logs once it consumes (or, for the gateway, serves). */
 const upMessage = /"msg":"(service started|gateway listening)"/;
 
+function metricsUrlOf(logLine: string): string | undefined {
+  try {
+    const { metrics } = JSON.parse(logLine) as { metrics?: unknown };
+    return typeof metrics === "string" ? metrics : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface ServiceProcessesOptions {
   env: Record<string, string>;
   brokers: string[];
@@ -37,6 +46,8 @@ export class ServiceProcesses {
   readonly #children = new Map<ServiceName, ChildProcess>();
   /** Services whose current process has said it is up (see `start`). */
   readonly #up = new Set<ServiceName>();
+  /** Where each service's current process serves its Prometheus metrics, as it logged. */
+  readonly #metrics = new Map<ServiceName, string>();
   readonly #options: ServiceProcessesOptions;
 
   constructor(options: ServiceProcessesOptions) {
@@ -65,13 +76,23 @@ export class ServiceProcesses {
     // group its offsets, which takes seconds, while that step's own short-lived member already
     // makes the group look stable to anyone describing it.
     this.#up.delete(name);
+    this.#metrics.delete(name);
     let pending = "";
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
       const lines = (pending + chunk).split("\n");
       pending = lines.pop() ?? "";
-      if (lines.some((line) => upMessage.test(line))) this.#up.add(name);
+      for (const line of lines.filter((l) => upMessage.test(l))) {
+        this.#up.add(name);
+        const metrics = metricsUrlOf(line);
+        if (metrics) this.#metrics.set(name, metrics);
+      }
     });
     this.#children.set(name, child);
+  }
+
+  /** The service's Prometheus endpoint, once its current process is up. */
+  metricsUrl(name: ServiceName): string | undefined {
+    return this.#metrics.get(name);
   }
 
   async startAll(): Promise<void> {

@@ -90,7 +90,7 @@ const server = serve({
   port: env.SHADOW_GATEWAY_PORT,
   hostname: env.SHADOW_GATEWAY_HOST,
 });
-logger.info({ port: env.SHADOW_GATEWAY_PORT }, "gateway listening");
+logger.info({ port: env.SHADOW_GATEWAY_PORT, metrics: telemetry.metricsUrl }, "gateway listening");
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {
