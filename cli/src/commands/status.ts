@@ -38,7 +38,7 @@ export async function status(
   traceLink: string,
 ) {
   if (watch) return watchMigration(client, id, out, traceLink);
-  const view = await client.get(id);
+  const view = await client.get(id, { liveLag: true });
   out(formatView(view, traceLink));
   return view;
 }
