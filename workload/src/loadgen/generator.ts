@@ -114,6 +114,14 @@ export function generateLoad(options: LoadOptions): Promise<LoadResult> {
   return startLoad(options).done;
 }
 
+/**
+ * How many messages must be due before a batch goes: a linger's worth at high rates, 1 (each
+ * message alone, at its time) below 1,000 / lingerMs msg/s, the paper's rates among them.
+ */
+export function minBatchOf(rate: number, lingerMs: number): number {
+  return Math.max(1, Math.floor((rate * lingerMs) / 1000));
+}
+
 async function produceLoop(
   producer: Producer,
   kafka: Kafka,
@@ -126,7 +134,7 @@ async function produceLoop(
   const keySeqs = new Array<number>(keys).fill(0);
   const limit = options.count ?? Number.POSITIVE_INFINITY;
   const badEvery = options.badEvery ?? 0;
-  const minBatch = Math.max(1, Math.floor((options.rate * (options.lingerMs ?? 5)) / 1000));
+  const minBatch = minBatchOf(options.rate, options.lingerMs ?? 5);
   const startedAt = wallClock();
   const endAt =
     options.durationMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.durationMs;
