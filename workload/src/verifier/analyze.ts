@@ -157,6 +157,26 @@ interface Processed extends Answered {
 }
 
 /**
+ * Answers in time order, and for each the earliest send time among it and those after it: the
+ * earliest input still waiting just before that answer.
+ */
+interface Timeline {
+  answered: Processed[];
+  earliestWaiting: number[];
+}
+
+function timelineOf(answered: Processed[]): Timeline {
+  answered.sort((a, b) => a.at - b.at);
+  const earliestWaiting = new Array<number>(answered.length);
+  let minimum = Number.POSITIVE_INFINITY;
+  for (let i = answered.length - 1; i >= 0; i--) {
+    minimum = Math.min(minimum, answered[i]?.sentAt ?? minimum);
+    earliestWaiting[i] = minimum;
+  }
+  return { answered, earliestWaiting };
+}
+
+/**
  * Checks a run end to end: every valid input has exactly one output, per key in send order;
  * every invalid input has exactly one dead letter; and measures latency and the waiting
  * stretches that make up downtime.
@@ -221,15 +241,15 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   const latency = latencies(inputs, first, options.window);
   const steadyP99Ms = (options.window ? latency.before : latency.all)?.p99 ?? latency.all.p99;
   const peak = (options.window ? latency.during : latency.all)?.max ?? 0;
-  const answered = (when: (seen: Seen) => number): Processed[] => {
+  const answered = (when: (seen: Seen) => number): Timeline => {
     const list: Processed[] = [];
     for (const [seq, seen] of first) {
       const input = inputs.get(seq);
       if (input) list.push({ sentAt: input.sentAt, at: when(seen), copy: copyOf(seen.output) });
     }
-    return list;
+    return timelineOf(list);
   };
-  // One list, by when each input was processed, for both measures that read it.
+  // One timeline, by when each input was processed, for both measures that read it.
   const processed = answered((seen) => seen.output.processedAt);
   const downtime = unconsumedStretch(
     processed,
@@ -355,7 +375,7 @@ export function copyOf(place: { instance: string; node?: string | undefined }): 
  * gap and an input waiting at any point of it waits to its end.
  */
 function unconsumedStretch(
-  processed: Processed[],
+  { answered: processed, earliestWaiting }: Timeline,
   consuming: ConsumingSince[],
   window: MigrationWindow | undefined,
   pauses: Pause[],
@@ -379,8 +399,6 @@ function unconsumedStretch(
   const none: Stretch = { ms: 0, from: 0, to: 0 };
   if (spans.length === 0) return { longest: none, spans };
 
-  processed.sort((a, b) => a.at - b.at);
-  const earliestWaiting = suffixMinimum(processed.map((p) => p.sentAt));
   // The first processing at or after `t`: the inputs from there on were not processed before it.
   const firstFrom = (t: number): number => {
     let low = 0;
@@ -411,24 +429,13 @@ function unconsumedStretch(
   return { longest, spans };
 }
 
-/** For each index, the smallest value from there to the end. */
-function suffixMinimum(values: number[]): number[] {
-  const result = new Array<number>(values.length);
-  let minimum = Number.POSITIVE_INFINITY;
-  for (let i = values.length - 1; i >= 0; i--) {
-    minimum = Math.min(minimum, values[i] ?? minimum);
-    result[i] = minimum;
-  }
-  return result;
-}
-
 /**
  * For every interval between two consecutive answers (processings or appearances), the part
  * of it during which some input (answered later) was already waiting, less its overlap with
  * the pauses. The longest is the processing gap (or, by output appearance, the stall).
  */
 function waitingStretches(
-  answered: Answered[],
+  { answered, earliestWaiting }: Timeline,
   window: MigrationWindow | undefined,
   pauses: Pause[],
 ): Stretches {
@@ -440,9 +447,6 @@ function waitingStretches(
     beyondSteadyLongestMs: 0,
   };
   if (answered.length === 0) return none;
-  // Inputs by answer time; suffix minimum of send times = earliest input still waiting at t.
-  answered.sort((a, b) => a.at - b.at);
-  const earliestWaiting = suffixMinimum(answered.map((a) => a.sentAt));
   const stretches: Stretch[] = [];
   let previous = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < answered.length; i++) {
