@@ -43,18 +43,18 @@ function recordWork(view: MigrationView, round: 1 | 2, work: Omit<StepWork, "rou
   else view.work.push({ round, ...work });
 }
 
-function endPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
+/** Ends a phase under way; returns it, or nothing when it was not under way. */
+function endPhase(
+  view: MigrationView,
+  round: 1 | 2,
+  phase: Phase,
+  at: string,
+): PhaseTiming | undefined {
   const timing = view.phases.find((p: PhaseTiming) => p.round === round && p.phase === phase);
-  if (!timing || timing.endedAt) return;
+  if (!timing || timing.endedAt) return undefined;
   timing.endedAt = at;
   timing.ms = Date.parse(at) - Date.parse(timing.startedAt);
-}
-
-function failPhase(view: MigrationView, round: 1 | 2, phase: Phase, at: string): void {
-  const timing = view.phases.find((p: PhaseTiming) => p.round === round && p.phase === phase);
-  if (!timing || timing.endedAt) return;
-  endPhase(view, round, phase, at);
-  timing.failed = true;
+  return timing;
 }
 
 function endOutage(view: MigrationView, at: string): void {
@@ -190,7 +190,9 @@ export function applyEvent(
         view.status = "failed";
         // The phase under way ends here; left open, it would read as still running after the
         // rollback, and its time (how long until the step gave up) would be lost.
-        if (view.phase !== "done") failPhase(view, view.round, view.phase, at);
+        const failedIn =
+          view.phase === "done" ? undefined : endPhase(view, view.round, view.phase, at);
+        if (failedIn) failedIn.failed = true;
       }
       view.failure ??= { step: d.step, code: d.code, reason: d.reason };
       break;
