@@ -1,5 +1,6 @@
 import { cpuPriorityOf } from "../cpu-priority.ts";
 import { RuntimeError } from "../errors.ts";
+import { deliveryOf } from "../image-delivery.ts";
 import type {
   BuildImageOptions,
   Checkpoint,
@@ -136,7 +137,7 @@ export class FakeRuntime implements Runtime {
       encrypted: true,
       buildMs: 50,
       transferMs: 20,
-      transfer: checkpoint.node === targetNode ? "same-node" : (options.transfer ?? "registry"),
+      transfer: deliveryOf(checkpoint.node, targetNode, options.transfer ?? "registry"),
     };
   }
 

@@ -13,6 +13,7 @@ import {
   sanitizeName,
   transferNodeToNode,
 } from "../image/index.ts";
+import { deliveryOf } from "../image-delivery.ts";
 import type { CheckpointImage } from "../types.ts";
 import { type CheckpointMeta, migrationPrefix } from "./checkpoint.ts";
 import type { BuildInput, ImageStore } from "./image-store.ts";
@@ -106,11 +107,9 @@ export class OciImageStore implements ImageStore {
       checkpoint.migrationId,
       built.digest,
     );
-    // Built where it is restored (an identity swap's second round), a push and pull or a copy
-    // onto itself would move nothing; either way off the registry, the image is verified and
+    // Off the registry (copied, or built where it is restored), the image is verified and
     // unpacked on the target all the same.
-    const transfer =
-      checkpoint.node === input.targetNode ? "same-node" : (input.transfer ?? this.transfer);
+    const transfer = deliveryOf(checkpoint.node, input.targetNode, input.transfer ?? this.transfer);
     if (transfer !== "registry") {
       const targetDir = join(this.layout.imagesDir(input.targetNode), checkpoint.id);
       if (transfer === "node-to-node")

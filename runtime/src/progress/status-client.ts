@@ -10,10 +10,10 @@ const statusBody = z.object({
 
 /**
  * Reads an instance's processed offsets from the workload SDK's `GET /status`. restore-svc's
- * catch-up watch asks every 20 ms, and asking the runtime where an instance is costs a process (`runc
- * state`) on the node that is serving: the answer is kept for `endpointTtlMs`, and looked up
- * again at once when a poll fails (the instance may be gone, or a new one may carry the name,
- * as in an identity swap's second round).
+ * catch-up watch asks every 20 ms, and asking the runtime where an instance is costs a process
+ * (`runc state`) on the node that is serving: the answer is kept for `endpointTtlMs`, and
+ * looked up again at once when a poll fails (the instance may be gone, or a new one may carry
+ * the name, as in an identity swap's second round).
  */
 export function statusClient(runtime: Pick<Runtime, "inspect">, endpointTtlMs = 1_000) {
   const known = new Map<string, { endpoint: string; at: number }>();
