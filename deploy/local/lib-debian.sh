@@ -35,7 +35,8 @@ debian_keyring() {
   printf '%s\n' "${key:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 }
 
-# apt-get install, running `apt-get update` once first when the package is unknown.
+# apt-get install, running `apt-get update` once first when the package is unknown. Waits for
+# another apt-get to finish (two scripts of the stack may install at once) instead of failing.
 apt_install() {
   local missing=()
   for pkg in "$@"; do
@@ -44,7 +45,7 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
   if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-    apt-get update -qq
+    apt-get -o DPkg::Lock::Timeout=600 update -qq
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
