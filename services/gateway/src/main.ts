@@ -8,6 +8,7 @@ import { createLogger, startTelemetry } from "@shadow/otel";
 import { lagBehindSource, statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { Kafka, logLevel } from "kafkajs";
+import { startActivitySampler } from "./activity-sampler.ts";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
@@ -36,6 +37,10 @@ const tracer = trace.getTracer("@shadow/gateway");
 
 const runtime = await runtimeFromEnv();
 const progress = statusClient(runtime);
+const sampler =
+  env.SHADOW_TIMELINE_SAMPLE_MS > 0
+    ? startActivitySampler({ projection, runtime, intervalMs: env.SHADOW_TIMELINE_SAMPLE_MS })
+    : undefined;
 const app = createGateway({
   runtime,
   projection,
@@ -44,7 +49,8 @@ const app = createGateway({
     return lagBehindSource(source, shadow);
   },
   token: env.SHADOW_TOKEN,
-  traceLink: env.SHADOW_TRACE_LINK,
+  ...(env.SHADOW_TRACE_UI_URL ? { traceUiUrl: env.SHADOW_TRACE_UI_URL } : {}),
+  ...(sampler ? { samplesOf: sampler.samplesOf } : {}),
   newMigrationId: () => `mig-${randomUUID().slice(0, 8)}`,
   now: () => new Date(),
   // The gateway's span is the root of the migration's one trace; every hop is its descendant.
@@ -95,6 +101,7 @@ logger.info({ port: env.SHADOW_GATEWAY_PORT, metrics: telemetry.metricsUrl }, "g
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {
     clearInterval(watchdog);
+    sampler?.stop();
     server.close();
     await feed.stop();
     await publisher.disconnect();
