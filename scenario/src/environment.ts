@@ -57,7 +57,10 @@ export async function createScenarioEnvironment(
       SHADOW_KAFKA_BROKERS: brokers.join(","),
       SHADOW_GATEWAY_PORT: String(gatewayPort),
       SHADOW_TOKEN: token,
-      SHADOW_TRACE_LINK: `${jaegerUrl}/trace/{traceId}`,
+      // A trace UI to link into, when the user has one (the local Jaeger serves no UI).
+      ...(process.env.SHADOW_TRACE_UI_URL
+        ? { SHADOW_TRACE_UI_URL: process.env.SHADOW_TRACE_UI_URL }
+        : {}),
       // Each service serves its metrics on a port of its own (one Prometheus target each).
       SHADOW_METRICS_PORT: "0",
       ...options.serviceEnv,
