@@ -139,6 +139,12 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
+// `shadow trace ... | head`: a reader that stopped reading is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {

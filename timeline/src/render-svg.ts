@@ -241,8 +241,11 @@ export function renderTimelineSvg(t: Timeline): string {
         stroke: "#000",
         "stroke-dasharray": "4 3",
       }),
+      // Near the right edge the label goes left of the line, so it stays on the picture.
       text(
-        { x: fx + 3, y: plotBottom + 12, "font-size": 10 },
+        fx > LEFT + PLOT * 0.7
+          ? { x: fx - 3, y: plotBottom + 12, "font-size": 10, "text-anchor": "end" }
+          : { x: fx + 3, y: plotBottom + 12, "font-size": 10 },
         `fence ${f.round}: ${f.to.split("@")[0]} serves`,
       ),
     );
@@ -286,6 +289,13 @@ const peakOf = (t: Timeline) => Math.max(1, ...t.activity.flatMap((a) => a.count
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
 
+/** A name that fits the label column: its start and its end, which tell copies apart. */
+export function fitLabel(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const head = Math.ceil((max - 1) / 2);
+  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
+}
+
 function laneLabel(y: number, h: number, name: string, detail: string): string {
   return el(
     "g",
@@ -295,11 +305,11 @@ function laneLabel(y: number, h: number, name: string, detail: string): string {
         {
           x: LEFT - 8,
           y: y + h / 2 - (detail ? 2 : -4),
-          "font-size": 12,
+          "font-size": 11,
           "font-weight": "bold",
           "text-anchor": "end",
         },
-        name,
+        fitLabel(name, 27),
       ),
       detail
         ? text(
