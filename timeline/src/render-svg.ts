@@ -3,7 +3,7 @@ import { duration, el, text } from "./svg.ts";
 import type { Timeline } from "./types.ts";
 
 const WIDTH = 1100;
-const LEFT = 200;
+const LEFT = 210;
 const RIGHT = 24;
 const PLOT = WIDTH - LEFT - RIGHT;
 const PHASE_H = 30;
@@ -206,7 +206,18 @@ export function renderTimelineSvg(t: Timeline): string {
         fill,
         "fill-opacity": 0.35,
       }),
-      text({ x: x0 + 2, y: plotTop - 4, "font-size": 10, fill }, label),
+      text(
+        x0 > LEFT + PLOT * 0.85
+          ? {
+              x: Math.max(x0, x(to)) - 2,
+              y: plotTop - 4,
+              "font-size": 10,
+              fill,
+              "text-anchor": "end",
+            }
+          : { x: x0 + 2, y: plotTop - 4, "font-size": 10, fill },
+        label,
+      ),
     );
   };
   if (t.outage)
@@ -309,7 +320,7 @@ function laneLabel(y: number, h: number, name: string, detail: string): string {
           "font-weight": "bold",
           "text-anchor": "end",
         },
-        fitLabel(name, 27),
+        fitLabel(name, 24),
       ),
       detail
         ? text(
