@@ -227,6 +227,8 @@ describe("reads", () => {
       "/migrations",
       "/migrations/{id}",
       "/migrations/{id}/events",
+      "/migrations/{id}/timeline",
+      "/migrations/{id}/timeline.svg",
     ]);
   });
 });
