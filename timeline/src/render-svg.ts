@@ -1,26 +1,19 @@
+import {
+  copyColors,
+  FONT,
+  GAP,
+  LAG_H,
+  LANE_H,
+  LEFT,
+  laneLabel,
+  PHASE_H,
+  PLOT,
+  phaseColors,
+  WIDTH,
+} from "./layout.ts";
 import { tickLabel, ticks, timeScale } from "./scale.ts";
 import { duration, el, text } from "./svg.ts";
 import type { Timeline } from "./types.ts";
-
-const WIDTH = 1100;
-const LEFT = 210;
-const RIGHT = 24;
-const PLOT = WIDTH - LEFT - RIGHT;
-const PHASE_H = 30;
-const LANE_H = 64;
-const LAG_H = 56;
-const GAP = 14;
-const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
-
-const phaseColors: Record<string, string> = {
-  checkpoint: "#8da0cb",
-  image: "#a6d854",
-  restore: "#ffd92f",
-  "catch-up": "#fc8d62",
-  fence: "#e78ac3",
-  drain: "#b3b3b3",
-};
-const copyColors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b"];
 
 /**
  * The migration as a figure, in the manner of the SHADOW paper's: one time axis (seconds since
@@ -299,35 +292,3 @@ export function renderTimelineSvg(t: Timeline): string {
 const peakOf = (t: Timeline) => Math.max(1, ...t.activity.flatMap((a) => a.counts));
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
-
-/** A name that fits the label column: its start and its end, which tell copies apart. */
-export function fitLabel(name: string, max: number): string {
-  if (name.length <= max) return name;
-  const head = Math.ceil((max - 1) / 2);
-  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
-}
-
-function laneLabel(y: number, h: number, name: string, detail: string): string {
-  return el(
-    "g",
-    { "data-kind": "lane-label" },
-    [
-      text(
-        {
-          x: LEFT - 8,
-          y: y + h / 2 - (detail ? 2 : -4),
-          "font-size": 11,
-          "font-weight": "bold",
-          "text-anchor": "end",
-        },
-        fitLabel(name, 24),
-      ),
-      detail
-        ? text(
-            { x: LEFT - 8, y: y + h / 2 + 12, "font-size": 10, fill: "#555", "text-anchor": "end" },
-            detail,
-          )
-        : "",
-    ].join(""),
-  );
-}
