@@ -78,7 +78,8 @@ function shadow(args: string[], extraEnv: Record<string, string> = {}) {
 
 beforeAll(async () => {
   process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
-  process.env.SHADOW_NODE_KAFKA_BROKERS = inject("kafkaNodeBrokers").join(",");
+  // A broker of its own may be named (as for every scenario); else the stack's NODES listener.
+  process.env.SHADOW_NODE_KAFKA_BROKERS ||= inject("kafkaNodeBrokers").join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
   await mkdir(outputDir, { recursive: true });
   env = await createScenarioEnvironment({ stackUp: true, gatewayPort: await freePort() });
