@@ -12,7 +12,7 @@ function rolesOf(view: MigrationView): Map<string, string> {
   };
   add(view.source, "source");
   const roundTarget = (round: 1 | 2) =>
-    round === 2 ? "named copy, round 2" : view.strategy === "shadow" ? "shadow" : "restored copy";
+    round === 2 ? "round-2 target" : view.strategy === "shadow" ? "shadow" : "restored copy";
   for (const w of [...view.work].sort((a, b) => a.round - b.round))
     add(w.shadow, roundTarget(w.round));
   add(view.handoff.to, roundTarget(view.handoff.round));

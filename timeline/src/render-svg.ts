@@ -1,3 +1,4 @@
+import { labelRows } from "./labels.ts";
 import {
   copyColors,
   FONT,
@@ -31,20 +32,29 @@ export function renderTimelineSvg(t: Timeline): string {
 
   const title = `${t.migrationId}: ${t.workload} ${t.sourceNode} → ${t.targetNode}, ${t.strategy}${t.identitySwap ? " + identity swap" : ""}: ${t.status}`;
   parts.push(text({ x: 12, y: 30, "font-size": 15, "font-weight": "bold" }, title));
-  const figures = [
-    ...t.freezes.map((f) => `freeze r${f.round} ${duration(f.ms)}`),
-    ...t.fences.flatMap((f) => [
-      ...(f.lagAtCaughtUp !== undefined
-        ? [`lag at caught-up r${f.round} ${f.lagAtCaughtUp} rec`]
+  // Each round's figures: what the picture shows, as numbers.
+  const rounds = [...new Set([...t.freezes, ...t.fences].map((f) => f.round))].sort();
+  const figures = rounds.map((round) => {
+    const freeze = t.freezes.find((f) => f.round === round);
+    const fence = t.fences.find((f) => f.round === round);
+    const said = [
+      ...(freeze ? [`freeze ${duration(freeze.ms)}`] : []),
+      ...(fence?.lagAtCaughtUp !== undefined
+        ? [`${fence.lagAtCaughtUp} behind when caught up`]
         : []),
-      ...(f.handoverMs !== undefined ? [`handover r${f.round} ${duration(f.handoverMs)}`] : []),
-    ]),
-    `${duration(t.end - t.start)} shown`,
-    `bars: records processed per ${t.binMs} ms (peak ${Math.round(peakOf(t))})`,
-  ];
+      ...(fence?.handoverMs !== undefined ? [`handover ${duration(fence.handoverMs)}`] : []),
+    ];
+    return `${rounds.length > 1 ? `round ${round}: ` : ""}${said.join(", ")}`;
+  });
+  figures.push(`${duration(t.end - t.start)} shown`);
   parts.push(text({ x: 12, y: 50, "font-size": 12, fill: "#444" }, figures.join(" · ")));
-  y = 82;
+  y = 94;
   const plotTop = y;
+
+  // Labels of the marks across the lanes: above the plot (bands), below it (fences).
+  const above = labelRows(WIDTH - 4);
+  const below = labelRows(WIDTH - 4);
+  let belowRows = 1;
 
   // Phases: one lane, the rounds one after the other.
   parts.push(laneLabel(y, PHASE_H, "phases", ""));
@@ -199,16 +209,17 @@ export function renderTimelineSvg(t: Timeline): string {
         fill,
         "fill-opacity": 0.35,
       }),
+    );
+    const at = above(x0, label);
+    parts.push(
       text(
-        x0 > LEFT + PLOT * 0.85
-          ? {
-              x: Math.max(x0, x(to)) - 2,
-              y: plotTop - 4,
-              "font-size": 10,
-              fill,
-              "text-anchor": "end",
-            }
-          : { x: x0 + 2, y: plotTop - 4, "font-size": 10, fill },
+        {
+          x: at.x,
+          y: plotTop - 4 - 12 * at.row,
+          "font-size": 10,
+          fill,
+          ...(at.anchorEnd ? { "text-anchor": "end" } : {}),
+        },
         label,
       ),
     );
@@ -245,18 +256,25 @@ export function renderTimelineSvg(t: Timeline): string {
         stroke: "#000",
         "stroke-dasharray": "4 3",
       }),
-      // Near the right edge the label goes left of the line, so it stays on the picture.
+    );
+    const label = `fence ${f.round}: ${f.to.split("@")[0]} serves`;
+    const at = below(fx, label);
+    belowRows = Math.max(belowRows, at.row + 1);
+    parts.push(
       text(
-        fx > LEFT + PLOT * 0.7
-          ? { x: fx - 3, y: plotBottom + 12, "font-size": 10, "text-anchor": "end" }
-          : { x: fx + 3, y: plotBottom + 12, "font-size": 10 },
-        `fence ${f.round}: ${f.to.split("@")[0]} serves`,
+        {
+          x: at.x,
+          y: plotBottom + 12 + 12 * at.row,
+          "font-size": 10,
+          ...(at.anchorEnd ? { "text-anchor": "end" } : {}),
+        },
+        label,
       ),
     );
   }
 
-  // The time axis.
-  y = plotBottom + 20;
+  // The time axis, under the fence labels.
+  y = plotBottom + 8 + 12 * belowRows;
   for (const ms of ticks(t.end - t.start)) {
     const tx = x(t.start + ms);
     parts.push(
@@ -274,6 +292,10 @@ export function renderTimelineSvg(t: Timeline): string {
     );
   }
   parts.push(
+    text(
+      { x: LEFT, y: y + 28, "font-size": 10, fill: "#444" },
+      `bars: records each copy processed per ${t.binMs} ms, on one scale (peak ${Math.round(peakOf(t))})`,
+    ),
     text(
       { x: LEFT + PLOT, y: y + 28, "font-size": 10, "text-anchor": "end", fill: "#444" },
       "time since the migration was requested",

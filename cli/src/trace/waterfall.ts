@@ -143,7 +143,7 @@ export function renderWaterfall(trace: Trace, o: WaterfallOptions): string[] {
   const serviceW = Math.min(14, Math.max(7, ...rows.map((r) => width(r.s.service))));
   // Narrow, the name column keeps room for the longest step ("handle checkpoint-image.ready")
   // at the deepest indent, and the bar takes what is left.
-  const nameW = wide ? 52 : Math.min(48, W - 32);
+  const nameW = wide ? 52 : Math.min(52, W - 32);
   const opW = nameW - serviceW - 1;
   const barW = wide ? 30 + Math.floor((W - 120) / 4) : W - 8 - 1 - nameW - 1 - 1 - 8;
   const factsAt = 8 + 1 + nameW + 1 + barW + 1 + 8 + 2;
