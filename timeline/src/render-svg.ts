@@ -13,7 +13,7 @@ import {
   WIDTH,
 } from "./layout.ts";
 import { tickLabel, ticks, timeScale } from "./scale.ts";
-import { duration, el, text } from "./svg.ts";
+import { duration, el, escapeXml, text } from "./svg.ts";
 import type { Timeline } from "./types.ts";
 
 /**
@@ -304,6 +304,8 @@ export function renderTimelineSvg(t: Timeline): string {
   const height = y + 38;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="${FONT}" data-migration="${t.migrationId}" data-start="${new Date(t.start).toISOString()}" data-span-ms="${Math.round(t.end - t.start)}">`,
+    // What a screen reader says, and a browser's tooltip: the migration and its outcome.
+    el("title", {}, escapeXml(`timeline of migration ${title}`)),
     el("rect", { x: 0, y: 0, width: WIDTH, height, fill: "#fff" }),
     ...parts,
     "</svg>",
