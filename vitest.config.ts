@@ -11,20 +11,14 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: [
-            "{events,otel,runtime,migration,host,workload,supervisor,scenario,cli,services/*}/src/**/*.test.ts",
-            "test/unit/**/*.test.ts",
-          ],
+          include: ["*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
         },
       },
       {
         test: {
           name: "integration",
-          include: [
-            "{events,otel,runtime,migration,host,workload,supervisor,scenario,cli,services/*}/test/**/*.test.ts",
-            "test/e2e/**/*.test.ts",
-          ],
+          include: ["*/test/**/*.test.ts", "services/*/test/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["./test/setup/local-stack.ts"],
           testTimeout: 120_000,

@@ -23,6 +23,8 @@ if [[ " $* " == *" --project unit "* || " $* " == *" --project=unit "* ]] &&
   log "unit tests only: not starting the local stack"
 else
   bash deploy/local/up.sh
+  # The timeline test opens its SVG in a real browser: Debian's chromium (once; then a no-op).
+  bash deploy/local/chromium.sh install
 fi
 
 down_after=${SHADOW_STACK_DOWN_AFTER:-$([[ ${CI:-} == true ]] && echo 1 || echo 0)}
