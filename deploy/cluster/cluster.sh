@@ -7,6 +7,7 @@
 #                               --purge also deletes the cluster's state (etcd, nodes, images)
 #   cluster.sh status           one line per daemon, then the nodes; exit 3 unless all run
 #   cluster.sh kubeconfig       print the admin kubeconfig's path
+#   cluster.sh info             what the cluster provides, as JSON (README.md explains it)
 #   cluster.sh kubectl ARGS...  the cluster's kubectl with the admin kubeconfig
 #   cluster.sh crictl|ctr NODE ARGS...   crictl / ctr (namespace k8s.io) against NODE's containerd
 set -euo pipefail
@@ -80,6 +81,30 @@ down() {
   log "cluster down"
 }
 
+info() {
+  local nodes="[]" node dir
+  for node in "${CLUSTER_NODES[@]}"; do
+    dir=$(node_dir "$node")
+    nodes=$(jq -c --arg name "$node" --arg ip "$(node_ip "$node")" --arg pods "$(node_pod_cidr "$node")" \
+      --arg socket "$(node_containerd_socket "$node")" --arg kubelet "$dir/kubelet" \
+      --arg runc "$dir/runc" --arg cgroup "/$node" --arg crictl "$dir/crictl.yaml" \
+      '. + [{name: $name, ip: $ip, podCidr: $pods, kubeletPort: 10250, containerdSocket: $socket,
+        containerdNamespace: "k8s.io", kubeletRoot: $kubelet, checkpointDir: ($kubelet + "/checkpoints"),
+        runcRoot: $runc, cgroupRoot: $cgroup, crictlConfig: $crictl}]' <<<"$nodes")
+  done
+  jq -n --arg api "$APISERVER_URL" --arg kubeconfig "$CLUSTER_KUBECONFIG" \
+    --arg ca "$CLUSTER_PKI/ca.crt" --argjson nodes "$nodes" --arg criu "$CRIU_CHECKPOINT_CONFIG" \
+    --arg pause "$PAUSE_IMAGE" --arg workload "$WORKLOAD_IMAGE" --arg bridge "$CLUSTER_BRIDGE" \
+    --arg gateway "$CLUSTER_GATEWAY" --arg kubectl "$KUBERNETES_BIN/kubectl" \
+    --arg crictl "$CRI_TOOLS_BIN/crictl" --arg ctr "$CONTAINERD_BIN/ctr" --arg version "$KUBERNETES_VERSION" \
+    '{kubernetesVersion: $version, apiServer: $api, kubeconfig: $kubeconfig, caFile: $ca,
+      bridge: $bridge, gateway: $gateway, nodes: $nodes,
+      fakeNodeAnnotation: {"kwok.x-k8s.io/node": "fake"},
+      criuCheckpointConfig: $criu, criuConfigAnnotation: "org.criu.config",
+      images: {pause: $pause, workload: $workload},
+      tools: {kubectl: $kubectl, crictl: $crictl, ctr: $ctr}}'
+}
+
 status() {
   local rc=0 name pid
   for name in etcd apiserver controller-manager scheduler \
@@ -111,6 +136,7 @@ case ${1:-} in
     [[ -f $CLUSTER_KUBECONFIG ]] || die "no kubeconfig yet: run $0 up"
     echo "$CLUSTER_KUBECONFIG"
     ;;
+  info) info ;;
   kubectl)
     shift
     kubectl_admin "$@"
@@ -125,5 +151,5 @@ case ${1:-} in
     fi
     exec "$CONTAINERD_BIN/ctr" --address "$(node_containerd_socket "$node")" --namespace k8s.io "$@"
     ;;
-  *) die "usage: $0 up|down [--purge]|status|kubeconfig|kubectl ARGS|crictl NODE ARGS|ctr NODE ARGS" ;;
+  *) die "usage: $0 up|down [--purge]|status|kubeconfig|info|kubectl ARGS|crictl NODE ARGS|ctr NODE ARGS" ;;
 esac
