@@ -134,26 +134,28 @@ build() {
   build_workload
 }
 
+# ctr_node NODE ARGS...: ctr on NODE's containerd, in the CRI's namespace, without the
+# warning every call prints on cgroup v1 hosts.
+ctr_node() {
+  local socket
+  socket=$(node_containerd_socket "$1")
+  shift
+  "$CONTAINERD_BIN/ctr" --address "$socket" --namespace k8s.io "$@" \
+    2> >(grep -v 'DEPRECATION: The support for cgroup v1' >&2)
+}
+
 # import NODE: each archive whose manifest the node's containerd does not hold under the
 # image's name is imported (and unpacked for the CRI's snapshotter).
 import() {
-  local node=$1 socket archive name want have
-  socket=$(node_containerd_socket "$node")
+  local node=$1 archive name want have
   for archive in pause workload; do
     name=$PAUSE_IMAGE
     [[ $archive == workload ]] && name=$WORKLOAD_IMAGE
     want=$(<"$IMAGES/$archive.tar.digest")
-    have=$("$CONTAINERD_BIN/ctr" --address "$socket" -n k8s.io images ls -q "name==$name" 2>/dev/null |
-      head -n1 || true)
-    if [[ -n $have ]]; then
-      have=$("$CONTAINERD_BIN/ctr" --address "$socket" -n k8s.io images ls "name==$name" |
-        awk 'NR == 2 { print $3 }')
-    fi
+    have=$(ctr_node "$node" images ls "name==$name" | awk 'NR == 2 { print $3 }')
     [[ $have == "$want" ]] && continue
     log "importing $name into $node"
-    # (ctr warns on every call that cgroup v1 is deprecated: that line is left out.)
-    "$CONTAINERD_BIN/ctr" --address "$socket" -n k8s.io images import --platform linux/amd64 \
-      "$IMAGES/$archive.tar" 2> >(grep -v 'DEPRECATION: The support for cgroup v1' >&2) >/dev/null
+    ctr_node "$node" images import --platform linux/amd64 "$IMAGES/$archive.tar" >/dev/null
   done
 }
 
