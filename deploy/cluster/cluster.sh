@@ -72,7 +72,7 @@ down() {
   bash "$CLUSTER_SRC/control-plane.sh" stop
   bash "$CLUSTER_SRC/network.sh" down
   if ((purge)); then
-    if findmnt -rn -o TARGET | grep -qF "$CLUSTER_STATE/"; then
+    if [[ $(findmnt -rn -o TARGET) == *"$CLUSTER_STATE/"* ]]; then
       die "mounts are left under $CLUSTER_STATE: not deleting it"
     fi
     log "deleting $CLUSTER_STATE"

@@ -16,7 +16,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SHADOW_COMPONENT=cluster
 
-has_address() { ip -4 -o addr show dev "$CLUSTER_BRIDGE" | grep -q " $1/"; }
+# (The address list is read whole first: `grep -q` closing a pipe early fails under pipefail.)
+has_address() { [[ $(ip -4 -o addr show dev "$CLUSTER_BRIDGE") == *" $1/"* ]]; }
 
 up() {
   need_cmd ip iproute2

@@ -80,8 +80,8 @@ restore_tunables() {
 }
 
 node_ready() {
-  "$KUBERNETES_BIN/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" get node "$node" \
-    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null | grep -qx True
+  [[ $("$KUBERNETES_BIN/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG" get node "$node" \
+    -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null) == True ]]
 }
 
 start() {
