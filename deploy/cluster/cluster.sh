@@ -50,9 +50,20 @@ up() {
   write_criu_config
   step "control plane" bash "$CLUSTER_SRC/control-plane.sh" start
   step "images" bash "$CLUSTER_SRC/images.sh" build
+  # The nodes start side by side: importing the images into each containerd is most of it.
+  local pids=() t=$SECONDS failed=0
   for node in "${CLUSTER_NODES[@]}"; do
-    step "node $node" bash "$CLUSTER_SRC/node.sh" start "$node"
+    bash "$CLUSTER_SRC/node.sh" start "$node" &
+    pids+=($!)
   done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || {
+      log "node ${CLUSTER_NODES[$i]} failed to start"
+      failed=1
+    }
+  done
+  ((failed == 0)) || die "nodes failed"
+  if ((SECONDS - t > 3)); then log "nodes took $((SECONDS - t))s"; fi
   step "kwok" bash "$CLUSTER_SRC/kwok.sh" start
   # Pods are refused until the controller manager made the namespace's service account.
   wait_until 60 "the default service account" default_service_account ||

@@ -96,7 +96,12 @@ build_pause() {
 # was rebuilt or got another Node binary.
 rootfs_layer() {
   local key layer
-  flock -w 1800 "$SHADOW_RUN_DIR/stack.lock" bash "$SHADOW_REPO_ROOT/deploy/local/rootfs.sh" >&2
+  # Built (or given a new Node) by the local stack's script, under the stack's lock: the stack's
+  # up.sh may be running it too.
+  if [[ ! -f $ROOTFS/.shadow-complete ]] ||
+    ! cmp -s "$(readlink -f "$(command -v node)")" "$ROOTFS/usr/local/bin/node"; then
+    flock -w 1800 "$SHADOW_RUN_DIR/stack.lock" bash "$SHADOW_REPO_ROOT/deploy/local/rootfs.sh" >&2
+  fi
   key=$( (stat -c '%Y' "$ROOTFS/.shadow-complete" && stat -c '%Y %s' "$ROOTFS/usr/local/bin/node") |
     sha256sum | cut -c1-16)
   layer=$CLUSTER_CACHE/images/rootfs-$key.tar
@@ -114,7 +119,7 @@ build_workload() {
   local rootfs app
   rootfs=$(rootfs_layer)
   app=$(mktemp -d "$IMAGES/.workload.XXXXXX")
-  (cd "$SHADOW_REPO_ROOT" && npx tsx workload/scripts/bundle.ts >/dev/null)
+  (cd "$SHADOW_REPO_ROOT" && node_modules/.bin/tsx workload/scripts/bundle.ts >/dev/null)
   mkdir -p "$app/opt/shadow"
   install -m 644 "$SHADOW_REPO_ROOT/workload/dist/example-service.js" \
     "$SHADOW_REPO_ROOT/workload/dist/package.json" "$app/opt/shadow/"

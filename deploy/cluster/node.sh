@@ -67,8 +67,12 @@ write_configs() {
 
 save_tunables() {
   [[ -f $SAVED_TUNABLES ]] && return 0
-  sysctl "${KERNEL_TUNABLES[@]}" >"$SAVED_TUNABLES.tmp" 2>/dev/null
-  mv "$SAVED_TUNABLES.tmp" "$SAVED_TUNABLES"
+  local tmp
+  tmp=$(mktemp "$SAVED_TUNABLES.XXXXXX")
+  sysctl "${KERNEL_TUNABLES[@]}" >"$tmp" 2>/dev/null
+  # Nodes start side by side: the first one's copy wins (taken before either kubelet ran).
+  mv -n "$tmp" "$SAVED_TUNABLES"
+  rm -f "$tmp"
 }
 
 restore_tunables() {
@@ -130,6 +134,7 @@ unmount_leftovers() {
 
 stop() {
   stop_cluster_daemon "kubelet-$node"
+  restore_tunables
   remove_pods
   stop_cluster_daemon "containerd-$node"
   unmount_leftovers
