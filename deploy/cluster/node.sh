@@ -32,8 +32,13 @@ crictl_node() { "$CRI_TOOLS_BIN/crictl" --config "$dir/crictl.yaml" "$@"; }
 
 # The kubelet's cgroupRoot must exist in every cgroup v1 hierarchy before it starts, with
 # cpuset's cpus and mems filled in (a new cpuset is empty, and nothing can join an empty one).
+# On a cgroup v2 host (no v1 hierarchies under a tmpfs) one directory is all there is.
 prepare_cgroups() {
   local hierarchy
+  if [[ $(stat -fc %T /sys/fs/cgroup) != tmpfs ]]; then
+    mkdir -p "/sys/fs/cgroup/$node"
+    return 0
+  fi
   for hierarchy in /sys/fs/cgroup/*/; do
     hierarchy=${hierarchy%/}
     [[ ${hierarchy##*/} == unified ]] && continue
