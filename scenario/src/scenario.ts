@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
-import type { ScenarioEnvironment } from "./environment.ts";
+import type { WorkloadEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
@@ -14,7 +14,7 @@ const ended = (v: MigrationView) => v.status === "completed" || v.status === "ro
 
 /** Calls the gateway's HTTP API as a client would. */
 export async function gateway<T>(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   method: string,
   path: string,
   body?: unknown,
@@ -72,7 +72,7 @@ export interface ScenarioHooks {
  * verify every input against every output.
  */
 export async function runScenario(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   input: ScenarioOptions = {},
   log: (line: string) => void = () => undefined,
   hooks: ScenarioHooks = {},
