@@ -129,12 +129,13 @@ remove_pods() {
   crictl_node rmp --all --force >/dev/null 2>&1 || log "crictl rmp failed on $node"
 }
 
-# Mounts containerd left behind (sandbox /dev/shm, rootfs overlays, network namespaces).
+# Mounts containerd left behind (sandbox /dev/shm, rootfs overlays, network namespaces),
+# deepest first.
 unmount_leftovers() {
   local target
-  findmnt -rn -o TARGET | grep -F "$dir/" | sort -r | while read -r target; do
-    umount -l "$target" 2>/dev/null || true
-  done
+  while read -r target; do
+    [[ $target == "$dir/"* ]] && umount -l "$target" 2>/dev/null || true
+  done < <(findmnt -rn -o TARGET | sort -r)
 }
 
 stop() {
