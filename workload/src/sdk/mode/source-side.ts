@@ -1,0 +1,204 @@
+import { type DataOf, type FenceAborted, FenceCut, type FencePassed } from "@shadow/events";
+import type { TraceContext } from "../../control/channel.ts";
+import type { SourceFenceStatus } from "../../types.ts";
+import type { Effect } from "./effects.ts";
+import type { ModeEvent } from "./events.ts";
+import { addressOf, type FenceBase, fenceBase } from "./fence-base.ts";
+import { type ModeState, modeOf, primary } from "./state.ts";
+import { iso, log, moved, type Outcome, type Readings, same } from "./transition.ts";
+
+/**
+ * The source's side of the fence: pause input, let the record in flight finish, wait until
+ * every output is acknowledged, commit, then answer with the cut (the last offset processed on
+ * every assigned partition) and stay silent. On an abort it resumes exactly after its cut,
+ * unless its shadow's FencePassed came first in the log.
+ */
+export function onFenceRequested(
+  state: ModeState,
+  event: Extract<ModeEvent, { type: "fence-requested" }>,
+  readings: Readings,
+): Outcome {
+  const { data } = event;
+  if (!addressOf(data, readings.identity).source) return same(state);
+  const { phase } = state;
+  switch (phase.name) {
+    case "primary": {
+      const attempt = state.attempts + 1;
+      return moved(
+        {
+          ...state,
+          attempts: attempt,
+          phase: { name: "fencing", attempt, request: fenceBase(data), trace: event.trace },
+          sourceFence: {
+            fenceId: data.fenceId,
+            migrationId: data.migrationId,
+            pausedAt: iso(readings.now),
+            cut: [],
+            passedSeen: false,
+            aborted: false,
+          },
+        },
+        // Later records are refused from here on; the one in flight finishes in `settle`.
+        [{ kind: "update-flow" }, { kind: "settle", attempt, migrationId: data.migrationId }],
+      );
+    }
+    case "fencing":
+      // The control log is read one event at a time and the fence awaits its cut, so only a
+      // second session's reader can get here: the cut being taken answers it.
+      return same(state, log("info", { migrationId: data.migrationId }, "already taking the cut"));
+    case "fenced":
+    case "handed-over":
+      return answerAgain(state, data, event.trace, readings);
+    default:
+      return same(
+        state,
+        log(
+          "warn",
+          { migrationId: data.migrationId, mode: modeOf(phase) },
+          "FenceRequested ignored: not primary",
+        ),
+      );
+  }
+}
+
+/**
+ * A replayed request, or a new fence for a source already fenced: nothing was processed since,
+ * so the cut is the same; answer again (fence-svc dedupes). A new fence id starts its outcome
+ * afresh.
+ */
+function answerAgain(
+  state: ModeState,
+  data: FenceBase,
+  trace: TraceContext,
+  readings: Readings,
+): Outcome {
+  const current = state.sourceFence as SourceFenceStatus;
+  const renewed = current.fenceId !== data.fenceId;
+  const sourceFence = renewed
+    ? { ...current, fenceId: data.fenceId, migrationId: data.migrationId, passedSeen: false }
+    : current;
+  const request = fenceBase(data);
+  const handedOver = !renewed && state.phase.name === "handed-over";
+  const next: ModeState = {
+    ...state,
+    sourceFence,
+    phase: { name: handedOver ? "handed-over" : "fenced", request, trace },
+  };
+  return moved(next, [publishCut(request, sourceFence, trace, readings)]);
+}
+
+/** The settle of the current attempt is done: the cut is what was processed; publish it. */
+export function onCutTaken(
+  state: ModeState,
+  event: Extract<ModeEvent, { type: "cut-taken" }>,
+  readings: Readings,
+): Outcome {
+  const { phase } = state;
+  if (phase.name !== "fencing" || phase.attempt !== event.attempt) {
+    return same(
+      state,
+      log("warn", { migrationId: event.migrationId }, "fence interrupted: its cut is dropped"),
+    );
+  }
+  const sourceFence = { ...(state.sourceFence as SourceFenceStatus), cut: event.cut };
+  const { request, trace } = phase;
+  return moved(
+    {
+      ...state,
+      sourceFence,
+      // Its shadow's FencePassed may be in the log already (read by another session's reader).
+      phase: { name: sourceFence.passedSeen ? "handed-over" : "fenced", request, trace },
+    },
+    [
+      { kind: "update-flow" },
+      log("info", { migrationId: event.migrationId, cut: event.cut }, "fenced: publishing the cut"),
+      publishCut(request, sourceFence, trace, readings),
+    ],
+  );
+}
+
+/** The FenceCut is in the log: remember when it first got there. */
+export function onCutPublished(
+  state: ModeState,
+  event: Extract<ModeEvent, { type: "cut-published" }>,
+  readings: Readings,
+): Outcome {
+  const { phase, sourceFence } = state;
+  if (phase.name !== "fenced" && phase.name !== "handed-over") return same(state);
+  if (!sourceFence || sourceFence.fenceId !== event.fenceId || sourceFence.cutAt) {
+    return same(state);
+  }
+  return same({ ...state, sourceFence: { ...sourceFence, cutAt: iso(readings.now) } });
+}
+
+/** Its shadow passed the cut: from here on an abort of this fence cannot resume the source. */
+export function sourceSawPassed(
+  state: ModeState,
+  data: DataOf<typeof FencePassed>,
+  readings: Readings,
+): Outcome {
+  const { sourceFence, phase } = state;
+  if (!addressOf(data, readings.identity).source) return same(state);
+  if (sourceFence?.fenceId !== data.fenceId || sourceFence.passedSeen) return same(state);
+  const next = { ...state, sourceFence: { ...sourceFence, passedSeen: true } };
+  if (phase.name === "fenced") return same({ ...next, phase: { ...phase, name: "handed-over" } });
+  return same(next);
+}
+
+/** The fence is lifted: resume from the cut, unless the shadow's FencePassed came first. */
+export function sourceSawAborted(
+  state: ModeState,
+  data: DataOf<typeof FenceAborted>,
+  readings: Readings,
+): Outcome {
+  const { sourceFence, phase } = state;
+  if (!addressOf(data, readings.identity).source) return same(state);
+  if (!sourceFence || sourceFence.fenceId !== data.fenceId || sourceFence.aborted) {
+    return same(state);
+  }
+  if (sourceFence.passedSeen) {
+    // The shadow's FencePassed came first in the log: it is the primary, we stay silent.
+    return same(
+      state,
+      log(
+        "warn",
+        { migrationId: data.migrationId },
+        "FenceAborted after FencePassed: staying fenced",
+      ),
+    );
+  }
+  const next = { ...state, sourceFence: { ...sourceFence, aborted: true } };
+  if (phase.name !== "fenced" && phase.name !== "fencing") return same(next);
+  const effects: Effect[] = [
+    { kind: "update-flow" },
+    log(
+      "info",
+      { migrationId: data.migrationId, reason: data.reason },
+      phase.name === "fenced"
+        ? "fence aborted: resuming from the cut"
+        : "fence aborted before its cut: resuming",
+    ),
+  ];
+  return moved({ ...next, phase: primary }, effects);
+}
+
+function publishCut(
+  request: FenceBase,
+  sourceFence: Readonly<SourceFenceStatus>,
+  trace: TraceContext,
+  readings: Readings,
+): Effect {
+  return {
+    kind: "publish-cut",
+    event: {
+      ...trace,
+      type: FenceCut.type,
+      data: {
+        ...request,
+        instance: readings.identity.instance,
+        cut: sourceFence.cut,
+        pausedAt: sourceFence.pausedAt,
+      },
+    },
+  };
+}
