@@ -1,13 +1,13 @@
-import { type DataOf, type FenceAborted, FenceCut, FencePassed } from "@shadow/events";
+import { type DataOf, FenceAborted, FenceCut, FencePassed } from "@shadow/events";
 import pino from "pino";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ControlEvent } from "../control/channel.ts";
 import type { PartitionOffset, PendingOutput, WorkloadCounts } from "../types.ts";
 import { HeldBack } from "./held-back.ts";
 import type { Identity } from "./identity.ts";
 import { Lock } from "./lock.ts";
 import type { FenceBase } from "./mode/fence-base.ts";
-import { type ModeResources, ModeRunner } from "./mode/runner.ts";
+import { type ModeResources, ModeRunner, type ModeRunnerOptions } from "./mode/runner.ts";
 import { initialState, type ModeState } from "./mode/state.ts";
 import { OutputPipeline } from "./output-pipeline.ts";
 import { Progress } from "./progress.ts";
@@ -48,9 +48,13 @@ class FakeHost implements ModeResources {
   readonly pipeline = new OutputPipeline({ retryBackoffMs: 1 });
   private readonly me: Identity;
 
-  constructor(me: Identity, state: ModeState = initialState(me, "orders-0")) {
+  constructor(
+    me: Identity,
+    state: ModeState = initialState(me, "orders-0"),
+    options: ModeRunnerOptions = {},
+  ) {
     this.me = me;
-    this.runner = new ModeRunner(this, state);
+    this.runner = new ModeRunner(this, state, options);
     this.pipeline.setSender(async (batch) => {
       if (this.ackGate) await this.ackGate;
       this.sent.push(...batch);
@@ -366,5 +370,77 @@ describe("source side of the fence", () => {
     await fence.requested(runner, base);
     expect(host.published).toEqual([]);
     expect(host.mode).toBe("shadow");
+  });
+});
+
+describe("a fenced source's deadline", () => {
+  let host: FakeHost;
+  let runner: ModeRunner;
+  const aborts = () =>
+    host.published.filter(
+      (e): e is Extract<ControlEvent, { type: typeof FenceAborted.type }> =>
+        e.type === FenceAborted.type,
+    );
+  /** Its own FenceAborted, as the control log delivers it back. */
+  const readBack = () => {
+    const own = aborts()[0];
+    if (!own) throw new Error("no FenceAborted published");
+    return fence.aborted(runner, own.data);
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    host = new FakeHost(sourceId, initialState(sourceId), { fenceDeadlineMs: 1_000 });
+    runner = host.runner;
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("aborts its own fence through the log after the deadline, and resumes only on reading it back", async () => {
+    host.process(0, 4);
+    await fence.requested(runner, base);
+    expect(host.mode).toBe("fenced");
+    vi.advanceTimersByTime(999);
+    expect(aborts()).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(aborts()).toHaveLength(1);
+    expect(aborts()[0]?.data).toMatchObject({ fenceId: "f-1", migrationId: "m-1" });
+    expect(aborts()[0]?.data.reason).toMatch(/^fence deadline: /);
+    // Published is not read back: it stays fenced, and asks again a deadline later.
+    expect(host.mode).toBe("fenced");
+    vi.advanceTimersByTime(1_000);
+    expect(aborts()).toHaveLength(2);
+    await readBack();
+    expect(host.mode).toBe("primary");
+    expect(runner.state.sourceFence).toMatchObject({ aborted: true, cut: cutOf(4) });
+    vi.advanceTimersByTime(5_000);
+    expect(aborts()).toHaveLength(2);
+  });
+
+  it("stays silent when its shadow's FencePassed comes before its own abort in the log", async () => {
+    await fence.requested(runner, base);
+    vi.advanceTimersByTime(1_000);
+    expect(aborts()).toHaveLength(1);
+    await fence.passed(runner, {
+      ...base,
+      instance: "orders-0-s",
+      cut: [],
+      pausedAt: "2026-01-01T00:00:00.000Z",
+      passedAt: "2026-01-01T00:00:00.000Z",
+    });
+    await readBack();
+    expect(host.mode).toBe("fenced");
+    expect(runner.phase).toBe("handed-over");
+    vi.advanceTimersByTime(5_000);
+    expect(aborts()).toHaveLength(1);
+  });
+
+  it("never fires once the fence was resolved in time", async () => {
+    await fence.requested(runner, base);
+    await fence.aborted(runner, { ...base, reason: "rollback" });
+    expect(host.mode).toBe("primary");
+    vi.advanceTimersByTime(5_000);
+    expect(aborts()).toEqual([]);
   });
 });

@@ -11,6 +11,7 @@ import type {
   WorkloadCounts,
   WorkloadStatus,
 } from "../types.ts";
+import { CONTROL_CLOCK_MARGIN_MS } from "./clock-margin.ts";
 import { ConnectionGate } from "./connection-gate.ts";
 import { HeldBack } from "./held-back.ts";
 import { DEFAULT_IDENTITY_PATH, type Identity, inputGroupId, sameIdentity } from "./identity.ts";
@@ -49,6 +50,12 @@ export interface WorkloadOptions<S> {
   /** How often a shadow reads its source's committed progress (trims held outputs, shows lag). */
   sourceProgressIntervalMs?: number;
   identityPollMs?: number;
+  /**
+   * How long a fenced source waits after its cut for FencePassed or FenceAborted before it
+   * aborts its own fence through the control log and, once it reads that back, resumes from its
+   * cut (default 30 s): a stale or orphaned fence never stops a workload for good.
+   */
+  fenceDeadlineMs?: number;
   log?: Logger;
   /** Underlying socket factory (the gate wraps it). */
   socketFactory?: ISocketFactory;
@@ -75,11 +82,7 @@ export interface Workload<S> {
   restartSession(): Promise<void>;
 }
 
-/**
- * How far before it became a shadow an instance reads the control log. Record timestamps are
- * the publisher's clock (fence-svc's, the source's), which on another node may run behind.
- */
-export const CONTROL_CLOCK_MARGIN_MS = 60_000;
+export { CONTROL_CLOCK_MARGIN_MS };
 
 const zeroCounts = (): WorkloadCounts => ({
   processed: 0,
@@ -197,8 +200,10 @@ class SdkWorkload<S> implements Workload<S> {
         publish: (event) => this.publish(event, this.gate.epoch),
         commitNow: () => this.commitNow(),
         updateFlow: () => this.flow.update(),
+        identitySince: () => this.identitySince,
       },
       initialState(identity, sourceIdentity?.instance),
+      options.fenceDeadlineMs === undefined ? {} : { fenceDeadlineMs: options.fenceDeadlineMs },
     );
     this.flow = new InputFlow({
       consumption: () => this.machine.consumption,

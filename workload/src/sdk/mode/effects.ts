@@ -1,4 +1,4 @@
-import type { FenceCut, FencePassed } from "@shadow/events";
+import type { FenceAborted, FenceCut, FencePassed } from "@shadow/events";
 import type { ControlEvent } from "../../control/channel.ts";
 import type { PartitionOffset } from "../../types.ts";
 
@@ -20,6 +20,10 @@ export type Effect =
   | { kind: "publish-cut"; event: ControlOf<typeof FenceCut.type> }
   /** Publish the shadow's pass (retried, not awaited: it is read back from the log). */
   | { kind: "publish-passed"; event: ControlOf<typeof FencePassed.type> }
+  /** Publish the source's own FenceAborted (retried, not awaited: it acts once read back). */
+  | { kind: "publish-abort"; event: ControlOf<typeof FenceAborted.type> }
+  /** Report `deadline` for this fence once the fence deadline has passed. */
+  | { kind: "arm-deadline"; fenceId: string }
   /** Drop held outputs of records at or below these offsets: the source produced them. */
   | { kind: "drop-held"; upTo: PartitionOffset[] }
   /** Produce every held output, in processing order. */

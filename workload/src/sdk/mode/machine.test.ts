@@ -62,14 +62,14 @@ const ev = {
   }),
   stop: (canFlush = true): ModeEvent => ({ type: "stop", canFlush }),
   requested: (data = request()): ModeEvent => ({ type: "fence-requested", data, trace: {} }),
-  cut: (fenceId = "f-1", to = "orders-0-s"): ModeEvent => ({
+  cut: (fenceId = "f-1", to = "orders-0-s", node = "node-b"): ModeEvent => ({
     type: "fence-cut",
     data: {
       ...request(fenceId, {
         handoff: {
           round: 1,
           from: { instance: "orders-0", node: "node-a" },
-          to: { instance: to, node: "node-b" },
+          to: { instance: to, node },
         },
       }),
       instance: "orders-0",
@@ -93,12 +93,22 @@ const ev = {
     cut: cutAt(5),
   }),
   published: (fenceId = "f-1"): ModeEvent => ({ type: "cut-published", fenceId }),
+  completed: (data = request()): ModeEvent => ({
+    type: "fence-completed",
+    data: { ...data, cut: cutAt(5), handoverMs: 3 },
+  }),
+  deadline: (fenceId = "f-1"): ModeEvent => ({ type: "deadline", fenceId, afterMs: 30_000 }),
+  /** The same event as read from the log twice: one CloudEvent source and id. */
+  keyed: (event: ModeEvent, key = "/shadow/fence-svc e-1"): ModeEvent =>
+    ({ ...event, key }) as ModeEvent,
   processed: (): ModeEvent => ({ type: "record-processed" }),
   progress: (): ModeEvent => ({ type: "source-progress", positions: cutAt(3) }),
 };
 
 interface World {
   identity: Identity;
+  /** When it took that identity (ms since epoch); default long ago. */
+  identitySince?: number;
   /** Whether the processed offsets reach every cut asked about. */
   passed?: boolean;
   held?: number;
@@ -108,6 +118,7 @@ function readings(world: World): Readings {
   return {
     now: Date.parse("2026-01-01T00:00:02.000Z"),
     identity: world.identity,
+    identitySince: world.identitySince ?? 0,
     passed: () => world.passed ?? false,
     behind: () => (world.passed ? 0 : 3),
     heldUpTo: () => Math.min(2, world.held ?? 0),
@@ -263,26 +274,120 @@ const cases: Case[] = [
     effects: ["publish-cut"],
   },
   {
-    name: "a new fence id: answered, its outcome afresh",
+    name: "another fence while its own is unresolved: refused",
     from: "fenced",
-    event: ev.requested(request("f-2")),
+    event: ev.requested(request("f-2", { migrationId: "m-2" })),
     to: "fenced",
-    effects: ["publish-cut"],
-    check: (s) => expect(s.sourceFence).toMatchObject({ fenceId: "f-2", passedSeen: false }),
+    effects: ["log"],
+    check: (s) => expect(s.sourceFence).toMatchObject({ fenceId: "f-1", passedSeen: false }),
   },
   {
-    name: "replayed after the hand-over",
+    name: "its fence again after the hand-over: refused",
     from: "handed-over",
     event: ev.requested(),
     to: "handed-over",
-    effects: ["publish-cut"],
+    effects: ["log"],
   },
   {
-    name: "a new fence id after the hand-over",
+    name: "a new fence after the hand-over: refused",
     from: "handed-over",
-    event: ev.requested(request("f-2")),
-    to: "fenced",
-    effects: ["publish-cut"],
+    event: ev.requested(request("f-2", { migrationId: "m-2" })),
+    to: "handed-over",
+    effects: ["log"],
+    check: (s) => expect(s.sourceFence?.passedSeen).toBe(true),
+  },
+  {
+    name: "naming it on the node its name had before: refused",
+    from: "primary",
+    world: { identity: { ...sourceId, node: "node-b" } },
+    event: ev.requested(),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "of a migration whose fence completed: refused",
+    from: "primary",
+    given: () => ({ state: walk(asSource, ev.completed()), world: asSource }),
+    event: ev.requested(),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "of a migration it resumed from: refused",
+    from: "primary",
+    given: resumed,
+    event: ev.requested(),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "requested before a migration it took part in: refused",
+    from: "primary",
+    given: resumed,
+    event: ev.requested(
+      request("f-0", { migrationId: "m-0", requestedAt: "2025-12-31T23:59:59.000Z" }),
+    ),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "of the migration that made this copy, round 1: refused",
+    from: "primary",
+    world: { identity: { ...sourceId, migrationId: "m-1" } },
+    event: ev.requested(),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "round 2 of the migration that made this copy (identity swap)",
+    from: "primary",
+    world: { identity: { ...sourceId, migrationId: "m-1" } },
+    event: ev.requested(
+      request("f-2", {
+        handoff: {
+          round: 2,
+          from: { instance: "orders-0", node: "node-a" },
+          to: { instance: "orders-0-n", node: "node-b" },
+        },
+      }),
+    ),
+    to: "fencing",
+    effects: ["update-flow", "settle"],
+  },
+  {
+    name: "requested before this incarnation took its identity: refused",
+    from: "primary",
+    world: { identitySince: Date.parse("2026-01-01T00:01:01.000Z") },
+    event: ev.requested(),
+    to: "primary",
+    effects: ["log"],
+  },
+  {
+    name: "requested within the clock margin of its start",
+    from: "primary",
+    world: { identitySince: Date.parse("2026-01-01T00:00:59.000Z") },
+    event: ev.requested(),
+    to: "fencing",
+    effects: ["update-flow", "settle"],
+  },
+  {
+    name: "the same event again (replayed byte for byte): nothing",
+    from: "fencing",
+    given: () => ({ state: walk(asSource, ev.keyed(ev.requested())), world: asSource }),
+    event: ev.keyed(ev.requested()),
+    to: "fencing",
+    effects: [],
+  },
+  {
+    name: "the same event after the abort that resumed it: nothing",
+    from: "primary",
+    given: () => ({
+      state: walk(asSource, ev.keyed(ev.requested()), ev.taken(), ev.aborted()),
+      world: asSource,
+    }),
+    event: ev.keyed(ev.requested()),
+    to: "primary",
+    effects: [],
   },
   ...(["shadow", "passing", "passed", "idle"] as const).map(
     (from): Case => ({
@@ -356,7 +461,7 @@ const cases: Case[] = [
     (from): Case => ({
       name: "addressed to it: not a shadow",
       from,
-      event: ev.cut("f-9", "orders-0"),
+      event: ev.cut("f-9", "orders-0", "node-a"),
       to: from,
       effects: ["log"],
     }),
@@ -519,7 +624,7 @@ const cases: Case[] = [
     from: "fencing",
     event: ev.taken(),
     to: "fenced",
-    effects: ["update-flow", "log", "publish-cut"],
+    effects: ["update-flow", "log", "publish-cut", "arm-deadline"],
     check: (s) => expect(s.sourceFence?.cut).toEqual(cutAt(5)),
   },
   {
@@ -534,7 +639,12 @@ const cases: Case[] = [
     name: "an attempt that ended",
     from: "fencing",
     given: () => ({
-      state: walk(asSource, ev.requested(), ev.aborted(), ev.requested(request("f-2"))),
+      state: walk(
+        asSource,
+        ev.requested(),
+        ev.aborted(),
+        ev.requested(request("f-2", { migrationId: "m-2" })),
+      ),
       world: asSource,
     }),
     event: ev.taken(1),
@@ -594,6 +704,46 @@ const cases: Case[] = [
     check: (s) => expect(s.handover?.passedAt).toBe("2026-01-01T00:00:02.000Z"),
   },
 
+  // FenceCompleted: noted everywhere, acted on nowhere
+  ...live.map(
+    (from): Case => ({
+      name: "noted",
+      from,
+      event: ev.completed(),
+      to: from,
+      effects: [],
+      check: (s) => expect(s.memory.ended.get("m-1")?.round).toBe(1),
+    }),
+  ),
+  { name: "stopped", from: "stopped", event: ev.completed(), to: "stopped", effects: [] },
+  {
+    name: "of another workload: not noted",
+    from: "primary",
+    event: ev.completed(request("f-1", { workload: "audit" })),
+    to: "primary",
+    effects: [],
+    check: (s) => expect(s.memory.ended.size).toBe(0),
+  },
+
+  // deadline: the source's own timer after its cut
+  {
+    name: "its fence unresolved: abort it through the log",
+    from: "fenced",
+    event: ev.deadline(),
+    to: "fenced",
+    effects: ["log", "publish-abort", "arm-deadline"],
+  },
+  {
+    name: "of a fence it no longer holds",
+    from: "fenced",
+    event: ev.deadline("f-0"),
+    to: "fenced",
+    effects: [],
+  },
+  ...PHASES.filter((phase) => phase !== "fenced").map(
+    (from): Case => ({ name: "nothing to end", from, event: ev.deadline(), to: from, effects: [] }),
+  ),
+
   // source-progress
   {
     name: "trims what the source produced",
@@ -649,6 +799,8 @@ describe("the workload's mode machine", () => {
       "fence-aborted": ev.aborted(),
       "cut-taken": ev.taken(),
       "cut-published": ev.published(),
+      "fence-completed": ev.completed(),
+      deadline: ev.deadline(),
       "record-processed": ev.processed(),
       "source-progress": ev.progress(),
     };

@@ -39,7 +39,19 @@ export interface ModeResources {
   /** Pauses or resumes input to match the phase (resuming seeks right after what was processed). */
   updateFlow(): void;
   now?(): number;
+  /** When this process took its current identity (default: never refuses a fence for it). */
+  identitySince?(): number;
 }
+
+export interface ModeRunnerOptions {
+  /**
+   * How long a fenced source waits after its cut for FencePassed or FenceAborted before it
+   * aborts its own fence through the log (default 30 s).
+   */
+  fenceDeadlineMs?: number;
+}
+
+export const DEFAULT_FENCE_DEADLINE_MS = 30_000;
 
 const done: Promise<void> = Promise.resolve();
 
@@ -48,10 +60,12 @@ export class ModeRunner {
   private current: ModeState;
   private readonly resources: ModeResources;
   private readonly readings: Readings;
+  private readonly deadlineMs: number;
 
-  constructor(resources: ModeResources, initial: ModeState) {
+  constructor(resources: ModeResources, initial: ModeState, options: ModeRunnerOptions = {}) {
     this.resources = resources;
     this.current = initial;
+    this.deadlineMs = options.fenceDeadlineMs ?? DEFAULT_FENCE_DEADLINE_MS;
     const now = () => (resources.now ? resources.now() : Date.now());
     this.readings = {
       get now() {
@@ -59,6 +73,9 @@ export class ModeRunner {
       },
       get identity() {
         return resources.identity();
+      },
+      get identitySince() {
+        return resources.identitySince ? resources.identitySince() : 0;
       },
       passed: (cut) => resources.progress.passed(cut),
       behind: (cut) => resources.progress.behind(cut),
@@ -167,9 +184,17 @@ export class ModeRunner {
           }
           break;
         case "publish-passed":
-          // Not awaited: the pass counts only once read back from the log.
+        case "publish-abort":
+          // Not awaited: either counts only once read back from the log.
           void r.publish(effect.event);
           break;
+        case "arm-deadline": {
+          const { fenceId } = effect;
+          const afterMs = this.deadlineMs;
+          // A deadline of a fence that ended since is a no-op: nothing to cancel.
+          setTimeout(() => void this.feed({ type: "deadline", fenceId, afterMs }), afterMs).unref();
+          break;
+        }
         case "drop-held":
           r.counts.discarded += r.held.discardUpTo(effect.upTo);
           break;

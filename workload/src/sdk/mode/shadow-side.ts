@@ -3,6 +3,7 @@ import { CutIndex } from "../held-back.ts";
 import type { Effect } from "./effects.ts";
 import type { ModeEvent } from "./events.ts";
 import { addressOf, fenceBase } from "./fence-base.ts";
+import { ended, tookPart } from "./memory.ts";
 import { type ModeState, modeOf, primary } from "./state.ts";
 import { iso, log, moved, type Outcome, type Readings, same } from "./transition.ts";
 
@@ -63,6 +64,7 @@ export function onFenceCut(
   );
   const received: ModeState = {
     ...state,
+    memory: tookPart(state.memory, data.requestedAt),
     phase: {
       name: "passing",
       fence: fenceBase(data),
@@ -134,6 +136,7 @@ export function shadowSawPassed(
       ...state,
       phase: primary,
       handover: { ...handover, primaryAt: iso(now), handoverMs, releasedAtSwitch: released },
+      memory: ended(state.memory, data.migrationId, data.handoff.round, false),
     },
     [
       { kind: "release-held" },

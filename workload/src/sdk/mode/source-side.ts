@@ -1,9 +1,11 @@
-import { type DataOf, type FenceAborted, FenceCut, type FencePassed } from "@shadow/events";
+import { type DataOf, FenceAborted, FenceCut, type FencePassed } from "@shadow/events";
 import type { TraceContext } from "../../control/channel.ts";
 import type { SourceFenceStatus } from "../../types.ts";
 import type { Effect } from "./effects.ts";
 import type { ModeEvent } from "./events.ts";
-import { addressOf, type FenceBase, fenceBase } from "./fence-base.ts";
+import { addressOf, type FenceBase, fenceBase, namesAnotherHolder } from "./fence-base.ts";
+import { refusalOf } from "./fence-guard.ts";
+import { ended, tookPart } from "./memory.ts";
 import { type ModeState, modeOf, primary } from "./state.ts";
 import { iso, log, moved, type Outcome, type Readings, same } from "./transition.ts";
 
@@ -11,7 +13,9 @@ import { iso, log, moved, type Outcome, type Readings, same } from "./transition
  * The source's side of the fence: pause input, let the record in flight finish, wait until
  * every output is acknowledged, commit, then answer with the cut (the last offset processed on
  * every assigned partition) and stay silent. On an abort it resumes exactly after its cut,
- * unless its shadow's FencePassed came first in the log.
+ * unless its shadow's FencePassed came first in the log. It acts only on a fence of the
+ * migration under way for it (see fence-guard.ts), and never stays fenced with no migration
+ * alive: past its deadline it aborts its own fence through the log.
  */
 export function onFenceRequested(
   state: ModeState,
@@ -19,15 +23,26 @@ export function onFenceRequested(
   readings: Readings,
 ): Outcome {
   const { data } = event;
-  if (!addressOf(data, readings.identity).source) return same(state);
+  const me = readings.identity;
+  if (!addressOf(data, me).source) {
+    if (!namesAnotherHolder(data, me)) return same(state);
+    return refused(
+      state,
+      data,
+      `it names ${me.instance} on ${data.handoff.from.node}, not ${me.node}`,
+    );
+  }
   const { phase } = state;
   switch (phase.name) {
     case "primary": {
+      const refusal = refusalOf(state.memory, data, readings);
+      if (refusal) return refused(state, data, refusal);
       const attempt = state.attempts + 1;
       return moved(
         {
           ...state,
           attempts: attempt,
+          memory: tookPart(state.memory, data.requestedAt),
           phase: { name: "fencing", attempt, request: fenceBase(data), trace: event.trace },
           sourceFence: {
             fenceId: data.fenceId,
@@ -47,8 +62,12 @@ export function onFenceRequested(
       // second session's reader can get here: the cut being taken answers it.
       return same(state, log("info", { migrationId: data.migrationId }, "already taking the cut"));
     case "fenced":
-    case "handed-over":
+      if (state.sourceFence?.fenceId !== data.fenceId) {
+        return refused(state, data, `fenced for ${state.sourceFence?.fenceId}, still unresolved`);
+      }
       return answerAgain(state, data, event.trace, readings);
+    case "handed-over":
+      return refused(state, data, "handed over: its shadow passed the cut");
     default:
       return same(
         state,
@@ -62,9 +81,8 @@ export function onFenceRequested(
 }
 
 /**
- * A replayed request, or a new fence for a source already fenced: nothing was processed since,
- * so the cut is the same; answer again (fence-svc dedupes). A new fence id starts its outcome
- * afresh.
+ * The same fence asked again (re-emitted under a new event id): nothing was processed since,
+ * so the cut is the same; answer again (fence-svc dedupes).
  */
 function answerAgain(
   state: ModeState,
@@ -72,19 +90,22 @@ function answerAgain(
   trace: TraceContext,
   readings: Readings,
 ): Outcome {
-  const current = state.sourceFence as SourceFenceStatus;
-  const renewed = current.fenceId !== data.fenceId;
-  const sourceFence = renewed
-    ? { ...current, fenceId: data.fenceId, migrationId: data.migrationId, passedSeen: false }
-    : current;
+  const sourceFence = state.sourceFence as SourceFenceStatus;
   const request = fenceBase(data);
-  const handedOver = !renewed && state.phase.name === "handed-over";
-  const next: ModeState = {
-    ...state,
-    sourceFence,
-    phase: { name: handedOver ? "handed-over" : "fenced", request, trace },
-  };
-  return moved(next, [publishCut(request, sourceFence, trace, readings)]);
+  return moved({ ...state, phase: { name: "fenced", request, trace } }, [
+    publishCut(request, sourceFence, trace, readings),
+  ]);
+}
+
+function refused(state: ModeState, data: FenceBase, reason: string): Outcome {
+  return same(
+    state,
+    log(
+      "warn",
+      { migrationId: data.migrationId, fenceId: data.fenceId, reason },
+      "FenceRequested refused",
+    ),
+  );
 }
 
 /** The settle of the current attempt is done: the cut is what was processed; publish it. */
@@ -102,18 +123,24 @@ export function onCutTaken(
   }
   const sourceFence = { ...(state.sourceFence as SourceFenceStatus), cut: event.cut };
   const { request, trace } = phase;
+  // Its shadow's FencePassed may be in the log already (read by another session's reader).
+  const handedOver = sourceFence.passedSeen;
+  const effects: Effect[] = [
+    { kind: "update-flow" },
+    log("info", { migrationId: event.migrationId, cut: event.cut }, "fenced: publishing the cut"),
+    publishCut(request, sourceFence, trace, readings),
+  ];
+  if (!handedOver) effects.push({ kind: "arm-deadline", fenceId: sourceFence.fenceId });
   return moved(
     {
       ...state,
       sourceFence,
-      // Its shadow's FencePassed may be in the log already (read by another session's reader).
-      phase: { name: sourceFence.passedSeen ? "handed-over" : "fenced", request, trace },
+      phase: { name: handedOver ? "handed-over" : "fenced", request, trace },
+      memory: handedOver
+        ? ended(state.memory, request.migrationId, request.handoff.round, false)
+        : state.memory,
     },
-    [
-      { kind: "update-flow" },
-      log("info", { migrationId: event.migrationId, cut: event.cut }, "fenced: publishing the cut"),
-      publishCut(request, sourceFence, trace, readings),
-    ],
+    effects,
   );
 }
 
@@ -141,8 +168,12 @@ export function sourceSawPassed(
   if (!addressOf(data, readings.identity).source) return same(state);
   if (sourceFence?.fenceId !== data.fenceId || sourceFence.passedSeen) return same(state);
   const next = { ...state, sourceFence: { ...sourceFence, passedSeen: true } };
-  if (phase.name === "fenced") return same({ ...next, phase: { ...phase, name: "handed-over" } });
-  return same(next);
+  if (phase.name !== "fenced") return same(next);
+  return same({
+    ...next,
+    phase: { ...phase, name: "handed-over" },
+    memory: ended(state.memory, data.migrationId, data.handoff.round, false),
+  });
 }
 
 /** The fence is lifted: resume from the cut, unless the shadow's FencePassed came first. */
@@ -180,6 +211,37 @@ export function sourceSawAborted(
     ),
   ];
   return moved({ ...next, phase: primary }, effects);
+}
+
+/**
+ * Fenced past its deadline with neither FencePassed nor FenceAborted read: no migration is
+ * alive to end the fence (a stale FenceRequested, a fence-svc gone). It does not resume on its
+ * own: it publishes FenceAborted for its fence and resumes when it reads that back, so the log
+ * decides between it and a late FencePassed exactly as between FencePassed and fence-svc's
+ * FenceAborted. Armed again, in case the abort never reached the log.
+ */
+export function onDeadline(
+  state: ModeState,
+  event: Extract<ModeEvent, { type: "deadline" }>,
+): Outcome {
+  const { phase, sourceFence } = state;
+  if (phase.name !== "fenced" || sourceFence?.fenceId !== event.fenceId) return same(state);
+  const reason =
+    `fence deadline: neither FencePassed nor FenceAborted within ${event.afterMs} ms of the ` +
+    "cut; the source resumes from its cut once this abort is read back before any FencePassed";
+  return same(
+    state,
+    log(
+      "warn",
+      { migrationId: sourceFence.migrationId, fenceId: event.fenceId, afterMs: event.afterMs },
+      "fence deadline passed: aborting the fence through the control log",
+    ),
+    {
+      kind: "publish-abort",
+      event: { ...phase.trace, type: FenceAborted.type, data: { ...phase.request, reason } },
+    },
+    { kind: "arm-deadline", fenceId: event.fenceId },
+  );
 }
 
 function publishCut(

@@ -3,6 +3,7 @@ import type { HandoverTiming, Mode, SourceFenceStatus } from "../../types.ts";
 import type { CutIndex } from "../held-back.ts";
 import type { Identity } from "../identity.ts";
 import type { FenceBase } from "./fence-base.ts";
+import { emptyMemory, type LogMemory } from "./memory.ts";
 
 /**
  * Where one workload process stands. The source side of a fence walks primary → fencing →
@@ -29,7 +30,10 @@ export type Phase =
   | { name: "primary" }
   /** Source: input paused, the record in flight finishing, outputs flushing, then the cut. */
   | { name: "fencing"; attempt: number; request: FenceBase; trace: TraceContext }
-  /** Source: cut taken and answered; alive but silent until FencePassed or FenceAborted. */
+  /**
+   * Source: cut taken and answered; alive but silent until FencePassed or FenceAborted, or,
+   * past its deadline, its own FenceAborted read back.
+   */
   | { name: "fenced"; request: FenceBase; trace: TraceContext }
   /** Source: its shadow's FencePassed came first in the log; it never resumes. */
   | { name: "handed-over"; request: FenceBase; trace: TraceContext }
@@ -57,6 +61,8 @@ export interface ModeState {
   readonly sourceInstance: string | undefined;
   /** Fencing attempts started, so a cut taken for an attempt that ended is told apart. */
   readonly attempts: number;
+  /** What the control log said about fences of this workload; kept across identities. */
+  readonly memory: LogMemory;
 }
 
 /** What a process starts as: its identity file's role. */
@@ -68,6 +74,7 @@ export function initialState(identity: Identity, sourceInstance?: string): ModeS
     aborted: new Set(),
     sourceInstance,
     attempts: 0,
+    memory: emptyMemory,
   };
 }
 

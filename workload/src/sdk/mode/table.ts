@@ -1,5 +1,6 @@
-import type { ModeEvent, ModeEventType } from "./events.ts";
+import type { FenceEventType, ModeEvent, ModeEventType } from "./events.ts";
 import { onIdentityChanged, onStop } from "./lifecycle.ts";
+import { ended, remember, seenBefore } from "./memory.ts";
 import {
   onFenceCut,
   onRecordProcessed,
@@ -10,6 +11,7 @@ import {
 import {
   onCutPublished,
   onCutTaken,
+  onDeadline,
   onFenceRequested,
   sourceSawAborted,
   sourceSawPassed,
@@ -33,17 +35,42 @@ export interface Transition<T extends ModeEventType = ModeEventType> {
 
 export type Row = { readonly [T in ModeEventType]?: Transition<T> };
 
-const requested: Run<"fence-requested"> = onFenceRequested;
-const cut: Run<"fence-cut"> = onFenceCut;
+/**
+ * A fence event of this workload acts once: the same CloudEvent (source and id) read again, a
+ * replay byte for byte or a redelivery after a restart, is a no-op.
+ */
+function once<T extends FenceEventType>(run: Run<T>): Run<T> {
+  return (state, event, readings) => {
+    const { data, key } = event as Extract<ModeEvent, { type: FenceEventType }>;
+    if (data.workload !== readings.identity.workload) return same(state);
+    if (seenBefore(state.memory, key)) return same(state);
+    const outcome = run(state, event, readings);
+    const memory = remember(outcome.state.memory, key);
+    return { state: { ...outcome.state, memory }, effects: outcome.effects };
+  };
+}
+
+const requested = once<"fence-requested">(onFenceRequested);
+const cut = once<"fence-cut">(onFenceCut);
 /** FencePassed and FenceAborted concern both sides: a primary that was a shadow hears both. */
-const passed: Run<"fence-passed"> = (state, event, readings) =>
+const passed = once<"fence-passed">((state, event, readings) =>
   andThen(sourceSawPassed(state, event.data, readings), (next) =>
     shadowSawPassed(next, event.data, readings),
-  );
-const aborted: Run<"fence-aborted"> = (state, event, readings) =>
-  andThen(sourceSawAborted(state, event.data, readings), (next) =>
+  ),
+);
+/** An abort ends its migration for good, whoever it was for: no later fence of it counts. */
+const aborted = once<"fence-aborted">((state, event, readings) => {
+  const { migrationId, handoff } = event.data;
+  const noted = { ...state, memory: ended(state.memory, migrationId, handoff.round, true) };
+  return andThen(sourceSawAborted(noted, event.data, readings), (next) =>
     shadowSawAborted(next, event.data, readings),
   );
+});
+const completed = once<"fence-completed">((state, event) => {
+  const { migrationId, handoff } = event.data;
+  return same({ ...state, memory: ended(state.memory, migrationId, handoff.round, false) });
+});
+const deadline: Run<"deadline"> = (state, event) => onDeadline(state, event);
 const taken: Run<"cut-taken"> = onCutTaken;
 const published: Run<"cut-published"> = onCutPublished;
 const processed: Run<"record-processed"> = (state, _event, readings) =>
@@ -85,7 +112,7 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
     stop,
     "fence-requested": {
       to: ["fencing", "primary"],
-      does: "naming it as source: pause input, settle, take the cut; otherwise ignored",
+      does: "of the migration under way for it: pause input, settle, take the cut; else refused",
       run: requested,
     },
     "fence-cut": stays("primary", "not a shadow (a late or replayed cut): ignored", cut),
@@ -99,6 +126,12 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       "after its own pass, or of a fence it resumed from: noted",
       aborted,
     ),
+    "fence-completed": stays(
+      "primary",
+      "noted: no later fence of that migration round counts",
+      completed,
+    ),
+    deadline: stays("primary", "no fence to end", deadline),
     "cut-taken": stays("primary", "an attempt an abort or identity change ended: dropped", taken),
     "cut-published": stays("primary", "a cut of a fence that ended: nothing to note", published),
     "record-processed": stays("primary", "outputs produced", processed),
@@ -119,6 +152,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       does: "of this fence, no pass noted: resume; otherwise noted or ignored",
       run: aborted,
     },
+    "fence-completed": stays("fencing", "noted", completed),
+    deadline: stays("fencing", "its deadline runs from the cut, not before", deadline),
     "cut-taken": {
       to: ["fenced", "handed-over", "fencing"],
       does: "this attempt's: publish the cut (handed over if its pass is noted); else dropped",
@@ -131,11 +166,11 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
   fenced: {
     "identity-changed": reset,
     stop,
-    "fence-requested": {
-      to: ["fenced"],
-      does: "answer again with the same cut (a new fence id starts its outcome afresh)",
-      run: requested,
-    },
+    "fence-requested": stays(
+      "fenced",
+      "its fence again: the same cut again; another fence's: refused, its own is unresolved",
+      requested,
+    ),
     "fence-cut": stays("fenced", "not a shadow: ignored", cut),
     "fence-passed": {
       to: ["handed-over", "fenced"],
@@ -147,6 +182,12 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       does: "of its fence: resume right after the cut; another fence's: ignored",
       run: aborted,
     },
+    "fence-completed": stays("fenced", "noted", completed),
+    deadline: stays(
+      "fenced",
+      "its fence unresolved: publish FenceAborted, resume when it is read back",
+      deadline,
+    ),
     "cut-taken": stays("fenced", "an attempt that ended: dropped", taken),
     "cut-published": stays("fenced", "the cut is in the log: its time noted once", published),
     "source-progress": stays("fenced", "read while it was a shadow: dropped", progressed),
@@ -154,11 +195,7 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
   "handed-over": {
     "identity-changed": reset,
     stop,
-    "fence-requested": {
-      to: ["handed-over", "fenced"],
-      does: "answer again with the same cut; a new fence id starts its outcome afresh",
-      run: requested,
-    },
+    "fence-requested": stays("handed-over", "handed over: refused, whatever the fence", requested),
     "fence-cut": stays("handed-over", "not a shadow: ignored", cut),
     "fence-passed": stays("handed-over", "already noted", passed),
     "fence-aborted": stays(
@@ -166,6 +203,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       "its shadow's pass came first in the log: stays silent",
       aborted,
     ),
+    "fence-completed": stays("handed-over", "noted", completed),
+    deadline: stays("handed-over", "handed over: a pass came first, nothing to end", deadline),
     "cut-taken": stays("handed-over", "an attempt that ended: dropped", taken),
     "cut-published": stays("handed-over", "the cut is in the log: its time noted once", published),
     "source-progress": stays("handed-over", "read while it was a shadow: dropped", progressed),
@@ -185,6 +224,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       does: "of its migration: drop everything held and idle",
       run: aborted,
     },
+    "fence-completed": stays("shadow", "noted", completed),
+    deadline: stays("shadow", "a source's deadline: not its own", deadline),
     "cut-taken": stays("shadow", "an attempt of the identity before: dropped", taken),
     "cut-published": stays("shadow", "a cut of the identity before: nothing to note", published),
     "record-processed": stays("shadow", "outputs held", processed),
@@ -209,6 +250,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       does: "of this fence: drop everything held and idle; another's: noted",
       run: aborted,
     },
+    "fence-completed": stays("passing", "noted", completed),
+    deadline: stays("passing", "a source's deadline: not its own", deadline),
     "cut-taken": stays("passing", "an attempt of the identity before: dropped", taken),
     "cut-published": stays("passing", "a cut of the identity before: nothing to note", published),
     "record-processed": {
@@ -237,6 +280,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       does: "first in the log before its pass: drop everything held and idle",
       run: aborted,
     },
+    "fence-completed": stays("passed", "noted", completed),
+    deadline: stays("passed", "a source's deadline: not its own", deadline),
     "cut-taken": stays("passed", "an attempt of the identity before: dropped", taken),
     "cut-published": stays("passed", "a cut of the identity before: nothing to note", published),
     "record-processed": stays("passed", "outputs beyond the cut held", processed),
@@ -249,6 +294,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
     "fence-cut": stays("idle", "aborted: no cut counts any more", cut),
     "fence-passed": stays("idle", "its abort came first in the log: ignored", passed),
     "fence-aborted": stays("idle", "already idle: noted", aborted),
+    "fence-completed": stays("idle", "noted", completed),
+    deadline: stays("idle", "a source's deadline: not its own", deadline),
     "cut-taken": stays("idle", "an attempt of the identity before: dropped", taken),
     "cut-published": stays("idle", "a cut of the identity before: nothing to note", published),
     "record-processed": stays("idle", "admitted before the abort: its outputs dropped", processed),
@@ -261,6 +308,8 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
     "fence-cut": stays("stopped", "stopped: ignored", inert()),
     "fence-passed": stays("stopped", "stopped: ignored", inert()),
     "fence-aborted": stays("stopped", "stopped: ignored", inert()),
+    "fence-completed": stays("stopped", "stopped: ignored", inert()),
+    deadline: stays("stopped", "stopped: nothing to end", inert()),
     "cut-taken": stays("stopped", "stopped: dropped", inert()),
     "cut-published": stays("stopped", "stopped: nothing to note", inert()),
     "record-processed": stays("stopped", "in flight at the stop: outputs go as before it", inert()),

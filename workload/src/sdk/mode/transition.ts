@@ -10,6 +10,8 @@ import type { ModeState } from "./state.ts";
 export interface Readings {
   readonly now: number;
   readonly identity: Identity;
+  /** When this process took its current identity (ms since epoch): started or restored. */
+  readonly identitySince: number;
   /** True once every partition of `cut` is processed at least up to it. */
   passed(cut: readonly PartitionOffset[]): boolean;
   /** Records still to process before `cut`, summed over partitions. */
