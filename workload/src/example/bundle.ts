@@ -1,5 +1,5 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -10,11 +10,12 @@ const exampleMain = join(dirname(fileURLToPath(import.meta.url)), "main.ts");
  * that the local runtime runs inside a runc container with the machine's Node binary (nothing
  * else of the tree is there). CommonJS, because a lone `.js` file with no package.json next to
  * it is read as CommonJS by Node 20; the `package.json` written beside it says so for runs
- * from inside a package tree too. Resolves with the file's path and size.
+ * from inside a package tree too. Resolves with the file's path, its size, and how many of its
+ * bytes each input file contributed (what a footprint check reads).
  */
 export async function bundleExampleService(
   outdir: string,
-): Promise<{ file: string; bytes: number; modules: number }> {
+): Promise<{ file: string; bytes: number; modules: number; inputs: Record<string, number> }> {
   const file = join(outdir, "example-service.js");
   await mkdir(outdir, { recursive: true });
   const result = await build({
@@ -41,5 +42,10 @@ export async function bundleExampleService(
     file,
     bytes: (await stat(file)).size,
     modules: Object.keys(result.metafile.inputs).length,
+    inputs: Object.fromEntries(
+      Object.entries(result.metafile.outputs[relative(process.cwd(), file)]?.inputs ?? {}).map(
+        ([path, { bytesInOutput }]) => [path, bytesInOutput],
+      ),
+    ),
   };
 }
