@@ -6,7 +6,8 @@ import {
   type Handlers,
   serviceSource,
 } from "@shadow/events";
-import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
+import { createLogger, type Logger } from "@shadow/otel/logger";
+import { startTelemetry, type Telemetry } from "@shadow/otel/sdk";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
 import { busTopics, ensureBusTopics } from "./ensure-topics.ts";

@@ -1,5 +1,5 @@
 import type { MigrationView } from "@shadow/migration";
-import type { VerifyReport } from "@shadow/workload";
+import type { VerifyReport } from "@shadow/testkit";
 import type { ResolvedScenarioOptions } from "./options.ts";
 import type { ServingDrain } from "./serving-drain.ts";
 import type { ServingReport } from "./workload-probe.ts";

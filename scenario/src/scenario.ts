@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createTopicsWithLeaders } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
-import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
+import { readRun, startLoad, verify } from "@shadow/testkit";
 import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";

@@ -1,17 +1,17 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Identity } from "@shadow/contract";
 import pino from "pino";
 import { createExampleService } from "../src/example/service.ts";
 import { generateLoad } from "../src/loadgen/generator.ts";
-import type { Identity } from "../src/sdk/identity.ts";
 import { benchKafka, benchName, brokersOf, withTopics } from "./support.ts";
 
 /**
  * The SDK over the real broker: a backlog of N records is preloaded, then one example service
  * instance with zero processing cost drains it, as a primary (producing every output) and as
  * a shadow (holding outputs back). Records per second here are the SDK plus kafkajs plus the
- * broker on this machine. Run: `npx tsx workload/bench/broker-throughput.ts [records]`.
+ * broker on this machine. Run: `npx tsx testkit/bench/broker-throughput.ts [records]`.
  */
 const RECORDS = Number(process.argv[2] ?? 20_000);
 const kafka = benchKafka();

@@ -10,7 +10,7 @@ import { benchKafka, benchName, brokersOf, withTopics } from "./support.ts";
  * What the example service weighs: its bundle (bytes, and how much of it is OpenTelemetry)
  * and the resident memory of a running instance, idle and consuming, read from /proc. The
  * RSS is what a checkpoint dumps, so every megabyte here is a megabyte in every image. Needs
- * the local broker. Run: `npx tsx workload/bench/example-footprint.ts [samples]`.
+ * the local broker. Run: `npx tsx testkit/bench/example-footprint.ts [samples]`.
  */
 const SAMPLES = Number(process.argv[2] ?? 5);
 const MiB = 1024 * 1024;

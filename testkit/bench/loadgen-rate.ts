@@ -4,7 +4,7 @@ import { benchKafka, benchName, brokersOf, withTopics } from "./support.ts";
 /**
  * The load generator's achievable rate on this machine: each target rate for a few seconds
  * into a fresh 4-partition topic, reporting what was really sent and how far behind schedule
- * it fell. Run: `npx tsx workload/bench/loadgen-rate.ts [seconds]`.
+ * it fell. Run: `npx tsx testkit/bench/loadgen-rate.ts [seconds]`.
  */
 const seconds = Number(process.argv[2] ?? 5);
 const kafka = benchKafka();

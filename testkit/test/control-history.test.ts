@@ -1,8 +1,7 @@
+import { CONTROL_CLOCK_MARGIN_MS, type Identity } from "@shadow/contract";
 import { FenceCut, FencePassed } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Identity } from "../src/sdk/identity.ts";
-import { CONTROL_CLOCK_MARGIN_MS } from "../src/sdk/workload.ts";
 import {
   ControlDriver,
   createRunTopics,

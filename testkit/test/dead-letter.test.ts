@@ -1,6 +1,6 @@
+import { deadLetterHeaders } from "@shadow/workload";
 import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
-import { deadLetterHeaders } from "../src/sdk/dead-letter.ts";
 import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import { summarize } from "../src/verifier/summary.ts";

@@ -1,10 +1,10 @@
+import type { Identity } from "@shadow/contract";
 import { FenceCut, FencePassed } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startLoad, wallClock } from "../src/loadgen/generator.ts";
 import { outputMessage, parseRecord } from "../src/messages.ts";
 import { type ProbeReport, startProbe } from "../src/probe/probe.ts";
-import type { Identity } from "../src/sdk/identity.ts";
 import { type VerifyReport, verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import type { RunRecords } from "../src/verifier/records.ts";

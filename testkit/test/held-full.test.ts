@@ -1,7 +1,7 @@
+import type { Identity } from "@shadow/contract";
+import { inputGroupId } from "@shadow/contract";
 import type { Kafka } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Identity } from "../src/sdk/identity.ts";
-import { inputGroupId } from "../src/sdk/identity.ts";
 import {
   createRunTopics,
   deleteGroupsOf,

@@ -1,6 +1,6 @@
+import type { Identity } from "@shadow/contract";
 import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
-import type { Identity } from "../src/sdk/identity.ts";
 import { readTopic } from "../src/verifier/read.ts";
 import {
   countIds,

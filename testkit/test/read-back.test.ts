@@ -1,8 +1,7 @@
+import { type Identity, OUTPUT_ID_HEADER } from "@shadow/contract";
+import type { PendingOutput } from "@shadow/workload";
 import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
-import type { Identity } from "../src/sdk/identity.ts";
-import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
-import type { PendingOutput } from "../src/types.ts";
 import { readTopic } from "../src/verifier/read.ts";
 import {
   countIds,

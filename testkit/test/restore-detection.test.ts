@@ -1,7 +1,7 @@
+import { type Identity, inputGroupId } from "@shadow/contract";
 import type { Kafka } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
-import { type Identity, inputGroupId } from "../src/sdk/identity.ts";
 import { verify } from "../src/verifier/analyze.ts";
 import { readRun } from "../src/verifier/read.ts";
 import {

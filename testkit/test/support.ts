@@ -3,6 +3,13 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  controlGroupId,
+  type Identity,
+  inputGroupId,
+  OUTPUT_ID_HEADER,
+  type WorkloadStatus,
+} from "@shadow/contract";
+import {
   buildEvent,
   createTopicsWithLeaders,
   type DataOf,
@@ -12,17 +19,13 @@ import {
   FenceRequested,
   toBinaryRecord,
 } from "@shadow/events";
+import { type ControlEvent, decodeControl, type Snapshot } from "@shadow/workload";
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import pino from "pino";
 import { afterAll, beforeAll, inject } from "vitest";
-import type { ControlEvent } from "../src/control/channel.ts";
-import { decodeControl } from "../src/control/kafka-control-channel.ts";
 import type { ExampleConfig } from "../src/example/config.ts";
 import { createExampleService, type ExampleService } from "../src/example/service.ts";
 import type { ExampleState } from "../src/example/state.ts";
-import { controlGroupId, type Identity, inputGroupId } from "../src/sdk/identity.ts";
-import { OUTPUT_ID_HEADER } from "../src/sdk/output-id.ts";
-import type { Snapshot, WorkloadStatus } from "../src/types.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

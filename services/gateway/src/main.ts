@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
+import { lagBehindSource } from "@shadow/contract";
 import { createPublisher, serviceSource } from "@shadow/events";
 import { ensureBusTopics, loadConfig } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
-import { createLogger, startTelemetry } from "@shadow/otel";
-import { lagBehindSource, statusClient } from "@shadow/runtime";
+import { createLogger } from "@shadow/otel/logger";
+import { startTelemetry } from "@shadow/otel/sdk";
+import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
@@ -41,7 +43,7 @@ const app = createGateway({
   projection,
   lagNow: async ({ from, to }) => {
     const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
-    return lagBehindSource(source, shadow);
+    return lagBehindSource(source.offsets, shadow.offsets);
   },
   token: env.SHADOW_TOKEN,
   traceLink: env.SHADOW_TRACE_LINK,

@@ -1,6 +1,6 @@
+import { DEFAULT_IDENTITY_PATH, IDENTITY_FILE_ENV } from "@shadow/contract";
 import { topics } from "@shadow/events";
 import { z } from "zod";
-import { DEFAULT_IDENTITY_PATH } from "../sdk/identity.ts";
 
 const list = z
   .string()
@@ -19,7 +19,9 @@ export const exampleConfigSchema = z.object({
   SHADOW_OUTPUT_TOPIC: z.string().min(1).default("shadow.example.output"),
   SHADOW_DLQ_TOPIC: z.string().min(1).default("shadow.example.dlq"),
   SHADOW_CONTROL_TOPIC: z.string().min(1).default(topics.control),
-  SHADOW_IDENTITY_PATH: z.string().min(1).default(DEFAULT_IDENTITY_PATH),
+  /** The identity file; default: where the platform says, else the contract's default path. */
+  SHADOW_IDENTITY_PATH: z.string().min(1).optional(),
+  [IDENTITY_FILE_ENV]: z.string().min(1).default(DEFAULT_IDENTITY_PATH),
   SHADOW_HTTP_HOST: z.string().min(1).default("0.0.0.0"),
   SHADOW_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** In-memory state beyond the balances, really written so its pages exist (0 to 1 GB). */
@@ -69,7 +71,7 @@ export function loadExampleConfig(
     outputTopic: c.SHADOW_OUTPUT_TOPIC,
     deadLetterTopic: c.SHADOW_DLQ_TOPIC,
     controlTopic: c.SHADOW_CONTROL_TOPIC,
-    identityPath: c.SHADOW_IDENTITY_PATH,
+    identityPath: c.SHADOW_IDENTITY_PATH ?? c[IDENTITY_FILE_ENV],
     httpHost: c.SHADOW_HTTP_HOST,
     httpPort: c.SHADOW_HTTP_PORT,
     ballastMb: c.SHADOW_BALLAST_MB,

@@ -1,8 +1,13 @@
+import {
+  createStatusApp,
+  createWorkload,
+  listen,
+  type RunningServer,
+  type Snapshot,
+  type Workload,
+} from "@shadow/workload";
 import type { Logger } from "pino";
 import pino from "pino";
-import { createStatusApp, listen, type RunningServer } from "../sdk/status-app.ts";
-import { createWorkload, type Workload } from "../sdk/workload.ts";
-import type { Snapshot } from "../types.ts";
 import type { ExampleConfig } from "./config.ts";
 import { describeState, type ExampleState, exampleService } from "./state.ts";
 

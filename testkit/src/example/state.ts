@@ -1,6 +1,6 @@
 import { TerminalError } from "@shadow/events";
+import type { HandleContext, InputRecord, Output, ServiceDefinition } from "@shadow/workload";
 import { inputMessage, type OutputMessage, parseRecord } from "../messages.ts";
-import type { HandleContext, InputRecord, Output, ServiceDefinition } from "../types.ts";
 
 export interface Account {
   balance: number;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { generateLoad } from "./generator.ts";
 
 /**
- * `tsx workload/src/loadgen/cli.ts --topic orders --rate 100 --duration 30 [--count N]
+ * `tsx testkit/src/loadgen/cli.ts --topic orders --rate 100 --duration 30 [--count N]
  *  [--keys 16] [--bad-every 0] [--run ID] [--brokers 127.0.0.1:9092]`
  * Prints the result as JSON.
  */

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { startProbe } from "./probe.ts";
 
 /**
- * `tsx workload/src/probe/cli.ts --url http://10.213.0.10:8080/health --seconds 30`
+ * `tsx testkit/src/probe/cli.ts --url http://10.213.0.10:8080/health --seconds 30`
  * Probes every 10 ms and prints the report as JSON (longest streak of failed probes).
  */
 const { values } = parseArgs({

@@ -1,6 +1,6 @@
+import { deadLetterHeaders } from "@shadow/workload";
 import { describe, expect, it } from "vitest";
 import type { InputMessage, OutputMessage } from "../messages.ts";
-import { deadLetterHeaders } from "../sdk/dead-letter.ts";
 import { verify } from "./analyze.ts";
 import type { RunRecords, TopicRecord } from "./records.ts";
 

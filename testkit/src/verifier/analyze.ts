@@ -1,5 +1,5 @@
+import { deadLetterHeaders } from "@shadow/workload";
 import { inputMessage, type OutputMessage, outputMessage, parseRecord } from "../messages.ts";
-import { deadLetterHeaders } from "../sdk/dead-letter.ts";
 import { type Percentiles, percentiles, quantile } from "./percentiles.ts";
 import type { MigrationWindow, RunRecords, TopicRecord } from "./records.ts";
 

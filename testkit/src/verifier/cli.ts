@@ -5,7 +5,7 @@ import { readRun } from "./read.ts";
 import { summarize } from "./summary.ts";
 
 /**
- * `tsx workload/src/verifier/cli.ts --input orders --output balances [--dlq orders.dlq]
+ * `tsx testkit/src/verifier/cli.ts --input orders --output balances [--dlq orders.dlq]
  *  [--run ID] [--window-start MS --window-end MS] [--json] [--brokers 127.0.0.1:9092]`
  * Prints the human summary (and the JSON report with --json); exits 1 when the run lost,
  * duplicated or reordered anything.

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { readRanges } from "@shadow/workload";
 import { type Kafka, Kafka as KafkaClient, logLevel } from "kafkajs";
-import { readRanges } from "../kafka/read-ranges.ts";
 import type { RunRecords, TopicRecord } from "./records.ts";
 
 /**

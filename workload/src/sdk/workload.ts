@@ -1,3 +1,4 @@
+import { CONTROL_CLOCK_MARGIN_MS, lagBehindSource } from "@shadow/contract";
 import {
   topics as eventTopics,
   FenceAborted,
@@ -80,12 +81,6 @@ export interface Workload<S> {
   /** Replaces the Kafka clients under the same identity, with a clean disconnect first. */
   restartSession(): Promise<void>;
 }
-
-/**
- * How far before it became a shadow an instance reads the control log. Record timestamps are
- * the publisher's clock (fence-svc's, the source's), which on another node may run behind.
- */
-export const CONTROL_CLOCK_MARGIN_MS = 60_000;
 
 const zeroCounts = (): WorkloadCounts => ({
   processed: 0,
@@ -293,13 +288,10 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   status(): WorkloadStatus {
     const processed = this.progress.list();
-    let lag: number | null = null;
-    if (this.sourceIdentity && this.sourceCommitted.length > 0) {
-      lag = 0;
-      for (const { topic, partition, offset } of this.sourceCommitted) {
-        lag += Math.max(0, offset - (this.progress.last(topic, partition) ?? -1));
-      }
-    }
+    const lag =
+      this.sourceIdentity && this.sourceCommitted.length > 0
+        ? lagBehindSource(this.sourceCommitted, processed)
+        : null;
     return {
       identity: this.watcher.current,
       mode: this.mode,
