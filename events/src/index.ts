@@ -60,6 +60,6 @@ export {
   traceIdOf,
 } from "./event.ts";
 export { deriveEventId, newEventId } from "./ids.ts";
-export { topicFor } from "./routing.ts";
+export { partitionKeyOf, topicFor } from "./routing.ts";
 export * from "./topics.ts";
 export { checkType, type ValidationResult, validateEvent } from "./validate.ts";

@@ -1,6 +1,6 @@
 /**
- * Topic names. Migration events keep one migration in one partition (key = migration id);
- * the control topic carries the fence between fence-svc and the workload SDK.
+ * Topic names. Migration events keep every migration of a workload in one partition (key =
+ * workload); the control topic carries the fence between fence-svc and the workload SDK.
  */
 export const topics = {
   migrations: "shadow.migrations.v1",

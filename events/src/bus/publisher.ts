@@ -11,7 +11,7 @@ import type { z } from "zod";
 import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
-import { topicFor } from "../routing.ts";
+import { partitionKeyOf, topicFor } from "../routing.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
 
 const tracer = trace.getTracer("@shadow/events");
@@ -60,7 +60,7 @@ export interface Publisher {
  */
 export function createPublisher(config: PublisherConfig): Publisher {
   const producer: Producer = config.kafka.producer({
-    // Murmur2 on the key, as the Java client does: a migration's events land on the partition
+    // Murmur2 on the key, as the Java client does: a workload's events land on the partition
     // any Kafka tool would pick for its key.
     createPartitioner: Partitioners.DefaultPartitioner,
     ...config.producer,
@@ -89,7 +89,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
             "messaging.system": "kafka",
             "messaging.operation.type": "send",
             "messaging.destination.name": topic,
-            "messaging.kafka.message.key": event.subject,
+            "messaging.kafka.message.key": partitionKeyOf(event),
             "cloudevents.event_id": event.id,
             "cloudevents.event_type": event.type,
             "cloudevents.event_source": event.source,
