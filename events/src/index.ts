@@ -27,10 +27,13 @@ export {
   createConsumerRunner,
 } from "./bus/runner.ts";
 export type {
+  EventGate,
+  GateVerdict,
   Handler,
   Handlers,
   Outcome,
   RecordInfo,
+  RecordPosition,
   RetryInfo,
   RunnerObserver,
   RunnerStats,
@@ -62,4 +65,9 @@ export {
 export { deriveEventId, newEventId } from "./ids.ts";
 export { partitionKeyOf, topicFor } from "./routing.ts";
 export * from "./topics.ts";
-export { checkType, type ValidationResult, validateEvent } from "./validate.ts";
+export {
+  checkType,
+  type ValidationFailureCode,
+  type ValidationResult,
+  validateEvent,
+} from "./validate.ts";

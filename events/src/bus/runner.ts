@@ -7,7 +7,14 @@ import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
 import { createPublisher, type Publisher } from "./publisher.ts";
 import { type RetryPolicy, retryPolicy } from "./retry.ts";
-import type { Handlers, Outcome, RecordInfo, RunnerObserver, RunnerStats } from "./types.ts";
+import type {
+  EventGate,
+  Handlers,
+  Outcome,
+  RecordInfo,
+  RunnerObserver,
+  RunnerStats,
+} from "./types.ts";
 
 export interface ConsumerRunnerConfig<D> {
   kafka: Kafka;
@@ -15,6 +22,10 @@ export interface ConsumerRunnerConfig<D> {
   groupId: string;
   topics: string[];
   handlers: Handlers<D>;
+  /** Handlers for events whose migration ended before them (see PipelineContext.afterEnd). */
+  afterEnd?: Handlers<D>;
+  /** Decides from the log which events the handlers may act on (see EventGate). */
+  gate?: EventGate;
   /** The service's ports (runtime, clock, …), handed to every handler. */
   deps: D;
   /** CloudEvent source of the events the handlers emit: `serviceSource("checkpoint-svc")`. */
@@ -80,6 +91,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     handled: 0,
     duplicates: 0,
     ignored: 0,
+    stale: 0,
     deadLettered: 0,
     deadLetteredByCode: {},
     aborted: 0,
@@ -109,6 +121,8 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     groupId: config.groupId,
     source: config.source,
     handlers: config.handlers,
+    ...(config.afterEnd ? { afterEnd: config.afterEnd } : {}),
+    ...(config.gate ? { gate: config.gate } : {}),
     deps: config.deps,
     dedupe,
     retry: policy,
@@ -140,6 +154,9 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
         break;
       case "ignored":
         stats.ignored++;
+        break;
+      case "stale":
+        stats.stale++;
         break;
       case "dead-lettered":
         stats.deadLettered++;
