@@ -15,6 +15,7 @@ export {
   type Publisher,
   type PublisherConfig,
 } from "./bus/publisher.ts";
+export { type ReadLogOptions, readLog } from "./bus/read-log.ts";
 export {
   decideRetry,
   defaultRetryPolicy,

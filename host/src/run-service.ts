@@ -5,17 +5,27 @@ import {
   groupId,
   type Handlers,
   serviceSource,
+  topics,
 } from "@shadow/events";
+import { LogLedger } from "@shadow/migration";
 import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
 import { busTopics, ensureBusTopics } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";
+import { LedgerGate } from "./ledger-gate.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
   topics: string[];
   handlers: Handlers<D>;
+  /** Handlers for events that arrive after their migration failed or ended (clean-ups). */
+  afterEnd?: Handlers<D>;
+  /**
+   * The ledger the service's gate folds (see LedgerGate), for handlers that read it too (pass
+   * the same one in their deps). A service that reads the migrations topic always has one.
+   */
+  ledger?: LogLedger;
   deps: D;
   env: HostEnv;
   metricsPort?: number | false;
@@ -49,12 +59,21 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
   await ensureBusTopics(kafka);
   const group = groupId(definition.name, definition.env.SHADOW_ENV);
   await initGroupOffsets(kafka, group, definition.topics);
+  // Every service that reads the migrations log acts only on what the log says is live: the
+  // ledger is folded up to the group's offsets before the consumer runs.
+  let gate: LedgerGate | undefined;
+  if (definition.topics.includes(topics.migrations)) {
+    gate = new LedgerGate(kafka, definition.ledger ?? new LogLedger(), logger);
+    await gate.start(group);
+  }
   const publisher = createPublisher({ kafka, source: serviceSource(definition.name) });
   const runner = createConsumerRunner({
     kafka,
     groupId: group,
     topics: definition.topics,
     handlers: definition.handlers,
+    ...(definition.afterEnd ? { afterEnd: definition.afterEnd } : {}),
+    ...(gate ? { gate } : {}),
     deps: definition.deps,
     source: serviceSource(definition.name),
     publisher,

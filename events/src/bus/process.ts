@@ -67,11 +67,13 @@ export async function processRecord<D>(
 ): Promise<Outcome> {
   const decoded = decodeRecord(record.message);
   if (!decoded.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { code: decoded.code, reason: decoded.reason, attempts: 0 });
   }
   const raw = decoded.event;
   const unknownType = checkType(raw);
   if (unknownType && !unknownType.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { ...unknownType, attempts: 0, event: raw });
   }
   const handler = ctx.handlers[raw.type as EventType] as Handler<EventType, D> | undefined;
@@ -83,6 +85,7 @@ export async function processRecord<D>(
     if (ctx.gate) {
       const valid = validateEvent(raw);
       if (valid.ok) await ctx.gate.judge(valid.event, positionOf(record));
+      else await ctx.gate.skip?.(positionOf(record));
     }
     return { kind: "ignored", event: raw };
   }
@@ -138,6 +141,7 @@ async function processHandled<D>(
 ): Promise<Outcome> {
   const valid = validateEvent(raw);
   if (!valid.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { ...valid, attempts: 0, event: raw }, span);
   }
   const event = valid.event;

@@ -46,6 +46,8 @@ export type GateVerdict =
  */
 export interface EventGate {
   judge(event: IncomingEvent, position: RecordPosition): GateVerdict | Promise<GateVerdict>;
+  /** A record that holds no valid event: nothing to fold, but the gate knows it was read. */
+  skip?(position: RecordPosition): void | Promise<void>;
 }
 
 /** What became of one record. Every outcome but `aborted` is followed by an offset commit. */

@@ -34,6 +34,7 @@ export const rejectionCode = z.enum([
   "SAME_NODE",
   "NODE_UNSCHEDULABLE",
   "CANNOT_FENCE",
+  "RUNTIME_UNAVAILABLE",
 ]);
 
 /**
