@@ -24,12 +24,12 @@ export interface EnvironmentOptions {
   /** Skip deploy/local/up.sh (the caller brought the stack up). */
   stackUp?: boolean;
   gatewayPort?: number;
-  /** Extra environment for the six services (e.g. longer step deadlines). */
+  /** Extra environment for the seven services (e.g. longer step deadlines). */
   serviceEnv?: Record<string, string>;
 }
 
 /**
- * The local stack, the six services as processes, and the example service's bundle: what
+ * The local stack, the seven services as processes, and the example service's bundle: what
  * every scenario (demo, end-to-end test, benchmark run) needs. Reuse one for many scenarios.
  */
 export async function createScenarioEnvironment(
@@ -63,7 +63,9 @@ export async function createScenarioEnvironment(
       ...options.serviceEnv,
     },
   });
-  log("starting checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway");
+  log(
+    "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway",
+  );
   await services.startAll();
   return {
     runtime,

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MigrationView } from "@shadow/migration";
+import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { ScenarioEnvironment } from "./environment.ts";
@@ -9,8 +9,6 @@ import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
 import { probeWorkload } from "./workload-probe.ts";
-
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
 /** Calls the gateway's HTTP API as a client would. */
 export async function gateway<T>(
@@ -118,6 +116,8 @@ export async function runScenario(
         SHADOW_BALLAST_MB: String(o.ballastMb),
         SHADOW_HTTP_PORT: "8080",
       },
+      // The example service links the workload SDK: it can take part in a shadow handoff.
+      labels: { [FENCE_LABEL]: "true" },
     },
     {
       workload: o.workload,

@@ -8,6 +8,7 @@ import { logDir, repoRoot } from "./paths.ts";
 
 /** Every service of the choreography, by the package folder that holds its main. */
 export const choreographyServices = [
+  "admission-svc",
   "checkpoint-svc",
   "image-svc",
   "restore-svc",

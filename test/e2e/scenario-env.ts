@@ -3,7 +3,7 @@ import { afterAll, beforeAll, inject } from "vitest";
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
- * brought up. One per test file: starting six services takes a few seconds.
+ * brought up. One per test file: starting seven services takes a few seconds.
  */
 export async function scenarioEnvironment(
   serviceEnv?: Record<string, string>,
@@ -19,7 +19,7 @@ export async function scenarioEnvironment(
 /**
  * One environment for the test file it is called in: started before its tests, closed after.
  * Returns the environment's getter (it exists once the file's tests run). `serviceEnv` is
- * extra configuration for the six services (e.g. a shorter step deadline).
+ * extra configuration for the seven services (e.g. a shorter step deadline).
  */
 export function useScenarioEnvironment(
   serviceEnv?: Record<string, string>,

@@ -15,7 +15,8 @@ interface JaegerSpan {
 
 /** Every step's handler, by the service that owns it. */
 const steps: [string, string][] = [
-  ["checkpoint-svc", "handle io.shadow.migration.requested.v1"],
+  ["admission-svc", "handle io.shadow.migration.requested.v1"],
+  ["checkpoint-svc", "handle io.shadow.migration.admitted.v1"],
   ["image-svc", "handle io.shadow.migration.checkpoint.created.v1"],
   ["restore-svc", "handle io.shadow.migration.checkpoint-image.ready.v1"],
   ["restore-svc", "handle io.shadow.migration.shadow.restored.v1"],

@@ -1,7 +1,7 @@
 import { createScenarioEnvironment } from "@shadow/scenario";
 
 /**
- * `shadow serve`: the local stack and the six services, in the foreground until Ctrl-C, so
+ * `shadow serve`: the local stack and the seven services, in the foreground until Ctrl-C, so
  * `shadow migrate` and `POST /migrations` have something to talk to.
  */
 export async function serve(out: (line: string) => void): Promise<number> {

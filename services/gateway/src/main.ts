@@ -12,6 +12,8 @@ import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
 import { feedProjection } from "./projection-feed.ts";
+import { shareInFlight } from "./shared-reads.ts";
+import { Verdicts } from "./verdicts.ts";
 import { overdueSteps } from "./watchdog.ts";
 
 const serviceName = "gateway";
@@ -37,8 +39,14 @@ const tracer = trace.getTracer("@shadow/gateway");
 const runtime = await runtimeFromEnv();
 const progress = statusClient(runtime);
 const app = createGateway({
-  runtime,
+  // Requests arriving together read the runtime once (see shared-reads.ts).
+  runtime: {
+    list: shareInFlight(() => runtime.list()),
+    nodes: shareInFlight(() => runtime.nodes()),
+  },
   projection,
+  verdicts: new Verdicts(projection),
+  verdictTimeoutMs: env.SHADOW_VERDICT_TIMEOUT_MS,
   lagNow: async ({ from, to }) => {
     const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
     return lagBehindSource(source, shadow);
