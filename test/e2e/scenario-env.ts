@@ -1,5 +1,6 @@
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
 import { afterAll, beforeAll, inject } from "vitest";
+import { freePort } from "./free-port.ts";
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
@@ -13,7 +14,11 @@ export async function scenarioEnvironment(
   if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
-  return createScenarioEnvironment({ stackUp: true, ...(serviceEnv ? { serviceEnv } : {}) });
+  return createScenarioEnvironment({
+    stackUp: true,
+    gatewayPort: await freePort(),
+    ...(serviceEnv ? { serviceEnv } : {}),
+  });
 }
 
 /**
