@@ -145,9 +145,7 @@ it("dead-letters every bad record with its reason and original bytes, handles ev
   expect(header(byCode.get("subject-mismatch") as KafkaMessage, dlqHeaders.reason)).toContain(
     '"m-someone-else"',
   );
-  expect(header(byCode.get("envelope-invalid") as KafkaMessage, dlqHeaders.reason)).toContain(
-    "id",
-  );
+  expect(header(byCode.get("envelope-invalid") as KafkaMessage, dlqHeaders.reason)).toContain("id");
 
   // The consumer never stopped, and in = handled + dead-lettered.
   const stats = runner.stats();

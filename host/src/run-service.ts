@@ -11,7 +11,7 @@ import { LogLedger } from "@shadow/migration";
 import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
-import { busTopics, ensureBusTopics } from "./ensure-topics.ts";
+import { ensureBusTopics, MIGRATION_PARTITIONS } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";
 import { LedgerGate } from "./ledger-gate.ts";
 
@@ -82,7 +82,7 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     // today must not replay the side effects of every migration ever made. Restarts resume
     // from the group's committed offsets.
     fromBeginning: false,
-    partitionsConsumedConcurrently: busTopics[0]?.numPartitions ?? 1,
+    partitionsConsumedConcurrently: MIGRATION_PARTITIONS,
     // A killed service's member holds its partitions until its session expires: keep that
     // short so a restarted service takes over in seconds, not half a minute.
     consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 },

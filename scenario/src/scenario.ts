@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { topics as busTopics } from "@shadow/events";
 import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
@@ -115,6 +116,8 @@ export async function runScenario(
         SHADOW_COST_MS: String(o.costMs),
         SHADOW_BALLAST_MB: String(o.ballastMb),
         SHADOW_HTTP_PORT: "8080",
+        // The bus's control topic as this process names it (see SHADOW_BUS_NAMESPACE).
+        SHADOW_CONTROL_TOPIC: busTopics.control,
       },
       // The example service links the workload SDK: it can take part in a shadow handoff.
       labels: { [FENCE_LABEL]: "true" },

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
 import { afterAll, beforeAll, inject } from "vitest";
 import { freePort } from "./free-port.ts";
@@ -14,6 +15,9 @@ export async function scenarioEnvironment(
   if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
+  // Topics of this environment's own: the broker is shared, and another run's services must
+  // neither act on this one's events nor this one's on theirs.
+  process.env.SHADOW_BUS_NAMESPACE = `e2e-${randomBytes(4).toString("hex")}`;
   return createScenarioEnvironment({
     stackUp: true,
     gatewayPort: await freePort(),

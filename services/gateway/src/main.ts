@@ -27,6 +27,9 @@ const kafka = new Kafka({
 });
 await ensureBusTopics(kafka);
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
+// Connected before the first request: a burst of requests would otherwise all wait on the first
+// connection, and time out waiting when the broker is slow to answer.
+await publisher.connect();
 const projection = new MigrationProjection();
 // Subscribed before the log is folded, so the figures cover every migration it holds.
 recordMigrationMetrics(projection, metrics.getMeter("@shadow/gateway"));
