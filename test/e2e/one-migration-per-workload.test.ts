@@ -160,6 +160,9 @@ describe("one migration per workload, decided by the log", () => {
               ),
             )}`,
           );
+          const odd = answers.filter((x) => x.status !== 202 && x.status !== 409);
+          for (const x of odd.slice(0, 5))
+            console.log(`unexpected ${x.status}: ${JSON.stringify(x.body)}`);
           winner = answers.find((x) => x.status === 202)?.body.migrationId;
           if (!winner) {
             // A request produced straight onto Kafka came first: the log says which.

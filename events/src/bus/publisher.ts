@@ -12,6 +12,7 @@ import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
 import { partitionKeyOf, topicFor } from "../routing.ts";
+import { sendQueue } from "./send-queue.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
 
 const tracer = trace.getTracer("@shadow/events");
@@ -56,7 +57,8 @@ export interface Publisher {
 
 /**
  * An idempotent producer: acks from all in-sync replicas (-1) and one request in flight, so a
- * retried send neither duplicates nor reorders within a partition.
+ * retried send neither duplicates nor reorders within a partition. Sends made while a request
+ * is out go together in the next one (see send-queue.ts).
  */
 export function createPublisher(config: PublisherConfig): Publisher {
   const producer: Producer = config.kafka.producer({
@@ -67,6 +69,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
     idempotent: true,
     maxInFlightRequests: 1,
   });
+  const transmit = sendQueue((topicMessages) => producer.sendBatch({ acks: -1, topicMessages }));
   let connecting: Promise<void> | undefined;
   const connect = () => {
     connecting ??= producer.connect().catch((error: unknown) => {
@@ -124,11 +127,9 @@ export function createPublisher(config: PublisherConfig): Publisher {
     const only = spans.length === 1 ? spans[0] : undefined;
     const sendContext = only ? trace.setSpan(parent, only) : parent;
     try {
-      await context.with(sendContext, () =>
-        producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        }),
+      await transmit(
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        sendContext,
       );
     } catch (error) {
       for (const span of spans) {

@@ -2,8 +2,11 @@ import type { MigrationProjection, MigrationView } from "@shadow/migration";
 
 /** A request waiting for the log's verdict on it. */
 export interface PendingVerdict {
-  /** The view once it is no longer pending (admitted, refused, or further); undefined on timeout. */
-  readonly result: Promise<MigrationView | undefined>;
+  /**
+   * The view once it is no longer pending (admitted, refused, or further), or undefined when
+   * none came within `timeoutMs` from now. Call once the request is on the log.
+   */
+  within(timeoutMs: number): Promise<MigrationView | undefined>;
   cancel(): void;
 }
 
@@ -22,13 +25,13 @@ export class Verdicts {
     });
   }
 
-  /** Starts waiting; call before the request is published, so its verdict cannot slip past. */
-  wait(migrationId: string, timeoutMs: number): PendingVerdict {
+  /** Starts listening; call before the request is published, so its verdict cannot slip past. */
+  wait(migrationId: string): PendingVerdict {
     let settle: (view: MigrationView | undefined) => void = () => undefined;
     const result = new Promise<MigrationView | undefined>((resolve) => {
       settle = resolve;
     });
-    const timer = setTimeout(() => done(undefined), timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     const done = (view: MigrationView | undefined) => {
       clearTimeout(timer);
       this.#waiting.delete(migrationId);
@@ -36,8 +39,14 @@ export class Verdicts {
       settle(view && structuredClone(view));
     };
     this.#waiting.set(migrationId, done);
-    const known = this.projection.get(migrationId);
-    if (known && known.status !== "pending") done(known);
-    return { result, cancel: () => done(undefined) };
+    return {
+      within: (timeoutMs) => {
+        const known = this.projection.get(migrationId);
+        if (known && known.status !== "pending") done(known);
+        else timer = setTimeout(() => done(undefined), timeoutMs);
+        return result;
+      },
+      cancel: () => done(undefined),
+    };
   }
 }

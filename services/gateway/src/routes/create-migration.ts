@@ -83,10 +83,8 @@ export async function createMigration(
     requestedAt: deps.now().toISOString(),
     ...(body.reason ? { reason: body.reason } : {}),
   };
-  const verdict = deps.verdicts.wait(
-    migrationId,
-    deps.verdictTimeoutMs ?? DEFAULT_VERDICT_TIMEOUT_MS,
-  );
+  const timeoutMs = deps.verdictTimeoutMs ?? DEFAULT_VERDICT_TIMEOUT_MS;
+  const verdict = deps.verdicts.wait(migrationId);
   let traceId: string | undefined;
   try {
     ({ traceId } = await deps.publish(outgoing(MigrationRequested, data)));
@@ -94,11 +92,12 @@ export async function createMigration(
     verdict.cancel();
     throw error;
   }
-  const view = await verdict.result;
+  // Counted from when the request is on the log: from there the wait is the log's answer.
+  const view = await verdict.within(timeoutMs);
   if (!view) {
     throw new RequestRefused(
       504,
-      `no verdict on ${migrationId} within ${Math.round((deps.verdictTimeoutMs ?? DEFAULT_VERDICT_TIMEOUT_MS) / 1000)} s: the request is on the log and will be answered there (GET /migrations/${migrationId})`,
+      `no verdict on ${migrationId} within ${Math.round(timeoutMs / 1000)} s: the request is on the log and will be answered there (GET /migrations/${migrationId})`,
       "VERDICT_TIMEOUT",
       { migrationId },
     );
