@@ -101,6 +101,26 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
   };
   let consumer: Consumer | undefined;
   let running = false;
+  // Records that changed nothing here (events for other services, stale ones) are committed
+  // with the next record that did, or every DEFER_LIMIT of them: one commit per record, each a
+  // round trip to the group coordinator, held a service far behind a burst of events it only
+  // had to skip. Per partition, so a commit never overtakes a later one of its partition; any
+  // left at a restart are read again, and skipped again.
+  const deferred = new Map<
+    string,
+    { topic: string; partition: number; offset: string; n: number }
+  >();
+  const commitDeferred = async (c: Consumer) => {
+    const offsets = [...deferred.values()].map(({ topic, partition, offset }) => ({
+      topic,
+      partition,
+      offset,
+    }));
+    deferred.clear();
+    if (offsets.length === 0) return;
+    await c.commitOffsets(offsets);
+    stats.commits++;
+  };
   let stopping = false;
   const stopSignal = new AbortController();
   let heartbeat: () => Promise<void> = async () => {};
@@ -223,7 +243,21 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
           count(outcome);
           await config.observer?.onOutcome?.(outcome, record);
           if (outcome.kind === "aborted") return;
+          const key = `${topic}/${partition}`;
+          if (outcome.kind === "ignored" || outcome.kind === "stale") {
+            const n = (deferred.get(key)?.n ?? 0) + 1;
+            const offset = nextOffset(message.offset);
+            if (n < DEFER_LIMIT) {
+              deferred.set(key, { topic, partition, offset, n });
+              return;
+            }
+            deferred.delete(key);
+            await c.commitOffsets([{ topic, partition, offset }]);
+            stats.commits++;
+            return;
+          }
           await config.observer?.beforeCommit?.(outcome, record);
+          deferred.delete(key);
           await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
           stats.commits++;
         },
@@ -238,6 +272,13 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       stopping = true;
       stopSignal.abort();
       try {
+        if (consumer) {
+          // The record in hand finishes first; then what was skipped since the last commit.
+          await consumer.stop();
+          await commitDeferred(consumer).catch((error: unknown) =>
+            logger.warn({ err: error }, "could not commit the records skipped last"),
+          );
+        }
         await consumer?.disconnect();
       } finally {
         running = false;
@@ -266,6 +307,9 @@ function checkRunnerConfig<D>(config: ConsumerRunnerConfig<D>): void {
     throw new TypeError("a runner must not consume its own dead-letter topic");
   }
 }
+
+/** Skipped records per partition committed together (see `deferred`). */
+const DEFER_LIMIT = 100;
 
 function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();

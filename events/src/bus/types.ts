@@ -50,7 +50,10 @@ export interface EventGate {
   skip?(position: RecordPosition): void | Promise<void>;
 }
 
-/** What became of one record. Every outcome but `aborted` is followed by an offset commit. */
+/**
+ * What became of one record. Every outcome but `aborted` is committed: at once when it had an
+ * effect, with a later commit of its partition when it was `ignored` or `stale`.
+ */
 export type Outcome =
   | { kind: "handled"; event: IncomingEvent; emitted: ShadowEvent[]; attempts: number }
   | { kind: "duplicate"; event: IncomingEvent }
