@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: [
-            "{events,otel,runtime,migration,host,workload,scenario,cli,services/*}/src/**/*.test.ts",
+            "{events,otel,runtime,migration,host,workload,supervisor,scenario,cli,services/*}/src/**/*.test.ts",
             "test/unit/**/*.test.ts",
           ],
           environment: "node",
@@ -22,7 +22,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: [
-            "{events,otel,runtime,migration,host,workload,scenario,cli,services/*}/test/**/*.test.ts",
+            "{events,otel,runtime,migration,host,workload,supervisor,scenario,cli,services/*}/test/**/*.test.ts",
             "test/e2e/**/*.test.ts",
           ],
           environment: "node",

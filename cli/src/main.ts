@@ -9,12 +9,14 @@ const usage = `usage:
                  [--transfer registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch]
   shadow list
-  shadow serve           the local stack and all services, in the foreground
+  shadow serve           the local stack and all services, supervised, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
   shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
                [--rates 10,60] [--states 0,100] [--partitions 1,4] [--cost MS] [--runs N] [--out DIR]
 
-environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
+environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN
+  serve: SHADOW_ENV (consumer groups shadow.<service>.<env>, default local), SHADOW_GATEWAY_PORT,
+         SHADOW_HEALTH_PORT_BASE (8490), SHADOW_METRICS_PORT_BASE (9470), SHADOW_STOP_GRACE_MS`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

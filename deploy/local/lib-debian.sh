@@ -4,11 +4,9 @@
 # machine's own apt sources, so the scripts follow whatever mirror (or snapshot) the
 # machine is configured with.
 
-SHADOW_CACHE="${SHADOW_CACHE:-$HOME/.cache/shadow}"
-SHADOW_STATE="${SHADOW_STATE:-/var/lib/shadow}"
-
-log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# lib.sh gives the cache and state directories, log, die and apt_get.
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The first Debian archive URI of the machine's apt sources (deb822 or one-line format),
 # skipping security archives: debootstrap needs the main archive.
@@ -44,7 +42,7 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
   if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-    apt-get update -qq
+    apt_get update -qq
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

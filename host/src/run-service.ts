@@ -8,12 +8,12 @@ import {
   topics,
 } from "@shadow/events";
 import { LogLedger } from "@shadow/migration";
-import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
-import { Kafka, logLevel } from "kafkajs";
+import type { Logger, Telemetry } from "@shadow/otel";
 import type { HostEnv } from "./config.ts";
-import { ensureBusTopics, MIGRATION_PARTITIONS } from "./ensure-topics.ts";
+import { MIGRATION_PARTITIONS } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";
 import { LedgerGate } from "./ledger-gate.ts";
+import { startHost } from "./start-host.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
@@ -37,26 +37,24 @@ export interface RunningService {
   runner: ConsumerRunner;
   telemetry: Telemetry;
   logger: Logger;
+  /** Base URL of the process's `/health` and `/ready`. */
+  healthUrl: string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts one choreography service: telemetry first (so kafkajs is instrumented), then its
- * consumer group `shadow.<service>.<env>` over its topics. SIGTERM and SIGINT stop it after the
- * record in hand; a SIGKILL leaves that record uncommitted, to be redelivered on restart.
+ * Starts one choreography service as a hosted process (see startHost): its consumer group
+ * `shadow.<service>.<env>` over its topics, ready once the group is joined. SIGTERM and SIGINT
+ * stop it after the record in hand; a SIGKILL leaves that record uncommitted, to be redelivered
+ * on restart.
  */
 export async function runService<D>(definition: ServiceDefinition<D>): Promise<RunningService> {
-  const telemetry = await startTelemetry({
-    serviceName: definition.name,
+  const host = await startHost({
+    name: definition.name,
+    env: definition.env,
     ...(definition.metricsPort === undefined ? {} : { metricsPort: definition.metricsPort }),
   });
-  const logger = createLogger({ name: definition.name, level: definition.env.SHADOW_LOG_LEVEL });
-  const kafka = new Kafka({
-    clientId: definition.name,
-    brokers: definition.env.SHADOW_KAFKA_BROKERS,
-    logLevel: logLevel.WARN,
-  });
-  await ensureBusTopics(kafka);
+  const { kafka, logger } = host;
   const group = groupId(definition.name, definition.env.SHADOW_ENV);
   await initGroupOffsets(kafka, group, definition.topics);
   // Every service that reads the migrations log acts only on what the log says is live: the
@@ -88,18 +86,20 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 },
   });
   await runner.start();
-  logger.info({ topics: definition.topics, metrics: telemetry.metricsUrl }, "service started");
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
+  host.ready({
+    alive: () => runner.isRunning(),
+    fields: { topics: definition.topics, group },
+    async stop() {
       await runner.stop();
       await publisher.disconnect();
       await definition.onStop?.();
-      logger.info("service stopped");
-      await telemetry.shutdown();
-    })());
-  for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => void stop().then(() => process.exit(0)));
-  }
-  return { runner, telemetry, logger, stop };
+    },
+  });
+  return {
+    runner,
+    telemetry: host.telemetry,
+    logger,
+    healthUrl: host.healthUrl,
+    stop: host.stop,
+  };
 }

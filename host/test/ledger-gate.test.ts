@@ -7,7 +7,6 @@ import {
   MigrationCompleted,
   MigrationRequested,
   readLog,
-  type ShadowEvent,
   toBinaryRecord,
   topics,
 } from "@shadow/events";

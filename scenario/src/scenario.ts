@@ -4,7 +4,7 @@ import { topics as busTopics } from "@shadow/events";
 import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
-import type { ScenarioEnvironment } from "./environment.ts";
+import type { WorkloadEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
@@ -13,7 +13,7 @@ import { probeWorkload } from "./workload-probe.ts";
 
 /** Calls the gateway's HTTP API as a client would. */
 export async function gateway<T>(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   method: string,
   path: string,
   body?: unknown,
@@ -71,7 +71,7 @@ export interface ScenarioHooks {
  * verify every input against every output.
  */
 export async function runScenario(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   input: ScenarioOptions = {},
   log: (line: string) => void = () => undefined,
   hooks: ScenarioHooks = {},

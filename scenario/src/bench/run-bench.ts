@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { ScenarioEnvironment } from "../environment.ts";
+import type { WorkloadEnvironment } from "../environment.ts";
 import { runScenario } from "../scenario.ts";
 import { type BenchOptions, benchConfigs, gridOf } from "./grid.ts";
 import { type BenchRow, failedRow, rowOf } from "./row.ts";
@@ -9,7 +9,7 @@ import { type BenchRow, failedRow, rowOf } from "./row.ts";
  * and returns one row per run. A run that fails outright is recorded as failed, not dropped.
  */
 export async function runBench(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   o: BenchOptions,
   progress: (done: number, total: number, row: BenchRow | undefined, error?: Error) => void,
 ): Promise<BenchRow[]> {

@@ -2,12 +2,10 @@ import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
 import { createPublisher, serviceSource } from "@shadow/events";
-import { ensureBusTopics, loadConfig } from "@shadow/host";
+import { loadConfig, startHost } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
-import { createLogger, startTelemetry } from "@shadow/otel";
 import { lagBehindSource, statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
-import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
@@ -18,14 +16,9 @@ import { overdueSteps } from "./watchdog.ts";
 
 const serviceName = "gateway";
 const env = loadConfig(serviceName, gatewayEnv);
-const telemetry = await startTelemetry({ serviceName });
-const logger = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
-const kafka = new Kafka({
-  clientId: serviceName,
-  brokers: env.SHADOW_KAFKA_BROKERS,
-  logLevel: logLevel.WARN,
-});
-await ensureBusTopics(kafka);
+// Hosted like every other service: health endpoints, telemetry, the bus's topics, signals.
+const host = await startHost({ name: serviceName, env });
+const { kafka, logger, telemetry } = host;
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
 // Connected before the first request: a burst of requests would otherwise all wait on the first
 // connection, and time out waiting when the broker is slow to answer.
@@ -101,15 +94,16 @@ const server = serve({
   port: env.SHADOW_GATEWAY_PORT,
   hostname: env.SHADOW_GATEWAY_HOST,
 });
+await new Promise((listening) => server.once("listening", listening));
 logger.info({ port: env.SHADOW_GATEWAY_PORT, metrics: telemetry.metricsUrl }, "gateway listening");
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
+// Ready: it serves requests from a projection that holds the whole log.
+host.ready({
+  fields: { port: env.SHADOW_GATEWAY_PORT },
+  async stop() {
     clearInterval(watchdog);
     server.close();
     await feed.stop();
     await publisher.disconnect();
-    await telemetry.shutdown();
-    process.exit(0);
-  });
-}
+  },
+});
