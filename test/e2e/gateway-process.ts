@@ -19,6 +19,8 @@ export async function startGateway(options: {
   port: number;
   brokers: string[];
   token: string;
+  /** More environment, e.g. SHADOW_VERDICT_TIMEOUT_MS. */
+  env?: Record<string, string>;
 }): Promise<GatewayProcess> {
   const logFile = join(tmpdir(), `shadow-gateway-${options.port}.log`);
   const out = createWriteStream(logFile, { flags: "a" });
@@ -37,6 +39,7 @@ export async function startGateway(options: {
         SHADOW_GATEWAY_PORT: String(options.port),
         SHADOW_TOKEN: options.token,
         SHADOW_METRICS_PORT: "0",
+        ...options.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     },
