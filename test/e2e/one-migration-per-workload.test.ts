@@ -15,7 +15,7 @@ import {
 } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
 import { loadLocalRuntimeConfig } from "@shadow/runtime/local";
-import { formatReport, runScenario } from "@shadow/scenario";
+import { formatReport, runScenario, waitFor } from "@shadow/scenario";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./free-port.ts";
@@ -50,6 +50,8 @@ const DIRECT = 100;
 
 interface Answer {
   gateway: string;
+  /** When the POST was sent, and how long its answer took. */
+  at: number;
   ms: number;
   status: number;
   body: { migrationId?: string; code?: string; error?: string; runningMigrationId?: string };
@@ -65,7 +67,13 @@ async function postMany(url: string, body: unknown, n: number, token: string): P
         body: JSON.stringify(body),
       });
       const answer = (await res.json()) as Answer["body"];
-      return { gateway: url, ms: Date.now() - started, status: res.status, body: answer };
+      return {
+        gateway: url,
+        at: started,
+        ms: Date.now() - started,
+        status: res.status,
+        body: answer,
+      };
     }),
   );
 }
@@ -219,15 +227,43 @@ describe("one migration per workload, decided by the log", () => {
       expect(refused.filter((x) => x.gateway === url).length).toBeGreaterThan(PER_GATEWAY - 2);
     }
 
-    // On the log: every request, exactly one verdict each, in the request's trace.
-    const log = await workloadLog(env().brokers, workload);
+    // On the log: every request, exactly one verdict each, in the request's trace. Admission
+    // answers the burst one request at a time: wait until it has come through.
+    const isVerdict = (e: IncomingEvent) =>
+      e.type === MigrationAdmitted.type || e.type === MigrationRejected.type;
+    const started = Date.now();
+    const log = await waitFor("a verdict on every request", 180_000, async () => {
+      const read = await workloadLog(env().brokers, workload);
+      const answered = new Set(read.filter(isVerdict).map((e) => e.subject));
+      const asked = read.filter((e) => e.type === MigrationRequested.type);
+      return asked.length === 2 * PER_GATEWAY + DIRECT &&
+        asked.every((e) => answered.has(e.subject))
+        ? read
+        : undefined;
+    });
+    console.log(`every verdict on the log ${Date.now() - started} ms after the migration ended`);
     const requests = log.filter((e) => e.type === MigrationRequested.type);
+    // Where an answer's time went: until the gateway emitted the request, and after.
+    const emittedAt = new Map(
+      requests.map((e) => [
+        e.subject,
+        Date.parse(MigrationRequested.schema.parse(e.data).requestedAt),
+      ]),
+    );
+    const split = answers
+      .filter((x) => x.body.migrationId && emittedAt.has(x.body.migrationId))
+      .map((x) => {
+        const emitted = emittedAt.get(x.body.migrationId as string) as number;
+        return { before: emitted - x.at, after: x.at + x.ms - emitted };
+      });
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    console.log(
+      `HTTP answers, median: ${median(split.map((x) => x.before))} ms to emit the request, ${median(split.map((x) => x.after))} ms from there to the verdict`,
+    );
     const httpIds = answers.map((x) => x.body.migrationId);
     expect(new Set(requests.map((e) => e.subject))).toEqual(new Set([...httpIds, ...directIds]));
     expect(requests).toHaveLength(2 * PER_GATEWAY + DIRECT);
-    const verdicts = log.filter(
-      (e) => e.type === MigrationAdmitted.type || e.type === MigrationRejected.type,
-    );
+    const verdicts = log.filter(isVerdict);
     const perRequest = new Map<string, number>();
     for (const v of verdicts) perRequest.set(v.subject, (perRequest.get(v.subject) ?? 0) + 1);
     expect(perRequest.size).toBe(requests.length);
