@@ -3,25 +3,21 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   CheckpointCreated,
-  decodeRecord,
   type IncomingEvent,
   MigrationAdmitted,
   MigrationRejected,
   MigrationRequested,
-  readLog,
-  topics,
   traceIdOf,
-  validateEvent,
 } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
 import { loadLocalRuntimeConfig } from "@shadow/runtime/local";
 import { formatReport, runScenario, waitFor } from "@shadow/scenario";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "./free-port.ts";
 import { type GatewayProcess, startGateway } from "./gateway-process.ts";
 import { directRequest, produceDirectly } from "./kafka-requests.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
+import { workloadLog } from "./workload-log.ts";
 import { workloadName } from "./workload-name.ts";
 
 /**
@@ -76,26 +72,6 @@ async function postMany(url: string, body: unknown, n: number, token: string): P
       };
     }),
   );
-}
-
-/** Every valid event of the workload in the migrations log, in its order. */
-async function workloadLog(brokers: string[], workload: string): Promise<IncomingEvent[]> {
-  const kafka = new Kafka({ clientId: "e2e-log-reader", brokers, logLevel: logLevel.WARN });
-  const admin = kafka.admin();
-  await admin.connect();
-  const until = new Map<number, bigint>();
-  for (const { partition, high } of await admin.fetchTopicOffsets(topics.migrations)) {
-    until.set(partition, BigInt(high));
-  }
-  await admin.disconnect();
-  const events: IncomingEvent[] = [];
-  await readLog(kafka, topics.migrations, until, (_partition, message) => {
-    if (message.key?.toString() !== workload) return;
-    const decoded = decodeRecord(message);
-    const valid = decoded.ok ? validateEvent(decoded.event) : undefined;
-    if (valid?.ok) events.push(valid.event);
-  });
-  return events;
 }
 
 /** What is left on the nodes' disks of the given migrations: dumps and unpacked images. */
