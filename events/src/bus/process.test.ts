@@ -257,6 +257,9 @@ describe("processRecord with a gate", () => {
     const asked: string[] = [];
     return {
       asked,
+      skip: (position) => {
+        asked.push(`skip@${position.partition}/${position.offset}`);
+      },
       judge: (event, position) => {
         asked.push(`${event.type}@${position.partition}/${position.offset} key=${position.key}`);
         return verdicts.shift() ?? { act: true };
@@ -309,15 +312,31 @@ describe("processRecord with a gate", () => {
     expect(f.deps.calls).toBe(0);
   });
 
-  it("shows the gate every valid event, those it has no handler for too, but no invalid one", async () => {
+  it("shows the gate every valid event, those it has no handler for too, and skips invalid ones", async () => {
     const f = fake({});
     const g = gate([]);
     f.ctx.gate = g;
     const invalid = { ...requested(), data: { migrationId: "m-1" } };
     expect((await processRecord(record(requested(), "3"), f.ctx)).kind).toBe("ignored");
     expect((await processRecord(record(invalid, "4"), f.ctx)).kind).toBe("ignored");
-    expect(g.asked).toEqual([`${MigrationRequested.type}@0/3 key=orders`]);
+    expect(g.asked).toEqual([`${MigrationRequested.type}@0/3 key=orders`, "skip@0/4"]);
     expect(f.dead).toHaveLength(0);
+  });
+
+  it("tells the gate where a record it cannot read lies, so the gate's count of the log holds", async () => {
+    const f = fake(checkpointHandler);
+    const g = gate([]);
+    f.ctx.gate = g;
+    const garbage = {
+      topic: topics.migrations,
+      partition: 2,
+      offset: "8",
+      message: asConsumed({ key: null, value: Buffer.from("\u0000garbage") }, "8"),
+    };
+    expect((await processRecord(garbage, f.ctx)).kind).toBe("dead-lettered");
+    const invalid = { ...requested(), data: { migrationId: "m-1" } };
+    expect((await processRecord(record(invalid, "9"), f.ctx)).kind).toBe("dead-lettered");
+    expect(g.asked).toEqual(["skip@2/8", "skip@0/9"]);
   });
 });
 

@@ -57,9 +57,9 @@ export interface PipelineContext<D> {
  * One record, start to end: decode → known type (else skip it if no handler here) → valid
  * attributes and data → the gate's verdict at its place in the log (stale: skip it) → dedupe
  * by (source, id) → handler in a span whose parent is the emitter's span → emit its events
- * (ids derived from the input's) → remember the key. Bad input and failed handlers end in the dead-letter
- * topic; only a broken Kafka makes it throw (then nothing was committed and the record comes
- * again). The offset commit is the caller's, after this returns.
+ * (ids derived from the input's) → remember the key. Bad input and failed handlers end in the
+ * dead-letter topic; only a broken Kafka makes it throw (then nothing was committed and the
+ * record comes again). The offset commit is the caller's, after this returns.
  */
 export async function processRecord<D>(
   record: RecordInfo & { message: KafkaMessage },
