@@ -5,8 +5,10 @@ import {
   CheckpointCreated,
   type IncomingEvent,
   MigrationAdmitted,
+  MigrationCompleted,
   MigrationRejected,
   MigrationRequested,
+  RolledBack,
   traceIdOf,
 } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
@@ -112,6 +114,9 @@ describe("one migration per workload, decided by the log", () => {
         identitySwap: true,
         rate: 40,
         partitions: 2,
+        // State enough that the migration outlasts the burst: every request must reach the log
+        // while it runs, for the one-at-a-time rule to refuse them all.
+        ballastMb: 128,
         warmupMs: 3_000,
         cooldownMs: 2_000,
       },
@@ -219,6 +224,14 @@ describe("one migration per workload, decided by the log", () => {
     });
     console.log(`every verdict on the log ${Date.now() - started} ms after the migration ended`);
     const requests = log.filter((e) => e.type === MigrationRequested.type);
+    const ended = log.findIndex(
+      (e) =>
+        e.subject === winner && (e.type === MigrationCompleted.type || e.type === RolledBack.type),
+    );
+    const lastRequest = log.findLastIndex((e) => e.type === MigrationRequested.type);
+    expect(lastRequest, "every request reached the log while the migration ran").toBeLessThan(
+      ended,
+    );
     // Where an answer's time went: until the gateway emitted the request, and after.
     const emittedAt = new Map(
       requests.map((e) => [
