@@ -21,6 +21,8 @@ export interface BundleInput {
   hostname: string;
   /** The instance's CPU weight among its node's instances (cpu.shares). */
   cpuShares: number;
+  /** Its cgroup, under its node's (node-cgroup.ts). */
+  cgroupsPath: string;
 }
 
 /** The bundle's config.json: an OCI runtime spec for one instance. */
@@ -97,7 +99,7 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
     ],
     annotations: { "org.criu.config": input.criuConfig },
     linux: {
-      cgroupsPath: `/shadow/${input.containerId}`,
+      cgroupsPath: input.cgroupsPath,
       resources: {
         devices: [{ allow: false, access: "rwm" }],
         memory: { limit: spec.memoryBytes },
