@@ -83,7 +83,11 @@ export function observe(
       }
     }
     // Someone's decision, no figure: value and threshold are 1 (set, and what counts as set).
-    const mark = node.draining ? "drain" : node.cordoned ? "cordon" : undefined;
+    const mark = node.draining
+      ? "drain"
+      : node.cordoned && config.onCordon === "migrate"
+        ? "cordon"
+        : undefined;
     if (mark) {
       const since = before.get(`${node.node}/${mark}`) ?? now;
       conditions.push({ node: node.node, kind: mark, value: 1, threshold: 1, since });
