@@ -9,6 +9,9 @@ const usage = `usage:
                  [--transfer registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch]
   shadow list
+  shadow node list|cordon|uncordon|drain <node> [--no-wait] [--timeout SECONDS]
+                         cordoned: takes no new instance; draining: pressure-svc moves every
+                         workload that may move off it, one at a time (drain waits for it)
   shadow serve           the local stack and all services, supervised, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
   shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
@@ -37,9 +40,11 @@ async function main(argv: string[]): Promise<number> {
       cost: { type: "string" },
       transfer: { type: "string" },
       out: { type: "string", default: "bench-results" },
+      "no-wait": { type: "boolean", default: false },
+      timeout: { type: "string", default: "600" },
     },
   });
-  const [command, arg] = positionals;
+  const [command, arg, third] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 2;
@@ -74,6 +79,22 @@ async function main(argv: string[]): Promise<number> {
       const { migrations } = await client.list();
       for (const m of migrations) out(`${m.migrationId}  ${m.workload}  ${m.status}  ${m.phase}`);
       return 0;
+    }
+    case "node": {
+      if (!arg) throw new UsageError("node needs an action: list, cordon, uncordon or drain");
+      const timeout = Number(values.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError("--timeout: seconds");
+      const [{ node }, { runtimeFromEnv }] = await Promise.all([
+        import("./commands/node.ts"),
+        import("@shadow/runtime/from-env"),
+      ]);
+      return node(
+        await runtimeFromEnv(),
+        arg,
+        third,
+        { wait: !values["no-wait"], timeoutMs: timeout * 1000 },
+        out,
+      );
     }
     case "serve": {
       const { serve } = await import("./commands/serve.ts");
