@@ -253,3 +253,36 @@ describe("decide: which workload leaves, and where to", () => {
     ).toBe("MIGRATE");
   });
 });
+
+describe("decide: what the budgets count", () => {
+  it("counts the migrations on its own nodes only: not another pool's, nor one left on a node that is gone", () => {
+    const snap = snapshot(
+      at,
+      [node("node-a", { draining: true, cordoned: true }), node("node-b"), node("node-x")],
+      [workload("orders-0", "node-a")],
+    );
+    const elsewhere = (id: string, from: string, to: string) => ({
+      migrationId: id,
+      workload: `w-${id}`,
+      sourceNode: from,
+      targetNode: to,
+      active: true,
+      requestedAt: 0,
+    });
+    const migrations = [elsewhere("1", "node-x", "node-y"), elsewhere("2", "gone-1", "gone-2")];
+    const mine = policyConfig({ nodes: ["node-a", "node-b"], limits: { total: 1 } });
+    const [d] = decide(
+      input({ condition: condition("node-a", "drain"), snapshot: snap, migrations, config: mine }),
+    );
+    expect(d?.code).toBe("MIGRATE");
+    // Looking after every node, node-x's migration is one of its own: the budget is full.
+    const all = policyConfig({ limits: { total: 1 } });
+    const [full] = decide(
+      input({ condition: condition("node-a", "drain"), snapshot: snap, migrations, config: all }),
+    );
+    expect(full).toMatchObject({
+      code: "TOTAL_BUDGET",
+      reason: "node-a is draining: 1 migration(s) under way in all, at most 1 at once",
+    });
+  });
+});

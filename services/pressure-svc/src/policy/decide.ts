@@ -38,12 +38,17 @@ export function decide(input: DecisionInput): Decision[] {
     );
   }
 
-  const flight = inFlight(input.migrations);
+  // The budgets count the migrations under way on the nodes this policy looks after, as
+  // Karpenter's count a node pool's: one that touches none of them (another pool's, or one
+  // left "under way" on a node that is gone) is not this policy's to wait for.
+  const counted = countedMigrations(input);
+  const flight = inFlight(counted);
+  const ofWorkload = inFlight(input.migrations);
   const onNode = input.snapshot.workloads.filter((w) => w.node === condition.node);
   const passedOver: Decision["passedOver"] = [];
   const candidates: WorkloadSignal[] = [];
   for (const w of onNode) {
-    const why = holdBack(w, input, flight);
+    const why = holdBack(w, input, ofWorkload);
     if (why) passedOver.push({ workload: w.workload, why });
     else candidates.push(w);
   }
@@ -76,7 +81,7 @@ export function decide(input: DecisionInput): Decision[] {
   let budget: DecisionCode | undefined;
   for (const w of candidates) {
     if (needed <= 0) break;
-    const now_ = inFlight(input.migrations, decided);
+    const now_ = inFlight(counted, decided);
     if (now_.from(condition.node) >= config.limits.perSource) {
       budget = "SOURCE_BUDGET";
       break;
@@ -165,6 +170,16 @@ export function decide(input: DecisionInput): Decision[] {
     `${what}: no node can take any of the ${candidates.length} workload(s) that may move`,
     passedOver,
   );
+}
+
+/** The migrations under way on a node of this policy (as a source or as a target). */
+function countedMigrations(input: DecisionInput): DecisionInput["migrations"] {
+  const ours = new Set(
+    input.snapshot.nodes
+      .map((n) => n.node)
+      .filter((n) => input.config.nodes.length === 0 || input.config.nodes.includes(n)),
+  );
+  return input.migrations.filter((m) => ours.has(m.sourceNode) || ours.has(m.targetNode));
 }
 
 function about(c: Condition) {
