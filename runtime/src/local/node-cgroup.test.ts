@@ -30,6 +30,8 @@ describe("a node's cgroup (against a cgroup tree made of plain files)", () => {
     }
     await reweighNode("node-a", 0, root);
     expect(await readFile(join(node, "cpu.shares"), "utf8")).toBe("1088");
+    await reweighNode("node-a", 64, root);
+    expect(await readFile(join(node, "cpu.shares"), "utf8")).toBe("1152");
     await ensureNodeCgroup("node-b", 1 << 30, 64, root);
     expect(await readFile(join(root, "cpu/shadow/node-b/cpu.shares"), "utf8")).toBe("64");
     expect(await readFile(join(root, "memory/shadow/node-b/memory.limit_in_bytes"), "utf8")).toBe(

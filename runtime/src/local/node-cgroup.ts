@@ -87,11 +87,7 @@ export async function reweighNode(node: string, extraShares = 0, root = CGROUP_R
         ),
       ),
   );
-  const total = Math.max(
-    2,
-    shares.reduce((a, b) => a + b, 0),
-    extraShares,
-  );
+  const total = Math.max(2, shares.reduce((a, b) => a + b, 0) + extraShares);
   await writeFile(join(dir, "cpu.shares"), String(total)).catch(() => undefined);
 }
 
