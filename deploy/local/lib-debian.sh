@@ -33,7 +33,8 @@ debian_keyring() {
   printf '%s\n' "${key:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 }
 
-# apt-get install, running `apt-get update` once first when the package is unknown.
+# apt-get install, running `apt-get update` once first when the package is unknown. Waits for
+# another apt-get to finish (two scripts of the stack may install at once) instead of failing.
 apt_install() {
   local missing=()
   for pkg in "$@"; do

@@ -1,5 +1,6 @@
 import {
   CheckpointCreated,
+  FenceCompleted,
   MigrationFailed,
   MigrationRequested,
   RolledBack,
@@ -69,6 +70,48 @@ describe("the fold of a caught-up shadow", () => {
     expect(view?.phases.find((p) => p.phase === "fence")?.startedAt).toBe(
       "2026-01-02T03:04:08.250Z",
     );
+  });
+});
+
+describe("each round's own fence figures", () => {
+  it("keeps every round's lag at its caught-up report and its handover, not only the last and longest", () => {
+    const caughtUp = data[ShadowCaughtUp.type];
+    const completed = data[FenceCompleted.type];
+    let view = requested();
+    const round2 = { ...caughtUp.handoff, round: 2 as const };
+    const events: FoldableEvent[] = [
+      {
+        id: "c1",
+        type: ShadowCaughtUp.type,
+        time: "2026-01-02T03:04:08.000Z",
+        data: { ...caughtUp, lagBehindSource: 7 },
+      },
+      {
+        id: "f1",
+        type: FenceCompleted.type,
+        time: "2026-01-02T03:04:08.100Z",
+        data: { ...completed, handoverMs: 30 },
+      },
+      {
+        id: "c2",
+        type: ShadowCaughtUp.type,
+        time: "2026-01-02T03:04:10.000Z",
+        data: { ...caughtUp, handoff: round2, lagBehindSource: 2 },
+      },
+      {
+        id: "f2",
+        type: FenceCompleted.type,
+        time: "2026-01-02T03:04:10.100Z",
+        data: { ...completed, handoff: round2, handoverMs: 12 },
+      },
+    ];
+    for (const event of events) view = applyEvent(view, event);
+    expect(view?.work.map((w) => [w.round, w.lagBehindSource, w.handoverMs])).toEqual([
+      [1, 7, 30],
+      [2, 2, 12],
+    ]);
+    expect(view?.lagBehindSource).toBe(2);
+    expect(view?.handoverMs).toBe(30);
   });
 });
 

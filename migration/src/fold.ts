@@ -156,7 +156,11 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "catch-up", at);
       startPhase(view, d.handoff.round, "fence", at);
       view.lagBehindSource = d.lagBehindSource;
-      recordWork(view, d.handoff.round, { shadow: d.handoff.to, caughtUpAt: at });
+      recordWork(view, d.handoff.round, {
+        shadow: d.handoff.to,
+        caughtUpAt: at,
+        lagBehindSource: d.lagBehindSource,
+      });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
       break;
@@ -166,6 +170,7 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "fence", at);
       startPhase(view, d.handoff.round, "drain", at);
       view.handoverMs = Math.max(view.handoverMs ?? 0, d.handoverMs);
+      recordWork(view, d.handoff.round, { handoverMs: d.handoverMs });
       break;
     }
     case SourceDrained.type: {

@@ -19,6 +19,9 @@ export interface StepWork {
   /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
   shadow?: InstancePlace;
   caughtUpAt?: string;
+  /** The round's own lag at its caught-up report, and its handover (the view's are the last and longest). */
+  lagBehindSource?: number;
+  handoverMs?: number;
   /** Size of the checkpoint image. */
   imageBytes?: number;
 }

@@ -74,7 +74,10 @@ export async function createScenarioEnvironment(
       env: {
         SHADOW_KAFKA_BROKERS: base.brokers.join(","),
         SHADOW_TOKEN: base.token,
-        SHADOW_TRACE_LINK: `${base.jaegerUrl}/trace/{traceId}`,
+        // A trace UI to link into, when the user has one (the local Jaeger serves no UI).
+        ...(process.env.SHADOW_TRACE_UI_URL
+          ? { SHADOW_TRACE_UI_URL: process.env.SHADOW_TRACE_UI_URL }
+          : {}),
         ...options.serviceEnv,
       },
     }),

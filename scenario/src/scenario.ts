@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MigrationView } from "@shadow/migration";
+import type { Timeline } from "@shadow/timeline";
 import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { WorkloadEnvironment } from "./environment.ts";
@@ -212,6 +213,14 @@ export async function runScenario(
         })),
     );
     await sleep(o.cooldownMs);
+    const timeline = await gateway<Timeline>(
+      env,
+      "GET",
+      `/migrations/${accepted.migrationId}/timeline`,
+    ).catch((error: unknown) => {
+      log(`no timeline of ${accepted.migrationId}: ${String(error)}`);
+      return undefined;
+    });
     load.stop();
     const loadResult = await load.done;
     // Let the serving instance finish what is queued before the outputs are read: first by its
@@ -258,6 +267,7 @@ export async function runScenario(
       topics: Object.values(topics),
       drain,
       ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
+      ...(timeline ? { timeline } : {}),
     };
   } finally {
     stopLoad?.();

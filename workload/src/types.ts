@@ -28,11 +28,12 @@ export interface Output {
 }
 
 /**
- * What the SDK does with the outputs of a message depends on the mode:
- * - `primary`: processes and produces.
+ * What the SDK does with the outputs of a message depends on the mode, the phase of its state
+ * machine (`sdk/mode/`) as the status body shows it:
+ * - `primary`: processes and produces (with `fencing` set while a source takes its cut).
  * - `shadow`: processes, holds outputs back until the fence cut says whose they are.
  * - `fenced`: the source after its cut: alive, answering HTTP, consuming nothing.
- * - `idle`: consuming nothing (a shadow after a rollback, or no readable identity).
+ * - `idle`: a shadow after a rollback: alive, consuming nothing.
  */
 export type Mode = "primary" | "shadow" | "fenced" | "idle";
 

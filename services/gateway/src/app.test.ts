@@ -39,7 +39,7 @@ beforeEach(async () => {
     },
     newMigrationId: () => `m-${++n}`,
     now: () => new Date("2026-01-01T00:00:00Z"),
-    traceLink: "http://127.0.0.1:16686/trace/{traceId}",
+    traceUiUrl: "https://jaeger.example.org",
   });
 });
 
@@ -60,12 +60,31 @@ describe("POST /migrations", () => {
       targetNode: "node-b",
       strategy: "shadow",
       identitySwap: true,
-      traceLink: "http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+      traceLink: "https://jaeger.example.org/trace/4bf92f3577b34da6a3ce929d0e0e4736",
     });
     expect(emitted).toHaveLength(1);
     expect(emitted[0]?.type).toBe(MigrationRequested.type);
     const data = MigrationRequested.schema.parse(emitted[0]?.data);
     expect(data.source).toEqual({ instance: "orders-0", node: "node-a" });
+  });
+
+  it("links no trace when no trace UI is configured (the local Jaeger has none), and still names the trace", async () => {
+    const bare = createGateway({
+      runtime,
+      projection,
+      token,
+      publish: async () => ({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736" }),
+      newMigrationId: () => "m-bare",
+      now: () => new Date("2026-01-01T00:00:00Z"),
+    });
+    const res = await bare.request("/migrations", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ workload: "orders-0", targetNode: "node-b" }),
+    });
+    const body = (await res.json()) as Json;
+    expect(body.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(body).not.toHaveProperty("traceLink");
   });
 
   it("takes a former shadow that now serves alone as the source of the next migration", async () => {
@@ -208,6 +227,8 @@ describe("reads", () => {
       "/migrations",
       "/migrations/{id}",
       "/migrations/{id}/events",
+      "/migrations/{id}/timeline",
+      "/migrations/{id}/timeline.svg",
     ]);
   });
 });

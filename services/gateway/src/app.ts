@@ -9,6 +9,7 @@ import { withLiveLag } from "./live-lag.ts";
 import { openApiDocument } from "./openapi.ts";
 import { migrationRequestBody } from "./request.ts";
 import { createMigration } from "./routes/create-migration.ts";
+import { timelineRoutes } from "./routes/timeline.ts";
 
 const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
@@ -43,6 +44,7 @@ export function createGateway(deps: GatewayDeps) {
   });
 
   app.get("/migrations", (c) => c.json({ migrations: deps.projection.list() }));
+  app.route("/migrations", timelineRoutes(deps));
 
   app.get("/migrations/:id", async (c) => {
     const view = deps.projection.get(c.req.param("id"));

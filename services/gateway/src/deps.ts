@@ -1,6 +1,7 @@
 import type { OutgoingEvent } from "@shadow/events";
 import type { MigrationProjection, MigrationView } from "@shadow/migration";
 import type { Runtime } from "@shadow/runtime";
+import type { MigrationSamples } from "@shadow/timeline";
 
 export interface GatewayDeps {
   runtime: Pick<Runtime, "nodes" | "list">;
@@ -14,8 +15,10 @@ export interface GatewayDeps {
   token: string;
   newMigrationId(): string;
   now(): Date;
-  /** Where a trace can be looked at, e.g. the Jaeger UI; `{traceId}` is replaced. */
-  traceLink?: string;
+  /** The trace UI to link a migration's trace into (SHADOW_TRACE_UI_URL); none: no link. */
+  traceUiUrl?: string;
+  /** What was sampled of a migration while it ran (its copies' progress), for its timeline. */
+  samplesOf?(migrationId: string): MigrationSamples | undefined;
   /** How far `to` is behind `from` now, in records (read from both instances). */
   lagNow?(handoff: MigrationView["handoff"]): Promise<number>;
 }

@@ -6,6 +6,7 @@ import { loadConfig, startHost } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
 import { lagBehindSource, statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { startActivitySampler } from "./activity-sampler.ts";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
@@ -29,6 +30,10 @@ const tracer = trace.getTracer("@shadow/gateway");
 
 const runtime = await runtimeFromEnv();
 const progress = statusClient(runtime);
+const sampler =
+  env.SHADOW_TIMELINE_SAMPLE_MS > 0
+    ? startActivitySampler({ projection, runtime, intervalMs: env.SHADOW_TIMELINE_SAMPLE_MS })
+    : undefined;
 const app = createGateway({
   runtime,
   projection,
@@ -37,7 +42,8 @@ const app = createGateway({
     return lagBehindSource(source, shadow);
   },
   token: env.SHADOW_TOKEN,
-  traceLink: env.SHADOW_TRACE_LINK,
+  ...(env.SHADOW_TRACE_UI_URL ? { traceUiUrl: env.SHADOW_TRACE_UI_URL } : {}),
+  ...(sampler ? { samplesOf: sampler.samplesOf } : {}),
   newMigrationId: () => `mig-${randomUUID().slice(0, 8)}`,
   now: () => new Date(),
   // The gateway's span is the root of the migration's one trace; every hop is its descendant.
@@ -91,6 +97,7 @@ host.ready({
   fields: { port: env.SHADOW_GATEWAY_PORT },
   async stop() {
     clearInterval(watchdog);
+    sampler?.stop();
     server.close();
     await feed.stop();
     await publisher.disconnect();

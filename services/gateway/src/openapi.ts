@@ -71,6 +71,27 @@ export function openApiDocument() {
           responses: { "200": { description: "text/event-stream of migration views" } },
         },
       },
+      "/migrations/{id}/timeline": {
+        get: {
+          summary:
+            "The migration on one time axis: phases, freezes, fences and handovers from its events; each copy's records per 100 ms and the catch-up lag from the gateway's samples",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "the timeline (JSON)" },
+            "404": { description: "no such migration" },
+          },
+        },
+      },
+      "/migrations/{id}/timeline.svg": {
+        get: {
+          summary: "The same timeline as an SVG picture",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "image/svg+xml" },
+            "404": { description: "no such migration" },
+          },
+        },
+      },
     },
   };
 }

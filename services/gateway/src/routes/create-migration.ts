@@ -1,4 +1,5 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
+import { traceLink } from "@shadow/otel/trace-link";
 import type { GatewayDeps } from "../deps.ts";
 import { RequestRefused } from "../errors.ts";
 import { chooseTarget } from "../placement.ts";
@@ -59,6 +60,7 @@ export async function createMigration(
     ...(body.reason ? { reason: body.reason } : {}),
   };
   const { traceId } = await deps.publish(outgoing(MigrationRequested, data));
+  const link = traceId ? traceLink(deps.traceUiUrl, traceId) : undefined;
   return {
     migrationId,
     workload: body.workload,
@@ -67,8 +69,6 @@ export async function createMigration(
     strategy: body.strategy,
     identitySwap,
     ...(traceId ? { traceId } : {}),
-    ...(traceId && deps.traceLink
-      ? { traceLink: deps.traceLink.replace("{traceId}", traceId) }
-      : {}),
+    ...(link ? { traceLink: link } : {}),
   };
 }
