@@ -37,6 +37,8 @@ const MiB = 2 ** 20;
 const clearMs = 10_000;
 
 const env = useScenarioEnvironment({
+  // Scenarios keep pressure-svc off unless asked (scenario/src/environment.ts).
+  SHADOW_PRESSURE_MODE: "on",
   SHADOW_PRESSURE_NODES: `${nodeA},${nodeB}`,
   // Marks low enough to cross with a few hundred MiB, held briefly: the test's settings.
   SHADOW_PRESSURE_MEMORY_HIGH: "0.5",
