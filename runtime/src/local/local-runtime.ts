@@ -106,7 +106,16 @@ export class LocalRuntime implements Runtime {
 
   async nodes(): Promise<NodeInfo[]> {
     const [nodes, records] = await Promise.all([readNodes(this.layout), readRecords(this.layout)]);
-    return Promise.all(nodes.map((n) => describeNode(this.layout, n, records)));
+    const described = await Promise.all(
+      nodes.map((n) =>
+        describeNode(this.layout, n, records).catch((error: NodeJS.ErrnoException) => {
+          // Removed while it was being read (its directory went): it is no node any more.
+          if (error.code === "ENOENT") return undefined;
+          throw error;
+        }),
+      ),
+    );
+    return described.filter((n): n is NodeInfo => n !== undefined);
   }
 
   async markNode(node: string, marks: NodeMarks): Promise<NodeInfo> {

@@ -55,9 +55,9 @@ export async function followMigrations(
     },
   });
 
-  const upToDate = async (): Promise<MigrationRecord[]> => {
+  const readUpTo = async (limitMs: number): Promise<MigrationRecord[]> => {
     const ends = await admin.fetchTopicOffsets(topics.migrations);
-    const deadline = Date.now() + waitMs;
+    const deadline = Date.now() + limitMs;
     for (;;) {
       const behind = ends.filter(
         (e) => Number(e.high) > Number(e.low) && (read.get(e.partition) ?? -1) < Number(e.high) - 1,
@@ -65,7 +65,7 @@ export async function followMigrations(
       if (behind.length === 0) return projection.list().map(recordOf);
       if (Date.now() > deadline) {
         throw new RetryableError(
-          `the migrations log was not read up to its end within ${waitMs} ms (partitions ${behind.map((e) => e.partition).join(", ")} behind)`,
+          `the migrations log was not read up to its end within ${limitMs} ms (partitions ${behind.map((e) => e.partition).join(", ")} behind)`,
           { code: "LOG_BEHIND" },
         );
       }
@@ -82,10 +82,16 @@ export async function followMigrations(
     if (before === true && !active) for (const listener of ended) listener(view);
   });
 
-  await upToDate();
-  logger.info({ migrations: projection.list().length }, "migrations log read up to its end");
+  // At start the whole log is read, however long it is: nothing is decided before (a busy
+  // machine took over 30 s for a shared broker's log, and a deadline here only restarted it).
+  const started = Date.now();
+  await readUpTo(Number.POSITIVE_INFINITY);
+  logger.info(
+    { migrations: projection.list().length, ms: Date.now() - started },
+    "migrations log read up to its end",
+  );
   return {
-    upToDate,
+    upToDate: () => readUpTo(waitMs),
     onEnded(listener) {
       ended.add(listener);
       return () => ended.delete(listener);
