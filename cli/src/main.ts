@@ -12,6 +12,9 @@ const usage = `usage:
                          the migration's trace from Jaeger as a waterfall (--all: also the
                          messaging client's transport spans; --json: the trace as Jaeger has it)
   shadow list
+  shadow node list|cordon|uncordon|drain <node> [--no-wait] [--timeout SECONDS]
+                         cordoned: takes no new instance; draining: pressure-svc moves every
+                         workload that may move off it, one at a time (drain waits for it)
   shadow serve           the local stack and all services, supervised, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
   shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
@@ -46,9 +49,11 @@ async function main(argv: string[]): Promise<number> {
       width: { type: "string" },
       json: { type: "boolean", default: false },
       all: { type: "boolean", default: false },
+      "no-wait": { type: "boolean", default: false },
+      timeout: { type: "string", default: "600" },
     },
   });
-  const [command, arg] = positionals;
+  const [command, arg, third] = positionals;
   if (values.help || !command) {
     console.log(usage);
     return command || values.help ? 0 : 2;
@@ -109,6 +114,22 @@ async function main(argv: string[]): Promise<number> {
       const { migrations } = await client.list();
       for (const m of migrations) out(`${m.migrationId}  ${m.workload}  ${m.status}  ${m.phase}`);
       return 0;
+    }
+    case "node": {
+      if (!arg) throw new UsageError("node needs an action: list, cordon, uncordon or drain");
+      const timeout = Number(values.timeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError("--timeout: seconds");
+      const [{ node }, { runtimeFromEnv }] = await Promise.all([
+        import("./commands/node.ts"),
+        import("@shadow/runtime/from-env"),
+      ]);
+      return node(
+        await runtimeFromEnv(),
+        arg,
+        third,
+        { wait: !values["no-wait"], timeoutMs: timeout * 1000 },
+        out,
+      );
     }
     case "serve": {
       const { serve } = await import("./commands/serve.ts");

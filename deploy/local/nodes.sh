@@ -59,10 +59,15 @@ add_node() {
   ip -n "$name" link set eth0 up
   ip -n "$name" -4 addr show dev eth0 | grep -q "inet $address/" ||
     ip -n "$name" addr add "$address/24" dev eth0
+  # A cordon or a drain (shadow node cordon/drain) outlives this script being run again.
+  local marks="" mark
+  for mark in cordoned draining; do
+    grep -q "\"$mark\": *true" "$nodes_dir/$name/node.json" 2>/dev/null && marks="$marks, \"$mark\": true"
+  done
   # Written last and atomically: the runtime treats a node as present once node.json exists.
   cat >"$nodes_dir/$name/node.json.tmp" <<JSON
 { "name": "$name", "address": "$address", "netns": "$name", "veth": "$veth",
-  "capacity": { "instances": $instances, "memoryBytes": $memory } }
+  "capacity": { "instances": $instances, "memoryBytes": $memory }$marks }
 JSON
   mv "$nodes_dir/$name/node.json.tmp" "$nodes_dir/$name/node.json"
   log "node $name at $address (capacity $instances instances, $((memory / 1048576)) MiB)"
@@ -75,6 +80,11 @@ remove_node() {
     [ -n "$veth" ] && ip link del "$veth" 2>/dev/null || true
   fi
   ip netns del "$name" 2>/dev/null || true
+  # The node's cgroups (the runtime makes one per hierarchy), once no instance is left in them.
+  local cg
+  for cg in /sys/fs/cgroup/*/shadow/"$name"; do
+    [ -d "$cg" ] && { rmdir "$cg" 2>/dev/null || log "cgroup $cg not empty: left in place"; }
+  done
   rm -rf "${nodes_dir:?}/$name"
   log "node $name removed"
 }

@@ -4,6 +4,7 @@ import {
   FencePassed,
   FenceRequested,
   NodePressureDetected,
+  PressureDecided,
 } from "./catalog/index.ts";
 import { type TopicName, topics } from "./topics.ts";
 
@@ -22,7 +23,7 @@ const controlTypes: ReadonlySet<string> = new Set([
 /** The topic an event type is published on by default. */
 export function topicFor(type: string): TopicName {
   if (controlTypes.has(type)) return topics.control;
-  if (type === NodePressureDetected.type) return topics.pressure;
+  if (type === NodePressureDetected.type || type === PressureDecided.type) return topics.pressure;
   return topics.migrations;
 }
 

@@ -22,7 +22,26 @@ export interface NodePressure {
   disk: boolean;
   /** PSI "some avg10" for memory where the kernel exposes it. */
   memoryPsiAvg10?: number;
+  /** The node's memory PSI (percent of time stalled) where the kernel keeps it for the node. */
+  memoryPsi?: NodeMemoryPsi;
+  /** What the node's processes use against what the node may use (its cgroup's limit). */
+  memoryUsage?: { usedBytes: number; limitBytes: number };
+  /** No new instance may be placed on it (Kubernetes: `spec.unschedulable`). */
   cordoned: boolean;
+  /** Cordoned, and every workload that can move is to leave it (`shadow node drain`). */
+  draining: boolean;
+}
+
+/** PSI for memory: `some` (any task stalled) and `full` (all stalled), 10 s and 60 s averages. */
+export interface NodeMemoryPsi {
+  some: { avg10: number; avg60: number };
+  full: { avg10: number; avg60: number };
+}
+
+/** A change to a node's scheduling marks; a field left out stays as it is. */
+export interface NodeMarks {
+  cordoned?: boolean;
+  draining?: boolean;
 }
 
 /**
@@ -59,6 +78,8 @@ export interface InstanceInfo {
   pid?: number;
   /** The labels of its spec (see WorkloadSpec.labels). */
   labels?: Record<string, string>;
+  /** The memory it may use (its spec's, counted against its node) and what it uses now. */
+  memory?: { limitBytes: number; usedBytes?: number };
 }
 
 /** See `Runtime.setCpuPriority`. */
@@ -128,6 +149,12 @@ export interface RuntimeFeatures {
 
 export interface Runtime {
   nodes(): Promise<NodeInfo[]>;
+  /**
+   * Cordons, drains or frees a node (Kubernetes: `spec.unschedulable` and a taint). A cordoned
+   * node takes no new instance; a draining one is also to be emptied by pressure-svc. Returns
+   * the node as it is afterwards.
+   */
+  markNode(node: string, marks: NodeMarks): Promise<NodeInfo>;
   features(): Promise<RuntimeFeatures>;
   run(spec: WorkloadSpec, identity: Identity): Promise<InstanceInfo>;
   inspect(instance: string): Promise<InstanceInfo | undefined>;

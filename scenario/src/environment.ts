@@ -78,6 +78,9 @@ export async function createScenarioEnvironment(
         ...(process.env.SHADOW_TRACE_UI_URL
           ? { SHADOW_TRACE_UI_URL: process.env.SHADOW_TRACE_UI_URL }
           : {}),
+        // No automatic migration in a scenario unless it asks for one (SHADOW_PRESSURE_MODE):
+        // a run measures the migration it starts, and the machine's nodes are shared.
+        SHADOW_PRESSURE_MODE: "off",
         ...options.serviceEnv,
       },
     }),
@@ -88,7 +91,7 @@ export async function createScenarioEnvironment(
     },
   });
   log(
-    "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway",
+    "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc, the gateway and pressure-svc",
   );
   await services.startAll();
   return { ...base, services, close: () => services.stopAll() };

@@ -20,6 +20,7 @@ describe("the choreography as the supervisor runs it", () => {
       "8495",
       "8496",
       "8497",
+      "8498",
     ]);
     expect(specs.map((s) => s.env.SHADOW_METRICS_PORT)).toEqual([
       "9471",
@@ -29,6 +30,7 @@ describe("the choreography as the supervisor runs it", () => {
       "9475",
       "9476",
       "9477",
+      "9478",
     ]);
     expect(specs.map((s) => s.healthUrl)[5]).toBe("http://127.0.0.1:8496");
     for (const spec of specs) {

@@ -13,6 +13,7 @@ export const choreographyServices = [
   "gateway",
   // Last, so the ports of the services before it stay where they were.
   "admission-svc",
+  "pressure-svc",
 ] as const;
 export type ServiceName = (typeof choreographyServices)[number];
 

@@ -10,9 +10,9 @@ export const serveEnv = z.object({
     .regex(/^[a-z0-9-]+$/, "SHADOW_ENV: lower-case letters, digits and dashes")
     .default("local"),
   SHADOW_GATEWAY_PORT: port.min(1).default(8480),
-  /** Health endpoints at base + 1 … base + 6 (checkpoint-svc … gateway); 0: free ports. */
+  /** Health endpoints at base + 1 … base + 7 (checkpoint-svc … gateway, pressure-svc); 0: free ports. */
   SHADOW_HEALTH_PORT_BASE: port.default(8490),
-  /** Prometheus endpoints at base + 1 … base + 6; 0: free ports. */
+  /** Prometheus endpoints at base + 1 … base + 7; 0: free ports. */
   SHADOW_METRICS_PORT_BASE: port.default(9470),
   /** Time a service has to stop after SIGTERM before it gets SIGKILL. */
   SHADOW_STOP_GRACE_MS: z.coerce.number().int().min(0).default(10_000),

@@ -3,6 +3,7 @@ import { CheckpointCreated, CheckpointImageReady, IdentitySwapRequested } from "
 import type { DataOf, EventDefinition } from "./define.ts";
 import { FenceAborted, FenceCompleted, FenceCut, FencePassed, FenceRequested } from "./fence.ts";
 import { MigrationCompleted, MigrationFailed, RolledBack, SourceDrained } from "./outcome.ts";
+import { PressureDecided } from "./pressure.ts";
 import { MigrationRequested, NodePressureDetected } from "./request.ts";
 import { ShadowCaughtUp, ShadowRestored } from "./restore.ts";
 
@@ -11,6 +12,7 @@ export * from "./checkpoint.ts";
 export * from "./define.ts";
 export * from "./fence.ts";
 export * from "./outcome.ts";
+export * from "./pressure.ts";
 export * from "./request.ts";
 export * from "./restore.ts";
 
@@ -34,6 +36,7 @@ export const catalog = {
   [MigrationCompleted.type]: MigrationCompleted,
   [MigrationFailed.type]: MigrationFailed,
   [RolledBack.type]: RolledBack,
+  [PressureDecided.type]: PressureDecided,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof catalog;

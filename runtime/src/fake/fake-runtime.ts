@@ -10,6 +10,7 @@ import type {
   Identity,
   InstanceInfo,
   NodeInfo,
+  NodeMarks,
   RestoredInstance,
   RestoreOptions,
   Runtime,
@@ -67,8 +68,25 @@ export class FakeRuntime implements Runtime {
         instances: [...this.instances.values()].filter((x) => x.node === name).length,
         memoryBytes: 0,
       },
-      pressure: { memory: false, disk: false, cordoned: false },
+      pressure: {
+        memory: false,
+        disk: false,
+        cordoned: this.#marks.get(name)?.cordoned ?? false,
+        draining: this.#marks.get(name)?.draining ?? false,
+      },
     }));
+  }
+
+  readonly #marks = new Map<string, Required<NodeMarks>>();
+
+  async markNode(node: string, marks: NodeMarks): Promise<NodeInfo> {
+    this.#node(node);
+    const before = this.#marks.get(node) ?? { cordoned: false, draining: false };
+    const draining = marks.draining ?? (marks.cordoned === false ? false : before.draining);
+    this.#marks.set(node, { draining, cordoned: draining || (marks.cordoned ?? before.cordoned) });
+    const info = (await this.nodes()).find((n) => n.name === node);
+    if (!info) throw new RuntimeError("UNKNOWN_NODE", `unknown node ${node}`, false);
+    return info;
   }
 
   async features(): Promise<RuntimeFeatures> {

@@ -22,6 +22,8 @@ export interface BundleInput {
   hostname: string;
   /** The instance's CPU weight among its node's instances (cpu.shares). */
   cpuShares: number;
+  /** Its cgroup, under its node's (node-cgroup.ts). */
+  cgroupsPath: string;
 }
 
 /** The bundle's config.json: an OCI runtime spec for one instance. */
@@ -98,7 +100,7 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
     ],
     annotations: { "org.criu.config": input.criuConfig },
     linux: {
-      cgroupsPath: `/shadow/${input.containerId}`,
+      cgroupsPath: input.cgroupsPath,
       resources: {
         devices: [{ allow: false, access: "rwm" }],
         memory: { limit: spec.memoryBytes },

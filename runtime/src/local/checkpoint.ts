@@ -20,6 +20,7 @@ import {
   SPEC_FILE,
 } from "./image-store.ts";
 import type { Layout } from "./layout.ts";
+import { instanceMemoryUsage, resolveInstanceCgroup } from "./node-cgroup.ts";
 import { type InstanceRecord, writeJsonAtomic } from "./records.ts";
 import type { Runc } from "./runc.ts";
 
@@ -73,9 +74,10 @@ export async function takeCheckpoint(
   const workPath = join(dir, "work");
   await mkdir(imagePath, { recursive: true });
   await mkdir(workPath, { recursive: true });
-  const memoryBytes = await memoryUsage(record.containerId);
+  const cgroup = await resolveInstanceCgroup(record.node, record.containerId);
+  const memoryBytes = (await instanceMemoryUsage(cgroup)) ?? 0;
 
-  const freezer = new Freezer(`shadow/${record.containerId}`);
+  const freezer = new Freezer(cgroup.slice(1));
   const mode = config.freeze;
   const hookEnv = {
     SHADOW_FREEZE_HOOK: mode === "hook" ? "1" : "0",
@@ -206,15 +208,6 @@ function cleanName(s: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9-]+/g, "-")
     .slice(0, 40);
-}
-
-/** Bytes the container's memory cgroup charges (resident memory and its page cache). */
-async function memoryUsage(containerId: string): Promise<number> {
-  const text = await readFile(
-    `/sys/fs/cgroup/memory/shadow/${containerId}/memory.usage_in_bytes`,
-    "utf8",
-  ).catch(() => "0");
-  return Number(text.trim()) || 0;
 }
 
 /** The last lines of a CRIU log, for an error message. */

@@ -10,6 +10,7 @@ import type {
   Identity,
   InstanceInfo,
   NodeInfo,
+  NodeMarks,
   RestoredInstance,
   RestoreOptions,
   Runtime,
@@ -28,7 +29,14 @@ import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
 import { withFileLock } from "./lock.ts";
-import { describeNode, readNode, readNodes } from "./nodes.ts";
+import {
+  ensureNodeCgroup,
+  instanceCgroup,
+  instanceMemoryUsage,
+  resolveInstanceCgroup,
+  reweighNode,
+} from "./node-cgroup.ts";
+import { describeNode, markLocalNode, readNode, readNodes } from "./nodes.ts";
 import { OciImageStore } from "./oci-image-store.ts";
 import { identityDir, place, replenishLater, unplace, writeIdentity } from "./placement.ts";
 import { checkPreflight } from "./preflight.ts";
@@ -98,7 +106,21 @@ export class LocalRuntime implements Runtime {
 
   async nodes(): Promise<NodeInfo[]> {
     const [nodes, records] = await Promise.all([readNodes(this.layout), readRecords(this.layout)]);
-    return Promise.all(nodes.map((n) => describeNode(this.layout, n, records)));
+    const described = await Promise.all(
+      nodes.map((n) =>
+        describeNode(this.layout, n, records).catch((error: NodeJS.ErrnoException) => {
+          // Removed while it was being read (its directory went): it is no node any more.
+          if (error.code === "ENOENT") return undefined;
+          throw error;
+        }),
+      ),
+    );
+    return described.filter((n): n is NodeInfo => n !== undefined);
+  }
+
+  async markNode(node: string, marks: NodeMarks): Promise<NodeInfo> {
+    const marked = await markLocalNode(this.layout, node, marks);
+    return describeNode(this.layout, marked, await readRecords(this.layout));
   }
 
   /** What this kernel and CRIU can do; each feature asked of CRIU itself, never assumed. */
@@ -132,10 +154,19 @@ export class LocalRuntime implements Runtime {
         criuConfig: this.criuConfigs.dump,
         hostname: record.workload,
         cpuShares: cpuSharesOf(identity.role),
+        cgroupsPath: instanceCgroup(record.node, record.containerId),
       });
       await weighInstances();
+      const node = await readNode(this.layout, record.node);
+      if (node) {
+        await ensureNodeCgroup(node.name, node.capacity.memoryBytes, cpuSharesOf(identity.role));
+      }
       await this.runc.run(record.containerId, bundle, this.layout.log(record.instance));
-      return toInstanceInfo(record, await this.runc.state(record.containerId));
+      await reweighNode(record.node);
+      return this.withMemory(
+        record,
+        toInstanceInfo(record, await this.runc.state(record.containerId)),
+      );
     } catch (err) {
       await unplace(this.placement, record);
       throw new RunError(
@@ -151,17 +182,38 @@ export class LocalRuntime implements Runtime {
 
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
     const record = await findRecord(this.layout, instance);
-    return record && toInstanceInfo(record, await this.runc.state(record.containerId));
+    return (
+      record &&
+      this.withMemory(record, toInstanceInfo(record, await this.runc.state(record.containerId)))
+    );
   }
 
   async list(): Promise<InstanceInfo[]> {
     const [records, states] = await Promise.all([readRecords(this.layout), this.runc.list()]);
-    return records.map((r) =>
-      toInstanceInfo(
-        r,
-        states.find((s) => s.id === r.containerId),
+    return Promise.all(
+      records.map((r) =>
+        this.withMemory(
+          r,
+          toInstanceInfo(
+            r,
+            states.find((s) => s.id === r.containerId),
+          ),
+        ),
       ),
     );
+  }
+
+  /** The instance's memory: its spec's limit, and what its cgroup charges now while it runs. */
+  private async withMemory(record: InstanceRecord, info: InstanceInfo): Promise<InstanceInfo> {
+    const usedBytes =
+      info.state === "stopped"
+        ? undefined
+        : await instanceMemoryUsage(await resolveInstanceCgroup(record.node, record.containerId));
+    info.memory = {
+      limitBytes: record.spec.memoryBytes,
+      ...(usedBytes === undefined ? {} : { usedBytes }),
+    };
+    return info;
   }
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
@@ -241,6 +293,7 @@ export class LocalRuntime implements Runtime {
   async setCpuPriority(instance: string, priority: CpuPriority): Promise<void> {
     const record = await this.record(instance);
     await this.runc.cpuShares(record.containerId, CPU_SHARES[priority]);
+    await reweighNode(record.node);
   }
 
   async setIdentity(instance: string, identity: Identity): Promise<void> {
@@ -272,6 +325,7 @@ export class LocalRuntime implements Runtime {
     const record = await findRecord(this.layout, instance);
     if (!record) return;
     await unplace(this.placement, record);
+    await reweighNode(record.node);
   }
 
   async release(migrationId: string): Promise<void> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { IDENTITY_DIR, ociSpec } from "./bundle.ts";
 import { freezeStartFromTimes, pauseFromDumpLog, pauseFromFreezeTimes } from "./criu-config.ts";
 import { instanceNetNames } from "./instance-net.ts";
+import { instanceCgroup } from "./node-cgroup.ts";
 import { restoreSpec } from "./restore.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: OCI specs are plain JSON, asserted field by field
@@ -16,6 +17,7 @@ const input = {
   criuConfig: "/state/criu/dump.conf",
   hostname: "orders",
   cpuShares: 1024,
+  cgroupsPath: "/shadow/node-a/orders-0",
 };
 
 describe("ociSpec", () => {
@@ -48,6 +50,8 @@ describe("ociSpec", () => {
     expect(spec.annotations["org.criu.config"]).toBe(input.criuConfig);
     expect(spec.linux.resources.memory.limit).toBe(128 << 20);
     expect(spec.linux.resources.cpu).toEqual({ shares: 1024 });
+    // Under its node's cgroup, which is what the node's memory pressure is read from.
+    expect(spec.linux.cgroupsPath).toBe("/shadow/node-a/orders-0");
   });
 });
 
@@ -60,12 +64,13 @@ describe("restoreSpec", () => {
       identityDir: "/state/nodes/node-b/instances/orders-0-shadow/identity",
       criuConfig: "/state/criu/restore.conf",
       cpuShares: 64,
+      cgroupsPath: instanceCgroup("node-b", "orders-0-shadow"),
     }) as Json;
     expect(target.linux.namespaces).toContainEqual({
       type: "network",
       path: "/var/run/netns/shadow-i101",
     });
-    expect(target.linux.cgroupsPath).toBe("/shadow/orders-0-shadow");
+    expect(target.linux.cgroupsPath).toBe("/shadow/node-b/orders-0-shadow");
     expect(target.annotations["org.criu.config"]).toBe("/state/criu/restore.conf");
     const identity = target.mounts.find(
       (m: { destination: string }) => m.destination === IDENTITY_DIR,
@@ -76,7 +81,7 @@ describe("restoreSpec", () => {
     expect(target.linux.resources.cpu).toEqual({ shares: 64 });
     expect(target.linux.resources.memory).toEqual(source.linux.resources.memory);
     // The source's spec is not touched.
-    expect(source.linux.cgroupsPath).toBe("/shadow/orders-0");
+    expect(source.linux.cgroupsPath).toBe("/shadow/node-a/orders-0");
     expect(source.linux.resources.cpu).toEqual({ shares: 1024 });
   });
 });

@@ -1,8 +1,11 @@
 import { readdir, readFile, statfs } from "node:fs/promises";
 import { z } from "zod";
-import type { NodeInfo, NodePressure } from "../types.ts";
+import { UnknownNodeError } from "../errors.ts";
+import type { NodeInfo, NodeMarks, NodePressure } from "../types.ts";
 import type { Layout } from "./layout.ts";
-import type { InstanceRecord } from "./records.ts";
+import { withFileLock } from "./lock.ts";
+import { readNodeMemory } from "./node-cgroup.ts";
+import { type InstanceRecord, writeJsonAtomic } from "./records.ts";
 
 /** A node as deploy/local/nodes.sh describes it in nodes/<node>/node.json. */
 export const LocalNode = z.object({
@@ -15,6 +18,7 @@ export const LocalNode = z.object({
     memoryBytes: z.number().nonnegative(),
   }),
   cordoned: z.boolean().optional(),
+  draining: z.boolean().optional(),
 });
 export type LocalNode = z.infer<typeof LocalNode>;
 
@@ -38,9 +42,35 @@ export function allocatedOn(node: string, records: InstanceRecord[]): NodeInfo["
   };
 }
 
-/** Thresholds beyond which a node reports pressure. */
+/**
+ * Sets a node's cordon and drain marks in its node.json, under the runtime's lock so a
+ * placement never reads a half-written node. Draining implies cordoned; uncordoning ends a
+ * drain too.
+ */
+export async function markLocalNode(
+  layout: Layout,
+  name: string,
+  marks: NodeMarks,
+): Promise<LocalNode> {
+  return withFileLock(layout.lockFile, async () => {
+    const node = await readNode(layout, name);
+    if (!node) throw new UnknownNodeError(name);
+    const draining =
+      marks.draining ?? (marks.cordoned === false ? false : (node.draining ?? false));
+    const cordoned = draining || (marks.cordoned ?? node.cordoned ?? false);
+    const updated: LocalNode = { ...node, cordoned, draining };
+    await writeJsonAtomic(layout.nodeFile(name), updated);
+    return updated;
+  });
+}
+
+/**
+ * Thresholds beyond which a node reports pressure in its `pressure.memory` flag. pressure-svc
+ * reads the figures and applies its own, configurable marks; these are for a quick look.
+ */
 const MEMORY_AVAILABLE_MIN = 0.1;
 const MEMORY_PSI_SOME_AVG10_MAX = 10;
+const NODE_MEMORY_USED_MAX = 0.9;
 const DISK_FREE_MIN = 0.1;
 
 export async function describeNode(
@@ -48,19 +78,30 @@ export async function describeNode(
   node: LocalNode,
   records: InstanceRecord[],
 ): Promise<NodeInfo> {
-  const [mem, psi, disk] = await Promise.all([
+  const [mem, machinePsi, own, disk] = await Promise.all([
     meminfo(),
     memoryPsiAvg10(),
+    readNodeMemory(node.name),
     diskOf(layout.node(node.name)),
   ]);
+  // The node's own PSI where its cgroup has one; the machine's otherwise (nodes share a kernel).
+  const psi = own?.psi?.some.avg10 ?? machinePsi;
   const pressure: NodePressure = {
     memory:
       mem.availableBytes < mem.totalBytes * MEMORY_AVAILABLE_MIN ||
-      (psi !== undefined && psi > MEMORY_PSI_SOME_AVG10_MAX),
+      (psi !== undefined && psi > MEMORY_PSI_SOME_AVG10_MAX) ||
+      (own !== undefined && own.usedBytes > own.limitBytes * NODE_MEMORY_USED_MAX),
     disk: disk.freeBytes < disk.totalBytes * DISK_FREE_MIN,
-    cordoned: node.cordoned ?? false,
+    cordoned: (node.cordoned ?? false) || (node.draining ?? false),
+    draining: node.draining ?? false,
   };
   if (psi !== undefined) pressure.memoryPsiAvg10 = psi;
+  if (own?.psi) pressure.memoryPsi = own.psi;
+  if (own) {
+    // An unlimited cgroup reports a huge limit: the node's declared capacity is its limit then.
+    const limitBytes = Math.min(own.limitBytes, node.capacity.memoryBytes);
+    pressure.memoryUsage = { usedBytes: own.usedBytes, limitBytes };
+  }
   return {
     name: node.name,
     address: node.address,

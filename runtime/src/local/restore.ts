@@ -12,6 +12,8 @@ import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { startLazyPages } from "./lazy-pages.ts";
+import { ensureNodeCgroup, instanceCgroup, reweighNode } from "./node-cgroup.ts";
+import { readNode } from "./nodes.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
 import { writeJsonAtomic, writeRecord, writeTextAtomic } from "./records.ts";
 import type { RuncState } from "./runc.ts";
@@ -87,11 +89,16 @@ export async function restoreInstance(
           identityDir: identityDir(layout, record),
           criuConfig,
           cpuShares: cpuSharesOf(identity.role),
+          cgroupsPath: instanceCgroup(record.node, record.containerId),
         }),
       );
       const workPath = join(instanceDir, "restore-work");
       await mkdir(workPath, { recursive: true });
       await weighInstances();
+      const node = await readNode(layout, record.node);
+      if (node) {
+        await ensureNodeCgroup(node.name, node.capacity.memoryBytes, cpuSharesOf(identity.role));
+      }
       await mkdir(layout.logDir, { recursive: true });
       const placeMs = mark();
       const imagePath = join(scratch, IMAGES_SUBDIR);
@@ -122,6 +129,7 @@ export async function restoreInstance(
         });
       }
       const criuMs = mark();
+      await reweighNode(record.node);
       // Atomic: a dump starting meanwhile reads the old text or the new, whole.
       await writeTextAtomic(criuConfig, deps.criuConfigs.restoredText);
       await writeRecord(layout, record);
@@ -173,11 +181,12 @@ export function restoreSpec(
     identityDir: string;
     criuConfig: string;
     cpuShares: number;
+    cgroupsPath: string;
   },
 ): Record<string, unknown> {
   const spec = structuredClone(source);
   spec.annotations = { ...spec.annotations, "org.criu.config": target.criuConfig };
-  spec.linux.cgroupsPath = `/shadow/${target.containerId}`;
+  spec.linux.cgroupsPath = target.cgroupsPath;
   spec.linux.resources = {
     ...spec.linux.resources,
     cpu: { ...spec.linux.resources?.cpu, shares: target.cpuShares },

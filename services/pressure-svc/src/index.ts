@@ -1,0 +1,14 @@
+export { type PressureEnv, policyFromEnv, pressureEnv } from "./config.ts";
+export type { PressureDeps } from "./deps.ts";
+export { onNodePressureDetected } from "./handlers/node-pressure-detected.ts";
+export { followMigrations, type MigrationLog } from "./log/migration-log.ts";
+export { migrationIdFor } from "./migration-id.ts";
+export { type Condition, noConditions, observe } from "./policy/conditions.ts";
+export { PolicyConfig, policyConfig, totalLimit } from "./policy/config.ts";
+export { decide } from "./policy/decide.ts";
+export { DO_NOT_DISRUPT, MIGRATE_LABEL, optOutOf } from "./policy/opt-out.ts";
+export type { Decision, DecisionInput, MigrationRecord } from "./policy/types.ts";
+export { pressureHandlers, serviceName } from "./service.ts";
+export { runtimeSignals, servingCopies } from "./signals/runtime-source.ts";
+export type { ClusterSnapshot, NodeSignal, SignalSource, WorkloadSignal } from "./signals/types.ts";
+export { PressureWatcher } from "./watcher/watcher.ts";
