@@ -2,7 +2,7 @@
 # THE test command (`npm test` runs it). On a fresh machine it does everything: installs the
 # npm dependencies, brings up the local stack (deploy/local/up.sh) and the Kubernetes cluster
 # (deploy/cluster/cluster.sh up: its first run builds it, ~15 minutes), runs vitest once for
-# every project (unit, integration, kubernetes), and ends with the plain line
+# every project (unit, integration, kubernetes) after the typecheck, and ends with the plain line
 # `N passed, N failed` (`, N skipped` when there are any). Exit status is non-zero when a test
 # failed or vitest did.
 # Benchmarks (test/bench, <pkg>/bench) are not tests and never run here.
@@ -38,6 +38,16 @@ runs_project() {
 
 need_cmd node nodejs
 install_deps
+# The whole suite starts with the typecheck (tsc -b over the project references: each package
+# once, against its dependencies' declarations); a filtered run skips it unless asked.
+if (($# == 0)) || [[ ${SHADOW_TYPECHECK:-} == 1 ]]; then
+  started=$SECONDS
+  if ! npx tsc -b; then
+    log "typecheck failed (npx tsc -b): no test was run"
+    exit 1
+  fi
+  log "typecheck passed in $((SECONDS - started))s"
+fi
 # Unit tests need nothing running: `npm test -- --project unit` skips the stack.
 if runs_project integration "$@" || runs_project kubernetes "$@"; then
   bash deploy/local/up.sh
