@@ -16,6 +16,12 @@ export {
   parseIdentity,
   sameIdentity,
 } from "./identity.ts";
+export {
+  headersToText,
+  headerText,
+  type RawHeaderValue,
+  type TextHeaders,
+} from "./kafka-headers.ts";
 export { lagBehindSource } from "./lag.ts";
 export {
   instanceId,

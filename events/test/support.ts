@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { headerText } from "@shadow/contract";
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from "kafkajs";
 import { inject } from "vitest";
 import { createTopicsWithLeaders } from "../src/bus/create-topics.ts";
@@ -88,7 +89,5 @@ export async function readTopic(kafka: Kafka, topic: string): Promise<TopicReade
 }
 
 export function header(message: KafkaMessage, name: string): string | undefined {
-  const value = message.headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  return first?.toString();
+  return headerText(message.headers?.[name]);
 }

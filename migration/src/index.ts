@@ -26,6 +26,7 @@ export {
   PartitionLedger,
   type Stage,
 } from "./ledger/partition-ledger.ts";
+export { type LogRecordResult, migrationLogRecord } from "./log-record.ts";
 export { shadowInstanceName } from "./naming.ts";
 export { baseOf } from "./outgoing.ts";
 export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";

@@ -1,4 +1,5 @@
 import { type Context, context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { headerText, type RawHeaderValue } from "@shadow/contract";
 import { formatTraceparent, parseTraceparent, TRACEPARENT, TRACESTATE } from "./traceparent.ts";
 
 /**
@@ -15,15 +16,6 @@ import { formatTraceparent, parseTraceparent, TRACEPARENT, TRACESTATE } from "./
 export interface TraceExtensions {
   traceparent?: string;
   tracestate?: string;
-}
-
-/** Kafka header values as kafkajs hands them over: Buffers, strings, repeated headers as arrays. */
-export type RawHeaderValue = Buffer | string | (Buffer | string)[] | undefined;
-
-function headerText(value: RawHeaderValue): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined) return undefined;
-  return typeof first === "string" ? first : first.toString("utf8");
 }
 
 /**

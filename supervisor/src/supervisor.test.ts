@@ -49,7 +49,7 @@ function recordingLog() {
   return { log, lines };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 50_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -66,7 +66,7 @@ afterEach(async () => {
   supervisor = undefined;
 });
 
-describe("the supervisor", () => {
+describe("the supervisor", { timeout: 60_000 }, () => {
   it("starts every service and knows each ready by its /ready, pid and metrics included", async () => {
     supervisor = new Supervisor({ services: await fakes({ a: "", b: "" }), logDir });
     await supervisor.startAll();

@@ -1,23 +1,7 @@
-import type { IHeaders } from "kafkajs";
+import type { TextHeaders } from "@shadow/contract";
 
-/** Kafka headers as text: what the CloudEvents SDK and the W3C propagator expect. */
-export type TextHeaders = Record<string, string>;
-
-/**
- * kafkajs hands header values over as Buffers (arrays when a key repeats). The CloudEvents
- * SDK compares them as strings, so convert before decoding. For a repeated key the first value
- * wins: that is the one the producer wrote (Kafka keeps header order).
- */
-export function headersToText(headers: IHeaders | undefined): TextHeaders {
-  const out: TextHeaders = {};
-  if (!headers) return out;
-  for (const [key, value] of Object.entries(headers)) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first === undefined) continue;
-    out[key] = typeof first === "string" ? first : first.toString("utf8");
-  }
-  return out;
-}
+// Reading headers is the contract's (every header of the protocol is text); writing them is here.
+export { headersToText, type TextHeaders } from "@shadow/contract";
 
 /** Drops undefined values and stringifies the rest, as kafkajs wants header values. */
 export function textHeaders(headers: Record<string, unknown>): TextHeaders {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { decodeRecord, topics, validateEvent } from "@shadow/events";
-import type { MigrationProjection } from "@shadow/migration";
+import { topics } from "@shadow/events";
+import { type MigrationProjection, migrationLogRecord } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 
@@ -46,27 +46,12 @@ export async function feedProjection(
         pending.delete(partition);
         if (pending.size === 0) markCaughtUp();
       }
-      const decoded = decodeRecord(message);
-      if (!decoded.ok) return;
-      const valid = validateEvent(decoded.event);
-      if (!valid.ok) {
-        logger.warn(
-          { code: valid.code, reason: valid.reason },
-          "projection skipped an invalid event",
-        );
+      const read = migrationLogRecord(partition, message);
+      if (!read.ok) {
+        logger.warn({ code: read.code, reason: read.reason }, "projection skipped an invalid event");
         return;
       }
-      const e = valid.event;
-      projection.apply(
-        {
-          id: `${e.source}/${e.id}`,
-          type: e.type,
-          time: e.time,
-          data: e.data,
-          ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-        },
-        { partition, offset: message.offset, key: message.key?.toString() ?? null },
-      );
+      projection.apply(read.event, read.position);
     },
   });
   return { caughtUp, stop: () => consumer.disconnect() };

@@ -1,3 +1,4 @@
+import { headersToText } from "@shadow/contract";
 import {
   type Admin,
   type Consumer,
@@ -323,12 +324,7 @@ export function toInputRecord(
   partition: number,
   message: KafkaMessage,
 ): InputRecord {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) headers[name] = first.toString();
-  }
+  const headers = headersToText(message.headers);
   return {
     topic,
     partition,

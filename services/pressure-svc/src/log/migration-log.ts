@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodeRecord, RetryableError, topics, validateEvent } from "@shadow/events";
-import { MigrationProjection, type MigrationView } from "@shadow/migration";
+import { RetryableError, topics } from "@shadow/events";
+import { MigrationProjection, type MigrationView, migrationLogRecord } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 import type { MigrationRecord } from "../policy/types.ts";
@@ -41,15 +41,8 @@ export async function followMigrations(
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
       read.set(partition, Number(message.offset));
-      const decoded = decodeRecord(message);
-      if (!decoded.ok) return;
-      const valid = validateEvent(decoded.event);
-      if (!valid.ok) return;
-      const e = valid.event;
-      projection.apply(
-        { id: `${e.source}/${e.id}`, type: e.type, time: e.time, data: e.data },
-        { partition, offset: message.offset, key: message.key?.toString() ?? null },
-      );
+      const record = migrationLogRecord(partition, message);
+      if (record.ok) projection.apply(record.event, record.position);
     },
   });
 
