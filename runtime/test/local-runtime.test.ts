@@ -90,7 +90,10 @@ describe("local runtime (real CRIU)", () => {
     expect(checkpoint.pauseMs).toBeLessThanOrEqual(checkpoint.dumpMs);
     // The freeze window lies within the call, on the epoch clock the verifier uses.
     expect(checkpoint.frozenAt).toBeGreaterThanOrEqual(asked);
-    expect(checkpoint.frozenAt + checkpoint.pauseMs).toBeLessThanOrEqual(answered);
+    // The pause counts CRIU's last steps after the thaw on CRIU's own clock, from the log line
+    // before the hook ran: it may over-count by the hook's start-up (milliseconds; more when
+    // the machine is loaded), never under-count.
+    expect(checkpoint.frozenAt + checkpoint.pauseMs).toBeLessThanOrEqual(answered + 50);
     expect(checkpoint.sizeBytes).toBeGreaterThan(1 << 20);
 
     image = await runtime.buildImage(checkpoint, "node-b");

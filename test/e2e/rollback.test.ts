@@ -48,16 +48,20 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
   it("when the shadow dies before it catches up", async () => {
     const workload = workloadName("rb-shadow");
     const report = await runScenario(env(), { ...base, workload }, undefined, {
-      // Once restored (not while restoring): the shadow dies while it replays the log.
+      // The shadow dies once restored, while it replays the log (not while restoring). It is
+      // stopped (SIGSTOP) as soon as it runs, so it cannot have caught up before it is killed,
+      // however slow the machine is at seeing the catch-up begin.
       async onMigrationStarted(migrationId) {
+        const shadow = await waitFor("the shadow to run", 60_000, async () =>
+          (await env().runtime.list()).find(
+            (i) => i.workload === workload && i.instance !== workload && i.pid !== undefined,
+          ),
+        );
+        process.kill(shadow.pid as number, "SIGSTOP");
         await waitFor("the shadow to be catching up", 60_000, async () => {
           const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
           return view.phase === "catch-up" ? view : undefined;
         });
-        const shadow = (await env().runtime.list()).find(
-          (i) => i.workload === workload && i.instance !== workload,
-        );
-        if (!shadow) throw new Error("no shadow to kill");
         await env().runtime.remove(shadow.instance);
       },
     });

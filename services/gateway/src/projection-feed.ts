@@ -48,7 +48,10 @@ export async function feedProjection(
       }
       const read = migrationLogRecord(partition, message);
       if (!read.ok) {
-        logger.warn({ code: read.code, reason: read.reason }, "projection skipped an invalid event");
+        logger.warn(
+          { code: read.code, reason: read.reason },
+          "projection skipped an invalid event",
+        );
         return;
       }
       projection.apply(read.event, read.position);
