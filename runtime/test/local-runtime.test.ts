@@ -12,6 +12,7 @@ import { loadImageStoreConfig } from "../src/image/index.ts";
 import { migrationPrefix } from "../src/local/checkpoint.ts";
 import { CPU_SHARES, INSTANCES_CPU_CGROUP, INSTANCES_CPU_SHARES } from "../src/local/cpu-weight.ts";
 import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
+import { instanceCgroup } from "../src/local/node-cgroup.ts";
 import type { CheckpointImage, InstanceInfo } from "../src/types.ts";
 import { flipByte, registryBlobPath, rejection } from "./image-support.ts";
 import {
@@ -112,13 +113,14 @@ describe("local runtime (real CRIU)", () => {
 
     // A shadow yields the CPU to what serves until it takes over; instances as a group come
     // before the node's other processes.
+    // Instances live under their node's group (/shadow/<node>/<instance>).
     const shares = (group: string) =>
       readFile(`${INSTANCES_CPU_CGROUP}/${group}cpu.shares`, "utf8").then(Number);
-    expect(await shares(`${shadowName}/`)).toBe(CPU_SHARES.shadow);
-    expect(await shares(`${sourceName}/`)).toBe(CPU_SHARES.serving);
+    expect(await shares(`node-b/${shadowName}/`)).toBe(CPU_SHARES.shadow);
+    expect(await shares(`node-a/${sourceName}/`)).toBe(CPU_SHARES.serving);
     expect(await shares("")).toBe(INSTANCES_CPU_SHARES);
     await runtime.setCpuPriority(shadowName, "serving");
-    expect(await shares(`${shadowName}/`)).toBe(CPU_SHARES.serving);
+    expect(await shares(`node-b/${shadowName}/`)).toBe(CPU_SHARES.serving);
 
     // The copy continues from the dumped memory: the counter did not start over, and the
     // TCP client's connect count came along from the source (1) before it reconnected.
@@ -175,10 +177,10 @@ describe("local runtime (real CRIU)", () => {
   it("caps an instance's CPU and lifts the cap, without stopping it", async () => {
     const before = await runtime.inspect(sourceName);
     await runtime.limitCpu(sourceName, 0.25);
-    expect(await cpuQuota(sourceName)).toEqual({ quota: 25_000, period: 100_000 });
+    expect(await cpuQuota("node-a", sourceName)).toEqual({ quota: 25_000, period: 100_000 });
     await expectSourceServing();
     await runtime.limitCpu(sourceName, undefined);
-    expect((await cpuQuota(sourceName)).quota).toBe(-1);
+    expect((await cpuQuota("node-a", sourceName)).quota).toBe(-1);
     expect((await runtime.inspect(sourceName))?.pid).toBe(before?.pid);
   });
 
@@ -415,15 +417,17 @@ async function layerDigest(image: CheckpointImage): Promise<`sha256:${string}`> 
 }
 
 /** The CFS quota of an instance's cgroup as the kernel has it (cgroup v1 or v2). */
-async function cpuQuota(containerId: string): Promise<{ quota: number; period: number }> {
-  const v2 = await readFile(`/sys/fs/cgroup/shadow/${containerId}/cpu.max`, "utf8").catch(
-    () => undefined,
-  );
+async function cpuQuota(
+  node: string,
+  containerId: string,
+): Promise<{ quota: number; period: number }> {
+  const group = instanceCgroup(node, containerId);
+  const v2 = await readFile(`/sys/fs/cgroup${group}/cpu.max`, "utf8").catch(() => undefined);
   if (v2 !== undefined) {
     const [quota = "", period = ""] = v2.trim().split(/\s+/);
     return { quota: quota === "max" ? -1 : Number(quota), period: Number(period) };
   }
-  const dir = `/sys/fs/cgroup/cpu/shadow/${containerId}`;
+  const dir = `/sys/fs/cgroup/cpu${group}`;
   return {
     quota: Number(await readFile(`${dir}/cpu.cfs_quota_us`, "utf8")),
     period: Number(await readFile(`${dir}/cpu.cfs_period_us`, "utf8")),
