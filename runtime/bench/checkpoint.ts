@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   for (const freeze of values.freeze.split(",") as LocalRuntimeConfig["freeze"][]) {
     for (const mb of sizes) {
       for (let run = 0; run < (mb >= 1024 ? 1 : runs); run++) {
-        rows.push(await measure({ ...base, freeze, lazyPages: values.lazy }, mb));
+        rows.push(await measure({ ...base, freeze, lazyPages: values.lazy ? "on" : "off" }, mb));
         const r = rows.at(-1) as Row;
         console.log(
           `${freeze} ${mb} MB: pause ${r.pauseMs.toFixed(0)} ms, dump ${r.dumpMs.toFixed(0)} ms, build ${r.buildMs.toFixed(0)} ms, push ${r.pushMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms (CRIU ${r.criuRestoreMs.toFixed(0)}), serves after ${r.serveMs.toFixed(0)} ms, dump ${r.dumpMb.toFixed(0)} MB, image ${r.imageMb.toFixed(0)} MB`,

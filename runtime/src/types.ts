@@ -59,7 +59,17 @@ export interface InstanceInfo {
   state: "running" | "paused" | "stopped";
   identity: Identity;
   pid?: number;
+  /**
+   * A post-copy restore's memory: `arriving` while the copy still fetches pages on first touch
+   * (it must not serve alone yet), `complete` once every page is in, `failed` when the page
+   * source went away before that (the copy was stopped: its memory had holes). Absent for a
+   * copy restored whole, and for an instance never restored.
+   */
+  memory?: "arriving" | "complete" | "failed";
 }
+
+/** How a checkpoint image reaches its target (see `CheckpointImage.transfer`). */
+export type ImageTransfer = "registry" | "node-to-node" | "stream";
 
 /** See `Runtime.setCpuPriority`. */
 export type CpuPriority = "serving" | "shadow";
@@ -85,21 +95,27 @@ export interface Checkpoint {
 }
 
 export interface CheckpointImage {
-  /** Pullable reference (registry) or node-local reference (node-to-node transfer). */
+  /**
+   * Pullable reference (registry), node-local reference (node-to-node transfer), or the
+   * streamed dump's name (`stream://...`).
+   */
   ref: string;
+  /** The manifest's digest; for a stream, the digest of its index (files, sizes, extents). */
   digest: string;
+  /** Bytes moved to the target (a post-copy stream: without the pages left at the source). */
   sizeBytes: number;
   encrypted: boolean;
+  /** Packing the image before it moves (0 for a stream: nothing is packed). */
   buildMs: number;
-  /** Delivery until the dump lies verified and unpacked on the target node (push and pull). */
+  /** Delivery until the dump lies verified on the target node (push and pull, copy, stream). */
   transferMs: number;
   /** How it was delivered: `same-node` when it was built on the target, and nothing moved. */
-  transfer: "registry" | "node-to-node" | "same-node";
+  transfer: ImageTransfer | "same-node";
 }
 
 export interface BuildImageOptions {
   /** Overrides the runtime's configured transfer for this image. */
-  transfer?: "registry" | "node-to-node" | undefined;
+  transfer?: ImageTransfer | undefined;
 }
 
 export interface RestoreOptions {

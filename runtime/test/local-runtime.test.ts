@@ -342,7 +342,7 @@ describe("local runtime (real CRIU)", () => {
 
   it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
-    const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: true } });
+    const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: "on" } });
     const before = await readState(source.endpoint);
     const checkpoint = await lazy.checkpoint(sourceName, { leaveRunning: true, migrationId });
     const image = await lazy.buildImage(checkpoint, "node-b");

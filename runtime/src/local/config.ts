@@ -32,12 +32,20 @@ export const LocalRuntimeConfig = z.object({
    */
   freeze: z.enum(["hook", "criu", "freezer", "runc"]),
   /**
-   * Restore post-copy: the copy starts before its memory is in, CRIU's lazy-pages daemon
-   * fills pages from the unpacked image on first touch (userfaultfd). Off by default.
+   * Restore post-copy: the copy starts before its memory is in, and CRIU's lazy-pages daemon
+   * fills pages on first touch (userfaultfd), from the page source on the dump's node (a
+   * streamed dump leaves its lazy pages there) or from the delivered images.
+   * - `auto` (default): for streamed dumps, where CRIU says userfaultfd works here;
+   * - `on`: every restore, whatever the transfer (still only where userfaultfd works);
+   * - `off`: never; a streamed dump then carries every page.
    */
-  lazyPages: z.boolean(),
-  /** How images reach the target: through the local registry, or copied node to node. */
-  imageTransfer: z.enum(["registry", "node-to-node"]),
+  lazyPages: z.enum(["auto", "on", "off"]),
+  /**
+   * How dumps reach the target: streamed (encrypted, verified as it arrives; the OCI image is
+   * built afterwards, off the critical path), or as an OCI image through the local registry,
+   * or copied node to node.
+   */
+  imageTransfer: z.enum(["stream", "registry", "node-to-node"]),
   /** Instance networks kept ready for the next placement (see spare-net.ts); 0: none. */
   spareNets: z.coerce.number().int().min(0).max(8),
 });
@@ -59,7 +67,9 @@ export function loadLocalRuntimeConfig(
     dumpDir: env.SHADOW_DUMP_DIR || undefined,
     freeze: env.SHADOW_FREEZE || "hook",
     imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
-    lazyPages: env.SHADOW_LAZY_PAGES === "1",
+    lazyPages:
+      ({ "1": "on", "0": "off" } as Record<string, string>)[env.SHADOW_LAZY_PAGES ?? ""] ??
+      (env.SHADOW_LAZY_PAGES || "auto"),
     spareNets: env.SHADOW_SPARE_NETS ?? 1,
     ...overrides,
   });

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RunError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import { isStreamRef } from "../stream/stream-ref.ts";
 import type {
   BuildImageOptions,
   Checkpoint,
@@ -27,6 +28,7 @@ import type { ImageStore } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
+import { memoryState } from "./lazy-pages.ts";
 import { withFileLock } from "./lock.ts";
 import { describeNode, readNode, readNodes } from "./nodes.ts";
 import { OciImageStore } from "./oci-image-store.ts";
@@ -34,7 +36,7 @@ import { identityDir, place, replenishLater, unplace, writeIdentity } from "./pl
 import { checkPreflight } from "./preflight.ts";
 import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
 import { restoreInstance } from "./restore.ts";
-import { Runc } from "./runc.ts";
+import { Runc, type RuncState } from "./runc.ts";
 import { sweepStaleScratch } from "./stale-scratch.ts";
 
 export interface LocalRuntimeOptions {
@@ -151,17 +153,30 @@ export class LocalRuntime implements Runtime {
 
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
     const record = await findRecord(this.layout, instance);
-    return record && toInstanceInfo(record, await this.runc.state(record.containerId));
+    return record && this.withMemory(record, await this.runc.state(record.containerId));
   }
 
   async list(): Promise<InstanceInfo[]> {
     const [records, states] = await Promise.all([readRecords(this.layout), this.runc.list()]);
-    return records.map((r) =>
-      toInstanceInfo(
-        r,
-        states.find((s) => s.id === r.containerId),
+    return Promise.all(
+      records.map((r) =>
+        this.withMemory(
+          r,
+          states.find((s) => s.id === r.containerId),
+        ),
       ),
     );
+  }
+
+  /** The instance as runc sees it, and where a post-copy copy's memory stands. */
+  private async withMemory(
+    record: InstanceRecord,
+    state: RuncState | undefined,
+  ): Promise<InstanceInfo> {
+    const info = toInstanceInfo(record, state);
+    if (!record.postCopy) return info;
+    const work = join(this.layout.instance(record.node, record.instance), "restore-work");
+    return { ...info, memory: await memoryState(work) };
   }
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
@@ -197,13 +212,14 @@ export class LocalRuntime implements Runtime {
       targetNode,
       imagesDir: this.layout.imagesDir(targetNode),
       transfer: options.transfer,
+      postCopy: this.config.lazyPages !== "off" && (await this.features()).lazyPages,
     });
   }
 
   async preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void> {
     if (!(await readNode(this.layout, targetNode)))
       throw new UnknownNodeError(targetNode, { migrationId });
-    const metadata = await this.images.describe(image, migrationId);
+    const metadata = await this.images.describe(image, migrationId, targetNode);
     const target = {
       node: targetNode,
       stateDir: this.layout.node(targetNode),
@@ -217,18 +233,30 @@ export class LocalRuntime implements Runtime {
     targetNode: string,
     options: RestoreOptions,
   ): Promise<RestoredInstance> {
+    const lazyPages = this.config.lazyPages !== "off" && (await this.features()).lazyPages;
     return restoreInstance(
       {
         ...this.placement,
         images: this.images,
         criuConfigs: this.criuConfigs,
         preflight: (img, node, migrationId) => this.preflight(img, node, migrationId),
-        lazyPages: this.config.lazyPages ? { criu: this.config.criu } : undefined,
+        criu: this.config.criu,
+        postCopy: (img) => this.restoresPostCopy(img, lazyPages),
       },
       image,
       targetNode,
       options,
     );
+  }
+
+  /**
+   * A dump delivered whole is restored post-copy from its local images when asked to (`on`),
+   * or by default when it was streamed (its own node's dump, linked in place): CRIU then
+   * starts the copy without reading its memory first.
+   */
+  private restoresPostCopy(image: CheckpointImage, lazyPages: boolean): boolean {
+    if (!lazyPages) return false;
+    return this.config.lazyPages === "on" || isStreamRef(image.ref);
   }
 
   async limitCpu(instance: string, cores: number | undefined): Promise<void> {

@@ -14,11 +14,13 @@ import {
   transferNodeToNode,
 } from "../image/index.ts";
 import { deliveryOf } from "../image-delivery.ts";
+import { formatStreamRef, isStreamRef, parseStreamRef } from "../stream/stream-ref.ts";
 import type { CheckpointImage } from "../types.ts";
 import { type CheckpointMeta, migrationPrefix } from "./checkpoint.ts";
-import type { BuildInput, ImageStore } from "./image-store.ts";
+import type { BuildInput, ImageStore, ImageTransfer, Unpacked } from "./image-store.ts";
 import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
 import type { Layout } from "./layout.ts";
+import { StreamDelivery, type Wire } from "./stream-delivery.ts";
 
 /**
  * Where a delivered image waits on its target node, verified and unpacked: one place per node
@@ -29,7 +31,10 @@ function receivedDir(imagesDir: string, migrationId: string, digest: string): st
   return join(imagesDir, `${migrationPrefix(migrationId)}received-${short}`);
 }
 
-export type ImageTransfer = "registry" | "node-to-node";
+export interface OciImageStoreOptions {
+  /** The stream's wire (tests put a faulty one between its ends). */
+  wire?: Wire | undefined;
+}
 
 /**
  * The local adapter's images, through runtime/src/image: the dump packed as an encrypted
@@ -42,12 +47,19 @@ export type ImageTransfer = "registry" | "node-to-node";
  */
 export class OciImageStore implements ImageStore {
   private readonly retention: Retention;
+  readonly stream: StreamDelivery;
 
   constructor(
     private readonly layout: Layout,
     private readonly config: ImageStoreConfig = loadImageStoreConfig(),
     private readonly transfer: ImageTransfer = "registry",
+    options: OciImageStoreOptions = {},
   ) {
+    this.stream = new StreamDelivery(layout, {
+      key: config.key,
+      chunkBytes: config.cipherChunkBytes,
+      wire: options.wire,
+    });
     this.retention = new Retention({
       dir: join(config.stateDir, "retention"),
       roots: [config.stateDir, ...(layout.dumpRoot ? [layout.dumpRoot] : [])],
@@ -56,6 +68,7 @@ export class OciImageStore implements ImageStore {
   }
 
   async build(input: BuildInput): Promise<CheckpointImage> {
+    if ((input.transfer ?? this.transfer) === "stream") return this.buildStream(input);
     const { checkpoint } = input;
     const meta = JSON.parse(
       await readFile(join(input.checkpointDir, META_FILE), "utf8"),
@@ -151,6 +164,56 @@ export class OciImageStore implements ImageStore {
   }
 
   /**
+   * The `stream` transfer: no image on the critical path. The dump goes to the target's
+   * received place through the encrypted stream (or, for its own node, by links), and the
+   * restore claims it there.
+   */
+  private async buildStream(input: BuildInput): Promise<CheckpointImage> {
+    const { checkpoint } = input;
+    const migrationId = checkpoint.migrationId;
+    const receivedTmp = join(
+      this.layout.imagesDir(input.targetNode),
+      `${migrationPrefix(migrationId)}receiving-${checkpoint.id}`,
+    );
+    await this.retention.track(migrationId, {
+      kind: "path",
+      path: input.checkpointDir,
+      node: checkpoint.node,
+    });
+    const delivered = await this.stream.deliver({
+      checkpointId: checkpoint.id,
+      migrationId,
+      sourceNode: checkpoint.node,
+      targetNode: input.targetNode,
+      checkpointDir: input.checkpointDir,
+      received: receivedTmp,
+      postCopy: input.postCopy ?? false,
+    });
+    // Named by the index like every delivered copy, once it is known to be whole.
+    const received = receivedDir(
+      this.layout.imagesDir(input.targetNode),
+      migrationId,
+      delivered.ref.index,
+    );
+    await this.retention.track(migrationId, {
+      kind: "path",
+      path: received,
+      node: input.targetNode,
+    });
+    await rm(received, { recursive: true, force: true });
+    await rename(receivedTmp, received);
+    return {
+      ref: formatStreamRef(delivered.ref),
+      digest: delivered.ref.index,
+      sizeBytes: delivered.bytes,
+      encrypted: this.config.key !== undefined,
+      buildMs: 0,
+      transferMs: delivered.transferMs,
+      transfer: deliveryOf(checkpoint.node, input.targetNode, "stream"),
+    };
+  }
+
+  /**
    * The target's side of delivery: pulls the image (from the registry, or the layout it was
    * sent) into its received place, verified and unpacked, so the restore finds the dump ready
    * on the target's disk instead of pulling it on the critical path.
@@ -161,7 +224,19 @@ export class OciImageStore implements ImageStore {
     await pullImage(ref, { into, key: this.config.key, digest, migrationId });
   }
 
-  async describe(image: CheckpointImage, migrationId?: string): Promise<CheckpointMetadata> {
+  async describe(
+    image: CheckpointImage,
+    migrationId?: string,
+    targetNode?: string,
+  ): Promise<CheckpointMetadata> {
+    if (isStreamRef(image.ref)) {
+      // The record the stream delivered, where it waits on the target; else the source's.
+      const received =
+        targetNode && migrationId
+          ? [receivedDir(this.layout.imagesDir(targetNode), migrationId, image.digest)]
+          : [];
+      return this.stream.describe(image.ref, received);
+    }
     return (await inspectImage(image.ref, { digest: image.digest, migrationId })).metadata;
   }
 
@@ -170,7 +245,7 @@ export class OciImageStore implements ImageStore {
     targetNode: string,
     intoDir: string,
     migrationId: string,
-  ): Promise<void> {
+  ): Promise<Unpacked> {
     // Delivered here: verified and unpacked on arrival, so claiming it is a rename. A second
     // restore of the same image (after a crash) finds it gone and pulls instead.
     const received = receivedDir(this.layout.imagesDir(targetNode), migrationId, image.digest);
@@ -180,16 +255,23 @@ export class OciImageStore implements ImageStore {
         () => true,
         () => false,
       );
-    if (claimed) return;
+    const pageSource = isStreamRef(image.ref) ? parseStreamRef(image.ref).pageSource : undefined;
+    if (claimed) return { pageSource };
+    if (isStreamRef(image.ref)) {
+      await this.stream.redeliver(image.ref, targetNode, intoDir, migrationId);
+      return { pageSource };
+    }
     await pullImage(image.ref, {
       into: intoDir,
       key: this.config.key,
       digest: image.digest,
       migrationId,
     });
+    return {};
   }
 
   async release(migrationId: string): Promise<void> {
+    this.stream.stopPageSources(migrationId);
     await this.retention.release(migrationId);
   }
 }

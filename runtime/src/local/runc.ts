@@ -83,6 +83,8 @@ export class Runc {
       workPath: string;
       log: string;
       lazyPages?: boolean;
+      /** Aborts the restore (runc, CRIU and all), e.g. when its lazy-pages daemon died. */
+      signal?: AbortSignal;
     },
   ): Promise<RuncState> {
     const pidFile = `${options.workPath}/restored.pid`;
@@ -91,7 +93,11 @@ export class Runc {
     args.push("--work-path", options.workPath, "--tcp-established", "--file-locks");
     if (options.lazyPages) args.push("--lazy-pages");
     args.push(id);
-    const result = await exec("bash", withLogPipe(options.log, this.runc, args));
+    const result = await exec("bash", withLogPipe(options.log, this.runc, args), {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (options.signal?.aborted)
+      throw new Error(`runc restore ${id} aborted: ${options.signal.reason}`);
     if (result.code !== 0) {
       const said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-4).join(" | ");
       throw new Error(`runc restore ${id} exited ${result.code}${said ? `: ${said}` : ""}`);
