@@ -6,7 +6,7 @@ import { loadCliConfig } from "./config.ts";
 
 const usage = `usage:
   shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap]
-                 [--transfer registry|node-to-node] [--watch]
+                 [--transfer stream|registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch]
   shadow list
   shadow serve           the local stack and all services, in the foreground

@@ -219,6 +219,55 @@ describe("the choreography, in memory", () => {
     expect(runtime.instances.get("orders-0")?.state).toBe("running");
   });
 
+  it("fences a post-copy copy only once every page arrived, and says when that was", async () => {
+    const runtime = new FakeRuntime();
+    runtime.postCopy = { memoryAfterInspects: 3 };
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    const restored = c.log.find((e) => e.type.endsWith("shadow.restored.v1"));
+    expect(restored?.data).toMatchObject({ postCopy: true });
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    // Caught up at the first poll by its lag; asked twice more for its memory, 100 ms apart.
+    expect(caughtUp?.data).toMatchObject({ lagBehindSource: 0, memoryMs: 200 });
+    expect(c.types()).toContain("completed.v1");
+    expect(c.restoreLog.map((l) => l.message)).toContain("every page arrived");
+  });
+
+  it("rolls back when a post-copy copy's page source goes away before every page arrived", async () => {
+    const runtime = new FakeRuntime();
+    runtime.postCopy = { memoryAfterInspects: 2, ending: "failed" };
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    const failed = c.log.find((e) => e.type.endsWith("failed.v1"));
+    expect(failed?.data).toMatchObject({ step: "catch-up", code: "POST_COPY_FAILED" });
+    expect(c.types()).not.toContain("fence.requested.v1");
+    expect(c.types()).toContain("rolled-back.v1");
+    expect([...runtime.instances.keys()]).toEqual(["orders-0"]);
+    expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+
+  it("reports the replay: first record after the restore, records per second against the input", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const at = { source: 100, shadow: 10, polls: 0 };
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 10;
+        else if (++at.polls > 1) at.shadow = Math.min(at.source, at.shadow + 50);
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    const data = caughtUp?.data as Record<string, number>;
+    expect(data.firstRecordMs).toBe(100);
+    expect(data.replayPerSec).toBeGreaterThan(4 * (data.inputPerSec ?? Number.NaN));
+    expect(data.inputPerSec).toBe(100);
+  });
+
   it("rolls back when the target node vanishes before the restore", async () => {
     const runtime = new FakeRuntime();
     await startWithSource(runtime);

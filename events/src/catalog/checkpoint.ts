@@ -42,11 +42,12 @@ export const CheckpointImageReady = defineEvent(
     sizeBytes: z.number().int().nonnegative(),
     buildMs: z.number().nonnegative(),
     /**
-     * Delivery to the target node: push and pull through the registry, or the node-to-node
-     * copy, until the dump lies verified and unpacked on the target's disk; `same-node` when
-     * it was built there (an identity swap's second round), with nothing to move.
+     * Delivery to the target node: push and pull through the registry, the node-to-node copy,
+     * or the encrypted stream, until the dump lies verified on the target's disk; `same-node`
+     * when it was taken there (an identity swap's second round), with nothing to move. A
+     * streamed dump's `imageRef` is `stream://...` and its `digest` names the stream's index.
      */
     transferMs: z.number().nonnegative(),
-    transfer: z.enum(["registry", "node-to-node", "same-node"]),
+    transfer: z.enum(["registry", "node-to-node", "stream", "same-node"]),
   }),
 );

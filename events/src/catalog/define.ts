@@ -62,7 +62,7 @@ export const partitionOffset = z.object({
  * Carried by every migration event, so each service can act on one event without a store:
  * handlers copy these fields from the event they react to.
  */
-export const imageTransfer = z.enum(["registry", "node-to-node"]);
+export const imageTransfer = z.enum(["stream", "registry", "node-to-node"]);
 
 export const migrationBase = z.object({
   migrationId,
@@ -71,8 +71,8 @@ export const migrationBase = z.object({
   identitySwap: z.boolean(),
   requestedAt: z.string().datetime(),
   /**
-   * How the checkpoint image reaches the target: through the registry, or copied node to node.
-   * Absent: the runtime's default.
+   * How the checkpoint reaches the target: streamed (the OCI image built after the handoff),
+   * through the registry, or copied node to node. Absent: the runtime's default.
    */
   imageTransfer: imageTransfer.optional(),
 });

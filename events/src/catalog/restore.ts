@@ -19,6 +19,11 @@ export const ShadowRestored = defineEvent(
     preflightMs: z.number().nonnegative().optional(),
     /** Reserving the target: address, network namespace, identity file, bundle. */
     placeMs: z.number().nonnegative().optional(),
+    /**
+     * Restored post-copy: the copy runs before its memory is in (CRIU's lazy pages), so it may
+     * not serve alone until the runtime reports every page arrived.
+     */
+    postCopy: z.boolean().optional(),
   }),
 );
 
@@ -36,5 +41,17 @@ export const ShadowCaughtUp = defineEvent(
     replayMs: z.number().nonnegative(),
     /** The CPU cap (in CPUs) the source ran under at the end, if the catch-up needed one. */
     sourceCpuLimit: z.number().positive().optional(),
+    /**
+     * From the copy's restore to the first status poll showing it past where it was first
+     * read: when it processed its first record, to within a poll.
+     */
+    firstRecordMs: z.number().nonnegative().optional(),
+    /** Records the shadow processed during the watch, and per second. */
+    replayedRecords: z.number().int().nonnegative().optional(),
+    replayPerSec: z.number().nonnegative().optional(),
+    /** Records the source processed during the watch, per second: the input it kept up with. */
+    inputPerSec: z.number().nonnegative().optional(),
+    /** A post-copy copy: from its restore until every page had arrived. */
+    memoryMs: z.number().nonnegative().optional(),
   }),
 );

@@ -33,6 +33,13 @@ export class FakeRuntime implements Runtime {
     this.#nodes = nodes;
   }
 
+  /**
+   * Restores are post-copy: a restored copy's memory is `arriving` until a test moves it on
+   * (`instances.get(name).memory = "complete"`), or until `memoryAfterInspects` inspections.
+   */
+  postCopy: { memoryAfterInspects?: number; ending?: "complete" | "failed" } | undefined;
+  #inspections = new Map<string, number>();
+
   /** The next call of `operation` throws `error`. */
   failNext(operation: keyof Runtime, error: Error): void {
     this.#faults.set(operation, error);
@@ -91,7 +98,18 @@ export class FakeRuntime implements Runtime {
   }
 
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
-    return this.instances.get(instance);
+    const info = this.instances.get(instance);
+    const after = this.postCopy?.memoryAfterInspects;
+    if (info?.memory === "arriving" && after !== undefined) {
+      const seen = (this.#inspections.get(instance) ?? 0) + 1;
+      this.#inspections.set(instance, seen);
+      if (seen >= after) {
+        info.memory = this.postCopy?.ending ?? "complete";
+        // As the local runtime does: a copy whose pages never came is stopped.
+        if (info.memory === "failed") info.state = "stopped";
+      }
+    }
+    return info;
   }
 
   async list(): Promise<InstanceInfo[]> {
@@ -172,6 +190,7 @@ export class FakeRuntime implements Runtime {
       state: "running",
       identity,
       restoreMs: 100,
+      ...(this.postCopy ? { memory: "arriving" as const } : {}),
     };
     this.instances.set(info.instance, info);
     this.cpuPriorities.set(info.instance, cpuPriorityOf(identity.role));

@@ -27,6 +27,7 @@ export async function onCheckpointImageReady(
         handoff: d.handoff,
         imageRef: d.imageRef,
         restoreMs: 0,
+        ...(existing.memory !== undefined ? { postCopy: true } : {}),
       }),
     ];
   }
@@ -58,6 +59,7 @@ export async function onCheckpointImageReady(
               placeMs: restored.breakdown.placeMs,
             }
           : {}),
+        ...(restored.memory !== undefined ? { postCopy: true } : {}),
       }),
     ];
   } catch (error) {
