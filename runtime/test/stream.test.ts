@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageIntegrityError, RestoreError } from "../src/errors.ts";
 import { loadImageStoreConfig } from "../src/image/index.ts";
@@ -14,7 +15,10 @@ import { identity, readState, until, workloadSpec } from "./runtime-support.ts";
 const BALLAST_MB = 48;
 
 async function ballast(endpoint: string): Promise<{ mb: number; sum: number }> {
-  const response = await fetch(`http://${endpoint}/ballast`, { signal: AbortSignal.timeout(5000) });
+  // Post-copy, the first read faults every page in from the page source: slow on a busy machine.
+  const response = await fetch(`http://${endpoint}/ballast`, {
+    signal: AbortSignal.timeout(60_000),
+  });
   return (await response.json()) as { mb: number; sum: number };
 }
 
@@ -76,7 +80,12 @@ describe("streamed checkpoints (real CRIU)", () => {
 
   /** What a stream left on node-b under this migration's name. */
   async function delivered(): Promise<string[]> {
-    const names = await readdir(runtime.layout.imagesDir("node-b")).catch(() => [] as string[]);
+    const { layout } = runtime;
+    const names: string[] = [];
+    for (const dir of [layout.imagesDir("node-b"), layout.checkpointsDir("node-b")]) {
+      names.push(...(await readdir(dir).catch(() => [] as string[])));
+    }
+    // The source's own dump is on node-a: anything of this migration on node-b came by stream.
     return names.filter((n) => n.startsWith(migrationPrefix(migrationId)));
   }
 
@@ -207,6 +216,11 @@ describe("streamed checkpoints (real CRIU)", () => {
       );
       if (after !== "gone") expect(after.memory).toBe("failed");
       await rt.remove(name);
+      // Nothing of the copy is left, not even what a restore killed midway leaves to runc.
+      expect(await rt.inspect(name)).toBeUndefined();
+      expect(
+        await stat(join(runtime.layout.runcRoot, name)).catch(() => undefined),
+      ).toBeUndefined();
       await expectSourceServing();
       expect(await ballast(source.endpoint)).toEqual({ mb: BALLAST_MB, sum });
     });

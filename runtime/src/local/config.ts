@@ -17,8 +17,8 @@ export const LocalRuntimeConfig = z.object({
   rootfs: z.string().min(1),
   bridge: z.string().min(1),
   /**
-   * Where CRIU writes dumps. A tmpfs keeps the source's freeze short (pages are copied to
-   * memory, not to disk); the default is the node's state directory.
+   * Where CRIU writes dumps, and streamed dumps arrive: a tmpfs by default (see
+   * `defaultDumpDir`). `state` puts them in each node's state directory on disk.
    */
   dumpDir: z.string().min(1).optional(),
   /**
@@ -64,7 +64,10 @@ export function loadLocalRuntimeConfig(
     runc: env.SHADOW_RUNC || "runc",
     rootfs: env.SHADOW_ROOTFS || join(cacheDir, "rootfs", "trixie"),
     bridge: env.SHADOW_BRIDGE || "shadow0",
-    dumpDir: env.SHADOW_DUMP_DIR || undefined,
+    dumpDir:
+      env.SHADOW_DUMP_DIR === "state"
+        ? undefined
+        : env.SHADOW_DUMP_DIR || defaultDumpDir(env.SHADOW_STATE || "/var/lib/shadow"),
     freeze: env.SHADOW_FREEZE || "hook",
     imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
     lazyPages:
@@ -78,4 +81,15 @@ export function loadLocalRuntimeConfig(
     throw new Error(`invalid local runtime config: ${problems.join("; ")}`);
   }
   return parsed.data;
+}
+
+/**
+ * Dumps go to memory: the source is frozen while CRIU copies its pages, and on a disk file
+ * system that copy runs at memory speed only until the kernel's dirty-page limit, after which
+ * the writer waits for the disk. An identity swap's second dump followed gigabytes of image
+ * writes and paid that wait: four times the first dump's pause at 512 MB. One directory per
+ * state directory, so two stacks on one machine never share dumps.
+ */
+export function defaultDumpDir(stateDir: string): string {
+  return join("/dev/shm", `shadow${stateDir.replace(/[^A-Za-z0-9]+/g, "-")}`);
 }

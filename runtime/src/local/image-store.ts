@@ -33,6 +33,11 @@ export interface ImageStore {
     migrationId: string,
   ): Promise<Unpacked>;
   release(migrationId: string): Promise<void>;
+  /**
+   * Where on `targetNode` a restore of `image` unpacks or claims it: on the file system its
+   * delivered copy is on, so that claiming it is a rename.
+   */
+  scratchRoot(image: CheckpointImage, targetNode: string): string;
 }
 
 export type { ImageTransfer };

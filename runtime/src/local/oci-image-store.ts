@@ -172,7 +172,7 @@ export class OciImageStore implements ImageStore {
     const { checkpoint } = input;
     const migrationId = checkpoint.migrationId;
     const receivedTmp = join(
-      this.layout.imagesDir(input.targetNode),
+      this.layout.checkpointsDir(input.targetNode),
       `${migrationPrefix(migrationId)}receiving-${checkpoint.id}`,
     );
     await this.retention.track(migrationId, {
@@ -191,7 +191,7 @@ export class OciImageStore implements ImageStore {
     });
     // Named by the index like every delivered copy, once it is known to be whole.
     const received = receivedDir(
-      this.layout.imagesDir(input.targetNode),
+      this.layout.checkpointsDir(input.targetNode),
       migrationId,
       delivered.ref.index,
     );
@@ -233,7 +233,7 @@ export class OciImageStore implements ImageStore {
       // The record the stream delivered, where it waits on the target; else the source's.
       const received =
         targetNode && migrationId
-          ? [receivedDir(this.layout.imagesDir(targetNode), migrationId, image.digest)]
+          ? [receivedDir(this.scratchRoot(image, targetNode), migrationId, image.digest)]
           : [];
       return this.stream.describe(image.ref, received);
     }
@@ -248,7 +248,7 @@ export class OciImageStore implements ImageStore {
   ): Promise<Unpacked> {
     // Delivered here: verified and unpacked on arrival, so claiming it is a rename. A second
     // restore of the same image (after a crash) finds it gone and pulls instead.
-    const received = receivedDir(this.layout.imagesDir(targetNode), migrationId, image.digest);
+    const received = receivedDir(this.scratchRoot(image, targetNode), migrationId, image.digest);
     const claimed = await rm(intoDir, { recursive: true, force: true })
       .then(() => rename(received, intoDir))
       .then(
@@ -268,6 +268,13 @@ export class OciImageStore implements ImageStore {
       migrationId,
     });
     return {};
+  }
+
+  /** Streamed dumps land beside the node's own dumps (memory, by default); images on disk. */
+  scratchRoot(image: CheckpointImage, targetNode: string): string {
+    return isStreamRef(image.ref)
+      ? this.layout.checkpointsDir(targetNode)
+      : this.layout.imagesDir(targetNode);
   }
 
   async release(migrationId: string): Promise<void> {

@@ -51,7 +51,7 @@ export async function restoreInstance(
 
   // The source's spec travels in the image; unpack first into a scratch dir to read it.
   const scratch = join(
-    layout.imagesDir(targetNode),
+    images.scratchRoot(image, targetNode),
     `restore-${options.identity.instance}-${process.pid}`,
   );
   await rm(scratch, { recursive: true, force: true });

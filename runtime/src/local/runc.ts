@@ -1,5 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { exec, execOk } from "./exec.ts";
+import { removeTree } from "./remove-tree.ts";
 
 /** runc's view of a container (`runc state`). */
 export interface RuncState {
@@ -124,9 +126,21 @@ export class Runc {
     await exec(this.runc, this.args(["kill", id, signal]));
   }
 
-  /** Removes the container whatever its state; quiet when it does not exist. */
+  /**
+   * Removes the container whatever its state; quiet when it does not exist. A restore killed
+   * midway (its lazy-pages daemon died) leaves runc's state directory without a state.json,
+   * which runc no longer knows, with the root file system still bound inside it read-only:
+   * that is detached and removed here too.
+   */
   async deleteForce(id: string): Promise<void> {
     await exec(this.runc, this.args(["delete", "--force", id]));
+    const dir = join(this.root, id);
+    if (
+      (await stat(dir).catch(() => undefined)) &&
+      !(await stat(join(dir, "state.json")).catch(() => undefined))
+    ) {
+      await removeTree(dir);
+    }
   }
 }
 
