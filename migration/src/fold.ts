@@ -1,4 +1,5 @@
 import {
+  CheckpointArchived,
   CheckpointCreated,
   CheckpointImageReady,
   FenceCompleted,
@@ -130,6 +131,7 @@ export function applyEvent(
         buildMs: d.buildMs,
         transferMs: d.transferMs,
         imageBytes: d.sizeBytes,
+        transfer: d.transfer,
       });
       break;
     }
@@ -149,6 +151,7 @@ export function applyEvent(
           ...(d.placeMs !== undefined ? { restorePlaceMs: d.placeMs } : {}),
         });
       }
+      if (d.postCopy) recordWork(view, d.handoff.round, { postCopy: true });
       break;
     }
     case ShadowCaughtUp.type: {
@@ -159,6 +162,18 @@ export function applyEvent(
       recordWork(view, d.handoff.round, { shadow: d.handoff.to, caughtUpAt: at });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
+      const replay = {
+        firstRecordMs: d.firstRecordMs,
+        replayedRecords: d.replayedRecords,
+        replayPerSec: d.replayPerSec,
+        inputPerSec: d.inputPerSec,
+        memoryMs: d.memoryMs,
+      };
+      recordWork(
+        view,
+        d.handoff.round,
+        Object.fromEntries(Object.entries(replay).filter(([, v]) => v !== undefined)),
+      );
       break;
     }
     case FenceCompleted.type: {
@@ -195,6 +210,15 @@ export function applyEvent(
         if (failedIn) failedIn.failed = true;
       }
       view.failure ??= { step: d.step, code: d.code, reason: d.reason };
+      break;
+    }
+    case CheckpointArchived.type: {
+      const d = CheckpointArchived.schema.parse(event.data);
+      view.archived ??= [];
+      if (!view.archived.some((a) => a.imageRef === d.imageRef)) {
+        const { imageRef, sizeBytes, buildMs, pushMs } = d;
+        view.archived.push({ imageRef, sizeBytes, buildMs, pushMs, at });
+      }
       break;
     }
     case RolledBack.type: {

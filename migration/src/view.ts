@@ -19,8 +19,27 @@ export interface StepWork {
   /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
   shadow?: InstancePlace;
   caughtUpAt?: string;
-  /** Size of the checkpoint image. */
+  /** Size of the checkpoint image (a stream: the bytes it moved). */
   imageBytes?: number;
+  /** How the dump reached the target: registry, node-to-node, stream, or same-node. */
+  transfer?: string;
+  /** The copy ran before its memory was in (post-copy), which took `memoryMs` from its restore. */
+  postCopy?: boolean;
+  memoryMs?: number;
+  /** The replay, as the catch-up watch measured it (see ShadowCaughtUp). */
+  firstRecordMs?: number;
+  replayedRecords?: number;
+  replayPerSec?: number;
+  inputPerSec?: number;
+}
+
+/** An OCI image built and pushed after the migration, from a dump it streamed. */
+export interface ArchivedImage {
+  imageRef: string;
+  sizeBytes: number;
+  buildMs: number;
+  pushMs: number;
+  at: string;
 }
 
 export interface InstancePlace {
@@ -72,5 +91,7 @@ export interface MigrationView {
   final?: InstancePlace;
   failure?: { step: string; code: string; reason: string };
   rollback?: { reason: string; compensated: string[]; serving: InstancePlace };
+  /** Streamed dumps archived as OCI images once the migration had ended. */
+  archived?: ArchivedImage[];
   traceId?: string;
 }

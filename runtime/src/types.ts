@@ -187,4 +187,11 @@ export interface Runtime {
   remove(instance: string): Promise<void>;
   /** Deletes every dump and image of a finished or rolled-back migration. */
   release(migrationId: string): Promise<void>;
+  /**
+   * Builds and pushes the encrypted OCI checkpoint images of a migration's streamed dumps, off
+   * its critical path (call it once the migration has ended): kept for audit, and to restore
+   * later or elsewhere, under the image budget. Nothing when no dump was streamed (an image
+   * that went through the registry is there already) or archiving is off. Safe to call again.
+   */
+  archiveImages(migrationId: string): Promise<CheckpointImage[]>;
 }

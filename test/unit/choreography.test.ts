@@ -12,7 +12,11 @@ async function startWithSource(runtime: FakeRuntime) {
   );
 }
 
-function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
+function request(
+  strategy: "shadow" | "sequential",
+  identitySwap: boolean,
+  imageTransfer?: "stream" | "registry",
+) {
   return outgoing(
     MigrationRequested,
     MigrationRequested.schema.parse({
@@ -20,6 +24,7 @@ function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
       workload: "orders-0",
       strategy,
       identitySwap,
+      ...(imageTransfer ? { imageTransfer } : {}),
       source: { instance: "orders-0", node: "node-a" },
       targetNode: "node-b",
       requestedBy: "cli",
@@ -217,6 +222,32 @@ describe("the choreography, in memory", () => {
     expect(c.types()).toContain("rolled-back.v1");
     expect(runtime.cpuLimits.has("orders-0")).toBe(false);
     expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+
+  it("archives a streamed migration's images once it has ended, and a registry one's not again", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", true, "stream"));
+    const types = c.types();
+    // Both rounds streamed (the second on its own node), archived after completion, not before.
+    expect(types.filter((t) => t === "checkpoint.archived.v1")).toHaveLength(2);
+    expect(types.indexOf("checkpoint.archived.v1")).toBeGreaterThan(types.indexOf("completed.v1"));
+    const ready = c.log.filter((e) => e.type.endsWith("checkpoint-image.ready.v1"));
+    expect(ready.map((e) => (e.data as { transfer: string }).transfer)).toEqual([
+      "stream",
+      "same-node",
+    ]);
+    const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
+    expect(view?.archived).toHaveLength(2);
+    expect(view?.work.map((w) => w.transfer)).toEqual(["stream", "same-node"]);
+
+    const registry = new FakeRuntime();
+    await startWithSource(registry);
+    const r = inMemoryChoreography(registry);
+    await r.publish(request("shadow", false, "registry"));
+    expect(r.types()).toContain("completed.v1");
+    expect(r.types()).not.toContain("checkpoint.archived.v1");
   });
 
   it("fences a post-copy copy only once every page arrived, and says when that was", async () => {

@@ -51,3 +51,19 @@ export const CheckpointImageReady = defineEvent(
     transfer: z.enum(["registry", "node-to-node", "stream", "same-node"]),
   }),
 );
+
+/**
+ * image-svc built and pushed the encrypted OCI checkpoint image of a streamed dump, once its
+ * migration had ended: the stream moved the dump, and the image is kept afterwards (audit,
+ * restore later or elsewhere) without having been on the migration's critical path.
+ */
+export const CheckpointArchived = defineEvent(
+  "io.shadow.migration.checkpoint.archived.v1",
+  migrationBase.extend({
+    imageRef: z.string().min(1),
+    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+    sizeBytes: z.number().int().nonnegative(),
+    buildMs: z.number().nonnegative(),
+    pushMs: z.number().nonnegative(),
+  }),
+);

@@ -1,4 +1,9 @@
-import { CheckpointCreated, CheckpointImageReady, IdentitySwapRequested } from "./checkpoint.ts";
+import {
+  CheckpointArchived,
+  CheckpointCreated,
+  CheckpointImageReady,
+  IdentitySwapRequested,
+} from "./checkpoint.ts";
 import type { DataOf, EventDefinition } from "./define.ts";
 import { FenceAborted, FenceCompleted, FenceCut, FencePassed, FenceRequested } from "./fence.ts";
 import { MigrationCompleted, MigrationFailed, RolledBack, SourceDrained } from "./outcome.ts";
@@ -30,6 +35,7 @@ export const catalog = {
   [MigrationCompleted.type]: MigrationCompleted,
   [MigrationFailed.type]: MigrationFailed,
   [RolledBack.type]: RolledBack,
+  [CheckpointArchived.type]: CheckpointArchived,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof catalog;

@@ -148,6 +148,11 @@ export class FakeRuntime implements Runtime {
     this.#node(targetNode, checkpoint.migrationId);
     const source = this.#sourceOf.get(checkpoint.id);
     if (source) this.#sourceOf.set(`local/${checkpoint.id}`, source);
+    const transfer = deliveryOf(checkpoint.node, targetNode, options.transfer ?? "registry");
+    if (options.transfer === "stream") {
+      const pending = this.#toArchive.get(checkpoint.migrationId) ?? [];
+      this.#toArchive.set(checkpoint.migrationId, [...pending, checkpoint]);
+    }
     return {
       ref: `local/${checkpoint.id}`,
       digest: `sha256:${"0".repeat(64)}`,
@@ -155,7 +160,7 @@ export class FakeRuntime implements Runtime {
       encrypted: true,
       buildMs: 50,
       transferMs: 20,
-      transfer: deliveryOf(checkpoint.node, targetNode, options.transfer ?? "registry"),
+      transfer,
     };
   }
 
@@ -232,6 +237,24 @@ export class FakeRuntime implements Runtime {
     this.#enter("remove", instance);
     this.instances.delete(instance);
     this.cpuPriorities.delete(instance);
+  }
+
+  /** Streamed checkpoints of each migration not archived yet (see `archiveImages`). */
+  readonly #toArchive = new Map<string, Checkpoint[]>();
+
+  async archiveImages(migrationId: string): Promise<CheckpointImage[]> {
+    this.#enter("archiveImages", migrationId);
+    const pending = this.#toArchive.get(migrationId) ?? [];
+    this.#toArchive.delete(migrationId);
+    return pending.map((c) => ({
+      ref: `registry/shadow/${migrationId}:${c.id}@sha256:${"1".repeat(64)}`,
+      digest: `sha256:${"1".repeat(64)}`,
+      sizeBytes: c.sizeBytes,
+      encrypted: true,
+      buildMs: 50,
+      transferMs: 30,
+      transfer: "registry",
+    }));
   }
 
   async release(migrationId: string): Promise<void> {

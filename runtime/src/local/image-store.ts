@@ -34,6 +34,11 @@ export interface ImageStore {
   ): Promise<Unpacked>;
   release(migrationId: string): Promise<void>;
   /**
+   * Builds and pushes the OCI images of a migration's streamed dumps, kept for retention
+   * (see Runtime.archiveImages); nothing when none were streamed.
+   */
+  archive(migrationId: string): Promise<CheckpointImage[]>;
+  /**
    * Where on `targetNode` a restore of `image` unpacks or claims it: on the file system its
    * delivered copy is on, so that claiming it is a rename.
    */

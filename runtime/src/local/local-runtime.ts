@@ -22,6 +22,7 @@ import { migrationPrefix, takeCheckpoint } from "./checkpoint.ts";
 import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
 import { CPU_SHARES, cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
+import { DumpSnapshots } from "./dump-snapshots.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
 import type { ImageStore } from "./image-store.ts";
@@ -38,6 +39,9 @@ import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./rec
 import { restoreInstance } from "./restore.ts";
 import { Runc, type RuncState } from "./runc.ts";
 import { sweepStaleScratch } from "./stale-scratch.ts";
+
+/** A streamed dump not archived within this long after it was taken never will be. */
+const SNAPSHOT_MAX_AGE_MS = 6 * 3_600_000;
 
 export interface LocalRuntimeOptions {
   config?: LocalRuntimeConfig;
@@ -65,6 +69,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     writeCriuConfigs(config.stateDir),
     readHostInfo(config.criu),
     sweepStaleScratch(layout),
+    new DumpSnapshots(layout).sweep(SNAPSHOT_MAX_AGE_MS),
   ]);
   return new LocalRuntime(
     config,
@@ -313,6 +318,10 @@ export class LocalRuntime implements Runtime {
       }
     }
     await this.images.release(migrationId);
+  }
+
+  async archiveImages(migrationId: string): Promise<CheckpointImage[]> {
+    return this.images.archive(migrationId);
   }
 
   private async record(instance: string, migrationId?: string): Promise<InstanceRecord> {

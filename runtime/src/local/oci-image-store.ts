@@ -1,7 +1,9 @@
 import { readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { RuntimeError } from "../errors.ts";
 import {
+  type BuiltImage,
   buildCheckpointImage,
   type CheckpointMetadata,
   type ImageStoreConfig,
@@ -15,8 +17,9 @@ import {
 } from "../image/index.ts";
 import { deliveryOf } from "../image-delivery.ts";
 import { formatStreamRef, isStreamRef, parseStreamRef } from "../stream/stream-ref.ts";
-import type { CheckpointImage } from "../types.ts";
+import type { Checkpoint, CheckpointImage } from "../types.ts";
 import { type CheckpointMeta, migrationPrefix } from "./checkpoint.ts";
+import { DumpSnapshots } from "./dump-snapshots.ts";
 import type { BuildInput, ImageStore, ImageTransfer, Unpacked } from "./image-store.ts";
 import { IMAGES_SUBDIR, META_FILE, SPEC_FILE } from "./image-store.ts";
 import type { Layout } from "./layout.ts";
@@ -48,6 +51,7 @@ export interface OciImageStoreOptions {
 export class OciImageStore implements ImageStore {
   private readonly retention: Retention;
   readonly stream: StreamDelivery;
+  private readonly snapshots: DumpSnapshots;
 
   constructor(
     private readonly layout: Layout,
@@ -60,6 +64,7 @@ export class OciImageStore implements ImageStore {
       chunkBytes: config.cipherChunkBytes,
       wire: options.wire,
     });
+    this.snapshots = new DumpSnapshots(layout);
     this.retention = new Retention({
       dir: join(config.stateDir, "retention"),
       roots: [config.stateDir, ...(layout.dumpRoot ? [layout.dumpRoot] : [])],
@@ -70,13 +75,6 @@ export class OciImageStore implements ImageStore {
   async build(input: BuildInput): Promise<CheckpointImage> {
     if ((input.transfer ?? this.transfer) === "stream") return this.buildStream(input);
     const { checkpoint } = input;
-    const meta = JSON.parse(
-      await readFile(join(input.checkpointDir, META_FILE), "utf8"),
-    ) as CheckpointMeta;
-    const spec = JSON.parse(
-      await readFile(join(input.checkpointDir, SPEC_FILE), "utf8"),
-    ) as unknown;
-    const statsDump = join(input.checkpointDir, "work", "stats-dump");
     const layoutDir = join(this.layout.imagesDir(checkpoint.node), checkpoint.id);
     await this.retention.track(checkpoint.migrationId, {
       kind: "path",
@@ -88,27 +86,7 @@ export class OciImageStore implements ImageStore {
       path: layoutDir,
       node: checkpoint.node,
     });
-    const built = await buildCheckpointImage(
-      join(input.checkpointDir, IMAGES_SUBDIR),
-      {
-        migrationId: checkpoint.migrationId,
-        name: checkpoint.instance,
-        workload: meta.source.workload,
-        sourceNode: checkpoint.node,
-        criuVersion: meta.description.criuVersion,
-        kernel: meta.description.kernel,
-        arch: meta.description.arch,
-        cpuFlags: meta.description.cpuFlags,
-        memoryBytes: meta.description.memoryBytes,
-      },
-      {
-        layoutDir,
-        key: this.config.key,
-        chunkBytes: this.config.cipherChunkBytes,
-        specDump: spec,
-        statsDump: (await stat(statsDump).catch(() => undefined)) ? statsDump : undefined,
-      },
-    );
+    const built = await this.pack(input.checkpointDir, checkpoint, layoutDir);
     const image = {
       digest: built.digest,
       sizeBytes: built.sizeBytes,
@@ -139,8 +117,50 @@ export class OciImageStore implements ImageStore {
       await this.receive(ref, built.digest, received, input);
       return { ...image, ref, transferMs: performance.now() - started, transfer };
     }
-    const repository = `shadow/${sanitizeName(checkpoint.migrationId)}`;
     const started = performance.now();
+    const pushed = await this.push(built, checkpoint);
+    await this.receive(pushed.ref, built.digest, received, input);
+    return {
+      ...image,
+      ref: pushed.ref,
+      transferMs: performance.now() - started,
+      transfer: "registry",
+    };
+  }
+
+  /** The checkpoint in `checkpointDir` as an encrypted one-layer OCI image in `layoutDir`. */
+  private async pack(checkpointDir: string, checkpoint: Checkpoint, layoutDir: string) {
+    const meta = JSON.parse(
+      await readFile(join(checkpointDir, META_FILE), "utf8"),
+    ) as CheckpointMeta;
+    const spec = JSON.parse(await readFile(join(checkpointDir, SPEC_FILE), "utf8")) as unknown;
+    const statsDump = join(checkpointDir, "work", "stats-dump");
+    return buildCheckpointImage(
+      join(checkpointDir, IMAGES_SUBDIR),
+      {
+        migrationId: checkpoint.migrationId,
+        name: checkpoint.instance,
+        workload: meta.source.workload,
+        sourceNode: checkpoint.node,
+        criuVersion: meta.description.criuVersion,
+        kernel: meta.description.kernel,
+        arch: meta.description.arch,
+        cpuFlags: meta.description.cpuFlags,
+        memoryBytes: meta.description.memoryBytes,
+      },
+      {
+        layoutDir,
+        key: this.config.key,
+        chunkBytes: this.config.cipherChunkBytes,
+        specDump: spec,
+        statsDump: (await stat(statsDump).catch(() => undefined)) ? statsDump : undefined,
+      },
+    );
+  }
+
+  /** Pushes a built image to the registry, recorded under its migration for retention. */
+  private async push(built: BuiltImage, checkpoint: Checkpoint) {
+    const repository = `shadow/${sanitizeName(checkpoint.migrationId)}`;
     const pushed = await pushImage(
       built.ref,
       { registry: this.config.registry, repository, tag: sanitizeName(checkpoint.id) },
@@ -154,13 +174,7 @@ export class OciImageStore implements ImageStore {
       blobs: [built.manifest.config.digest, ...built.manifest.layers.map((l) => l.digest)] as never,
       bytes: built.sizeBytes,
     });
-    await this.receive(pushed.ref, built.digest, received, input);
-    return {
-      ...image,
-      ref: pushed.ref,
-      transferMs: performance.now() - started,
-      transfer: "registry",
-    };
+    return pushed;
   }
 
   /**
@@ -202,6 +216,10 @@ export class OciImageStore implements ImageStore {
     });
     await rm(received, { recursive: true, force: true });
     await rename(receivedTmp, received);
+    // Its OCI image is built after the migration, from links to the dump taken now.
+    if (this.config.archive) {
+      await this.snapshots.take(checkpoint, input.checkpointDir, delivered.files);
+    }
     return {
       ref: formatStreamRef(delivered.ref),
       digest: delivered.ref.index,
@@ -275,6 +293,41 @@ export class OciImageStore implements ImageStore {
     return isStreamRef(image.ref)
       ? this.layout.checkpointsDir(targetNode)
       : this.layout.imagesDir(targetNode);
+  }
+
+  async archive(migrationId: string): Promise<CheckpointImage[]> {
+    const images: CheckpointImage[] = [];
+    for (const snapshot of await this.snapshots.of(migrationId)) {
+      if (!this.config.archive) {
+        await this.snapshots.drop(snapshot.dir);
+        continue;
+      }
+      try {
+        const built = await this.pack(snapshot.dir, snapshot.checkpoint, join(snapshot.dir, "oci"));
+        const started = performance.now();
+        const pushed = await this.push(built, snapshot.checkpoint);
+        images.push({
+          ref: pushed.ref,
+          digest: built.digest,
+          sizeBytes: built.sizeBytes,
+          encrypted: built.encrypted,
+          buildMs: built.buildMs,
+          transferMs: performance.now() - started,
+          transfer: "registry",
+        });
+      } catch (error) {
+        // A registry that is down may be back for the next try (the event is redelivered);
+        // anything else will fail again, and the snapshot holds a dump's worth of memory.
+        if (!(error instanceof RuntimeError && error.retryable))
+          await this.snapshots.drop(snapshot.dir);
+        throw error;
+      }
+      await this.snapshots.drop(snapshot.dir);
+    }
+    // Kept after the migration, for audit and restores later or elsewhere, until the image
+    // budget needs the room.
+    if (images.length > 0) await this.retention.finish(migrationId);
+    return images;
   }
 
   async release(migrationId: string): Promise<void> {

@@ -57,7 +57,7 @@ export class StreamDelivery {
     checkpointDir: string;
     received: string;
     postCopy: boolean;
-  }): Promise<{ ref: StreamRef; transferMs: number; bytes: number }> {
+  }): Promise<{ ref: StreamRef; transferMs: number; bytes: number; files: string[] }> {
     const started = performance.now();
     const sameNode = input.sourceNode === input.targetNode;
     // A post-copy delivery needs a page source: have its process starting while we plan.
@@ -74,7 +74,7 @@ export class StreamDelivery {
       index: plan.index,
     };
     if (sameNode && (await linkTree(input.received, plan.files))) {
-      return { ref, transferMs: performance.now() - started, bytes: 0 };
+      return { ref, transferMs: performance.now() - started, bytes: 0, files: names(plan) };
     }
     const refText = formatStreamRef(ref);
     const wire = this.options.wire ?? ((b) => b);
@@ -107,7 +107,7 @@ export class StreamDelivery {
       this.track(input.migrationId, source);
       ref.pageSource = { host: source.host, port: source.port };
     }
-    return { ref, transferMs: performance.now() - started, bytes: plan.bytes };
+    return { ref, transferMs: performance.now() - started, bytes: plan.bytes, files: names(plan) };
   }
 
   /**
@@ -220,4 +220,8 @@ function metadataOf(meta: CheckpointMeta): CheckpointMetadata {
     memoryBytes: d.memoryBytes,
     dumpBytes: d.dumpBytes,
   });
+}
+
+function names(plan: { files: Array<{ record: { name: string } }> }): string[] {
+  return plan.files.map((f) => f.record.name);
 }
