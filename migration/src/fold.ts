@@ -117,6 +117,7 @@ export function applyEvent(
       recordWork(view, d.handoff.round, {
         dumpMs: d.dumpMs,
         pauseMs: d.pauseMs,
+        dumpBytes: d.sizeBytes,
         ...(d.frozenAt !== undefined ? { frozenAt: d.frozenAt } : {}),
       });
       // The sequential dump stops its source: nothing serves from the freeze on.

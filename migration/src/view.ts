@@ -19,6 +19,8 @@ export interface StepWork {
   /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
   shadow?: InstancePlace;
   caughtUpAt?: string;
+  /** Size of the dump CRIU wrote. */
+  dumpBytes?: number;
   /** Size of the checkpoint image (a stream: the bytes it moved). */
   imageBytes?: number;
   /** How the dump reached the target: registry, node-to-node, stream, or same-node. */

@@ -7,7 +7,8 @@ export {
   gridOf,
   serviceDeadlines,
 } from "./grid.ts";
+export { formatMachine, type MachineFigures, measureMachine } from "./machine.ts";
 export { benchPlots, type Plot } from "./plots.ts";
 export { type BenchRow, failedRow, rowOf } from "./row.ts";
 export { runBench } from "./run-bench.ts";
-export { benchTable, ratioTable } from "./table.ts";
+export { benchTable, ratioTable, throughputTable } from "./table.ts";
