@@ -114,10 +114,10 @@ export function applyEvent(
       startPhase(view, d.handoff.round, "image", at);
       // The longest freeze of any round: each is an interruption of whoever served then.
       view.checkpointPauseMs = Math.max(view.checkpointPauseMs ?? 0, d.pauseMs);
+      view.dumpBytes = Math.max(view.dumpBytes ?? 0, d.sizeBytes);
       recordWork(view, d.handoff.round, {
         dumpMs: d.dumpMs,
         pauseMs: d.pauseMs,
-        dumpBytes: d.sizeBytes,
         ...(d.frozenAt !== undefined ? { frozenAt: d.frozenAt } : {}),
       });
       // The sequential dump stops its source: nothing serves from the freeze on.

@@ -19,8 +19,6 @@ export interface StepWork {
   /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
   shadow?: InstancePlace;
   caughtUpAt?: string;
-  /** Size of the dump CRIU wrote. */
-  dumpBytes?: number;
   /** Size of the checkpoint image (a stream: the bytes it moved). */
   imageBytes?: number;
   /** How the dump reached the target: registry, node-to-node, stream, or same-node. */
@@ -80,6 +78,8 @@ export interface MigrationView {
    */
   liveLag?: { records: number; at: string };
   checkpointPauseMs?: number;
+  /** The largest dump of any round (beside the longest pause). */
+  dumpBytes?: number;
   handoverMs?: number;
   /**
    * The stretch in which no copy of the workload served, as the events show it: a sequential

@@ -22,7 +22,7 @@ export interface BenchRow extends BenchCell {
   /** The source's CPU cap when the shadow caught up, if auto-converge set one. */
   sourceCpuLimit?: number;
   imageBytes: number;
-  /** Round 1: how the dump travelled, its size, and whether the copy ran post-copy. */
+  /** Round 1: how the dump travelled and whether the copy ran post-copy; the largest dump. */
   transfer?: string;
   dumpBytes?: number;
   postCopy?: boolean;
@@ -106,7 +106,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
   const swap = r.migration.work?.find((w) => w.round === 2);
   const optional = {
     transfer: work?.transfer,
-    dumpBytes: work?.dumpBytes,
+    dumpBytes: r.migration.dumpBytes,
     postCopy: work?.postCopy,
     memoryMs: work?.memoryMs,
     firstRecordMs: work?.firstRecordMs,
