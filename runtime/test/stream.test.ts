@@ -10,6 +10,7 @@ import { migrationPrefix } from "../src/local/checkpoint.ts";
 import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
 import { Layout } from "../src/local/layout.ts";
 import type { Wire } from "../src/local/stream-delivery.ts";
+import { faultyWire } from "../src/stream/faulty-wire.ts";
 import type { InstanceInfo } from "../src/types.ts";
 import { rejection } from "./image-support.ts";
 import { identity, readState, until, workloadSpec } from "./runtime-support.ts";
@@ -22,25 +23,6 @@ async function ballast(endpoint: string): Promise<{ mb: number; sum: number }> {
     signal: AbortSignal.timeout(60_000),
   });
   return (await response.json()) as { mb: number; sum: number };
-}
-
-/** A wire that lets `keep` bytes through and then either ends the stream or flips one byte. */
-function faultyWire(fault: "cut" | "flip", at: number): Wire {
-  return async function* (bytes) {
-    let seen = 0;
-    for await (const chunk of bytes) {
-      const piece = Buffer.from(chunk);
-      if (seen + piece.length > at) {
-        if (fault === "cut") {
-          yield piece.subarray(0, at - seen);
-          return;
-        }
-        piece[at - seen] = (piece[at - seen] as number) ^ 0x40;
-      }
-      seen += piece.length;
-      yield piece;
-    }
-  };
 }
 
 /**
@@ -194,8 +176,8 @@ describe("streamed checkpoints (real CRIU)", () => {
 
   describe("a stream that does not arrive whole is refused, the source serving", () => {
     it.each([
-      ["cut off midway", faultyWire("cut", 200_000)],
-      ["with one byte changed", faultyWire("flip", 150_000)],
+      ["cut off midway", faultyWire({ kind: "cut", at: 200_000 })],
+      ["with one byte changed", faultyWire({ kind: "flip", at: 150_000 })],
     ])("%s", async (_what, wire) => {
       const { rt } = await streaming({ postCopy: false, wire });
       const checkpoint = await rt.checkpoint(sourceName, { leaveRunning: true, migrationId });

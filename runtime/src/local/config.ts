@@ -46,6 +46,11 @@ export const LocalRuntimeConfig = z.object({
    * or copied node to node.
    */
   imageTransfer: z.enum(["stream", "registry", "node-to-node"]),
+  /** A fault put on the dump stream's wire, for tests (see stream/faulty-wire.ts). */
+  streamFault: z
+    .string()
+    .regex(/^(cut|flip):\d+$/)
+    .optional(),
   /** Instance networks kept ready for the next placement (see spare-net.ts); 0: none. */
   spareNets: z.coerce.number().int().min(0).max(8),
 });
@@ -74,6 +79,7 @@ export function loadLocalRuntimeConfig(
       ({ "1": "on", "0": "off" } as Record<string, string>)[env.SHADOW_LAZY_PAGES ?? ""] ??
       (env.SHADOW_LAZY_PAGES || "auto"),
     spareNets: env.SHADOW_SPARE_NETS ?? 1,
+    streamFault: env.SHADOW_STREAM_FAULT || undefined,
     ...overrides,
   });
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RunError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import { faultyWire, parseStreamFault } from "../stream/faulty-wire.ts";
 import { isStreamRef } from "../stream/stream-ref.ts";
 import type {
   BuildImageOptions,
@@ -76,7 +77,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     layout,
     criuConfigs,
     host,
-    options.images ?? new OciImageStore(layout, undefined, config.imageTransfer),
+    options.images ??
+      new OciImageStore(layout, undefined, config.imageTransfer, {
+        wire: config.streamFault ? faultyWire(parseStreamFault(config.streamFault)) : undefined,
+      }),
   );
 }
 
