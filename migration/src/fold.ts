@@ -133,6 +133,7 @@ export function applyEvent(
         transferMs: d.transferMs,
         imageBytes: d.sizeBytes,
         transfer: d.transfer,
+        imageRef: d.imageRef,
       });
       break;
     }

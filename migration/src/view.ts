@@ -23,6 +23,8 @@ export interface StepWork {
   imageBytes?: number;
   /** How the dump reached the target: registry, node-to-node, stream, or same-node. */
   transfer?: string;
+  /** Where the image is: a registry or layout reference, or a stream's name (`stream://`). */
+  imageRef?: string;
   /** The copy ran before its memory was in (post-copy), which took `memoryMs` from its restore. */
   postCopy?: boolean;
   memoryMs?: number;

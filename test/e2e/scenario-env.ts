@@ -13,7 +13,14 @@ export async function scenarioEnvironment(
   if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
-  return createScenarioEnvironment({ stackUp: true, ...(serviceEnv ? { serviceEnv } : {}) });
+  // A gateway port of its own when asked (SHADOW_GATEWAY_PORT): other runs on this machine
+  // may hold the default one.
+  const gatewayPort = Number(process.env.SHADOW_GATEWAY_PORT) || undefined;
+  return createScenarioEnvironment({
+    stackUp: true,
+    ...(gatewayPort ? { gatewayPort } : {}),
+    ...(serviceEnv ? { serviceEnv } : {}),
+  });
 }
 
 /**

@@ -36,21 +36,18 @@ function expectRolledBackWithSourceServing(report: ScenarioReport, workload: str
   expect(report.instancesAfter).toEqual([
     { instance: workload, node: "node-a", state: "running", mode: "primary" },
   ]);
-  expectClean(report);
+  expect(report.verify.lost.count).toBe(0);
+  expect(report.verify.duplicated.count).toBe(0);
+  // The source served throughout: no input waited without a copy consuming it (its freeze
+  // for the dump aside, whose length on a busy machine is not what these tests are about).
+  expect(report.verify.downtime.longest.ms).toBe(0);
 }
 
-/**
- * The page sources serving a dump right now: processes of this repository's page source that
- * listen on a port (an idle one, kept ahead of need, listens on none).
- */
-async function servingPageSources(): Promise<number[]> {
-  const { stdout: pids } = await run("pgrep", ["-f", "stream/page-source-main.ts"]).catch(() => ({
-    stdout: "",
-  }));
-  const candidates = new Set(pids.split("\n").filter(Boolean).map(Number));
-  const { stdout: listening } = await run("ss", ["-ltnpH"]);
-  const serving = [...listening.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-  return [...new Set(serving.filter((pid) => candidates.has(pid)))];
+/** The process with a TCP socket on this local port (the page source a stream names). */
+async function processOnPort(port: number): Promise<number | undefined> {
+  const { stdout } = await run("ss", ["-tanpH", `sport = :${port}`]);
+  const pid = /pid=(\d+)/.exec(stdout)?.[1];
+  return pid === undefined ? undefined : Number(pid);
 }
 
 describe("a streamed migration, on the stack", () => {
@@ -58,7 +55,7 @@ describe("a streamed migration, on the stack", () => {
 
   it("completes post-copy: nothing lost, no downtime, its OCI image archived afterwards", async () => {
     const workload = workloadName("st-ok");
-    const report = await runScenario(env(), { ...base, workload, ballastMb: 64 });
+    const report = await runScenario(env(), { ...base, workload, ballastMb: 16 });
     console.log(formatReport(report));
     expect(report.migration.status).toBe("completed");
     expectClean(report);
@@ -66,7 +63,7 @@ describe("a streamed migration, on the stack", () => {
     expect(work?.transfer).toBe("stream");
     if (work?.postCopy) {
       // The stream carried what the restore needs first; the rest came from the page source.
-      expect(work.imageBytes).toBeLessThan(64e6 / 4);
+      expect(work.imageBytes).toBeLessThan((report.migration.dumpBytes ?? 0) / 4);
       expect(work.memoryMs).toBeGreaterThan(0);
     }
     expect(work?.firstRecordMs).toBeGreaterThanOrEqual(0);
@@ -81,30 +78,33 @@ describe("a streamed migration, on the stack", () => {
       return view.archived?.length ? view.archived : undefined;
     });
     expect(archived[0]?.imageRef).toMatch(/@sha256:[0-9a-f]{64}$/);
-    expect(archived[0]?.sizeBytes).toBeGreaterThan(64e6);
-  });
+    expect(archived[0]?.sizeBytes).toBeGreaterThanOrEqual(report.migration.dumpBytes ?? 1);
+  }, 300_000);
 
   it("rolls back, the source serving, when the page source dies before the copy has its pages", async () => {
     const workload = workloadName("st-pages");
     let killed = 0;
     const report = await runScenario(env(), { ...base, workload, ballastMb: 256 }, undefined, {
-      async onMigrationStarted() {
-        // Held still as soon as it serves (the daemon's connection is accepted by the kernel,
-        // its requests go unanswered), then killed for good.
-        const [pid] = await waitFor("a page source to serve the dump", 60_000, async () => {
-          const pids = await servingPageSources();
-          return pids.length > 0 ? pids : undefined;
+      async onMigrationStarted(migrationId) {
+        // The stream names its page source; held still as soon as it is known (the daemon's
+        // connection is accepted by the kernel, its requests go unanswered), then killed.
+        const port = await waitFor("the stream's page source", 120_000, async () => {
+          const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
+          const ref = view.work.find((w) => w.round === 1)?.imageRef;
+          const m = ref ? /\?pages=[0-9.]+:(\d+)$/.exec(ref) : undefined;
+          return m ? Number(m[1]) : undefined;
         });
-        process.kill(pid as number, "SIGSTOP");
+        const pid = await waitFor("its process", 10_000, () => processOnPort(port));
+        process.kill(pid, "SIGSTOP");
         await new Promise((r) => setTimeout(r, 2_000));
-        process.kill(pid as number, "SIGKILL");
-        killed = pid as number;
+        process.kill(pid, "SIGKILL");
+        killed = pid;
       },
     });
     expect(killed).toBeGreaterThan(0);
     expectRolledBackWithSourceServing(report, workload);
     expect(["restore", "catch-up"]).toContain(report.migration.failure?.step);
-  });
+  }, 300_000);
 });
 
 describe.each([
