@@ -170,6 +170,9 @@ export function applyEvent(
         replayPerSec: d.replayPerSec,
         inputPerSec: d.inputPerSec,
         memoryMs: d.memoryMs,
+        fenceEstimateMs: d.fenceEstimateMs,
+        fenceBudgetMs: d.fenceBudgetMs,
+        forcedFence: d.forcedFence,
       };
       recordWork(
         view,

@@ -33,6 +33,10 @@ export interface StepWork {
   replayedRecords?: number;
   replayPerSec?: number;
   inputPerSec?: number;
+  /** The fence's estimated cost (the shadow's replay of its lag) against its budget; forced: the lag had stopped shrinking. */
+  fenceEstimateMs?: number;
+  fenceBudgetMs?: number;
+  forcedFence?: boolean;
 }
 
 /** An OCI image built and pushed after the migration, from a dump it streamed. */

@@ -195,6 +195,55 @@ describe("the choreography, in memory", () => {
     expect(c.types()).toContain("completed.v1");
   });
 
+  it("fences a catch-up whose lag stopped shrinking, at its computed cost (above capacity)", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    // Source and shadow at the same ceiling, 10 records a poll (100/s): 41 behind for ever.
+    const at = { source: 100, shadow: 59 };
+    const c = inMemoryChoreography(runtime, {
+      catchUpTimeoutMs: 60_000,
+      convergeWindowMs: 1_000,
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 10;
+        else at.shadow += 10;
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    expect(caughtUp?.data).toMatchObject({
+      lagBehindSource: 41,
+      forcedFence: true,
+      fenceEstimateMs: 410,
+      // The fake checkpoint's pause (120 ms) + 50 ms: 410 ms did not fit it.
+      fenceBudgetMs: 170,
+    });
+    expect(c.restoreLog.map((l) => l.message)).toContain("lag stopped shrinking: fencing anyway");
+    expect(c.types()).toContain("completed.v1");
+  });
+
+  it("fences as soon as replaying the lag fits the budget, whatever the record count", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    // The shadow replays 100 records a poll (1,000/s) towards a source taking 1 a poll.
+    const at = { source: 1_000, shadow: 0 };
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 1;
+        else at.shadow = Math.min(at.source, at.shadow + 100);
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const data = c.log.find((e) => e.type.endsWith("caught-up.v1"))?.data as Record<string, number>;
+    // Fenced with records to go, because they take under 170 ms to replay.
+    expect(data.lagBehindSource).toBeGreaterThan(2);
+    expect(data.fenceEstimateMs).toBeLessThanOrEqual(170);
+    expect(data).not.toHaveProperty("forcedFence");
+  });
+
   it("gives a slowed source its full CPU back when the migration rolls back", async () => {
     const runtime = new FakeRuntime();
     await startWithSource(runtime);

@@ -49,6 +49,8 @@ export const CheckpointImageReady = defineEvent(
      */
     transferMs: z.number().nonnegative(),
     transfer: z.enum(["registry", "node-to-node", "stream", "same-node"]),
+    /** The checkpoint's pause, carried on: the fence's budget is measured against it. */
+    pauseMs: z.number().nonnegative().optional(),
   }),
 );
 

@@ -24,6 +24,8 @@ export const ShadowRestored = defineEvent(
      * not serve alone until the runtime reports every page arrived.
      */
     postCopy: z.boolean().optional(),
+    /** The checkpoint's pause, carried on from CheckpointImageReady (see ShadowCaughtUp). */
+    pauseMs: z.number().nonnegative().optional(),
   }),
 );
 
@@ -53,5 +55,13 @@ export const ShadowCaughtUp = defineEvent(
     inputPerSec: z.number().nonnegative().optional(),
     /** A post-copy copy: from its restore until every page had arrived. */
     memoryMs: z.number().nonnegative().optional(),
+    /**
+     * What fencing costs: the shadow's replay time of its remaining lag at its current rate,
+     * against the budget it was held to (the checkpoint pause + 50 ms by default). `forced`:
+     * the lag had stopped shrinking and the fence went ahead at that cost, within the cap.
+     */
+    fenceEstimateMs: z.number().nonnegative().optional(),
+    fenceBudgetMs: z.number().nonnegative().optional(),
+    forcedFence: z.boolean().optional(),
   }),
 );

@@ -35,6 +35,9 @@ export interface BenchRow extends BenchCell {
   inputPerSec?: number;
   /** The identity swap's second checkpoint: how long the serving copy was frozen. */
   swapPauseMs?: number;
+  /** The fence's estimated cost, and whether a stalled lag forced it (above capacity). */
+  fenceEstimateMs?: number;
+  forcedFence?: boolean;
   checkpointPauseMs: number;
   handoverMs: number;
   lagAtFence: number;
@@ -113,6 +116,8 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     replayPerSec: work?.replayPerSec,
     inputPerSec: work?.inputPerSec,
     swapPauseMs: swap?.pauseMs,
+    fenceEstimateMs: work?.fenceEstimateMs,
+    forcedFence: work?.forcedFence,
   };
   const maxDelayedIn = placeOf(r, r.verify.maxDelayed?.sentAt);
   const downtimeProbeIn =

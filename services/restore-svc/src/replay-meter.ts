@@ -4,7 +4,7 @@ import type { InstanceProgress } from "@shadow/runtime";
  * Offsets processed, summed over the source's partitions (one the instance has not reported yet
  * counts -1, as if nothing of it were processed): differences of two sums count records.
  */
-function processed(progress: InstanceProgress, partitions: InstanceProgress): number {
+export function processedOf(progress: InstanceProgress, partitions: InstanceProgress): number {
   const key = (o: { topic: string; partition: number }) => `${o.topic}/${o.partition}`;
   const at = new Map(progress.offsets.map((o) => [key(o), o.offset]));
   return partitions.offsets.reduce((sum, o) => sum + Math.max(at.get(key(o)) ?? -1, -1), 0);
@@ -34,8 +34,8 @@ export class ReplayMeter {
   observe(now: number, source: InstanceProgress, shadow: InstanceProgress): void {
     const reading = {
       at: now,
-      source: processed(source, source),
-      shadow: processed(shadow, source),
+      source: processedOf(source, source),
+      shadow: processedOf(shadow, source),
     };
     this.first ??= reading;
     if (this.firstRecordAt === undefined && reading.shadow > this.first.shadow) {

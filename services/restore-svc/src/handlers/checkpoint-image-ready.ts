@@ -28,6 +28,7 @@ export async function onCheckpointImageReady(
         imageRef: d.imageRef,
         restoreMs: 0,
         ...(existing.memory !== undefined ? { postCopy: true } : {}),
+        ...(d.pauseMs !== undefined ? { pauseMs: d.pauseMs } : {}),
       }),
     ];
   }
@@ -60,6 +61,7 @@ export async function onCheckpointImageReady(
             }
           : {}),
         ...(restored.memory !== undefined ? { postCopy: true } : {}),
+        ...(d.pauseMs !== undefined ? { pauseMs: d.pauseMs } : {}),
       }),
     ];
   } catch (error) {

@@ -9,11 +9,15 @@ import { baseOf, failed } from "@shadow/migration";
 import { InstanceGoneError, lagBehindSource } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
-import { ReplayMeter } from "../replay-meter.ts";
+import { decideFence, FenceCost } from "../fence-cost.ts";
+import { postCopyWatch } from "../post-copy-watch.ts";
+import { processedOf, ReplayMeter } from "../replay-meter.ts";
 
 const PROGRESS_EVERY_MS = 5_000;
-/** How often a post-copy copy's memory is asked after while its pages arrive. */
-const MEMORY_EVERY_MS = 250;
+/** Default cap of a stalled catch-up's fence (see SHADOW_FENCE_MAX_EXTRA_MS). */
+const MAX_FENCE_EXTRA_MS = 2_000;
+/** The budget beyond the checkpoint's pause (see SHADOW_FENCE_BUDGET_MS). */
+const FENCE_BUDGET_OVER_PAUSE_MS = 50;
 
 export class CatchUpTimeoutError extends Error {
   readonly code = "CATCH_UP_TIMEOUT";
@@ -28,25 +32,13 @@ export class CatchUpTimeoutError extends Error {
 }
 
 /**
- * A post-copy copy lost its page source before every page arrived: the runtime stopped it, since
- * the pages it never got would read as zeros. Nothing of it may serve.
- */
-export class PostCopyFailedError extends Error {
-  readonly code = "POST_COPY_FAILED";
-  constructor(
-    readonly migrationId: string,
-    instance: string,
-  ) {
-    super(`the page source of ${instance} went away before every page arrived`);
-    this.name = "PostCopyFailedError";
-  }
-}
-
-/**
  * Watches the shadow replay the log until it is close enough to the source that the fence
  * costs only a few milliseconds; fence-svc asks for the cut only then. Reacting to its own
- * event makes the watch survive a restart: the uncommitted event is redelivered. A copy
- * restored post-copy is caught up only once all of its memory is in as well.
+ * event makes the watch survive a restart: the uncommitted event is redelivered. Caught up
+ * means fencing now costs little: the lag is within the record threshold, or replaying it fits
+ * the fence budget, or the lag has stopped shrinking and replaying it fits the cap on extra
+ * delay (fence-cost.ts). A copy restored post-copy is caught up only once all of its memory is
+ * in as well.
  */
 export async function onShadowRestored(
   event: IncomingEvent<typeof ShadowRestored.type>,
@@ -70,6 +62,9 @@ export async function onShadowRestored(
   let lag = Number.POSITIVE_INFINITY;
   const convergence = new CatchUpConvergence({ windowMs: deps.convergeWindowMs });
   const meter = new ReplayMeter(started);
+  const cost = new FenceCost();
+  const budgetMs = deps.fenceBudgetMs ?? (d.pauseMs ?? 0) + FENCE_BUDGET_OVER_PAUSE_MS;
+  const maxExtraMs = deps.maxFenceExtraMs ?? MAX_FENCE_EXTRA_MS;
   const memory = postCopyWatch(d.postCopy === true, d.migrationId, d.handoff.to.instance, deps);
   // Progress every few seconds: a long catch-up (a 1 GB image under load) is otherwise silent
   // until it ends, and a timeout says only where it stopped.
@@ -113,9 +108,24 @@ export async function onShadowRestored(
       }
       const [source, shadow] = polled;
       meter.observe(deps.now(), source, shadow);
+      cost.observe(deps.now(), processedOf(shadow, source));
       lag = lagBehindSource(source, shadow);
-      const memoryMs = await memory.check(started, lag <= deps.catchUpThreshold);
-      if (lag <= deps.catchUpThreshold && memoryMs !== undefined) {
+      const decision = decideFence({
+        lag,
+        threshold: deps.catchUpThreshold,
+        estimateMs: cost.estimateMs(lag),
+        budgetMs,
+        stalled: convergence.stalled,
+        maxExtraMs,
+      });
+      const memoryMs = await memory.check(started, decision.fence);
+      if (decision.fence && memoryMs !== undefined) {
+        if (decision.forced) {
+          deps.log?.info(
+            { migrationId: d.migrationId, lag, extraDelayMs: Math.round(decision.estimateMs) },
+            "lag stopped shrinking: fencing anyway",
+          );
+        }
         const cap = convergence.cap;
         return [
           outgoing(ShadowCaughtUp, {
@@ -128,6 +138,11 @@ export async function onShadowRestored(
             ...(cap !== undefined ? { sourceCpuLimit: cap } : {}),
             ...meter.summary(),
             ...(d.postCopy ? { memoryMs } : {}),
+            ...(Number.isFinite(decision.estimateMs)
+              ? { fenceEstimateMs: decision.estimateMs }
+              : {}),
+            fenceBudgetMs: budgetMs,
+            ...(decision.forced ? { forcedFence: true } : {}),
           }),
         ];
       }
@@ -145,33 +160,4 @@ export async function onShadowRestored(
   } catch (error) {
     return [failed(d, "catch-up", error)];
   }
-}
-
-/**
- * Where a post-copy copy's memory stands, asked of the runtime every MEMORY_EVERY_MS (and at
- * once when the copy is otherwise caught up). `check` resolves with the ms from the restore to
- * every page in, or undefined while pages still arrive; it throws when they never will.
- */
-function postCopyWatch(
-  postCopy: boolean,
-  migrationId: string,
-  instance: string,
-  deps: RestoreDeps,
-): { check(started: number, urgent: boolean): Promise<number | undefined> } {
-  let completeMs: number | undefined = postCopy ? undefined : 0;
-  let askedAt = Number.NEGATIVE_INFINITY;
-  return {
-    async check(started, urgent) {
-      if (completeMs !== undefined) return completeMs;
-      const now = deps.now();
-      if (!urgent && now - askedAt < MEMORY_EVERY_MS) return undefined;
-      askedAt = now;
-      const info = await deps.runtime.inspect(instance);
-      if (!info || info.memory === "failed") throw new PostCopyFailedError(migrationId, instance);
-      if (info.memory === "arriving") return undefined;
-      completeMs = now - started;
-      deps.log?.info({ migrationId, instance, memoryMs: completeMs }, "every page arrived");
-      return completeMs;
-    },
-  };
 }
