@@ -11,7 +11,12 @@ import {
 import { loadImageStoreConfig } from "../src/image/index.ts";
 import { migrationPrefix } from "../src/local/checkpoint.ts";
 import { CPU_SHARES, INSTANCES_CPU_CGROUP, INSTANCES_CPU_SHARES } from "../src/local/cpu-weight.ts";
-import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
+import {
+  createLocalRuntime,
+  type LocalRuntime,
+  loadLocalRuntimeConfig,
+  OciImageStore,
+} from "../src/local/index.ts";
 import type { CheckpointImage, InstanceInfo } from "../src/types.ts";
 import { flipByte, registryBlobPath, rejection } from "./image-support.ts";
 import {
@@ -59,7 +64,10 @@ describe("local runtime (real CRIU)", () => {
   }
 
   beforeAll(async () => {
-    runtime = await createLocalRuntime();
+    // These tests are of images: built, pushed, pulled, tampered with in the registry.
+    runtime = await createLocalRuntime({
+      config: loadLocalRuntimeConfig(process.env, { imageTransfer: "registry" }),
+    });
     await tcp.start();
     source = await runtime.run(
       workloadSpec({ TCP_SERVER: `10.213.0.1:${tcp.port}` }),
