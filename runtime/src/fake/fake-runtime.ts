@@ -92,6 +92,7 @@ export class FakeRuntime implements Runtime {
       endpoint: `fake:${spec.httpPort}`,
       state: "running",
       identity,
+      ...(spec.labels ? { labels: spec.labels } : {}),
     };
     this.instances.set(identity.instance, info);
     return info;
@@ -118,6 +119,8 @@ export class FakeRuntime implements Runtime {
 
   /** Whose memory each checkpoint and image holds, as a real image's metadata says. */
   readonly #sourceOf = new Map<string, Identity>();
+  /** The source's labels, which a restored copy keeps (its spec travels in the image). */
+  readonly #labelsOf = new Map<string, Record<string, string>>();
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
     this.#enter("checkpoint", instance);
@@ -126,6 +129,7 @@ export class FakeRuntime implements Runtime {
     if (!options.leaveRunning) info.state = "stopped";
     this.#seq += 1;
     this.#sourceOf.set(`ckpt-${this.#seq}`, { ...info.identity });
+    if (info.labels) this.#labelsOf.set(`ckpt-${this.#seq}`, info.labels);
     return {
       id: `ckpt-${this.#seq}`,
       migrationId: options.migrationId,
@@ -153,6 +157,8 @@ export class FakeRuntime implements Runtime {
       const pending = this.#toArchive.get(checkpoint.migrationId) ?? [];
       this.#toArchive.set(checkpoint.migrationId, [...pending, checkpoint]);
     }
+    const labels = this.#labelsOf.get(checkpoint.id);
+    if (labels) this.#labelsOf.set(`local/${checkpoint.id}`, labels);
     return {
       ref: `local/${checkpoint.id}`,
       digest: `sha256:${"0".repeat(64)}`,
@@ -197,6 +203,8 @@ export class FakeRuntime implements Runtime {
       restoreMs: 100,
       ...(this.postCopy ? { memory: "arriving" as const } : {}),
     };
+    const labels = this.#labelsOf.get(image.ref);
+    if (labels) info.labels = labels;
     this.instances.set(info.instance, info);
     this.cpuPriorities.set(info.instance, cpuPriorityOf(identity.role));
     return info;

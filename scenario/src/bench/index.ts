@@ -8,6 +8,7 @@ export {
   serviceDeadlines,
 } from "./grid.ts";
 export { formatMachine, type MachineFigures, measureMachine } from "./machine.ts";
+export { type MedianRun, medianRuns } from "./median-runs.ts";
 export { benchPlots, type Plot } from "./plots.ts";
 export { type BenchRow, failedRow, rowOf } from "./row.ts";
 export { runBench } from "./run-bench.ts";

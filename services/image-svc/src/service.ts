@@ -1,6 +1,7 @@
 import { CheckpointCreated, type Handlers, MigrationCompleted, RolledBack } from "@shadow/events";
 import type { ImageDeps } from "./deps.ts";
 import { onCheckpointCreated } from "./handlers/checkpoint-created.ts";
+import { onLateCheckpoint } from "./handlers/late-checkpoint.ts";
 import { onMigrationEnded } from "./handlers/migration-ended.ts";
 
 export const serviceName = "image-svc";
@@ -13,4 +14,9 @@ export const imageHandlers: Handlers<ImageDeps> = {
   [CheckpointCreated.type]: onCheckpointCreated,
   [MigrationCompleted.type]: onMigrationEnded,
   [RolledBack.type]: onMigrationEnded,
+};
+
+/** For checkpoints whose migration failed or ended before them (see LedgerGate). */
+export const imageAfterEnd: Handlers<ImageDeps> = {
+  [CheckpointCreated.type]: onLateCheckpoint,
 };

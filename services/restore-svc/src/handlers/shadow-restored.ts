@@ -1,3 +1,4 @@
+import { lagBehindSource } from "@shadow/contract";
 import {
   type IncomingEvent,
   type OutgoingEvent,
@@ -6,7 +7,7 @@ import {
   type ShadowRestored,
 } from "@shadow/events";
 import { baseOf, failed } from "@shadow/migration";
-import { InstanceGoneError, lagBehindSource } from "@shadow/runtime";
+import { InstanceGoneError } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
 import { decideFence, FenceCost } from "../fence-cost.ts";
@@ -109,7 +110,7 @@ export async function onShadowRestored(
       const [source, shadow] = polled;
       meter.observe(deps.now(), source, shadow);
       cost.observe(deps.now(), processedOf(shadow, source));
-      lag = lagBehindSource(source, shadow);
+      lag = lagBehindSource(source.offsets, shadow.offsets);
       const decision = decideFence({
         lag,
         threshold: deps.catchUpThreshold,
