@@ -176,7 +176,7 @@ async function measure(config: LocalRuntimeConfig, mb: number): Promise<Row> {
     const profile = await dumpProfileOf(runtime, checkpoint);
     const round2Profile = await dumpProfileOf(runtime, round2);
     return {
-      freeze: config.lazyPages ? `${config.freeze}+lazy` : config.freeze,
+      freeze: config.lazyPages === "on" ? `${config.freeze}+lazy` : config.freeze,
       stateMb: mb,
       pauseMs: checkpoint.pauseMs,
       dumpMs: checkpoint.dumpMs,
