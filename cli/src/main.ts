@@ -6,7 +6,7 @@ import { loadCliConfig } from "./config.ts";
 
 const usage = `usage:
   shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential|auto] [--no-identity-swap]
-                 [--transfer registry|node-to-node] [--watch]
+                 [--transfer stream|registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch] [--svg FILE]   FILE: the migration's timeline picture
   shadow trace <migration-id> [--width N] [--all] [--json]
                          the migration's trace from Jaeger as a waterfall (--all: also the
@@ -17,7 +17,7 @@ const usage = `usage:
                          workload that may move off it, one at a time (drain waits for it)
   shadow serve           the local stack and all services, supervised, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
-  shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
+  shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct,shadow+stream,...]
                [--rates 10,60] [--states 0,100] [--partitions 1,4] [--cost MS] [--runs N] [--out DIR]
 
 environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN,

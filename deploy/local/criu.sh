@@ -32,6 +32,21 @@ EOF
   ln -sfn "$wrapper" /usr/local/sbin/criu
 }
 
+# CRIU dumps the conntrack tables of a dumped task's network namespace (twice: entries and
+# expectations) even when the namespace is external, and the kernel walks its one global hash
+# for every such dump, whatever the namespace: 262,144 buckets on a 24 GB machine cost 20-60 ms
+# of the source's pause, 4,096 under 1 ms. Nothing here tracks connections (no NAT, no
+# iptables), so a small table costs nothing; a host that does use one keeps its own.
+shrink_conntrack_hash() {
+  local buckets=/proc/sys/net/netfilter/nf_conntrack_buckets
+  local count=/proc/sys/net/netfilter/nf_conntrack_count
+  [ -w "$buckets" ] && [ -r "$count" ] || return 0
+  if [ "$(cat "$buckets")" -gt 4096 ] && [ "$(cat "$count")" -lt 1024 ]; then
+    echo 4096 >"$buckets" && log "conntrack hash: 4096 buckets (a dump walks all of them)"
+  fi
+}
+shrink_conntrack_hash
+
 if [ -x "$root/usr/sbin/criu" ]; then
   write_wrapper
   if "$wrapper" check >/dev/null 2>&1; then

@@ -1,4 +1,5 @@
 import {
+  CheckpointArchived,
   CheckpointCreated,
   CheckpointImageReady,
   FenceCompleted,
@@ -129,6 +130,7 @@ export function applyEvent(
       startPhase(view, d.handoff.round, "image", at);
       // The longest freeze of any round: each is an interruption of whoever served then.
       view.checkpointPauseMs = Math.max(view.checkpointPauseMs ?? 0, d.pauseMs);
+      view.dumpBytes = Math.max(view.dumpBytes ?? 0, d.sizeBytes);
       recordWork(view, d.handoff.round, {
         dumpMs: d.dumpMs,
         pauseMs: d.pauseMs,
@@ -146,6 +148,8 @@ export function applyEvent(
         buildMs: d.buildMs,
         transferMs: d.transferMs,
         imageBytes: d.sizeBytes,
+        transfer: d.transfer,
+        imageRef: d.imageRef,
       });
       break;
     }
@@ -165,6 +169,7 @@ export function applyEvent(
           ...(d.placeMs !== undefined ? { restorePlaceMs: d.placeMs } : {}),
         });
       }
+      if (d.postCopy) recordWork(view, d.handoff.round, { postCopy: true });
       break;
     }
     case ShadowCaughtUp.type: {
@@ -179,6 +184,21 @@ export function applyEvent(
       });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
+      const replay = {
+        firstRecordMs: d.firstRecordMs,
+        replayedRecords: d.replayedRecords,
+        replayPerSec: d.replayPerSec,
+        inputPerSec: d.inputPerSec,
+        memoryMs: d.memoryMs,
+        fenceEstimateMs: d.fenceEstimateMs,
+        fenceBudgetMs: d.fenceBudgetMs,
+        forcedFence: d.forcedFence,
+      };
+      recordWork(
+        view,
+        d.handoff.round,
+        Object.fromEntries(Object.entries(replay).filter(([, v]) => v !== undefined)),
+      );
       break;
     }
     case FenceCompleted.type: {
@@ -216,6 +236,15 @@ export function applyEvent(
         if (failedIn) failedIn.failed = true;
       }
       view.failure ??= { step: d.step, code: d.code, reason: d.reason };
+      break;
+    }
+    case CheckpointArchived.type: {
+      const d = CheckpointArchived.schema.parse(event.data);
+      view.archived ??= [];
+      if (!view.archived.some((a) => a.imageRef === d.imageRef)) {
+        const { imageRef, sizeBytes, buildMs, pushMs } = d;
+        view.archived.push({ imageRef, sizeBytes, buildMs, pushMs, at });
+      }
       break;
     }
     case RolledBack.type: {

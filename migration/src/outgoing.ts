@@ -5,7 +5,7 @@ export function baseOf(data: {
   strategy: "shadow" | "sequential";
   identitySwap: boolean;
   requestedAt: string;
-  imageTransfer?: "registry" | "node-to-node" | undefined;
+  imageTransfer?: "stream" | "registry" | "node-to-node" | undefined;
 }) {
   return {
     migrationId: data.migrationId,

@@ -22,8 +22,33 @@ export interface StepWork {
   /** The round's own lag at its caught-up report, and its handover (the view's are the last and longest). */
   lagBehindSource?: number;
   handoverMs?: number;
-  /** Size of the checkpoint image. */
+  /** Size of the checkpoint image (a stream: the bytes it moved). */
   imageBytes?: number;
+  /** How the dump reached the target: registry, node-to-node, stream, or same-node. */
+  transfer?: string;
+  /** Where the image is: a registry or layout reference, or a stream's name (`stream://`). */
+  imageRef?: string;
+  /** The copy ran before its memory was in (post-copy), which took `memoryMs` from its restore. */
+  postCopy?: boolean;
+  memoryMs?: number;
+  /** The replay, as the catch-up watch measured it (see ShadowCaughtUp). */
+  firstRecordMs?: number;
+  replayedRecords?: number;
+  replayPerSec?: number;
+  inputPerSec?: number;
+  /** The fence's estimated cost (the shadow's replay of its lag) against its budget; forced: the lag had stopped shrinking. */
+  fenceEstimateMs?: number;
+  fenceBudgetMs?: number;
+  forcedFence?: boolean;
+}
+
+/** An OCI image built and pushed after the migration, from a dump it streamed. */
+export interface ArchivedImage {
+  imageRef: string;
+  sizeBytes: number;
+  buildMs: number;
+  pushMs: number;
+  at: string;
 }
 
 export interface InstancePlace {
@@ -62,6 +87,8 @@ export interface MigrationView {
    */
   liveLag?: { records: number; at: string };
   checkpointPauseMs?: number;
+  /** The largest dump of any round (beside the longest pause). */
+  dumpBytes?: number;
   handoverMs?: number;
   /**
    * The stretch in which no copy of the workload served, as the events show it: a sequential
@@ -76,6 +103,8 @@ export interface MigrationView {
   failure?: { step: string; code: string; reason: string };
   /** The copy found serving after the compensations; absent when none was. */
   rollback?: { reason: string; compensated: string[]; serving?: InstancePlace };
+  /** Streamed dumps archived as OCI images once the migration had ended. */
+  archived?: ArchivedImage[];
   /** Why the request was refused; `runningMigrationId` names the migration then under way. */
   rejection?: { code: string; reason: string; runningMigrationId?: string };
   traceId?: string;

@@ -8,6 +8,9 @@
  *
  * --lazy restores post-copy (CRIU lazy-pages daemon over the unpacked image, userfaultfd).
  *
+ * Each run also dumps the restored copy (as an identity swap's second round does) and prints
+ * where both pauses went, stage by stage, from CRIU's dump.log (see src/local/dump-profile.ts).
+ *
  * Needs the local stack (deploy/local/up.sh: nodes, registry). SHADOW_DUMP_DIR puts dumps on
  * another file system (e.g. a tmpfs) to compare.
  */
@@ -17,11 +20,14 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type DumpProfile, formatDumpProfile, profileDump } from "../src/local/dump-profile.ts";
 import {
   createLocalRuntime,
+  type LocalRuntime,
   type LocalRuntimeConfig,
   loadLocalRuntimeConfig,
 } from "../src/local/index.ts";
+import type { Checkpoint } from "../src/types.ts";
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +56,10 @@ interface Row {
   serveMs: number;
   dumpMb: number;
   imageMb: number;
+  profile?: DumpProfile;
+  /** The restored copy dumped in turn (an identity swap's second round). */
+  round2PauseMs: number;
+  round2Profile?: DumpProfile;
 }
 
 async function main(): Promise<void> {
@@ -79,11 +89,13 @@ async function main(): Promise<void> {
   for (const freeze of values.freeze.split(",") as LocalRuntimeConfig["freeze"][]) {
     for (const mb of sizes) {
       for (let run = 0; run < (mb >= 1024 ? 1 : runs); run++) {
-        rows.push(await measure({ ...base, freeze, lazyPages: values.lazy }, mb));
+        rows.push(await measure({ ...base, freeze, lazyPages: values.lazy ? "on" : "off" }, mb));
         const r = rows.at(-1) as Row;
         console.log(
-          `${freeze} ${mb} MB: pause ${r.pauseMs.toFixed(0)} ms, dump ${r.dumpMs.toFixed(0)} ms, build ${r.buildMs.toFixed(0)} ms, push ${r.pushMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms (CRIU ${r.criuRestoreMs.toFixed(0)}), serves after ${r.serveMs.toFixed(0)} ms, dump ${r.dumpMb.toFixed(0)} MB, image ${r.imageMb.toFixed(0)} MB`,
+          `${freeze} ${mb} MB: pause ${r.pauseMs.toFixed(0)} ms (the copy's: ${r.round2PauseMs.toFixed(0)} ms), dump ${r.dumpMs.toFixed(0)} ms, build ${r.buildMs.toFixed(0)} ms, push ${r.pushMs.toFixed(0)} ms, restore ${r.restoreMs.toFixed(0)} ms (CRIU ${r.criuRestoreMs.toFixed(0)}), serves after ${r.serveMs.toFixed(0)} ms, dump ${r.dumpMb.toFixed(0)} MB, image ${r.imageMb.toFixed(0)} MB`,
         );
+        if (r.profile) console.log(`  source's dump: ${formatDumpProfile(r.profile)}`);
+        if (r.round2Profile) console.log(`  copy's dump:   ${formatDumpProfile(r.round2Profile)}`);
       }
     }
   }
@@ -94,16 +106,16 @@ async function main(): Promise<void> {
   );
   console.log("\n# medians (ms; sizes in MB)");
   console.log(
-    "| freeze | state | pause | dump | build | push | restore (CRIU) | serves after | dump MB | image MB | dump GB/s |",
+    "| freeze | state | pause | copy's pause | dump | build | push | restore (CRIU) | serves after | dump MB | image MB | dump GB/s |",
   );
-  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const freeze of new Set(rows.map((r) => r.freeze))) {
     for (const mb of sizes) {
       const rs = rows.filter((r) => r.freeze === freeze && r.stateMb === mb);
       if (rs.length === 0) continue;
       const m = (f: (r: Row) => number) => median(rs.map(f));
       console.log(
-        `| ${freeze} | ${mb} | ${m((r) => r.pauseMs).toFixed(0)} | ${m((r) => r.dumpMs).toFixed(0)} | ${m((r) => r.buildMs).toFixed(0)} | ${m((r) => r.pushMs).toFixed(0)} | ${m((r) => r.restoreMs).toFixed(0)} (${m((r) => r.criuRestoreMs).toFixed(0)}) | ${m((r) => r.serveMs).toFixed(0)} | ${m((r) => r.dumpMb).toFixed(0)} | ${m((r) => r.imageMb).toFixed(0)} | ${(m((r) => r.dumpMb) / 1024 / (m((r) => r.dumpMs) / 1000)).toFixed(2)} |`,
+        `| ${freeze} | ${mb} | ${m((r) => r.pauseMs).toFixed(0)} | ${m((r) => r.round2PauseMs).toFixed(0)} | ${m((r) => r.dumpMs).toFixed(0)} | ${m((r) => r.buildMs).toFixed(0)} | ${m((r) => r.pushMs).toFixed(0)} | ${m((r) => r.restoreMs).toFixed(0)} (${m((r) => r.criuRestoreMs).toFixed(0)}) | ${m((r) => r.serveMs).toFixed(0)} | ${m((r) => r.dumpMb).toFixed(0)} | ${m((r) => r.imageMb).toFixed(0)} | ${(m((r) => r.dumpMb) / 1024 / (m((r) => r.dumpMs) / 1000)).toFixed(2)} |`,
       );
     }
   }
@@ -160,8 +172,11 @@ async function measure(config: LocalRuntimeConfig, mb: number): Promise<Row> {
       "utf8",
     );
     const lastTime = [...log.matchAll(/^\((\d+\.\d+)\)/gm)].at(-1)?.[1];
+    const round2 = await runtime.checkpoint(copy.instance, { leaveRunning: true, migrationId });
+    const profile = await dumpProfileOf(runtime, checkpoint);
+    const round2Profile = await dumpProfileOf(runtime, round2);
     return {
-      freeze: config.lazyPages ? `${config.freeze}+lazy` : config.freeze,
+      freeze: config.lazyPages === "on" ? `${config.freeze}+lazy` : config.freeze,
       stateMb: mb,
       pauseMs: checkpoint.pauseMs,
       dumpMs: checkpoint.dumpMs,
@@ -172,12 +187,24 @@ async function measure(config: LocalRuntimeConfig, mb: number): Promise<Row> {
       serveMs,
       dumpMb: checkpoint.sizeBytes / MiB,
       imageMb: image.sizeBytes / MiB,
+      ...(profile ? { profile } : {}),
+      round2PauseMs: round2.pauseMs,
+      ...(round2Profile ? { round2Profile } : {}),
     };
   } finally {
     if (restored) await runtime.remove(restored);
     await runtime.remove(name);
     await runtime.release(migrationId);
   }
+}
+
+async function dumpProfileOf(
+  runtime: LocalRuntime,
+  checkpoint: Checkpoint,
+): Promise<DumpProfile | undefined> {
+  const dir = runtime.layout.checkpoint(checkpoint.node, checkpoint.id);
+  const log = await readFile(join(dir, "work", "dump.log"), "utf8").catch(() => "");
+  return profileDump(log);
 }
 
 async function memoryBandwidth(): Promise<number> {

@@ -1,4 +1,4 @@
-import type { CheckpointImage } from "./types.ts";
+import type { CheckpointImage, ImageTransfer } from "./types.ts";
 
 /**
  * The port's rule for how an image reaches its target: not at all when it was built there (an
@@ -7,7 +7,7 @@ import type { CheckpointImage } from "./types.ts";
 export function deliveryOf(
   builtOn: string,
   targetNode: string,
-  requested: "registry" | "node-to-node",
+  requested: ImageTransfer,
 ): CheckpointImage["transfer"] {
   return builtOn === targetNode ? "same-node" : requested;
 }

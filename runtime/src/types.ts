@@ -76,11 +76,21 @@ export interface InstanceInfo {
   state: "running" | "paused" | "stopped";
   identity: Identity;
   pid?: number;
+  /**
+   * A post-copy restore's pages: `arriving` while the copy still fetches pages on first touch
+   * (it must not serve alone yet), `complete` once every page is in, `failed` when the page
+   * source went away before that (the copy was stopped: its memory had holes). Absent for a
+   * copy restored whole, and for an instance never restored.
+   */
+  pages?: "arriving" | "complete" | "failed";
   /** The labels of its spec (see WorkloadSpec.labels). */
   labels?: Record<string, string>;
   /** The memory it may use (its spec's, counted against its node) and what it uses now. */
   memory?: { limitBytes: number; usedBytes?: number };
 }
+
+/** How a checkpoint image reaches its target (see `CheckpointImage.transfer`). */
+export type ImageTransfer = "registry" | "node-to-node" | "stream";
 
 /** See `Runtime.setCpuPriority`. */
 export type CpuPriority = "serving" | "shadow";
@@ -106,21 +116,27 @@ export interface Checkpoint {
 }
 
 export interface CheckpointImage {
-  /** Pullable reference (registry) or node-local reference (node-to-node transfer). */
+  /**
+   * Pullable reference (registry), node-local reference (node-to-node transfer), or the
+   * streamed dump's name (`stream://...`).
+   */
   ref: string;
+  /** The manifest's digest; for a stream, the digest of its index (files, sizes, extents). */
   digest: string;
+  /** Bytes moved to the target (a post-copy stream: without the pages left at the source). */
   sizeBytes: number;
   encrypted: boolean;
+  /** Packing the image before it moves (0 for a stream: nothing is packed). */
   buildMs: number;
-  /** Delivery until the dump lies verified and unpacked on the target node (push and pull). */
+  /** Delivery until the dump lies verified on the target node (push and pull, copy, stream). */
   transferMs: number;
   /** How it was delivered: `same-node` when it was built on the target, and nothing moved. */
-  transfer: "registry" | "node-to-node" | "same-node";
+  transfer: ImageTransfer | "same-node";
 }
 
 export interface BuildImageOptions {
   /** Overrides the runtime's configured transfer for this image. */
-  transfer?: "registry" | "node-to-node" | undefined;
+  transfer?: ImageTransfer | undefined;
 }
 
 export interface RestoreOptions {
@@ -198,4 +214,11 @@ export interface Runtime {
   remove(instance: string): Promise<void>;
   /** Deletes every dump and image of a finished or rolled-back migration. */
   release(migrationId: string): Promise<void>;
+  /**
+   * Builds and pushes the encrypted OCI checkpoint images of a migration's streamed dumps, off
+   * its critical path (call it once the migration has ended): kept for audit, and to restore
+   * later or elsewhere, under the image budget. Nothing when no dump was streamed (an image
+   * that went through the registry is there already) or archiving is off. Safe to call again.
+   */
+  archiveImages(migrationId: string): Promise<CheckpointImage[]>;
 }

@@ -11,7 +11,12 @@ import {
 import { loadImageStoreConfig } from "../src/image/index.ts";
 import { migrationPrefix } from "../src/local/checkpoint.ts";
 import { CPU_SHARES, INSTANCES_CPU_CGROUP, INSTANCES_CPU_SHARES } from "../src/local/cpu-weight.ts";
-import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
+import {
+  createLocalRuntime,
+  type LocalRuntime,
+  loadLocalRuntimeConfig,
+  OciImageStore,
+} from "../src/local/index.ts";
 import { instanceCgroup } from "../src/local/node-cgroup.ts";
 import type { CheckpointImage, InstanceInfo } from "../src/types.ts";
 import { flipByte, registryBlobPath, rejection } from "./image-support.ts";
@@ -60,7 +65,10 @@ describe("local runtime (real CRIU)", () => {
   }
 
   beforeAll(async () => {
-    runtime = await createLocalRuntime();
+    // These tests are of images: built, pushed, pulled, tampered with in the registry.
+    runtime = await createLocalRuntime({
+      config: loadLocalRuntimeConfig(process.env, { imageTransfer: "registry" }),
+    });
     await tcp.start();
     source = await runtime.run(
       workloadSpec({ TCP_SERVER: `10.213.0.1:${tcp.port}` }),
@@ -347,7 +355,7 @@ describe("local runtime (real CRIU)", () => {
 
   it("restores post-copy (lazy pages) where userfaultfd is there", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
-    const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: true } });
+    const lazy = await createLocalRuntime({ config: { ...runtime.config, lazyPages: "on" } });
     const before = await readState(source.endpoint);
     const checkpoint = await lazy.checkpoint(sourceName, { leaveRunning: true, migrationId });
     const image = await lazy.buildImage(checkpoint, "node-b");

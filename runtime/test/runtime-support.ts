@@ -150,7 +150,9 @@ export async function footprint(runtime: LocalRuntime): Promise<Footprint> {
   const scratch: string[] = [];
   for (const node of await list(layout.nodesDir)) {
     instanceDirs.push(...(await list(layout.instancesDir(node))).map((i) => `${node}/${i}`));
-    scratch.push(...(await list(layout.imagesDir(node))).filter((n) => n.startsWith("restore-")));
+    for (const dir of new Set([layout.imagesDir(node), layout.checkpointsDir(node)])) {
+      scratch.push(...(await list(dir)).filter((n) => n.startsWith("restore-")));
+    }
   }
   return {
     containers: (await runtime.runc.list()).map((c) => c.id).sort(),

@@ -11,7 +11,7 @@ export const scenarioOptions = z.object({
   strategy: z.enum(["shadow", "sequential"]).default("shadow"),
   identitySwap: z.boolean().default(true),
   /** How the image reaches the target; absent: the runtime's default (the registry). */
-  imageTransfer: z.enum(["registry", "node-to-node"]).optional(),
+  imageTransfer: z.enum(["stream", "registry", "node-to-node"]).optional(),
   /** Input messages per second (the paper: 10 to 120). */
   rate: z.number().int().min(10).max(10_000).default(60),
   partitions: z.number().int().min(1).max(64).default(4),

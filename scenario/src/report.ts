@@ -47,6 +47,7 @@ export function formatReport(r: ScenarioReport): string {
     `checkpoint pause (source frozen)   ${ms(m.checkpointPauseMs)}`,
     `handover (source paused → shadow past the cut)   ${ms(m.handoverMs)}`,
     `lag behind the source at the fence  ${m.lagBehindSource === undefined ? "-" : m.lagBehindSource} record${m.lagBehindSource === 1 ? "" : "s"}`,
+    ...fenceCostLines(m),
     "",
     `downtime, HTTP probe every 10 ms    ${ms(r.probe.longestOutageMs)} (${r.probe.failures} of ${r.probe.probes} probe rounds unanswered; slowest answer ${ms(r.probe.slowestAnswerMs)})`,
     `downtime, message level            ${ms(v.downtime.longest.ms)} (input waiting while no copy was consuming, checkpoint freeze left out)`,
@@ -67,4 +68,14 @@ export function formatReport(r: ScenarioReport): string {
       `trace: ${traceLine(undefined, { traceId: m.traceId, migrationId: m.migrationId })}`,
     );
   return lines.join("\n");
+}
+
+/** Why the fence went ahead when it did: its estimated cost, and whether a stalled lag forced it. */
+function fenceCostLines(m: ScenarioReport["migration"]): string[] {
+  return m.work
+    .filter((w) => w.fenceEstimateMs !== undefined)
+    .map(
+      (w) =>
+        `round ${w.round} fence cost          ${ms(w.fenceEstimateMs)} estimated (budget ${ms(w.fenceBudgetMs)})${w.forcedFence ? ": the lag had stopped shrinking, fenced anyway at that extra delay" : ""}`,
+    );
 }

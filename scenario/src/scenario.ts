@@ -51,7 +51,7 @@ export interface MigrationRequest {
   targetNode: string;
   strategy: "shadow" | "sequential";
   identitySwap: boolean;
-  imageTransfer?: "registry" | "node-to-node";
+  imageTransfer?: "stream" | "registry" | "node-to-node";
 }
 
 export interface ScenarioHooks {

@@ -13,7 +13,11 @@ async function startWithSource(runtime: FakeRuntime) {
   );
 }
 
-function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
+function request(
+  strategy: "shadow" | "sequential",
+  identitySwap: boolean,
+  imageTransfer?: "stream" | "registry",
+) {
   return outgoing(
     MigrationRequested,
     MigrationRequested.schema.parse({
@@ -21,6 +25,7 @@ function request(strategy: "shadow" | "sequential", identitySwap: boolean) {
       workload: "orders-0",
       strategy,
       identitySwap,
+      ...(imageTransfer ? { imageTransfer } : {}),
       source: { instance: "orders-0", node: "node-a" },
       targetNode: "node-b",
       requestedBy: "cli",
@@ -192,6 +197,55 @@ describe("the choreography, in memory", () => {
     expect(c.types()).toContain("completed.v1");
   });
 
+  it("fences a catch-up whose lag stopped shrinking, at its computed cost (above capacity)", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    // Source and shadow at the same ceiling, 10 records a poll (100/s): 41 behind for ever.
+    const at = { source: 100, shadow: 59 };
+    const c = inMemoryChoreography(runtime, {
+      catchUpTimeoutMs: 60_000,
+      convergeWindowMs: 1_000,
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 10;
+        else at.shadow += 10;
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    expect(caughtUp?.data).toMatchObject({
+      lagBehindSource: 41,
+      forcedFence: true,
+      fenceEstimateMs: 410,
+      // The fake checkpoint's pause (120 ms) + 50 ms: 410 ms did not fit it.
+      fenceBudgetMs: 170,
+    });
+    expect(c.restoreLog.map((l) => l.message)).toContain("lag stopped shrinking: fencing anyway");
+    expect(c.types()).toContain("completed.v1");
+  });
+
+  it("fences as soon as replaying the lag fits the budget, whatever the record count", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    // The shadow replays 100 records a poll (1,000/s) towards a source taking 1 a poll.
+    const at = { source: 1_000, shadow: 0 };
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 1;
+        else at.shadow = Math.min(at.source, at.shadow + 100);
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const data = c.log.find((e) => e.type.endsWith("caught-up.v1"))?.data as Record<string, number>;
+    // Fenced with records to go, because they take under 170 ms to replay.
+    expect(data.lagBehindSource).toBeGreaterThan(2);
+    expect(data.fenceEstimateMs).toBeLessThanOrEqual(170);
+    expect(data).not.toHaveProperty("forcedFence");
+  });
+
   it("gives a slowed source its full CPU back when the migration rolls back", async () => {
     const runtime = new FakeRuntime();
     await startWithSource(runtime);
@@ -219,6 +273,81 @@ describe("the choreography, in memory", () => {
     expect(c.types()).toContain("rolled-back.v1");
     expect(runtime.cpuLimits.has("orders-0")).toBe(false);
     expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+
+  it("archives a streamed migration's images once it has ended, and a registry one's not again", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", true, "stream"));
+    const types = c.types();
+    // Both rounds streamed (the second on its own node), archived after completion, not before.
+    expect(types.filter((t) => t === "checkpoint.archived.v1")).toHaveLength(2);
+    expect(types.indexOf("checkpoint.archived.v1")).toBeGreaterThan(types.indexOf("completed.v1"));
+    const ready = c.log.filter((e) => e.type.endsWith("checkpoint-image.ready.v1"));
+    expect(ready.map((e) => (e.data as { transfer: string }).transfer)).toEqual([
+      "stream",
+      "same-node",
+    ]);
+    const view = foldMigration(c.log.filter((e) => e.topic === "shadow.migrations.v1"));
+    expect(view?.archived).toHaveLength(2);
+    expect(view?.work.map((w) => w.transfer)).toEqual(["stream", "same-node"]);
+
+    const registry = new FakeRuntime();
+    await startWithSource(registry);
+    const r = inMemoryChoreography(registry);
+    await r.publish(request("shadow", false, "registry"));
+    expect(r.types()).toContain("completed.v1");
+    expect(r.types()).not.toContain("checkpoint.archived.v1");
+  });
+
+  it("fences a post-copy copy only once every page arrived, and says when that was", async () => {
+    const runtime = new FakeRuntime();
+    runtime.postCopy = { memoryAfterInspects: 3 };
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    const restored = c.log.find((e) => e.type.endsWith("shadow.restored.v1"));
+    expect(restored?.data).toMatchObject({ postCopy: true });
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    // Caught up at the first poll by its lag; asked twice more for its memory, 100 ms apart.
+    expect(caughtUp?.data).toMatchObject({ lagBehindSource: 0, memoryMs: 200 });
+    expect(c.types()).toContain("completed.v1");
+    expect(c.restoreLog.map((l) => l.message)).toContain("every page arrived");
+  });
+
+  it("rolls back when a post-copy copy's page source goes away before every page arrived", async () => {
+    const runtime = new FakeRuntime();
+    runtime.postCopy = { memoryAfterInspects: 2, ending: "failed" };
+    await startWithSource(runtime);
+    const c = inMemoryChoreography(runtime);
+    await c.publish(request("shadow", false));
+    const failed = c.log.find((e) => e.type.endsWith("failed.v1"));
+    expect(failed?.data).toMatchObject({ step: "catch-up", code: "POST_COPY_FAILED" });
+    expect(c.types()).not.toContain("fence.requested.v1");
+    expect(c.types()).toContain("rolled-back.v1");
+    expect([...runtime.instances.keys()]).toEqual(["orders-0"]);
+    expect(runtime.instances.get("orders-0")?.state).toBe("running");
+  });
+
+  it("reports the replay: first record after the restore, records per second against the input", async () => {
+    const runtime = new FakeRuntime();
+    await startWithSource(runtime);
+    const at = { source: 100, shadow: 10, polls: 0 };
+    const c = inMemoryChoreography(runtime, {
+      progress: async (instance) => {
+        if (instance === "orders-0") at.source += 10;
+        else if (++at.polls > 1) at.shadow = Math.min(at.source, at.shadow + 50);
+        const offset = instance === "orders-0" ? at.source : at.shadow;
+        return { offsets: [{ topic: "in", partition: 0, offset }] };
+      },
+    });
+    await c.publish(request("shadow", false));
+    const caughtUp = c.log.find((e) => e.type.endsWith("caught-up.v1"));
+    const data = caughtUp?.data as Record<string, number>;
+    expect(data.firstRecordMs).toBe(100);
+    expect(data.replayPerSec).toBeGreaterThan(4 * (data.inputPerSec ?? Number.NaN));
+    expect(data.inputPerSec).toBe(100);
   });
 
   it("rolls back when the target node vanishes before the restore", async () => {

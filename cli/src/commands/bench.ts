@@ -7,11 +7,14 @@ import {
   benchProfiles,
   benchTable,
   createScenarioEnvironment,
+  formatMachine,
   gridOf,
+  measureMachine,
   medianRuns,
   ratioTable,
   runBench,
   serviceDeadlines,
+  throughputTable,
 } from "@shadow/scenario";
 import { renderTimelineSvg, type Timeline } from "@shadow/timeline";
 
@@ -55,6 +58,9 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     serviceEnv: serviceDeadlines(options.migrationTimeoutMs),
   });
   const started = Date.now();
+  // Measured before the runs, while nothing of the benchmark runs: the floor for its stages.
+  const machine = formatMachine(await measureMachine());
+  out(machine);
   const timelines = new Map<number, Timeline>();
   try {
     const rows = await runBench(
@@ -74,11 +80,12 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     const dir = join(args.out, new Date(started).toISOString().replace(/[:.]/g, "-"));
     await mkdir(dir, { recursive: true });
     const table = benchTable(rows);
+    const stages = throughputTable(rows, machine);
     const ratios = options.configs
       .filter((c) => c !== "sequential")
       .map((c) => ratioTable(rows, c))
       .join("\n\n");
-    await writeFile(join(dir, "runs.json"), JSON.stringify({ options, rows }, null, 2));
+    await writeFile(join(dir, "runs.json"), JSON.stringify({ options, machine, rows }, null, 2));
     const plots = await benchPlots(rows);
     for (const plot of plots) await writeFile(join(dir, plot.name), plot.svg);
     // Each configuration's median run as a timeline, as the paper shows one run per figure.
@@ -93,10 +100,10 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     }
     await writeFile(
       join(dir, "results.md"),
-      `${table}\n\n${ratios}\n\n${plots.map((p) => `![${p.name}](${p.name})`).join("\n\n")}\n${timelineFigures.length > 0 ? `\n## Timelines\n\n${timelineFigures.join("\n\n")}\n` : ""}`,
+      `${table}\n\n${stages}\n\n${ratios}\n\n${plots.map((p) => `![${p.name}](${p.name})`).join("\n\n")}\n${timelineFigures.length > 0 ? `\n## Timelines\n\n${timelineFigures.join("\n\n")}\n` : ""}`,
     );
     out(
-      `\n${table}\n\n${ratios}\n\nrows: ${join(dir, "runs.json")}, tables: ${join(dir, "results.md")}`,
+      `\n${table}\n\n${stages}\n\n${ratios}\n\nrows: ${join(dir, "runs.json")}, tables: ${join(dir, "results.md")}`,
     );
     const clean = rows.every((r) => r.lost === 0 && r.duplicated === 0);
     return clean && rows.length === gridOf(options).length ? 0 : 1;

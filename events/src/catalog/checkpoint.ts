@@ -42,11 +42,30 @@ export const CheckpointImageReady = defineEvent(
     sizeBytes: z.number().int().nonnegative(),
     buildMs: z.number().nonnegative(),
     /**
-     * Delivery to the target node: push and pull through the registry, or the node-to-node
-     * copy, until the dump lies verified and unpacked on the target's disk; `same-node` when
-     * it was built there (an identity swap's second round), with nothing to move.
+     * Delivery to the target node: push and pull through the registry, the node-to-node copy,
+     * or the encrypted stream, until the dump lies verified on the target's disk; `same-node`
+     * when it was taken there (an identity swap's second round), with nothing to move. A
+     * streamed dump's `imageRef` is `stream://...` and its `digest` names the stream's index.
      */
     transferMs: z.number().nonnegative(),
-    transfer: z.enum(["registry", "node-to-node", "same-node"]),
+    transfer: z.enum(["registry", "node-to-node", "stream", "same-node"]),
+    /** The checkpoint's pause, carried on: the fence's budget is measured against it. */
+    pauseMs: z.number().nonnegative().optional(),
+  }),
+);
+
+/**
+ * image-svc built and pushed the encrypted OCI checkpoint image of a streamed dump, once its
+ * migration had ended: the stream moved the dump, and the image is kept afterwards (audit,
+ * restore later or elsewhere) without having been on the migration's critical path.
+ */
+export const CheckpointArchived = defineEvent(
+  "io.shadow.migration.checkpoint.archived.v1",
+  migrationBase.extend({
+    imageRef: z.string().min(1),
+    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
+    sizeBytes: z.number().int().nonnegative(),
+    buildMs: z.number().nonnegative(),
+    pushMs: z.number().nonnegative(),
   }),
 );

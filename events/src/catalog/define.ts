@@ -63,7 +63,7 @@ export const handoff = z.object({
 /** The offsets of one cut or one reading, a bounded list. */
 export const offsetList = z.array(partitionOffset).max(limits.partitions);
 
-export const imageTransfer = z.enum(["registry", "node-to-node"]);
+export const imageTransfer = z.enum(["stream", "registry", "node-to-node"]);
 
 /** Who asked for a migration. */
 export const requestedBy = z.enum(["http", "cli", "kafka", "pressure"]);
@@ -79,8 +79,8 @@ export const migrationBase = z.object({
   identitySwap: z.boolean(),
   requestedAt: z.string().datetime(),
   /**
-   * How the checkpoint image reaches the target: through the registry, or copied node to node.
-   * Absent: the runtime's default.
+   * How the checkpoint reaches the target: streamed (the OCI image built after the handoff),
+   * through the registry, or copied node to node. Absent: the runtime's default.
    */
   imageTransfer: imageTransfer.optional(),
 });

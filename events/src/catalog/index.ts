@@ -1,5 +1,10 @@
 import { MigrationAdmitted, MigrationRejected } from "./admission.ts";
-import { CheckpointCreated, CheckpointImageReady, IdentitySwapRequested } from "./checkpoint.ts";
+import {
+  CheckpointArchived,
+  CheckpointCreated,
+  CheckpointImageReady,
+  IdentitySwapRequested,
+} from "./checkpoint.ts";
 import type { DataOf, EventDefinition } from "./define.ts";
 import { FenceAborted, FenceCompleted, FenceCut, FencePassed, FenceRequested } from "./fence.ts";
 import { MigrationCompleted, MigrationFailed, RolledBack, SourceDrained } from "./outcome.ts";
@@ -37,6 +42,7 @@ export const catalog = {
   [MigrationFailed.type]: MigrationFailed,
   [RolledBack.type]: RolledBack,
   [PressureDecided.type]: PressureDecided,
+  [CheckpointArchived.type]: CheckpointArchived,
 } as const satisfies Record<string, EventDefinition>;
 
 export type EventType = keyof typeof catalog;

@@ -19,6 +19,13 @@ export const ShadowRestored = defineEvent(
     preflightMs: z.number().nonnegative().optional(),
     /** Reserving the target: address, network namespace, identity file, bundle. */
     placeMs: z.number().nonnegative().optional(),
+    /**
+     * Restored post-copy: the copy runs before its memory is in (CRIU's lazy pages), so it may
+     * not serve alone until the runtime reports every page arrived.
+     */
+    postCopy: z.boolean().optional(),
+    /** The checkpoint's pause, carried on from CheckpointImageReady (see ShadowCaughtUp). */
+    pauseMs: z.number().nonnegative().optional(),
   }),
 );
 
@@ -36,5 +43,25 @@ export const ShadowCaughtUp = defineEvent(
     replayMs: z.number().nonnegative(),
     /** The CPU cap (in CPUs) the source ran under at the end, if the catch-up needed one. */
     sourceCpuLimit: z.number().positive().optional(),
+    /**
+     * From the copy's restore to the first status poll showing it past where it was first
+     * read: when it processed its first record, to within a poll.
+     */
+    firstRecordMs: z.number().nonnegative().optional(),
+    /** Records the shadow processed during the watch, and per second. */
+    replayedRecords: z.number().int().nonnegative().optional(),
+    replayPerSec: z.number().nonnegative().optional(),
+    /** Records the source processed during the watch, per second: the input it kept up with. */
+    inputPerSec: z.number().nonnegative().optional(),
+    /** A post-copy copy: from its restore until every page had arrived. */
+    memoryMs: z.number().nonnegative().optional(),
+    /**
+     * What fencing costs: the shadow's replay time of its remaining lag at its current rate,
+     * against the budget it was held to (the checkpoint pause + 50 ms by default). `forced`:
+     * the lag had stopped shrinking and the fence went ahead at that cost, within the cap.
+     */
+    fenceEstimateMs: z.number().nonnegative().optional(),
+    fenceBudgetMs: z.number().nonnegative().optional(),
+    forcedFence: z.boolean().optional(),
   }),
 );

@@ -135,5 +135,13 @@ export function sampleData(migrationId = "m-sample-1"): { [T in EventType]: Even
       compensated: ["checkpoint", "image"],
       servingInstance: { instance: "orders-0", node: "node-a" },
     },
+    "io.shadow.migration.checkpoint.archived.v1": {
+      ...base,
+      imageRef: `127.0.0.1:5000/shadow/m-1:ckpt-1@sha256:${"cd".repeat(32)}`,
+      digest: `sha256:${"cd".repeat(32)}`,
+      sizeBytes: 16_800_000,
+      buildMs: 310,
+      pushMs: 120,
+    },
   };
 }

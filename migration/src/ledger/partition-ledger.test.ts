@@ -1,4 +1,5 @@
 import {
+  CheckpointArchived,
   CheckpointCreated,
   CheckpointImageReady,
   type EventType,
@@ -163,6 +164,20 @@ describe("the ledger's judgement of steps", () => {
       ]),
     ).toEqual(["act", "late", "late", "act", "late", "late"]);
     expect(l.running("orders")).toBeUndefined();
+  });
+
+  it("lets each archived image act once after the end, and none before it", () => {
+    const l = admitted();
+    const other = { digest: `sha256:${"b".repeat(64)}` };
+    expect(
+      judge(l, [
+        ev(CheckpointArchived.type, "m-1"),
+        ev(MigrationCompleted.type, "m-1"),
+        ev(CheckpointArchived.type, "m-1"),
+        ev(CheckpointArchived.type, "m-1", other),
+        ev(CheckpointArchived.type, "m-1"),
+      ]),
+    ).toEqual(["stale", "act", "act", "act", "late"]);
   });
 
   it("ends at once a failure that nobody compensates: the drain's", () => {

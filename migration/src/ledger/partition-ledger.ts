@@ -1,4 +1,5 @@
 import {
+  CheckpointArchived,
   MigrationAdmitted,
   MigrationCompleted,
   MigrationFailed,
@@ -82,6 +83,9 @@ const act: Judgement = { kind: "act" };
  *   failure that nobody compensates (the drain's, past the fence, or one without a handoff)
  *   ends it at once. Later ones are stale.
  * - MigrationCompleted / RolledBack: end an admitted or failed migration and free its workload.
+ * - CheckpointArchived: an epilogue, not a step. A streamed dump's OCI image is built and pushed
+ *   only once its migration has ended (see image-svc), so it acts after the end, once per image
+ *   digest (a swap archives two); before the end it cannot be in order, and is stale.
  * - Any other step: acts once per round, and only while its migration is admitted; a second one
  *   is a replay, and one after the migration failed or ended is late.
  */
@@ -106,6 +110,7 @@ export class PartitionLedger {
       return this.#verdict(entry, event);
     }
     if (event.type === MigrationFailed.type) return this.#failure(entry, data);
+    if (event.type === CheckpointArchived.type) return this.#epilogue(entry, event);
     if (terminal.has(event.type)) {
       if (entry.stage !== "admitted" && entry.stage !== "failed") {
         return this.#stale(entry, `${event.type} of a migration that is ${entry.stage}`);
@@ -197,6 +202,18 @@ export class PartitionLedger {
     const uncompensated = data.step === "drain" || data.handoff === undefined;
     if (uncompensated) this.#end(entry);
     else entry.stage = "failed";
+    return act;
+  }
+
+  #epilogue(entry: Entry, event: LedgerEvent): Judgement {
+    if (entry.stage !== "ended") {
+      return this.#stale(entry, `${event.type} of a migration that is ${entry.stage}, not ended`);
+    }
+    const step = `${event.type}@${String(dataOf(event).digest)}`;
+    if (entry.seen.has(step)) {
+      return { kind: "stale", reason: `a replay: ${step} is in the log already`, ended: true };
+    }
+    entry.seen.add(step);
     return act;
   }
 

@@ -34,6 +34,13 @@ export class FakeRuntime implements Runtime {
     this.#nodes = nodes;
   }
 
+  /**
+   * Restores are post-copy: a restored copy's pages are `arriving` until a test moves it on
+   * (`instances.get(name).pages = "complete"`), or until `memoryAfterInspects` inspections.
+   */
+  postCopy: { memoryAfterInspects?: number; ending?: "complete" | "failed" } | undefined;
+  #inspections = new Map<string, number>();
+
   /** The next call of `operation` throws `error`. */
   failNext(operation: keyof Runtime, error: Error): void {
     this.#faults.set(operation, error);
@@ -110,7 +117,18 @@ export class FakeRuntime implements Runtime {
   }
 
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
-    return this.instances.get(instance);
+    const info = this.instances.get(instance);
+    const after = this.postCopy?.memoryAfterInspects;
+    if (info?.pages === "arriving" && after !== undefined) {
+      const seen = (this.#inspections.get(instance) ?? 0) + 1;
+      this.#inspections.set(instance, seen);
+      if (seen >= after) {
+        info.pages = this.postCopy?.ending ?? "complete";
+        // As the local runtime does: a copy whose pages never came is stopped.
+        if (info.pages === "failed") info.state = "stopped";
+      }
+    }
+    return info;
   }
 
   async list(): Promise<InstanceInfo[]> {
@@ -152,6 +170,11 @@ export class FakeRuntime implements Runtime {
     this.#node(targetNode, checkpoint.migrationId);
     const source = this.#sourceOf.get(checkpoint.id);
     if (source) this.#sourceOf.set(`local/${checkpoint.id}`, source);
+    const transfer = deliveryOf(checkpoint.node, targetNode, options.transfer ?? "registry");
+    if (options.transfer === "stream") {
+      const pending = this.#toArchive.get(checkpoint.migrationId) ?? [];
+      this.#toArchive.set(checkpoint.migrationId, [...pending, checkpoint]);
+    }
     const labels = this.#labelsOf.get(checkpoint.id);
     if (labels) this.#labelsOf.set(`local/${checkpoint.id}`, labels);
     return {
@@ -161,7 +184,7 @@ export class FakeRuntime implements Runtime {
       encrypted: true,
       buildMs: 50,
       transferMs: 20,
-      transfer: deliveryOf(checkpoint.node, targetNode, options.transfer ?? "registry"),
+      transfer,
     };
   }
 
@@ -196,6 +219,7 @@ export class FakeRuntime implements Runtime {
       state: "running",
       identity,
       restoreMs: 100,
+      ...(this.postCopy ? { pages: "arriving" as const } : {}),
     };
     const labels = this.#labelsOf.get(image.ref);
     if (labels) info.labels = labels;
@@ -239,6 +263,24 @@ export class FakeRuntime implements Runtime {
     this.#enter("remove", instance);
     this.instances.delete(instance);
     this.cpuPriorities.delete(instance);
+  }
+
+  /** Streamed checkpoints of each migration not archived yet (see `archiveImages`). */
+  readonly #toArchive = new Map<string, Checkpoint[]>();
+
+  async archiveImages(migrationId: string): Promise<CheckpointImage[]> {
+    this.#enter("archiveImages", migrationId);
+    const pending = this.#toArchive.get(migrationId) ?? [];
+    this.#toArchive.delete(migrationId);
+    return pending.map((c) => ({
+      ref: `registry/shadow/${migrationId}:${c.id}@sha256:${"1".repeat(64)}`,
+      digest: `sha256:${"1".repeat(64)}`,
+      sizeBytes: c.sizeBytes,
+      encrypted: true,
+      buildMs: 50,
+      transferMs: 30,
+      transfer: "registry",
+    }));
   }
 
   async release(migrationId: string): Promise<void> {

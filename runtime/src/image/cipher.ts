@@ -53,8 +53,19 @@ interface LayerKeys {
   check: Buffer;
 }
 
-function deriveKeys(masterKey: Uint8Array, salt: Uint8Array): LayerKeys {
-  const okm = Buffer.from(hkdfSync("sha256", masterKey, salt, "shadow image layer v1", 64));
+/** HKDF info of an image layer; other uses of the framing name their own (see `CipherContext`). */
+const LAYER_INFO = "shadow image layer v1";
+
+/**
+ * What a stream is for, bound into its keys: a stream sealed for one purpose (say, the dump of
+ * one checkpoint) fails authentication when it is opened for another, even under the same
+ * master key. Absent: an image layer.
+ */
+export type CipherContext = string | undefined;
+
+function deriveKeys(masterKey: Uint8Array, salt: Uint8Array, context: CipherContext): LayerKeys {
+  const info = context === undefined ? LAYER_INFO : `${LAYER_INFO}\u0000${context}`;
+  const okm = Buffer.from(hkdfSync("sha256", masterKey, salt, info, 64));
   const macKey = okm.subarray(32, 64);
   const check = createHmac("sha256", macKey).update("shadow key check").digest().subarray(0, 16);
   return { aesKey: okm.subarray(0, 32), check };
@@ -72,12 +83,13 @@ export async function* encryptStream(
   source: AsyncIterable<Uint8Array>,
   masterKey: Uint8Array,
   chunkBytes = DEFAULT_CHUNK_BYTES,
+  context?: CipherContext,
 ): AsyncGenerator<Uint8Array> {
   if (masterKey.length !== 32) throw new CipherError("format", "the key must be 32 bytes");
   if (chunkBytes <= 0 || chunkBytes > MAX_CHUNK_BYTES)
     throw new CipherError("format", "bad chunk size");
   const salt = randomBytes(32);
-  const keys = deriveKeys(masterKey, salt);
+  const keys = deriveKeys(masterKey, salt, context);
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
   header.writeUInt32BE(chunkBytes, 8);
@@ -111,6 +123,7 @@ export async function* encryptStream(
 export async function* decryptStream(
   source: AsyncIterable<Uint8Array>,
   masterKey: Uint8Array,
+  context?: CipherContext,
 ): AsyncGenerator<Uint8Array> {
   const queue = new ByteQueue(source);
   const header = await queue.read(HEADER_BYTES);
@@ -121,9 +134,13 @@ export async function* decryptStream(
   if (chunkBytes === 0 || chunkBytes > MAX_CHUNK_BYTES)
     throw new CipherError("format", "bad chunk size");
   if (masterKey.length !== 32) throw new CipherError("wrong-key", "the key must be 32 bytes");
-  const keys = deriveKeys(masterKey, header.subarray(12, 44));
+  const keys = deriveKeys(masterKey, header.subarray(12, 44), context);
   if (!timingSafeEqual(keys.check, header.subarray(44, 60))) {
-    throw new CipherError("wrong-key", "the layer was encrypted with another key");
+    // The check is derived with the context too: another purpose reads as another key.
+    throw new CipherError(
+      "wrong-key",
+      "the layer was encrypted with another key or for another use",
+    );
   }
   const frameBytes = chunkBytes + TAG_BYTES;
   for (let index = 0; ; index++) {

@@ -16,6 +16,8 @@ import { imageKeySchema } from "./key.ts";
  *   SHADOW_IMAGE_BUDGET_BYTES         disk budget for kept artifacts (default: unbounded)
  *   SHADOW_IMAGE_UPLOAD_CHUNK_BYTES   PATCH chunk size for big blobs (default 64 MiB)
  *   SHADOW_IMAGE_CIPHER_CHUNK_BYTES   plaintext bytes per encrypted frame (default 1 MiB)
+ *   SHADOW_IMAGE_ARCHIVE              on | off (default on): a streamed dump's OCI image is
+ *                                     still built and pushed, after its migration ends
  */
 
 const loopbackHost = z
@@ -40,6 +42,7 @@ const envSchema = z.object({
     .min(4096)
     .max(64 << 20)
     .default(1 << 20),
+  SHADOW_IMAGE_ARCHIVE: z.enum(["on", "off"]).default("on"),
 });
 
 export interface ImageStoreConfig {
@@ -50,6 +53,8 @@ export interface ImageStoreConfig {
   budgetBytes: number | undefined;
   uploadChunkBytes: number;
   cipherChunkBytes: number;
+  /** Build and push the OCI images of streamed dumps after their migration (see DumpSnapshots). */
+  archive: boolean;
 }
 
 export function loadImageStoreConfig(env: NodeJS.ProcessEnv = process.env): ImageStoreConfig {
@@ -75,6 +80,7 @@ export function loadImageStoreConfig(env: NodeJS.ProcessEnv = process.env): Imag
     budgetBytes: e.SHADOW_IMAGE_BUDGET_BYTES,
     uploadChunkBytes: e.SHADOW_IMAGE_UPLOAD_CHUNK_BYTES,
     cipherChunkBytes: e.SHADOW_IMAGE_CIPHER_CHUNK_BYTES,
+    archive: e.SHADOW_IMAGE_ARCHIVE === "on",
   };
 }
 

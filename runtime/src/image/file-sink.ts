@@ -26,6 +26,18 @@ export class FileSink {
     return this.position;
   }
 
+  /** Later writes go on from `position` (a sparse file's next extent). */
+  moveTo(position: number): void {
+    this.position = position;
+  }
+
+  /** Sets the file's size once every write is in (holes stay holes). */
+  async truncate(size: number): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    await this.handle.truncate(size);
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (chunk.byteLength === 0) return;

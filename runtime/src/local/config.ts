@@ -17,8 +17,8 @@ export const LocalRuntimeConfig = z.object({
   rootfs: z.string().min(1),
   bridge: z.string().min(1),
   /**
-   * Where CRIU writes dumps. A tmpfs keeps the source's freeze short (pages are copied to
-   * memory, not to disk); the default is the node's state directory.
+   * Where CRIU writes dumps, and streamed dumps arrive: a tmpfs by default (see
+   * `defaultDumpDir`). `state` puts them in each node's state directory on disk.
    */
   dumpDir: z.string().min(1).optional(),
   /**
@@ -32,12 +32,25 @@ export const LocalRuntimeConfig = z.object({
    */
   freeze: z.enum(["hook", "criu", "freezer", "runc"]),
   /**
-   * Restore post-copy: the copy starts before its memory is in, CRIU's lazy-pages daemon
-   * fills pages from the unpacked image on first touch (userfaultfd). Off by default.
+   * Restore post-copy: the copy starts before its memory is in, and CRIU's lazy-pages daemon
+   * fills pages on first touch (userfaultfd), from the page source on the dump's node (a
+   * streamed dump leaves its lazy pages there) or from the delivered images.
+   * - `auto` (default): for streamed dumps, where CRIU says userfaultfd works here;
+   * - `on`: every restore, whatever the transfer (still only where userfaultfd works);
+   * - `off`: never; a streamed dump then carries every page.
    */
-  lazyPages: z.boolean(),
-  /** How images reach the target: through the local registry, or copied node to node. */
-  imageTransfer: z.enum(["registry", "node-to-node"]),
+  lazyPages: z.enum(["auto", "on", "off"]),
+  /**
+   * How dumps reach the target: streamed (encrypted, verified as it arrives; the OCI image is
+   * built afterwards, off the critical path), or as an OCI image through the local registry,
+   * or copied node to node.
+   */
+  imageTransfer: z.enum(["stream", "registry", "node-to-node"]),
+  /** A fault put on the dump stream's wire, for tests (see stream/faulty-wire.ts). */
+  streamFault: z
+    .string()
+    .regex(/^(cut|flip):\d+$/)
+    .optional(),
   /** Instance networks kept ready for the next placement (see spare-net.ts); 0: none. */
   spareNets: z.coerce.number().int().min(0).max(8),
 });
@@ -56,11 +69,17 @@ export function loadLocalRuntimeConfig(
     runc: env.SHADOW_RUNC || "runc",
     rootfs: env.SHADOW_ROOTFS || join(cacheDir, "rootfs", "trixie"),
     bridge: env.SHADOW_BRIDGE || "shadow0",
-    dumpDir: env.SHADOW_DUMP_DIR || undefined,
+    dumpDir:
+      env.SHADOW_DUMP_DIR === "state"
+        ? undefined
+        : env.SHADOW_DUMP_DIR || defaultDumpDir(env.SHADOW_STATE || "/var/lib/shadow"),
     freeze: env.SHADOW_FREEZE || "hook",
     imageTransfer: env.SHADOW_IMAGE_TRANSFER || "registry",
-    lazyPages: env.SHADOW_LAZY_PAGES === "1",
+    lazyPages:
+      ({ "1": "on", "0": "off" } as Record<string, string>)[env.SHADOW_LAZY_PAGES ?? ""] ??
+      (env.SHADOW_LAZY_PAGES || "auto"),
     spareNets: env.SHADOW_SPARE_NETS ?? 1,
+    streamFault: env.SHADOW_STREAM_FAULT || undefined,
     ...overrides,
   });
   if (!parsed.success) {
@@ -68,4 +87,15 @@ export function loadLocalRuntimeConfig(
     throw new Error(`invalid local runtime config: ${problems.join("; ")}`);
   }
   return parsed.data;
+}
+
+/**
+ * Dumps go to memory: the source is frozen while CRIU copies its pages, and on a disk file
+ * system that copy runs at memory speed only until the kernel's dirty-page limit, after which
+ * the writer waits for the disk. An identity swap's second dump followed gigabytes of image
+ * writes and paid that wait: four times the first dump's pause at 512 MB. One directory per
+ * state directory, so two stacks on one machine never share dumps.
+ */
+export function defaultDumpDir(stateDir: string): string {
+  return join("/dev/shm", `shadow${stateDir.replace(/[^A-Za-z0-9]+/g, "-")}`);
 }

@@ -14,6 +14,11 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv;
   /** Written to the child's stdin, which is then closed (ignored when `stdio` is given). */
   input?: string;
+  /**
+   * Kills the command and everything it started (it runs in a process group of its own) when
+   * aborted: a CRIU that lost its lazy-pages daemon mid-restore waits forever.
+   */
+  signal?: AbortSignal;
 }
 
 /** Runs a command without a shell and resolves with its exit code and output (never rejects on exit code). */
@@ -26,7 +31,17 @@ export function exec(
     const child = spawn(command, args, {
       stdio: options.stdio ?? [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       env: options.env ?? process.env,
+      detached: options.signal !== undefined,
     });
+    const killGroup = () => {
+      try {
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    if (options.signal?.aborted) killGroup();
+    options.signal?.addEventListener("abort", killGroup, { once: true });
     if (options.input !== undefined && !options.stdio) child.stdin?.end(options.input);
     let stdout = "";
     let stderr = "";
@@ -36,13 +51,17 @@ export function exec(
     child.stderr?.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
+    const timer = setTimeout(
+      () => (options.signal ? killGroup() : child.kill("SIGKILL")),
+      options.timeoutMs ?? 300_000,
+    );
     child.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
+      options.signal?.removeEventListener("abort", killGroup);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
     });
   });

@@ -6,7 +6,8 @@ import { join } from "node:path";
  *
  *   nodes/<node>/node.json                  written by deploy/local/nodes.sh
  *   nodes/<node>/instances/<instance>/      instance.json, bundle/config.json, identity/
- *   nodes/<node>/checkpoints/<id>/          dumps taken on that node (unless dumpDir is set)
+ *   <dump dir>/<node>/<id>/                 dumps taken on that node, and dumps streamed to it
+ *                                           (nodes/<node>/checkpoints/ without a dump dir)
  *   nodes/<node>/images/<id>/               checkpoint images unpacked on that node
  *   addresses/<ip>                          one file per instance address in use
  *   runc/                                   runc's own state (--root)

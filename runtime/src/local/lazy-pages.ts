@@ -1,32 +1,64 @@
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { InstanceInfo } from "../types.ts";
+import { processAlive } from "./process-alive.ts";
 
 /**
- * CRIU's lazy-pages daemon for a post-copy restore from local images: `runc restore
- * --lazy-pages` starts the tasks with their memory registered with userfaultfd instead of
- * copied, and the daemon fills pages from the images on first touch (and the rest in the
- * background). The restore returns sooner; the daemon lives on until every page is in, then
- * exits, and only then may the images be removed (`done`).
+ * CRIU's lazy-pages daemon for a post-copy restore: `runc restore --lazy-pages` starts the
+ * tasks with their memory registered with userfaultfd instead of copied, and the daemon fills
+ * pages on first touch (and the rest in the background), from the local images or, with
+ * `pageServer`, from the page source on the dump's node. The restore returns sooner; the
+ * daemon lives on until every page is in, then exits.
+ *
+ * Why the wrapper: if the daemon dies early (its page source went away), the kernel gives the
+ * copy's untouched pages as zeros from then on, so the copy must not run on. The wrapper
+ * records the daemon's exit status in the work dir (`memoryState` reads it, whichever process
+ * asks) and kills the restored task at once when the daemon failed. It outlives the process
+ * that started it, as the daemon does.
  */
 export interface LazyPagesDaemon {
   done: Promise<number>;
   kill(): void;
 }
 
+const STATUS = "lazy-pages.status";
+const WRAPPER_PID = "lazy-pages.pid";
+/** runc's pid file of the restored task (runc.ts writes it there). */
+const RESTORED_PID = "restored.pid";
+
+const WRAPPER = `work="$1"; shift
+echo $$ >"$work/${WRAPPER_PID}"
+"$@"
+rc=$?
+echo "$rc" >"$work/${STATUS}.tmp" && mv "$work/${STATUS}.tmp" "$work/${STATUS}"
+if [ "$rc" != 0 ] && [ -s "$work/${RESTORED_PID}" ]; then kill -KILL "$(cat "$work/${RESTORED_PID}")"; fi
+exit "$rc"`;
+
 export async function startLazyPages(
   criu: string,
   imagesDir: string,
   workDir: string,
+  options: { pageServer?: { host: string; port: number } | undefined } = {},
 ): Promise<LazyPagesDaemon> {
-  const child = spawn(
-    criu,
-    ["lazy-pages", "--images-dir", imagesDir, "--work-dir", workDir, "-o", "lazy-pages.log", "-v4"],
-    {
-      stdio: "ignore",
-      detached: true,
-    },
-  );
+  const args = [
+    "lazy-pages",
+    "--images-dir",
+    imagesDir,
+    "--work-dir",
+    workDir,
+    "-o",
+    "lazy-pages.log",
+    "-v4",
+  ];
+  if (options.pageServer) {
+    const { host, port } = options.pageServer;
+    args.push("--page-server", "--address", host, "--port", String(port));
+  }
+  const child = spawn("bash", ["-c", WRAPPER, "lazy-pages", workDir, criu, ...args], {
+    stdio: "ignore",
+    detached: true,
+  });
   child.unref();
   const done = new Promise<number>((resolve) => {
     child.on("exit", (code) => resolve(code ?? 1));
@@ -48,5 +80,24 @@ export async function startLazyPages(
     }
     await new Promise((r) => setTimeout(r, 5));
   }
-  return { done, kill: () => child.kill("SIGKILL") };
+  // Killing the wrapper's group takes the daemon with it (detached: its own group).
+  return { done, kill: () => killGroup(child.pid) };
+}
+
+/** A post-copy copy's pages, from what its daemon left in the work dir. */
+export async function memoryState(workDir: string): Promise<InstanceInfo["pages"]> {
+  const status = await readFile(join(workDir, STATUS), "utf8").catch(() => undefined);
+  if (status !== undefined) return status.trim() === "0" ? "complete" : "failed";
+  const pid = Number(await readFile(join(workDir, WRAPPER_PID), "utf8").catch(() => "0"));
+  // Gone without a word (killed with its process group, or the machine restarted).
+  return pid > 0 && !processAlive(pid) ? "failed" : "arriving";
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
 }

@@ -1,6 +1,8 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { RunError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import { faultyWire, parseStreamFault } from "../stream/faulty-wire.ts";
+import { isStreamRef } from "../stream/stream-ref.ts";
 import type {
   BuildImageOptions,
   Checkpoint,
@@ -22,12 +24,14 @@ import { migrationPrefix, takeCheckpoint } from "./checkpoint.ts";
 import { type LocalRuntimeConfig, loadLocalRuntimeConfig } from "./config.ts";
 import { CPU_SHARES, cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import { type CriuConfigs, writeCriuConfigs } from "./criu-config.ts";
+import { DumpSnapshots } from "./dump-snapshots.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
 import type { ImageStore } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
+import { memoryState } from "./lazy-pages.ts";
 import { withFileLock } from "./lock.ts";
 import {
   ensureNodeCgroup,
@@ -42,8 +46,11 @@ import { identityDir, place, replenishLater, unplace, writeIdentity } from "./pl
 import { checkPreflight } from "./preflight.ts";
 import { findRecord, type InstanceRecord, readRecords, writeRecord } from "./records.ts";
 import { restoreInstance } from "./restore.ts";
-import { Runc } from "./runc.ts";
+import { Runc, type RuncState } from "./runc.ts";
 import { sweepStaleScratch } from "./stale-scratch.ts";
+
+/** A streamed dump not archived within this long after it was taken never will be. */
+const SNAPSHOT_MAX_AGE_MS = 6 * 3_600_000;
 
 export interface LocalRuntimeOptions {
   config?: LocalRuntimeConfig;
@@ -71,13 +78,17 @@ export async function createLocalRuntime(options: LocalRuntimeOptions = {}): Pro
     writeCriuConfigs(config.stateDir),
     readHostInfo(config.criu),
     sweepStaleScratch(layout),
+    new DumpSnapshots(layout).sweep(SNAPSHOT_MAX_AGE_MS),
   ]);
   return new LocalRuntime(
     config,
     layout,
     criuConfigs,
     host,
-    options.images ?? new OciImageStore(layout, undefined, config.imageTransfer),
+    options.images ??
+      new OciImageStore(layout, undefined, config.imageTransfer, {
+        wire: config.streamFault ? faultyWire(parseStreamFault(config.streamFault)) : undefined,
+      }),
   );
 }
 
@@ -163,10 +174,7 @@ export class LocalRuntime implements Runtime {
       }
       await this.runc.run(record.containerId, bundle, this.layout.log(record.instance));
       await reweighNode(record.node);
-      return this.withMemory(
-        record,
-        toInstanceInfo(record, await this.runc.state(record.containerId)),
-      );
+      return this.withMemory(record, await this.runc.state(record.containerId));
     } catch (err) {
       await unplace(this.placement, record);
       throw new RunError(
@@ -182,10 +190,7 @@ export class LocalRuntime implements Runtime {
 
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
     const record = await findRecord(this.layout, instance);
-    return (
-      record &&
-      this.withMemory(record, toInstanceInfo(record, await this.runc.state(record.containerId)))
-    );
+    return record && this.withMemory(record, await this.runc.state(record.containerId));
   }
 
   async list(): Promise<InstanceInfo[]> {
@@ -194,17 +199,21 @@ export class LocalRuntime implements Runtime {
       records.map((r) =>
         this.withMemory(
           r,
-          toInstanceInfo(
-            r,
-            states.find((s) => s.id === r.containerId),
-          ),
+          states.find((s) => s.id === r.containerId),
         ),
       ),
     );
   }
 
-  /** The instance's memory: its spec's limit, and what its cgroup charges now while it runs. */
-  private async withMemory(record: InstanceRecord, info: InstanceInfo): Promise<InstanceInfo> {
+  /**
+   * The instance as runc sees it, with its memory (its spec's limit, and what its cgroup
+   * charges now while it runs) and, for a post-copy copy, where its pages stand.
+   */
+  private async withMemory(
+    record: InstanceRecord,
+    state: RuncState | undefined,
+  ): Promise<InstanceInfo> {
+    const info = toInstanceInfo(record, state);
     const usedBytes =
       info.state === "stopped"
         ? undefined
@@ -213,7 +222,9 @@ export class LocalRuntime implements Runtime {
       limitBytes: record.spec.memoryBytes,
       ...(usedBytes === undefined ? {} : { usedBytes }),
     };
-    return info;
+    if (!record.postCopy) return info;
+    const work = join(this.layout.instance(record.node, record.instance), "restore-work");
+    return { ...info, pages: await memoryState(work) };
   }
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
@@ -249,13 +260,14 @@ export class LocalRuntime implements Runtime {
       targetNode,
       imagesDir: this.layout.imagesDir(targetNode),
       transfer: options.transfer,
+      postCopy: this.config.lazyPages !== "off" && (await this.features()).lazyPages,
     });
   }
 
   async preflight(image: CheckpointImage, targetNode: string, migrationId?: string): Promise<void> {
     if (!(await readNode(this.layout, targetNode)))
       throw new UnknownNodeError(targetNode, { migrationId });
-    const metadata = await this.images.describe(image, migrationId);
+    const metadata = await this.images.describe(image, migrationId, targetNode);
     const target = {
       node: targetNode,
       stateDir: this.layout.node(targetNode),
@@ -269,18 +281,30 @@ export class LocalRuntime implements Runtime {
     targetNode: string,
     options: RestoreOptions,
   ): Promise<RestoredInstance> {
+    const lazyPages = this.config.lazyPages !== "off" && (await this.features()).lazyPages;
     return restoreInstance(
       {
         ...this.placement,
         images: this.images,
         criuConfigs: this.criuConfigs,
         preflight: (img, node, migrationId) => this.preflight(img, node, migrationId),
-        lazyPages: this.config.lazyPages ? { criu: this.config.criu } : undefined,
+        criu: this.config.criu,
+        postCopy: (img) => this.restoresPostCopy(img, lazyPages),
       },
       image,
       targetNode,
       options,
     );
+  }
+
+  /**
+   * A dump delivered whole is restored post-copy from its local images when asked to (`on`),
+   * or by default when it was streamed (its own node's dump, linked in place): CRIU then
+   * starts the copy without reading its memory first.
+   */
+  private restoresPostCopy(image: CheckpointImage, lazyPages: boolean): boolean {
+    if (!lazyPages) return false;
+    return this.config.lazyPages === "on" || isStreamRef(image.ref);
   }
 
   async limitCpu(instance: string, cores: number | undefined): Promise<void> {
@@ -339,6 +363,10 @@ export class LocalRuntime implements Runtime {
       }
     }
     await this.images.release(migrationId);
+  }
+
+  async archiveImages(migrationId: string): Promise<CheckpointImage[]> {
+    return this.images.archive(migrationId);
   }
 
   private async record(instance: string, migrationId?: string): Promise<InstanceRecord> {

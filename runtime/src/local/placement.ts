@@ -44,6 +44,7 @@ export async function place(
     identity: Identity;
     migrationId?: string;
     restoredFrom?: string;
+    postCopy?: boolean;
   },
 ): Promise<InstanceRecord> {
   const { layout } = deps;
@@ -87,6 +88,7 @@ export async function place(
       identity: { ...input.identity, node: node.name },
       createdAt: new Date().toISOString(),
       ...(input.restoredFrom && { restoredFrom: input.restoredFrom }),
+      ...(input.postCopy && { postCopy: true }),
     };
     await writeRecord(layout, created);
     return { record: created, fromSpare: spare !== undefined };

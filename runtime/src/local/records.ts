@@ -19,6 +19,8 @@ export interface InstanceRecord {
   createdAt: string;
   /** Checkpoint id it was restored from, if it was. */
   restoredFrom?: string;
+  /** Restored post-copy: its memory arrives after it runs (see lazy-pages.ts). */
+  postCopy?: boolean;
 }
 
 const RECORD = "instance.json";

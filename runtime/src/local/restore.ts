@@ -22,8 +22,13 @@ export interface RestoreDeps extends PlacementDeps {
   images: ImageStore;
   criuConfigs: CriuConfigs;
   preflight: (image: CheckpointImage, targetNode: string, migrationId: string) => Promise<void>;
-  /** Restore post-copy through CRIU's lazy-pages daemon (this CRIU binary). */
-  lazyPages?: { criu: string } | undefined;
+  /** CRIU binary for the lazy-pages daemon of a post-copy restore. */
+  criu: string;
+  /**
+   * Whether to restore this image post-copy from its local images (a dump delivered whole).
+   * A dump whose lazy pages stayed at its source is always restored post-copy.
+   */
+  postCopy: (image: CheckpointImage) => boolean;
 }
 
 /**
@@ -48,13 +53,13 @@ export async function restoreInstance(
 
   // The source's spec travels in the image; unpack first into a scratch dir to read it.
   const scratch = join(
-    layout.imagesDir(targetNode),
+    images.scratchRoot(image, targetNode),
     `restore-${options.identity.instance}-${process.pid}`,
   );
   await rm(scratch, { recursive: true, force: true });
   let keepScratch = false;
   try {
-    await images.unpack(image, targetNode, scratch, migrationId);
+    const unpacked = await images.unpack(image, targetNode, scratch, migrationId);
     const pullMs = mark();
     const spec = JSON.parse(await readFile(join(scratch, SPEC_FILE), "utf8"));
     const source = JSON.parse(spec.annotations?.[SOURCE_ANNOTATION] ?? "null") as
@@ -73,6 +78,7 @@ export async function restoreInstance(
       identity,
       migrationId,
       restoredFrom: image.ref,
+      postCopy: unpacked.pageSource !== undefined || deps.postCopy(image),
     });
     try {
       const instanceDir = layout.instance(record.node, record.instance);
@@ -102,10 +108,17 @@ export async function restoreInstance(
       await mkdir(layout.logDir, { recursive: true });
       const placeMs = mark();
       const imagePath = join(scratch, IMAGES_SUBDIR);
-      const lazy = deps.lazyPages
-        ? await startLazyPages(deps.lazyPages.criu, imagePath, workPath)
+      const lazy = record.postCopy
+        ? await startLazyPages(deps.criu, imagePath, workPath, {
+            pageServer: unpacked.pageSource,
+          })
         : undefined;
       let state: RuncState;
+      // A daemon that dies while CRIU restores leaves CRIU waiting for it forever.
+      const abort = new AbortController();
+      void lazy?.done.then((code) => {
+        if (code !== 0) abort.abort(`criu lazy-pages exited ${code}`);
+      });
       try {
         state = await runc.restore(record.containerId, {
           bundle,
@@ -113,14 +126,16 @@ export async function restoreInstance(
           workPath,
           log: layout.log(record.instance),
           lazyPages: lazy !== undefined,
+          signal: abort.signal,
         });
         if (lazy) {
-          // The daemon still reads pages from the images: remove them once it is done.
+          // The daemon still reads the images: remove them once it is done.
           keepScratch = true;
           void lazy.done.then(() => rm(scratch, { recursive: true, force: true }));
         }
       } catch (err) {
         lazy?.kill();
+        await lazy?.done;
         const detail =
           (await tail(join(workPath, "restore.log"))) || (await tail(join(workPath, "runc.log")));
         throw new RestoreError(targetNode, `${(err as Error).message}${detail}`, {
@@ -135,6 +150,7 @@ export async function restoreInstance(
       await writeRecord(layout, record);
       return {
         ...toInstanceInfo(record, state),
+        ...(record.postCopy ? { pages: "arriving" as const } : {}),
         restoreMs: performance.now() - started,
         breakdown: { preflightMs, pullMs, placeMs, criuMs },
       };

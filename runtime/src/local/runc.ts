@@ -1,5 +1,7 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { exec, execOk } from "./exec.ts";
+import { removeTree } from "./remove-tree.ts";
 
 /** runc's view of a container (`runc state`). */
 export interface RuncState {
@@ -83,6 +85,8 @@ export class Runc {
       workPath: string;
       log: string;
       lazyPages?: boolean;
+      /** Aborts the restore (runc, CRIU and all), e.g. when its lazy-pages daemon died. */
+      signal?: AbortSignal;
     },
   ): Promise<RuncState> {
     const pidFile = `${options.workPath}/restored.pid`;
@@ -91,7 +95,11 @@ export class Runc {
     args.push("--work-path", options.workPath, "--tcp-established", "--file-locks");
     if (options.lazyPages) args.push("--lazy-pages");
     args.push(id);
-    const result = await exec("bash", withLogPipe(options.log, this.runc, args));
+    const result = await exec("bash", withLogPipe(options.log, this.runc, args), {
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (options.signal?.aborted)
+      throw new Error(`runc restore ${id} aborted: ${options.signal.reason}`);
     if (result.code !== 0) {
       const said = `${result.stderr}${result.stdout}`.trim().split("\n").slice(-4).join(" | ");
       throw new Error(`runc restore ${id} exited ${result.code}${said ? `: ${said}` : ""}`);
@@ -118,9 +126,21 @@ export class Runc {
     await exec(this.runc, this.args(["kill", id, signal]));
   }
 
-  /** Removes the container whatever its state; quiet when it does not exist. */
+  /**
+   * Removes the container whatever its state; quiet when it does not exist. A restore killed
+   * midway (its lazy-pages daemon died) leaves runc's state directory without a state.json,
+   * which runc no longer knows, with the root file system still bound inside it read-only:
+   * that is detached and removed here too.
+   */
   async deleteForce(id: string): Promise<void> {
     await exec(this.runc, this.args(["delete", "--force", id]));
+    const dir = join(this.root, id);
+    if (
+      (await stat(dir).catch(() => undefined)) &&
+      !(await stat(join(dir, "state.json")).catch(() => undefined))
+    ) {
+      await removeTree(dir);
+    }
   }
 }
 

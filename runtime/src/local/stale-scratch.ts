@@ -16,12 +16,14 @@ const scratchName = /^restore-.+-(\d+)(\.partial-[0-9a-f]+)?$/;
 export async function sweepStaleScratch(layout: Layout): Promise<string[]> {
   const removed: string[] = [];
   for (const node of await readNodes(layout)) {
-    const dir = layout.imagesDir(node.name);
-    for (const name of await readdir(dir).catch(() => [] as string[])) {
-      const match = scratchName.exec(name);
-      if (!match || processAlive(Number(match[1]))) continue;
-      await removeTree(join(dir, name));
-      removed.push(join(dir, name));
+    // Streamed dumps are restored beside the node's dumps, the others in its images dir.
+    for (const dir of new Set([layout.imagesDir(node.name), layout.checkpointsDir(node.name)])) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const match = scratchName.exec(name);
+        if (!match || processAlive(Number(match[1]))) continue;
+        await removeTree(join(dir, name));
+        removed.push(join(dir, name));
+      }
     }
   }
   return removed;

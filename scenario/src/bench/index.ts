@@ -7,8 +7,9 @@ export {
   gridOf,
   serviceDeadlines,
 } from "./grid.ts";
+export { formatMachine, type MachineFigures, measureMachine } from "./machine.ts";
 export { type MedianRun, medianRuns } from "./median-runs.ts";
 export { benchPlots, type Plot } from "./plots.ts";
 export { type BenchRow, failedRow, rowOf } from "./row.ts";
 export { runBench } from "./run-bench.ts";
-export { benchTable, ratioTable } from "./table.ts";
+export { benchTable, ratioTable, throughputTable } from "./table.ts";

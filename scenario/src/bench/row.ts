@@ -22,6 +22,22 @@ export interface BenchRow extends BenchCell {
   /** The source's CPU cap when the shadow caught up, if auto-converge set one. */
   sourceCpuLimit?: number;
   imageBytes: number;
+  /** Round 1: how the dump travelled and whether the copy ran post-copy; the largest dump. */
+  transfer?: string;
+  dumpBytes?: number;
+  postCopy?: boolean;
+  /** Post-copy: from the restore until every page had arrived. */
+  memoryMs?: number;
+  /** From the restore to the shadow's first processed record (to within a status poll). */
+  firstRecordMs?: number;
+  /** The shadow's replay rate in catch-up, and the source's input rate meanwhile (records/s). */
+  replayPerSec?: number;
+  inputPerSec?: number;
+  /** The identity swap's second checkpoint: how long the serving copy was frozen. */
+  swapPauseMs?: number;
+  /** The fence's estimated cost, and whether a stalled lag forced it (above capacity). */
+  fenceEstimateMs?: number;
+  forcedFence?: boolean;
   checkpointPauseMs: number;
   handoverMs: number;
   lagAtFence: number;
@@ -90,6 +106,19 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     else identitySwapMs += p.ms;
   }
   const work = r.migration.work?.find((w) => w.round === 1);
+  const swap = r.migration.work?.find((w) => w.round === 2);
+  const optional = {
+    transfer: work?.transfer,
+    dumpBytes: r.migration.dumpBytes,
+    postCopy: work?.postCopy,
+    memoryMs: work?.memoryMs,
+    firstRecordMs: work?.firstRecordMs,
+    replayPerSec: work?.replayPerSec,
+    inputPerSec: work?.inputPerSec,
+    swapPauseMs: swap?.pauseMs,
+    fenceEstimateMs: work?.fenceEstimateMs,
+    forcedFence: work?.forcedFence,
+  };
   const maxDelayedIn = placeOf(r, r.verify.maxDelayed?.sentAt);
   const downtimeProbeIn =
     r.probe.longestOutageMs > 0 ? placeOf(r, r.probe.longestOutage?.from) : undefined;
@@ -110,6 +139,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     ...(work?.restorePlaceMs !== undefined ? { restorePlaceMs: work.restorePlaceMs } : {}),
     ...(work?.sourceCpuLimit !== undefined ? { sourceCpuLimit: work.sourceCpuLimit } : {}),
     imageBytes: work?.imageBytes ?? Number.NaN,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
     status: r.migration.status,
     ...(r.migration.failure
       ? { failure: `${r.migration.failure.step}: ${r.migration.failure.reason}` }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { benchProfiles, gridOf } from "./grid.ts";
 import { benchPlots } from "./plots.ts";
 import { type BenchRow, failedRow } from "./row.ts";
-import { benchTable, ratioTable } from "./table.ts";
+import { benchTable, ratioTable, throughputTable } from "./table.ts";
 
 function row(
   config: BenchRow["config"],
@@ -62,7 +62,8 @@ describe("benchmark tables", () => {
     expect(Math.max(...cells.map((c) => c.rate))).toBe(10_000);
     expect(new Set(cells.map((c) => c.stateMb))).toEqual(new Set([100, 1024]));
     expect(new Set(cells.map((c) => c.partitions))).toEqual(new Set([1, 12]));
-    expect(cells).toHaveLength(3 * 2 * 2 * 2);
+    // sequential, the registry, node to node and the stream, side by side
+    expect(cells).toHaveLength(4 * 2 * 2 * 2);
   });
 
   it("reports medians and p95 per configuration and rate, and ratios from the same rows", () => {
@@ -80,6 +81,29 @@ describe("benchmark tables", () => {
     expect(table).toMatch(/\| sequential .*\| 0 \| 2 \| 0 \|$/m);
     const ratios = ratioTable(rows, "shadow");
     expect(ratios).toContain("| 60 | 0 | 4 | 2.00 | 4.00 | 0.500 | 0.00 | 2.00 | 0.000 |");
+  });
+
+  it("prints each stage's throughput beside the machine's figures", () => {
+    const streamed: BenchRow = {
+      ...row("shadow+stream", 10_000, 1, 6_000, 0),
+      stateMb: 1024,
+      transfer: "stream",
+      postCopy: true,
+      dumpBytes: 1.1e9,
+      checkpointPauseMs: 550,
+      imageBytes: 2e6,
+      transferMs: 40,
+      phases: { image: 150, restore: 300 },
+      firstRecordMs: 120,
+      memoryMs: 1_800,
+      replayPerSec: 60_000,
+      inputPerSec: 10_000,
+    };
+    const table = throughputTable([streamed], "machine: memory copy 11.0 GB/s");
+    expect(table.split("\n")[0]).toBe("machine: memory copy 11.0 GB/s");
+    expect(table).toContain(
+      "| shadow+stream | 10000 | 1024 | 4 | stream post-copy | 1100 | 0.55 | 2.00 | 2 | 0.04 | 0.05 | 0.15 | 0.30 | 0.42 | 1.80 | 60,000 | 10,000 | - |",
+    );
   });
 
   it("keeps a run the harness could not finish, counted as failed and as unverified", () => {

@@ -107,3 +107,69 @@ function countOf(group: readonly BenchRow[], pick: (r: BenchRow) => number): str
   const sum = known.reduce((n, v) => n + v, 0);
   return known.length < group.length ? `${sum}+?` : String(sum);
 }
+
+const gbps = (bytes: number | undefined, ms: number | undefined) =>
+  bytes !== undefined && ms !== undefined && ms > 0 ? bytes / 1e9 / (ms / 1000) : Number.NaN;
+const rate = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "-");
+
+/**
+ * Where the time of a large migration goes, stage by stage, as throughput beside the machine's
+ * own figures (medians): the dump (bytes over the source's pause), the move to the target
+ * (bytes moved over the transfer; a post-copy stream moves only what the restore needs first),
+ * the restore until the shadow's first processed record, every page in (post-copy), the
+ * replay against the input it catches up with, and the identity swap's second pause.
+ */
+export function throughputTable(rows: BenchRow[], machine?: string): string {
+  const groups = new Map<string, BenchRow[]>();
+  for (const row of rows) {
+    const key = `${row.config}@${row.rate}@${row.stateMb}@${row.partitions}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const lines = [
+    ...(machine ? [machine, ""] : []),
+    "| config | rate | state MB | partitions | transfer | dump MB | pause s | dump GB/s | moved MB | transfer s | move GB/s | image phase s | restore phase s | to first record s | every page in s | replay/s | input/s | swap pause s |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const [key, group] of groups) {
+    const [config, r, stateMb, partitions] = key.split("@");
+    const med = (pick: (row: BenchRow) => number | undefined) =>
+      quantile(
+        group.map((row) => pick(row) ?? Number.NaN),
+        0.5,
+      );
+    const mb = (n: number) => (Number.isFinite(n) ? (n / 1e6).toFixed(0) : "-");
+    const g = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
+    const transfer = [
+      ...new Set(group.map((row) => `${row.transfer ?? "?"}${row.postCopy ? " post-copy" : ""}`)),
+    ].join(", ");
+    lines.push(
+      `| ${[
+        config,
+        r,
+        stateMb,
+        partitions,
+        transfer,
+        mb(med((row) => row.dumpBytes)),
+        s(med((row) => row.checkpointPauseMs)),
+        g(med((row) => gbps(row.dumpBytes, row.checkpointPauseMs))),
+        mb(med((row) => row.imageBytes)),
+        s(med((row) => row.transferMs)),
+        g(med((row) => gbps(row.imageBytes, row.transferMs))),
+        s(med((row) => row.phases.image)),
+        s(med((row) => row.phases.restore)),
+        s(
+          med((row) =>
+            row.firstRecordMs === undefined
+              ? undefined
+              : (row.phases.restore ?? Number.NaN) + row.firstRecordMs,
+          ),
+        ),
+        s(med((row) => row.memoryMs)),
+        rate(med((row) => row.replayPerSec)),
+        rate(med((row) => row.inputPerSec)),
+        s(med((row) => row.swapPauseMs)),
+      ].join(" | ")} |`,
+    );
+  }
+  return lines.join("\n");
+}

@@ -21,7 +21,7 @@ export const migrationRequestBody = z
     imageTransfer: imageTransfer
       .optional()
       .describe(
-        "How the checkpoint image reaches the target: registry, or node-to-node; default: the runtime's",
+        "How the checkpoint reaches the target: stream, registry, or node-to-node; default: the runtime's",
       ),
     reason: z.string().max(500).optional(),
   })

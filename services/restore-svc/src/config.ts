@@ -9,6 +9,16 @@ export const restoreEnv = hostEnv.extend({
   /** A catch-up whose lag stays flat this long slows the source's CPU (0: never). */
   SHADOW_CONVERGE_WINDOW_MS: z.coerce.number().int().nonnegative().default(5_000),
   /**
+   * Fence once the shadow's remaining replay fits this (ms); default: the checkpoint's pause
+   * plus 50 ms, whatever the lag in records (see fence-cost.ts).
+   */
+  SHADOW_FENCE_BUDGET_MS: z.coerce.number().int().nonnegative().optional(),
+  /**
+   * When the lag stops shrinking (a workload above its capacity), fence anyway if replaying
+   * the rest costs at most this (ms); 0: never, the catch-up deadline then rolls it back.
+   */
+  SHADOW_FENCE_MAX_EXTRA_MS: z.coerce.number().int().nonnegative().default(2_000),
+  /**
    * Scheduling niceness of restore-svc and the restores it runs (runc, CRIU), which share the
    * target's cores with whatever serves there. CRIU gives the restored tasks back the niceness
    * they were dumped with, so the copy itself runs as the source did. Default 0: at 10, a

@@ -22,10 +22,16 @@ export const DEFAULT_CPU_STEPS = [0.5, 0.35, 0.25] as const;
 export class CatchUpConvergence {
   private windowStart: { at: number; lag: number } | undefined;
   private step = -1;
+  private flat = false;
   private readonly steps: readonly number[];
 
   constructor(private readonly options: ConvergeOptions) {
     this.steps = options.steps ?? DEFAULT_CPU_STEPS;
+  }
+
+  /** The last whole window ended with the lag not a tenth smaller: it stopped shrinking. */
+  get stalled(): boolean {
+    return this.flat;
   }
 
   /** The cap in force (CPUs), if one was set. */
@@ -45,6 +51,7 @@ export class CatchUpConvergence {
     }
     if (now - this.windowStart.at < this.options.windowMs) return undefined;
     const converging = lag < this.windowStart.lag * 0.9;
+    this.flat = !converging;
     this.windowStart = { at: now, lag };
     if (converging || this.step >= this.steps.length - 1) return undefined;
     this.step += 1;

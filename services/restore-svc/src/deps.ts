@@ -11,6 +11,10 @@ export interface RestoreDeps {
   catchUpTimeoutMs: number;
   /** A lag that stays flat this long slows the source (see converge.ts); 0: never. */
   convergeWindowMs: number;
+  /** The fence's budget in ms; default the checkpoint's pause + 50 ms (see fence-cost.ts). */
+  fenceBudgetMs?: number | undefined;
+  /** The most a stalled catch-up's fence may cost, in ms (0: never fence a stalled one). */
+  maxFenceExtraMs?: number | undefined;
   pollIntervalMs: number;
   sleep(ms: number): Promise<void>;
   now(): number;

@@ -23,6 +23,8 @@ await runService({
     catchUpTimeoutMs: env.SHADOW_CATCH_UP_TIMEOUT_MS,
     pollIntervalMs: env.SHADOW_CATCH_UP_POLL_MS,
     convergeWindowMs: env.SHADOW_CONVERGE_WINDOW_MS,
+    fenceBudgetMs: env.SHADOW_FENCE_BUDGET_MS,
+    maxFenceExtraMs: env.SHADOW_FENCE_MAX_EXTRA_MS,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
     log: createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL }),

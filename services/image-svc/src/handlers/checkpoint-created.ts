@@ -42,6 +42,7 @@ export async function onCheckpointCreated(
         buildMs: image.buildMs,
         transferMs: image.transferMs,
         transfer: image.transfer,
+        pauseMs: d.pauseMs,
       }),
     ];
   } catch (error) {

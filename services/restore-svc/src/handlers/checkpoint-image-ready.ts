@@ -27,6 +27,8 @@ export async function onCheckpointImageReady(
         handoff: d.handoff,
         imageRef: d.imageRef,
         restoreMs: 0,
+        ...(existing.pages !== undefined ? { postCopy: true } : {}),
+        ...(d.pauseMs !== undefined ? { pauseMs: d.pauseMs } : {}),
       }),
     ];
   }
@@ -58,6 +60,8 @@ export async function onCheckpointImageReady(
               placeMs: restored.breakdown.placeMs,
             }
           : {}),
+        ...(restored.pages !== undefined ? { postCopy: true } : {}),
+        ...(d.pauseMs !== undefined ? { pauseMs: d.pauseMs } : {}),
       }),
     ];
   } catch (error) {

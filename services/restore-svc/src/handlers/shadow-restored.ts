@@ -10,8 +10,15 @@ import { baseOf, failed } from "@shadow/migration";
 import { InstanceGoneError } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
+import { decideFence, FenceCost } from "../fence-cost.ts";
+import { postCopyWatch } from "../post-copy-watch.ts";
+import { processedOf, ReplayMeter } from "../replay-meter.ts";
 
 const PROGRESS_EVERY_MS = 5_000;
+/** Default cap of a stalled catch-up's fence (see SHADOW_FENCE_MAX_EXTRA_MS). */
+const MAX_FENCE_EXTRA_MS = 2_000;
+/** The budget beyond the checkpoint's pause (see SHADOW_FENCE_BUDGET_MS). */
+const FENCE_BUDGET_OVER_PAUSE_MS = 50;
 
 export class CatchUpTimeoutError extends Error {
   readonly code = "CATCH_UP_TIMEOUT";
@@ -28,7 +35,11 @@ export class CatchUpTimeoutError extends Error {
 /**
  * Watches the shadow replay the log until it is close enough to the source that the fence
  * costs only a few milliseconds; fence-svc asks for the cut only then. Reacting to its own
- * event makes the watch survive a restart: the uncommitted event is redelivered.
+ * event makes the watch survive a restart: the uncommitted event is redelivered. Caught up
+ * means fencing now costs little: the lag is within the record threshold, or replaying it fits
+ * the fence budget, or the lag has stopped shrinking and replaying it fits the cap on extra
+ * delay (fence-cost.ts). A copy restored post-copy is caught up only once all of its memory is
+ * in as well.
  */
 export async function onShadowRestored(
   event: IncomingEvent<typeof ShadowRestored.type>,
@@ -51,6 +62,11 @@ export async function onShadowRestored(
   }
   let lag = Number.POSITIVE_INFINITY;
   const convergence = new CatchUpConvergence({ windowMs: deps.convergeWindowMs });
+  const meter = new ReplayMeter(started);
+  const cost = new FenceCost();
+  const budgetMs = deps.fenceBudgetMs ?? (d.pauseMs ?? 0) + FENCE_BUDGET_OVER_PAUSE_MS;
+  const maxExtraMs = deps.maxFenceExtraMs ?? MAX_FENCE_EXTRA_MS;
+  const memory = postCopyWatch(d.postCopy === true, d.migrationId, d.handoff.to.instance, deps);
   // Progress every few seconds: a long catch-up (a 1 GB image under load) is otherwise silent
   // until it ends, and a timeout says only where it stopped.
   let unanswered = 0;
@@ -92,8 +108,25 @@ export async function onShadowRestored(
         continue;
       }
       const [source, shadow] = polled;
+      meter.observe(deps.now(), source, shadow);
+      cost.observe(deps.now(), processedOf(shadow, source));
       lag = lagBehindSource(source.offsets, shadow.offsets);
-      if (lag <= deps.catchUpThreshold) {
+      const decision = decideFence({
+        lag,
+        threshold: deps.catchUpThreshold,
+        estimateMs: cost.estimateMs(lag),
+        budgetMs,
+        stalled: convergence.stalled,
+        maxExtraMs,
+      });
+      const memoryMs = await memory.check(started, decision.fence);
+      if (decision.fence && memoryMs !== undefined) {
+        if (decision.forced) {
+          deps.log?.info(
+            { migrationId: d.migrationId, lag, extraDelayMs: Math.round(decision.estimateMs) },
+            "lag stopped shrinking: fencing anyway",
+          );
+        }
         const cap = convergence.cap;
         return [
           outgoing(ShadowCaughtUp, {
@@ -104,6 +137,13 @@ export async function onShadowRestored(
             shadowOffsets: shadow.offsets,
             replayMs: deps.now() - started,
             ...(cap !== undefined ? { sourceCpuLimit: cap } : {}),
+            ...meter.summary(),
+            ...(d.postCopy ? { memoryMs } : {}),
+            ...(Number.isFinite(decision.estimateMs)
+              ? { fenceEstimateMs: decision.estimateMs }
+              : {}),
+            fenceBudgetMs: budgetMs,
+            ...(decision.forced ? { forcedFence: true } : {}),
           }),
         ];
       }
