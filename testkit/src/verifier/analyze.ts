@@ -20,6 +20,18 @@ export interface VerifyOptions {
    * report says it was consuming by then. `copy` as `copyOf` names it (`instance@node`).
    */
   consuming?: ConsumingSince[];
+  /**
+   * Stretches in which a copy was alive but consuming nothing: fenced after its cut, idle, or
+   * its input paused, as the copy itself said. Such a copy does not count as consuming: its
+   * span is cut there, so a fenced primary with input waiting is downtime, not service.
+   */
+  idle?: IdleWindow[];
+}
+
+export interface IdleWindow {
+  copy: string;
+  from: number;
+  to: number;
 }
 
 export interface ConsumingSince {
@@ -256,6 +268,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     options.consuming ?? [],
     options.window,
     options.pauses ?? [],
+    options.idle ?? [],
   );
   const processingGap = waitingStretches(processed, options.window, options.pauses ?? []);
   const stall = waitingStretches(
@@ -379,23 +392,37 @@ function unconsumedStretch(
   consuming: ConsumingSince[],
   window: MigrationWindow | undefined,
   pauses: Pause[],
+  idle: IdleWindow[],
 ): Downtime {
-  const byCopy = new Map<string, ConsumingSpan>();
+  const byCopy = new Map<string, ConsumingSpan[]>();
+  const idleOf = new Map<string, IdleWindow[]>();
+  for (const w of idle) idleOf.set(w.copy, [...(idleOf.get(w.copy) ?? []), w]);
   for (const p of processed) {
-    const span = byCopy.get(p.copy);
-    if (!span) byCopy.set(p.copy, { copy: p.copy, from: p.at, to: p.at, processed: 1 });
-    else {
-      span.from = Math.min(span.from, p.at);
+    const own = byCopy.get(p.copy);
+    const span = own?.[own.length - 1];
+    // An idle stretch of this copy between its previous processing and this one ends its span
+    // where the idleness began and starts a new one where it ended.
+    const cut = span && idleOf.get(p.copy)?.find((w) => w.from < p.at && w.to > span.to);
+    if (!own || !span) byCopy.set(p.copy, [{ copy: p.copy, from: p.at, to: p.at, processed: 1 }]);
+    else if (cut) {
+      span.to = Math.max(span.to, cut.from);
+      own.push({
+        copy: p.copy,
+        from: Math.min(p.at, Math.max(cut.to, span.to)),
+        to: p.at,
+        processed: 1,
+      });
+    } else {
       span.to = Math.max(span.to, p.at);
       span.processed += 1;
     }
   }
   // Only a copy that went on to process something: a report alone does not make a span.
   for (const { copy, since } of consuming) {
-    const span = byCopy.get(copy);
+    const span = byCopy.get(copy)?.[0];
     if (span) span.from = Math.min(span.from, since);
   }
-  const spans = [...byCopy.values()].sort((a, b) => a.from - b.from);
+  const spans = [...byCopy.values()].flat().sort((a, b) => a.from - b.from);
   const none: Stretch = { ms: 0, from: 0, to: 0 };
   if (spans.length === 0) return { longest: none, spans };
 
