@@ -36,5 +36,10 @@ export const ShadowCaughtUp = defineEvent(
     replayMs: z.number().nonnegative(),
     /** The CPU cap (in CPUs) the source ran under at the end, if the catch-up needed one. */
     sourceCpuLimit: z.number().positive().optional(),
+    /**
+     * The source was found gone (killed, its node lost): `sourceOffsets` are its last committed
+     * progress, and the fence is a failover whose cut fence-svc takes from them.
+     */
+    sourceLost: z.boolean().optional(),
   }),
 );

@@ -10,6 +10,7 @@ import { baseOf, failed } from "@shadow/migration";
 import { InstanceGoneError } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
+import { failoverCaughtUp, isGone } from "../failover.ts";
 
 const PROGRESS_EVERY_MS = 5_000;
 
@@ -79,8 +80,18 @@ export async function onShadowRestored(
         ]);
       } catch (error) {
         // A status poll an overloaded instance did not answer is not a failed catch-up; only an
-        // instance that is gone ends the watch before its deadline.
-        if (error instanceof InstanceGoneError) throw error;
+        // instance that is gone ends the watch before its deadline. A gone source with its
+        // shadow alive is a failover: the shadow is promoted, never removed.
+        if (error instanceof InstanceGoneError) {
+          if (
+            error.instance === d.handoff.from.instance &&
+            (await isGone(deps, d.handoff.from.instance)) &&
+            !(await isGone(deps, d.handoff.to.instance))
+          ) {
+            return [await failoverCaughtUp(d, deps, started)];
+          }
+          throw error;
+        }
       }
       if (!polled) {
         unanswered += 1;
