@@ -61,7 +61,7 @@ function outputs(
       instance: i % 2 ? "a" : "b",
       outSeq: i + 1,
       outKeySeq: m.keySeq + 1,
-      balance: 0,
+      balance: m.keySeq + 1,
     };
     return record("out", k, offsets[k]++, JSON.stringify(out), m.sentAt + latency(m));
   });

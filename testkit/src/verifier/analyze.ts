@@ -1,5 +1,6 @@
 import { deadLetterHeaders } from "@shadow/workload";
 import { inputMessage, type OutputMessage, outputMessage, parseRecord } from "../messages.ts";
+import { type BalanceCheck, checkBalances, checkOutSeq, type OutSeqCheck } from "./invariants.ts";
 import { type Percentiles, percentiles, quantile } from "./percentiles.ts";
 import type { MigrationWindow, RunRecords, TopicRecord } from "./records.ts";
 
@@ -142,6 +143,10 @@ export interface VerifyReport {
   stall: Stretches;
   /** Which instances produced outputs, and how many each. */
   byInstance: Record<string, number>;
+  /** Each output's balance against its key's amounts: the per-key state handed over intact. */
+  balances: BalanceCheck;
+  /** `outSeq`, the workload-wide output count: continuous across every handover. */
+  outSeq: OutSeqCheck;
 }
 
 interface Input {
@@ -149,6 +154,7 @@ interface Input {
   key: string;
   keySeq: number;
   sentAt: number;
+  amount: number;
 }
 
 interface Seen {
@@ -216,6 +222,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   let unparseable = 0;
   let unexpected = 0;
   let matching = 0;
+  const allOutputs: OutputMessage[] = [];
   // Log order per output partition; one key's outputs all live in one partition.
   for (const record of [...records.outputs].sort(byPartitionOffset)) {
     const parsed = parseRecord(outputMessage, record.value);
@@ -226,6 +233,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     const output = parsed.value;
     if (options.run !== undefined && output.run !== options.run) continue;
     matching += 1;
+    allOutputs.push(output);
     byInstance[output.instance] = (byInstance[output.instance] ?? 0) + 1;
     if (!inputs.has(output.seq)) {
       unexpected += 1;
@@ -277,6 +285,11 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     [],
   );
   const slowest = slowestInput(inputs, first, options.window);
+  const balances = checkBalances(
+    inputs.values(),
+    [...first.values()].map((s) => s.output),
+  );
+  const outSeq = checkOutSeq(allOutputs.filter((o) => inputs.has(o.seq)));
 
   return {
     ok:
@@ -286,7 +299,9 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
       unexpected === 0 &&
       deadLetters.missing === 0 &&
       deadLetters.duplicated === 0 &&
-      deadLetters.ofValidInputs === 0,
+      deadLetters.ofValidInputs === 0 &&
+      balances.wrong === 0 &&
+      outSeq.repeated + outSeq.skipped + outSeq.inconsistent === 0,
     runs: [...runs].sort(),
     inputs: { valid: inputs.size, invalid: invalid.size },
     outputs: { records: matching, distinct: first.size, unparseable, unexpected },
@@ -302,6 +317,8 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     processingGap,
     stall,
     byInstance,
+    balances,
+    outSeq,
   };
 }
 
