@@ -104,7 +104,13 @@ export async function onShadowRestored(
       }
       const [source, shadow] = polled;
       lag = lagBehindSource(source.offsets, shadow.offsets);
-      if (lag <= deps.catchUpThreshold) {
+      // A shadow processes no further than its source's committed progress (the SDK's state
+      // guarantee), so what it can close is its lag behind that; the rest, the source's commit
+      // trail, is replayed after the cut whenever the fence comes.
+      const reachable = shadow.sourceCommitted?.length
+        ? Math.min(lag, lagBehindSource(shadow.sourceCommitted, shadow.offsets))
+        : lag;
+      if (reachable <= deps.catchUpThreshold) {
         const cap = convergence.cap;
         return [
           outgoing(ShadowCaughtUp, {
@@ -118,7 +124,7 @@ export async function onShadowRestored(
           }),
         ];
       }
-      const cap = convergence.observe(deps.now(), lag);
+      const cap = convergence.observe(deps.now(), reachable);
       if (cap !== undefined) {
         deps.log?.info({ migrationId: d.migrationId, lag, sourceCpuLimit: cap }, "source slowed");
         await deps.runtime.limitCpu(d.handoff.from.instance, cap);
