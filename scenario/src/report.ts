@@ -75,6 +75,7 @@ export function formatReport(r: ScenarioReport): string {
     `latency p50/p99 before ${ms(v.latency.before?.p50)}/${ms(v.latency.before?.p99)}, during ${ms(v.latency.during?.p50)}/${ms(v.latency.during?.p99)}, after ${ms(v.latency.after?.p50)}/${ms(v.latency.after?.p99)}`,
     "",
     `lost ${v.lost.count}, duplicated ${v.duplicated.count}, reordered ${v.reordered.count}, dead letters ${v.deadLetters.count} (expected ${v.deadLetters.expected})`,
+    `balances wrong ${v.balances.wrong}; outSeq given twice ${v.outSeq.repeated}, skipped ${v.outSeq.skipped}, inconsistent ${v.outSeq.inconsistent}`,
     `outputs by instance: ${Object.entries(v.byInstance)
       .map(([k, n]) => `${k} ${n}`)
       .join(", ")}`,

@@ -26,6 +26,14 @@ describe("the longest stall beside downtime", () => {
     expect(stall.cause).toMatch(/^the handover/);
   });
 
+  it("names the handover when the fenced copy is the source handing over", () => {
+    const stall = longestStallOf(gap(3_115, 85), {
+      ...evidence,
+      idle: [{ copy: "orders-0@node-a", from: t0 + 3_110, to: t0 + 3_400 }],
+    });
+    expect(stall.cause).toMatch(/^the handover/);
+  });
+
   it("blames a copy that said it was fenced, not the handover", () => {
     const stall = longestStallOf(gap(4_000, 34_000), {
       ...evidence,

@@ -77,7 +77,11 @@ export function longestStallOf(gap: Stretch, e: StallEvidence): LongestStall {
       overlap(from, to, handoversOf(e.migration)),
       "the handover: the source paused at its cut until the shadow passed it",
     ],
-    [overlap(from, to, e.idle), `fenced or idle, consuming nothing: ${idleCopies.join(", ")}`],
+    // A source fenced during the handover is the handover, not a stall of its own.
+    [
+      Math.max(0, overlap(from, to, e.idle) - overlap(from, to, handoversOf(e.migration))),
+      `fenced or idle, consuming nothing: ${idleCopies.join(", ")}`,
+    ],
     [e.outage ? overlap(from, to, [e.outage]) : 0, "no copy answered its health probe"],
   ];
   const [covered, cause] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
