@@ -1,4 +1,5 @@
 import type { MigrationView } from "@shadow/migration";
+import type { TimelineStall } from "@shadow/timeline";
 
 export interface GatewayClientOptions {
   url: string;
@@ -49,6 +50,9 @@ export function gatewayClient({ url, token }: GatewayClientOptions) {
         `/migrations/${encodeURIComponent(id)}${options.liveLag ? "?lag=live" : ""}`,
       ),
     list: () => call<{ migrations: MigrationView[] }>("GET", "/migrations"),
+    /** The migration's timeline data: phases, freezes, fences, sampled activity, longest stall. */
+    timeline: (id: string) =>
+      call<{ stall?: TimelineStall }>("GET", `/migrations/${encodeURIComponent(id)}/timeline`),
     /** The migration's timeline as an SVG document. */
     timelineSvg: async (id: string): Promise<string> => {
       let res: Response;

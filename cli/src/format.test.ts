@@ -79,4 +79,20 @@ describe("lag in the CLI's status", () => {
     };
     expect(formatView(view)).toContain("lag now           240 records behind the source");
   });
+
+  it("puts the longest stall, its phase and cause, beside downtime", () => {
+    const stall = {
+      ms: 34_300,
+      from: 0,
+      to: 34_300,
+      phase: "after +100 ms",
+      cause: "no copy consuming: every copy fenced, idle or its input not ready",
+    };
+    const lines = formatView(rolledBack, undefined, 0, stall).split("\n");
+    const downtime = lines.findIndex((l) => l.startsWith("downtime"));
+    expect(lines[downtime]).toBe("downtime          0 ms (a copy served throughout)");
+    expect(lines[downtime + 1]).toBe(
+      "longest stall     34.30 s in after +100 ms (no copy consuming: every copy fenced, idle or its input not ready)",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import type { MigrationView } from "@shadow/migration";
 import { traceLine } from "@shadow/otel/trace-link";
+import type { TimelineStall } from "@shadow/timeline";
 
 const ms = (n: number | undefined) =>
   n === undefined ? "-" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
@@ -7,7 +8,12 @@ const ms = (n: number | undefined) =>
 const records = (n: number) => `${n} record${n === 1 ? "" : "s"}`;
 
 /** A migration as lines a person can follow: status, every phase with its time, the figures. */
-export function formatView(view: MigrationView, traceUiUrl?: string, now = Date.now()): string {
+export function formatView(
+  view: MigrationView,
+  traceUiUrl?: string,
+  now = Date.now(),
+  stall?: TimelineStall,
+): string {
   const lines = [
     `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.identitySwap ? ", identity swap" : ""})`,
     `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
@@ -25,6 +31,8 @@ export function formatView(view: MigrationView, traceUiUrl?: string, now = Date.
     lines.push(`lag at fence      ${records(view.lagBehindSource)}`);
   if (view.handoverMs !== undefined) lines.push(`handover          ${ms(view.handoverMs)}`);
   lines.push(downtimeLine(view, now));
+  // Beside downtime, so a workload up but stalled (fenced, handing over) never reads as 0 alone.
+  if (stall) lines.push(`longest stall     ${ms(stall.ms)} in ${stall.phase} (${stall.cause})`);
   if (view.totalMs !== undefined) lines.push(`total             ${ms(view.totalMs)}`);
   if (view.final) lines.push(`now serving       ${view.final.instance} on ${view.final.node}`);
   if (view.failure)

@@ -8,7 +8,7 @@ export {
   workloadEnvironment,
 } from "./environment.ts";
 export { type ResolvedScenarioOptions, type ScenarioOptions, scenarioOptions } from "./options.ts";
-export { formatReport, type ScenarioReport } from "./report.ts";
+export { formatReport, type ScenarioReport, stallPhrase } from "./report.ts";
 export {
   gateway,
   type MigrationRequest,
@@ -16,4 +16,5 @@ export {
   type ScenarioHooks,
   waitFor,
 } from "./scenario.ts";
+export { type LongestStall, longestStallOf, placeOf } from "./stall.ts";
 export { probeWorkload, type ServingReport } from "./workload-probe.ts";

@@ -4,6 +4,7 @@ import type { VerifyReport } from "@shadow/testkit";
 import type { Timeline } from "@shadow/timeline";
 import type { ResolvedScenarioOptions } from "./options.ts";
 import type { ServingDrain } from "./serving-drain.ts";
+import type { LongestStall } from "./stall.ts";
 import type { ServingReport } from "./workload-probe.ts";
 
 export interface ScenarioReport {
@@ -13,6 +14,8 @@ export interface ScenarioReport {
   instancesAfter: { instance: string; node: string; state: string; mode: string }[];
   probe: ServingReport;
   verify: VerifyReport;
+  /** The longest stretch in which input waited and nothing was processed: phase and cause. */
+  stall: LongestStall;
   load: { sent: number; achievedRate: number };
   /** The wait for the serving primary to process every input before the outputs were read. */
   drain: ServingDrain;
@@ -29,12 +32,28 @@ export interface ScenarioReport {
 
 const ms = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n)} ms`);
 
+/** A stall as one phrase: how long, where in the migration, and why. */
+export function stallPhrase(s: LongestStall): string {
+  if (s.ms <= 0) return "0 ms";
+  return `${ms(s.ms)}${s.phase ? ` in ${s.phase}` : ""} (${s.cause})`;
+}
+
+/**
+ * Downtime keeps the design's definition (no copy serving); beside it stands the longest stall,
+ * so a workload up but processing nothing for seconds never reads as "downtime 0 ms" alone.
+ */
+function headline(r: ScenarioReport): string {
+  const downtime = Math.max(r.probe.longestOutageMs, r.verify.downtime.longest.ms);
+  return `downtime ${ms(downtime)}, longest stall ${stallPhrase(r.stall)}`;
+}
+
 /** The report a person reads after a migration: phases, downtime, loss, duplicates, trace. */
 export function formatReport(r: ScenarioReport): string {
   const m = r.migration;
   const v = r.verify;
   const lines = [
     `migration ${m.migrationId}: ${m.workload} ${m.source.node} → ${m.targetNode}, ${m.strategy}${m.identitySwap ? " + identity swap" : ""}: ${m.status}`,
+    headline(r),
     `load: ${r.load.sent} messages at ${r.load.achievedRate.toFixed(1)} msg/s over ${r.options.partitions} partitions, ${r.options.costMs} ms each`,
     "",
     "phase timings:",
@@ -57,6 +76,7 @@ export function formatReport(r: ScenarioReport): string {
     `latency p50/p99 before ${ms(v.latency.before?.p50)}/${ms(v.latency.before?.p99)}, during ${ms(v.latency.during?.p50)}/${ms(v.latency.during?.p99)}, after ${ms(v.latency.after?.p50)}/${ms(v.latency.after?.p99)}`,
     "",
     `lost ${v.lost.count}, duplicated ${v.duplicated.count}, reordered ${v.reordered.count}, dead letters ${v.deadLetters.count} (expected ${v.deadLetters.expected})`,
+    `balances wrong ${v.balances.wrong}; outSeq given twice ${v.outSeq.repeated}, skipped ${v.outSeq.skipped}, inconsistent ${v.outSeq.inconsistent}`,
     `outputs by instance: ${Object.entries(v.byInstance)
       .map(([k, n]) => `${k} ${n}`)
       .join(", ")}`,

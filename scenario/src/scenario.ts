@@ -10,6 +10,7 @@ import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
+import { longestStallOf } from "./stall.ts";
 import { probeWorkload } from "./workload-probe.ts";
 
 /** Calls the gateway's HTTP API as a client would. */
@@ -259,6 +260,13 @@ export async function runScenario(
       window: { start: windowStart, end: windowEnd },
       pauses: freezesOf(migration),
       consuming: shadowsConsumingOf(migration),
+      idle: servingReport.idle,
+    });
+    const stall = longestStallOf(report.processingGap.longest, {
+      migration,
+      freezes: freezesOf(migration),
+      idle: servingReport.idle,
+      ...(servingReport.longestOutage ? { outage: servingReport.longestOutage } : {}),
     });
     return {
       options: o,
@@ -266,6 +274,7 @@ export async function runScenario(
       instancesAfter,
       probe: servingReport,
       verify: report,
+      stall,
       load: { sent: loadResult.sent, achievedRate: loadResult.achievedRate },
       topics: Object.values(topics),
       drain,

@@ -1,5 +1,7 @@
+import { healthBody } from "@shadow/contract";
 import type { Runtime } from "@shadow/runtime";
-import { type ProbeResult, summarizeProbes } from "@shadow/testkit";
+import { copyOf, type IdleWindow, type ProbeResult, summarizeProbes } from "@shadow/testkit";
+import { idleWindowsOf, type ModeSample } from "./idle-windows.ts";
 
 export interface ServingReport {
   probes: number;
@@ -11,6 +13,8 @@ export interface ServingReport {
   longestOutage?: { from: number; to: number; endpoints: string[] };
   /** The slowest answered round: a frozen source answers late (a delay, not downtime). */
   slowestAnswerMs: number;
+  /** Stretches in which a copy answered but said it consumed nothing (fenced or idle). */
+  idle: IdleWindow[];
 }
 
 /**
@@ -29,6 +33,9 @@ export function probeWorkload(
   const intervalMs = options.intervalMs ?? 10;
   const timeoutMs = options.timeoutMs ?? 2_000;
   let endpoints: string[] = [];
+  /** Which copy (`instance@node`) answers at each endpoint, as the runtime last listed them. */
+  const copyAt = new Map<string, string>();
+  const modes: ModeSample[] = [];
   let stopped = false;
   // Rounds overlap (one may wait on a frozen instance while later ones are answered), so
   // streaks are counted over the rounds in the order they started, once all are in.
@@ -40,7 +47,10 @@ export function probeWorkload(
           // A paused instance is frozen for a checkpoint: it keeps its socket and answers once
           // thawed, as it would behind a Service; dropping it would count the freeze as an outage.
           .filter((i) => i.workload === workload && (i.state === "running" || i.state === "paused"))
-          .map((i) => i.endpoint),
+          .map((i) => {
+            copyAt.set(i.endpoint, copyOf({ instance: i.instance, node: i.node }));
+            return i.endpoint;
+          }),
       () => endpoints,
     );
   const refresh = async () => {
@@ -49,9 +59,15 @@ export function probeWorkload(
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  // The health body says the copy's mode: a fenced or idle copy answers but consumes nothing.
   const answers = (endpoint: string) =>
     fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(timeoutMs) }).then(
-      (r) => r.ok,
+      async (r) => {
+        const body = healthBody.safeParse(await r.json().catch(() => undefined));
+        const copy = copyAt.get(endpoint);
+        if (body.success && copy) modes.push({ at: Date.now(), copy, mode: body.data.mode });
+        return r.ok;
+      },
       () => false,
     );
   // One round resolves true at the first instance that answers, false when none does.
@@ -122,6 +138,7 @@ export function probeWorkload(
             }
           : {}),
         slowestAnswerMs: answered.reduce((max, ms) => Math.max(max, ms), 0),
+        idle: idleWindowsOf(modes),
       };
     },
   };

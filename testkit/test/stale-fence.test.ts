@@ -42,6 +42,7 @@ beforeAll(() => {
 
 /** Counts records; one output each. */
 const counter: ServiceDefinition<{ n: number }> = {
+  stateAcrossPartitions: "commutative",
   initialState: () => ({ n: 0 }),
   handle(state, record) {
     state.n += 1;

@@ -1,5 +1,6 @@
 import type { InstancePlace, MigrationView } from "@shadow/migration";
 import { binActivity, copyName } from "./activity.ts";
+import { longestStall } from "./stall.ts";
 import type { CopyActivity, MigrationSamples, Timeline } from "./types.ts";
 
 const time = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
@@ -77,7 +78,7 @@ export function timelineOf(
   const fenceEnd = (round: 1 | 2) =>
     time(view.phases.find((p) => p.round === round && p.phase === "fence")?.endedAt);
 
-  return {
+  const timeline: Timeline = {
     migrationId: view.migrationId,
     workload: view.workload,
     strategy: view.strategy,
@@ -137,4 +138,6 @@ export function timelineOf(
     lag: [...samples.lag].sort((a, b) => a.at - b.at),
     sampled: samples.progress.length > 0,
   };
+  const stall = longestStall(timeline, samples.progress);
+  return stall ? { ...timeline, stall } : timeline;
 }

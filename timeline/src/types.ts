@@ -11,6 +11,21 @@ export interface ProgressSample {
   instance: string;
   node: string;
   offsets: { topic: string; partition: number; offset: number }[];
+  /**
+   * Whether the copy said it consumed its input (primary or shadow, its input consumer ready);
+   * false for a fenced, idle or input-less copy. Missing from samples that did not read it.
+   */
+  consuming?: boolean;
+}
+
+/** The longest stall the migration's records show: how long, where it began, and why. */
+export interface TimelineStall {
+  ms: number;
+  from: number;
+  to: number;
+  /** e.g. `1 fence +12 ms`. */
+  phase: string;
+  cause: string;
 }
 
 /** The shadow's lag behind its source, read from both copies at one moment. */
@@ -73,6 +88,8 @@ export interface Timeline {
   outage?: { from: number; to?: number };
   activity: CopyActivity[];
   lag: LagReading[];
+  /** The longest stall (freeze, handover, outage, or no copy consuming), if there was one. */
+  stall?: TimelineStall;
   /** False when nobody sampled the copies while it ran (e.g. the gateway restarted since). */
   sampled: boolean;
 }

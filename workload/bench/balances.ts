@@ -17,6 +17,7 @@ export interface BenchInput {
  */
 export function balances(): ServiceDefinition<Map<string, number>> {
   return {
+    stateAcrossPartitions: "none",
     initialState: () => new Map(),
     handle(state, record: InputRecord, context: HandleContext): Output[] {
       const input = JSON.parse(String(record.value)) as BenchInput;

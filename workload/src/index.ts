@@ -19,6 +19,11 @@ export {
   readIdentity,
 } from "./sdk/identity.ts";
 export { IdentityWatcher } from "./sdk/identity-watcher.ts";
+export {
+  checkStateModel,
+  type StateAcrossPartitions,
+  UnsupportedStateError,
+} from "./sdk/state-model.ts";
 export { createStatusApp, listen, type RunningServer } from "./sdk/status-app.ts";
 export { createWorkload, type Workload, type WorkloadOptions } from "./sdk/workload.ts";
 export type * from "./types.ts";

@@ -16,7 +16,7 @@ describe("the SDK's /status and /health", () => {
     const identityPath = join(dir, `${identity.instance}.json`);
     writeFileSync(identityPath, JSON.stringify(identity));
     return createWorkload<number>({
-      service: { initialState: () => 0, handle: () => [] },
+      service: { stateAcrossPartitions: "none", initialState: () => 0, handle: () => [] },
       brokers: ["127.0.0.1:1"],
       inputTopics: ["in"],
       outputTopic: "out",

@@ -68,6 +68,12 @@ export interface HandleContext {
 export interface ServiceDefinition<S> {
   initialState(): S;
   /**
+   * What the state holds across partitions (see the README's "What a workload may keep in
+   * state"): `none` (per key or per partition only) or `commutative` (order-independent across
+   * partitions: counts, sums, sets). Anything else is refused at start-up.
+   */
+  stateAcrossPartitions: "none" | "commutative";
+  /**
    * Processes one input record and returns its outputs. Throw a TerminalError for a record
    * that can never be processed (it goes to the dead-letter topic with the reason); anything
    * else thrown is retried a few times, then dead-lettered too. Validate before mutating.

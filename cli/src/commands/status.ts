@@ -3,6 +3,14 @@ import { hasEnded as ended, type MigrationView } from "@shadow/migration";
 import type { GatewayClient } from "../client.ts";
 import { formatView } from "../format.ts";
 
+/** The longest stall the gateway's timeline shows; none when it cannot draw one. */
+async function stallOf(client: GatewayClient, id: string) {
+  return client.timeline(id).then(
+    (t) => t.stall,
+    () => undefined,
+  );
+}
+
 /** `shadow status <id> [--watch]`: prints the migration, and with --watch follows it to its end. */
 export async function watchMigration(
   client: GatewayClient,
@@ -15,7 +23,7 @@ export async function watchMigration(
   let last = "";
   for (;;) {
     const view = await client.get(id, { liveLag: true });
-    const text = formatView(view, traceUiUrl);
+    const text = formatView(view, traceUiUrl, Date.now(), await stallOf(client, id));
     if (text !== last) {
       out(text);
       out("");
@@ -44,7 +52,7 @@ export async function status(
   if (options.watch) view = await watchMigration(client, id, out, traceUiUrl);
   else {
     view = await client.get(id, { liveLag: true });
-    out(formatView(view, traceUiUrl));
+    out(formatView(view, traceUiUrl, Date.now(), await stallOf(client, id)));
   }
   if (options.svgFile) {
     await writeFile(options.svgFile, await client.timelineSvg(id));

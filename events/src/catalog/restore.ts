@@ -63,5 +63,10 @@ export const ShadowCaughtUp = defineEvent(
     fenceEstimateMs: z.number().nonnegative().optional(),
     fenceBudgetMs: z.number().nonnegative().optional(),
     forcedFence: z.boolean().optional(),
+    /**
+     * The source was found gone (killed, its node lost): `sourceOffsets` are its last committed
+     * progress, and the fence is a failover whose cut fence-svc takes from them.
+     */
+    sourceLost: z.boolean().optional(),
   }),
 );

@@ -3,8 +3,13 @@ import type { Runtime } from "../types.ts";
 import { InstanceGoneError } from "./instance-gone.ts";
 import type { InstanceProgress } from "./instance-progress.ts";
 
-/** The one field of the contract's status body that says how far an instance has processed. */
-const progressOf = statusBody.pick({ processed: true });
+/**
+ * The field of the contract's status body that says how far an instance has processed, and the
+ * SDK's reading of its source's committed progress when it is a shadow.
+ */
+const progressOf = statusBody
+  .pick({ processed: true })
+  .extend({ sourceCommitted: statusBody.shape.processed.optional() });
 
 /**
  * Reads an instance's processed offsets from the workload SDK's `GET /status`. restore-svc's
@@ -31,7 +36,11 @@ export function statusClient(runtime: Pick<Runtime, "inspect">, endpointTtlMs = 
     try {
       const res = await fetch(`http://${endpoint}/status`, { signal: AbortSignal.timeout(2000) });
       if (!res.ok) throw new Error(`status of ${instance}: HTTP ${res.status}`);
-      return { offsets: progressOf.parse(await res.json()).processed };
+      const body = progressOf.parse(await res.json());
+      return {
+        offsets: body.processed,
+        ...(body.sourceCommitted ? { sourceCommitted: body.sourceCommitted } : {}),
+      };
     } catch (error) {
       known.delete(instance);
       await locate(instance); // throws InstanceGoneError when it is gone

@@ -53,6 +53,13 @@ function report(
       duplicated: { count: 0 },
       reordered: { count: 0 },
     },
+    stall: {
+      ms: 2_500,
+      from: t0 + 5_100,
+      to: t0 + 7_600,
+      phase: "after +100 ms",
+      cause: "no copy answered its health probe",
+    },
     load: { sent: 1_000, achievedRate: 200 },
     drain: { drained: false, inputs: 1_000, processed: 990, inFlightOutputs: 0, primaries: 1 },
   } as unknown as ScenarioReport;
@@ -75,6 +82,10 @@ describe("bench row", () => {
     // Downtime (nothing consumed) and the stall (no output) are two columns.
     expect(row.downtimeMessageMs).toBe(0);
     expect(row.stallMs).toBe(140);
+    // The longest stall stands beside downtime with where it began and why.
+    expect(row.longestStallMs).toBe(2_500);
+    expect(row.longestStallIn).toBe("after +100 ms");
+    expect(row.longestStallCause).toBe("no copy answered its health probe");
     // The primary had not drained when the outputs were read: the row says so beside `lost`.
     expect(row.drained).toBe(false);
   });

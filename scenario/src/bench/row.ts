@@ -1,5 +1,6 @@
 import type { Phase } from "@shadow/migration";
 import type { ScenarioReport } from "../report.ts";
+import { placeOf } from "../stall.ts";
 import type { BenchCell } from "./grid.ts";
 
 /** One run's figures, flat, as the tables and the JSON file carry them. */
@@ -62,6 +63,12 @@ export interface BenchRow extends BenchCell {
   processingGapIn?: string;
   /** No output appeared while an input waited, beyond steady state: freezes and handover in. */
   stallMs: number;
+  /** The longest stretch with input waiting and nothing processed (freeze out), not less steady. */
+  longestStallMs: number;
+  /** Where it began: round, phase and ms into that phase. */
+  longestStallIn?: string;
+  /** What caused it, as far as the run could tell (handover, fenced copy, broker…). */
+  longestStallCause?: string;
   maxExtraDelayMs: number;
   /** Where the input behind it was sent: round, phase and ms into that phase. */
   maxDelayedIn?: string;
@@ -74,26 +81,6 @@ export interface BenchRow extends BenchCell {
   duplicated: number;
   reordered: number;
   sent: number;
-}
-
-/**
- * The phase a moment of the migration fell in, e.g. `1 catch-up +312 ms`; outside them,
- * `before -800 ms` (to the first phase's start) or `after +2400 ms` (from the last one's end).
- */
-function placeOf(r: ScenarioReport, at: number | undefined): string | undefined {
-  if (at === undefined) return undefined;
-  let first = Number.POSITIVE_INFINITY;
-  let last = Number.NEGATIVE_INFINITY;
-  for (const p of r.migration.phases) {
-    const from = Date.parse(p.startedAt);
-    const to = p.endedAt ? Date.parse(p.endedAt) : Number.POSITIVE_INFINITY;
-    if (at >= from && at < to) return `${p.round} ${p.phase} +${Math.round(at - from)} ms`;
-    first = Math.min(first, from);
-    last = Math.max(last, to);
-  }
-  if (at < first) return `before -${Math.round(first - at)} ms`;
-  if (at >= last && Number.isFinite(last)) return `after +${Math.round(at - last)} ms`;
-  return undefined;
 }
 
 /** Round 1's phases are the handoff; round 2 (identity swap) is summed into `identitySwapMs`. */
@@ -119,13 +106,16 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     fenceEstimateMs: work?.fenceEstimateMs,
     forcedFence: work?.forcedFence,
   };
-  const maxDelayedIn = placeOf(r, r.verify.maxDelayed?.sentAt);
+  const maxDelayedIn = placeOf(r.migration, r.verify.maxDelayed?.sentAt);
   const downtimeProbeIn =
-    r.probe.longestOutageMs > 0 ? placeOf(r, r.probe.longestOutage?.from) : undefined;
+    r.probe.longestOutageMs > 0 ? placeOf(r.migration, r.probe.longestOutage?.from) : undefined;
   const downtimeMessageIn =
-    r.verify.downtime.longest.ms > 0 ? placeOf(r, r.verify.downtime.longest.from) : undefined;
+    r.verify.downtime.longest.ms > 0
+      ? placeOf(r.migration, r.verify.downtime.longest.from)
+      : undefined;
   const gap = r.verify.processingGap;
-  const processingGapIn = gap.beyondSteadyMs > 0 ? placeOf(r, gap.longest.from) : undefined;
+  const processingGapIn =
+    gap.beyondSteadyMs > 0 ? placeOf(r.migration, gap.longest.from) : undefined;
   return {
     ...cell,
     buildMs: work?.buildMs ?? Number.NaN,
@@ -158,6 +148,9 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     processingGapBeyondSteadyLongestMs: gap.beyondSteadyLongestMs,
     ...(processingGapIn ? { processingGapIn } : {}),
     stallMs: r.verify.stall.beyondSteadyMs,
+    longestStallMs: r.stall.ms,
+    ...(r.stall.phase ? { longestStallIn: r.stall.phase } : {}),
+    longestStallCause: r.stall.cause,
     maxExtraDelayMs: r.verify.maxExtraDelayMs,
     ...(maxDelayedIn ? { maxDelayedIn } : {}),
     lost: r.verify.lost.count,
@@ -193,6 +186,7 @@ export function failedRow(cell: BenchCell, error: Error): BenchRow {
     processingGapMs: Number.NaN,
     processingGapBeyondSteadyLongestMs: Number.NaN,
     stallMs: Number.NaN,
+    longestStallMs: Number.NaN,
     maxExtraDelayMs: Number.NaN,
     lost: Number.NaN,
     duplicated: Number.NaN,

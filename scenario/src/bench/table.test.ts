@@ -34,6 +34,7 @@ function row(
     processingGapMs: downtime,
     processingGapBeyondSteadyLongestMs: downtime,
     stallMs: downtime + 100,
+    longestStallMs: downtime + 50,
     maxExtraDelayMs: 100,
     lost: 0,
     duplicated: config === "sequential" ? 1 : 0,

@@ -17,8 +17,8 @@ export function benchTable(rows: BenchRow[]): string {
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const lines = [
-    "| config | rate | state MB | partitions | runs | checkpoint | image | restore | replay | fence | drain | swap | total | build | transfer | CRIU restore | pause | downtime probe | downtime msg | processing gap | gap vs steady max | stall msg | max extra delay | lost | dup | failed |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| config | rate | state MB | partitions | runs | checkpoint | image | restore | replay | fence | drain | swap | total | build | transfer | CRIU restore | pause | downtime probe | downtime msg | longest stall | processing gap | gap vs steady max | stall msg | max extra delay | lost | dup | failed |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const [key, group] of groups) {
     const [config, rate, stateMb, partitions] = key.split("@");
@@ -45,6 +45,7 @@ export function benchTable(rows: BenchRow[]): string {
         m((r) => r.checkpointPauseMs),
         m((r) => r.downtimeProbeMs),
         m((r) => r.downtimeMessageMs),
+        m((r) => r.longestStallMs),
         m((r) => r.processingGapMs),
         m((r) => r.processingGapBeyondSteadyLongestMs),
         m((r) => r.stallMs),

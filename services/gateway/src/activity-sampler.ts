@@ -3,8 +3,10 @@ import type { InstancePlace, MigrationProjection, MigrationView } from "@shadow/
 import type { Runtime } from "@shadow/runtime";
 import { copyName, type MigrationSamples, type ProgressSample } from "@shadow/timeline";
 
-/** The part of the contract's `/status` body a sample needs. */
-const progressBody = statusBody.pick({ processed: true });
+/** The part of the contract's `/status` body a sample needs; the mode when the copy says it. */
+const progressBody = statusBody
+  .pick({ processed: true })
+  .extend(statusBody.pick({ mode: true, inputReady: true }).partial().shape);
 
 export interface ActivitySamplerOptions {
   projection: MigrationProjection;
@@ -82,7 +84,18 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
       if (!endpoint) return undefined;
       const res = await fetch(`http://${endpoint}/status`, { signal: AbortSignal.timeout(5000) });
       const body = progressBody.parse(await res.json());
-      return { at: now(), instance: place.instance, node: place.node, offsets: body.processed };
+      // A fenced or idle copy answers but consumes nothing: the timeline's stall reads this.
+      const consuming =
+        body.mode === undefined
+          ? undefined
+          : (body.mode === "primary" || body.mode === "shadow") && body.inputReady !== false;
+      return {
+        at: now(),
+        instance: place.instance,
+        node: place.node,
+        offsets: body.processed,
+        ...(consuming === undefined ? {} : { consuming }),
+      };
     } catch {
       endpoints.delete(key);
       return undefined;

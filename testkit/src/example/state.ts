@@ -56,6 +56,8 @@ export function exampleService(options: {
   ballastMb: number;
 }): ServiceDefinition<ExampleState> {
   return {
+    // Balances are per key; the output count spans partitions but only adds up, in any order.
+    stateAcrossPartitions: "commutative",
     initialState: () => ({
       accounts: new Map(),
       outputs: 0,

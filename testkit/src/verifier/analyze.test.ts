@@ -61,7 +61,7 @@ function outputs(
       instance: i % 2 ? "a" : "b",
       outSeq: i + 1,
       outKeySeq: m.keySeq + 1,
-      balance: 0,
+      balance: m.keySeq + 1,
     };
     return record("out", k, offsets[k]++, JSON.stringify(out), m.sentAt + latency(m));
   });
@@ -282,6 +282,39 @@ describe("verifier", () => {
     });
     expect(stray.downtime.longest.ms).toBe(31);
     expect(stray.downtime.spans).toHaveLength(2);
+  });
+
+  it("does not count a fenced or paused copy as consuming", () => {
+    // One copy throughout: inputs sent in [1000, 1400) ms wait until it processes them at 1399.
+    const { records, messages } = inputs(200);
+    const one = outputs(messages, answeredAt1400).map((r) => {
+      const out = JSON.parse(String(r.value)) as OutputMessage;
+      return {
+        ...r,
+        value: Buffer.from(JSON.stringify({ ...out, instance: "orders-0", node: "node-a" })),
+      };
+    });
+    const window = { start: T0 + 900, end: T0 + 1500 };
+    // Its span runs through the wait: up, so not down, only stalled.
+    const alive = verify(run({ inputs: records, outputs: one }), { window });
+    expect(alive.downtime.longest.ms).toBe(0);
+    expect(alive.processingGap.longest.ms).toBe(399);
+    // It said it was fenced from 1000 to 1390 ms: no copy consumed then, with input waiting.
+    const fenced = verify(run({ inputs: records, outputs: one }), {
+      window,
+      idle: [{ copy: "orders-0@node-a", from: T0 + 1000, to: T0 + 1390 }],
+    });
+    expect(fenced.downtime.longest).toEqual({ ms: 390, from: T0 + 1000, to: T0 + 1390 });
+    expect(fenced.downtime.spans.map((s) => [s.copy, s.from - T0, s.to - T0])).toEqual([
+      ["orders-0@node-a", 4, 1000],
+      ["orders-0@node-a", 1390, 1994],
+    ]);
+    // Another copy's idleness changes nothing.
+    const elsewhere = verify(run({ inputs: records, outputs: one }), {
+      window,
+      idle: [{ copy: "orders-0@node-b", from: T0 + 1000, to: T0 + 1390 }],
+    });
+    expect(elsewhere.downtime.longest.ms).toBe(0);
   });
 
   it("counts inputs processed on time but output late (held until a cut) as consumed", () => {

@@ -1,5 +1,6 @@
 import { deadLetterHeaders } from "@shadow/workload";
 import { inputMessage, type OutputMessage, outputMessage, parseRecord } from "../messages.ts";
+import { type BalanceCheck, checkBalances, checkOutSeq, type OutSeqCheck } from "./invariants.ts";
 import { type Percentiles, percentiles, quantile } from "./percentiles.ts";
 import type { MigrationWindow, RunRecords, TopicRecord } from "./records.ts";
 
@@ -20,6 +21,18 @@ export interface VerifyOptions {
    * report says it was consuming by then. `copy` as `copyOf` names it (`instance@node`).
    */
   consuming?: ConsumingSince[];
+  /**
+   * Stretches in which a copy was alive but consuming nothing: fenced after its cut, idle, or
+   * its input paused, as the copy itself said. Such a copy does not count as consuming: its
+   * span is cut there, so a fenced primary with input waiting is downtime, not service.
+   */
+  idle?: IdleWindow[];
+}
+
+export interface IdleWindow {
+  copy: string;
+  from: number;
+  to: number;
 }
 
 export interface ConsumingSince {
@@ -130,6 +143,10 @@ export interface VerifyReport {
   stall: Stretches;
   /** Which instances produced outputs, and how many each. */
   byInstance: Record<string, number>;
+  /** Each output's balance against its key's amounts: the per-key state handed over intact. */
+  balances: BalanceCheck;
+  /** `outSeq`, the workload-wide output count: continuous across every handover. */
+  outSeq: OutSeqCheck;
 }
 
 interface Input {
@@ -137,6 +154,7 @@ interface Input {
   key: string;
   keySeq: number;
   sentAt: number;
+  amount: number;
 }
 
 interface Seen {
@@ -204,6 +222,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
   let unparseable = 0;
   let unexpected = 0;
   let matching = 0;
+  const allOutputs: OutputMessage[] = [];
   // Log order per output partition; one key's outputs all live in one partition.
   for (const record of [...records.outputs].sort(byPartitionOffset)) {
     const parsed = parseRecord(outputMessage, record.value);
@@ -214,6 +233,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     const output = parsed.value;
     if (options.run !== undefined && output.run !== options.run) continue;
     matching += 1;
+    allOutputs.push(output);
     byInstance[output.instance] = (byInstance[output.instance] ?? 0) + 1;
     if (!inputs.has(output.seq)) {
       unexpected += 1;
@@ -256,6 +276,7 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     options.consuming ?? [],
     options.window,
     options.pauses ?? [],
+    options.idle ?? [],
   );
   const processingGap = waitingStretches(processed, options.window, options.pauses ?? []);
   const stall = waitingStretches(
@@ -264,6 +285,11 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     [],
   );
   const slowest = slowestInput(inputs, first, options.window);
+  const balances = checkBalances(
+    inputs.values(),
+    [...first.values()].map((s) => s.output),
+  );
+  const outSeq = checkOutSeq(allOutputs.filter((o) => inputs.has(o.seq)));
 
   return {
     ok:
@@ -273,7 +299,9 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
       unexpected === 0 &&
       deadLetters.missing === 0 &&
       deadLetters.duplicated === 0 &&
-      deadLetters.ofValidInputs === 0,
+      deadLetters.ofValidInputs === 0 &&
+      balances.wrong === 0 &&
+      outSeq.repeated + outSeq.skipped + outSeq.inconsistent === 0,
     runs: [...runs].sort(),
     inputs: { valid: inputs.size, invalid: invalid.size },
     outputs: { records: matching, distinct: first.size, unparseable, unexpected },
@@ -289,6 +317,8 @@ export function verify(records: RunRecords, options: VerifyOptions = {}): Verify
     processingGap,
     stall,
     byInstance,
+    balances,
+    outSeq,
   };
 }
 
@@ -379,23 +409,37 @@ function unconsumedStretch(
   consuming: ConsumingSince[],
   window: MigrationWindow | undefined,
   pauses: Pause[],
+  idle: IdleWindow[],
 ): Downtime {
-  const byCopy = new Map<string, ConsumingSpan>();
+  const byCopy = new Map<string, ConsumingSpan[]>();
+  const idleOf = new Map<string, IdleWindow[]>();
+  for (const w of idle) idleOf.set(w.copy, [...(idleOf.get(w.copy) ?? []), w]);
   for (const p of processed) {
-    const span = byCopy.get(p.copy);
-    if (!span) byCopy.set(p.copy, { copy: p.copy, from: p.at, to: p.at, processed: 1 });
-    else {
-      span.from = Math.min(span.from, p.at);
+    const own = byCopy.get(p.copy);
+    const span = own?.[own.length - 1];
+    // An idle stretch of this copy between its previous processing and this one ends its span
+    // where the idleness began and starts a new one where it ended.
+    const cut = span && idleOf.get(p.copy)?.find((w) => w.from < p.at && w.to > span.to);
+    if (!own || !span) byCopy.set(p.copy, [{ copy: p.copy, from: p.at, to: p.at, processed: 1 }]);
+    else if (cut) {
+      span.to = Math.max(span.to, cut.from);
+      own.push({
+        copy: p.copy,
+        from: Math.min(p.at, Math.max(cut.to, span.to)),
+        to: p.at,
+        processed: 1,
+      });
+    } else {
       span.to = Math.max(span.to, p.at);
       span.processed += 1;
     }
   }
   // Only a copy that went on to process something: a report alone does not make a span.
   for (const { copy, since } of consuming) {
-    const span = byCopy.get(copy);
+    const span = byCopy.get(copy)?.[0];
     if (span) span.from = Math.min(span.from, since);
   }
-  const spans = [...byCopy.values()].sort((a, b) => a.from - b.from);
+  const spans = [...byCopy.values()].flat().sort((a, b) => a.from - b.from);
   const none: Stretch = { ms: 0, from: 0, to: 0 };
   if (spans.length === 0) return { longest: none, spans };
 

@@ -8,6 +8,8 @@ import { type Progress, type TopicPartition, tpKey } from "./progress.ts";
 export interface InputFlowOptions {
   /** What the phase lets input do now. */
   consumption(): Consumption;
+  /** The highest offset of a partition the phase lets this copy process now; undefined: any. */
+  limit(topic: string, partition: number): number | undefined;
   session(): KafkaSession | undefined;
   progress: Progress;
   held: HeldBack;
@@ -31,8 +33,9 @@ export class InputFlow {
   private backedUp = false;
   /**
    * Partitions a shadow stopped reading because its held-back buffer is full and it is ahead of
-   * its source there; the partitions where it is behind go on (their outputs are the source's
-   * and are dropped), so a full buffer never stalls the catch-up it waits for.
+   * its source there (the partitions where it is behind go on: their outputs are the source's
+   * and are dropped, so a full buffer never stalls the catch-up it waits for), or because it
+   * processed them up to its bound.
    */
   private readonly aheadPaused = new Map<string, TopicPartition>();
   private readonly options: InputFlowOptions;
@@ -46,9 +49,15 @@ export class InputFlow {
     return this.pausedAll;
   }
 
-  /** Whether a record of this partition may be processed now. */
-  admits(topic: string, partition: number): boolean {
+  /** Whether this record may be processed now. */
+  admits(topic: string, partition: number, offset: number): boolean {
     if (this.aheadPaused.has(tpKey(topic, partition))) return false;
+    const limit = this.options.limit(topic, partition);
+    if (limit !== undefined && offset > limit) {
+      // A shadow at its source's progress (or the cut): held there until the bound moves.
+      this.update();
+      return false;
+    }
     return this.consuming();
   }
 
@@ -64,7 +73,16 @@ export class InputFlow {
     const now = consumption();
     if (now === "produce") {
       if (!this.backedUp && pipeline.pending >= maxPendingOutputs) this.update();
-    } else if (now === "hold" && held.full) this.update();
+    } else if (now === "hold" && (held.full || this.atLimit().length > 0)) this.update();
+  }
+
+  /** The assigned partitions processed up to the phase's bound: read no further for now. */
+  private atLimit(): TopicPartition[] {
+    const { progress, limit } = this.options;
+    return progress.assigned.filter(({ topic, partition }) => {
+      const bound = limit(topic, partition);
+      return bound !== undefined && (progress.last(topic, partition) ?? -1) >= bound;
+    });
   }
 
   /** Outputs were acknowledged or dropped: a backed-up primary may read again. */
@@ -108,10 +126,17 @@ export class InputFlow {
     return !this.backedUp;
   }
 
-  /** While a shadow's buffer is full, reads only the partitions it is not ahead on. */
+  /**
+   * While a shadow's buffer is full, reads only the partitions it is not ahead on; and never
+   * reads a partition it processed up to its bound (its source's progress, or the cut).
+   */
   private updateAheadPause(session: KafkaSession | undefined): void {
     const { consumption, held } = this.options;
-    const ahead = consumption() === "hold" && held.full ? held.partitions() : [];
+    const hold = consumption() === "hold";
+    const ahead = [
+      ...(hold && held.full ? held.partitions() : []),
+      ...(hold ? this.atLimit() : []),
+    ];
     const stay = new Set(ahead.map(({ topic, partition }) => tpKey(topic, partition)));
     const resume: TopicPartition[] = [];
     for (const [key, tp] of this.aheadPaused) {

@@ -33,7 +33,7 @@ function setup(handle: ServiceDefinition<number[]>["handle"], admission: Admissi
   const state: number[] = [];
   const decision = { admission };
   const processor = new Processor<number[]>({
-    service: { initialState: () => [], handle },
+    service: { stateAcrossPartitions: "commutative", initialState: () => [], handle },
     getState: () => state,
     progress,
     lock: new Lock(),

@@ -26,7 +26,7 @@ export interface ProcessorDeps<S> {
   counts: WorkloadCounts;
   log: Logger;
   /** Whether a record of this partition, delivered by the client of `epoch`, may be processed now. */
-  admit(epoch: number, topic: string, partition: number): Admission;
+  admit(epoch: number, topic: string, partition: number, offset: number): Admission;
   context(): HandleContext & { groupId: string };
   /** Who this process is now, checked against the identity file (a restore changes it). */
   identityNow(): Identity;
@@ -72,7 +72,7 @@ export class Processor<S> {
   private async handleLocked(epoch: number, record: InputRecord): Promise<void> {
     const { deps } = this;
     const { topic, partition, offset } = record;
-    const admission = deps.admit(epoch, topic, partition);
+    const admission = deps.admit(epoch, topic, partition, offset);
     if (admission === "stale") {
       // A client from before a restore or a session change: its records are not ours to process.
       deps.counts.staleDeliveries += 1;

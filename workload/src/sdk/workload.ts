@@ -26,6 +26,7 @@ import { idOf, OutputMarks } from "./output-id.ts";
 import { OutputPipeline } from "./output-pipeline.ts";
 import { type Admission, Processor } from "./processor.ts";
 import { Progress, type TopicPartition, tpKey } from "./progress.ts";
+import { checkStateModel } from "./state-model.ts";
 
 export interface WorkloadOptions<S> {
   service: ServiceDefinition<S>;
@@ -46,8 +47,16 @@ export interface WorkloadOptions<S> {
    * without the bound every output of the backlog waits in memory at once.
    */
   maxPendingOutputs?: number;
+  /**
+   * How often settled progress is committed (default 20 ms). A shadow processes no further than
+   * its source's committed progress, so the commit's trail behind processing is what the
+   * handover has left to replay after the cut, and what a failover may produce twice.
+   */
   commitIntervalMs?: number;
-  /** How often a shadow reads its source's committed progress (trims held outputs, shows lag). */
+  /**
+   * How often a shadow reads its source's committed progress (default 20 ms): it trims held
+   * outputs, bounds how far the shadow may process, and shows the lag.
+   */
   sourceProgressIntervalMs?: number;
   identityPollMs?: number;
   /**
@@ -108,6 +117,8 @@ const zeroCounts = (): WorkloadCounts => ({
  * await workload.start();
  */
 export function createWorkload<S>(options: WorkloadOptions<S>): Workload<S> {
+  // Refused before anything connects: a state a migrated copy could not have at the cut.
+  checkStateModel(options.service.stateAcrossPartitions);
   return new SdkWorkload(options);
 }
 
@@ -205,6 +216,7 @@ class SdkWorkload<S> implements Workload<S> {
     );
     this.flow = new InputFlow({
       consumption: () => this.machine.consumption,
+      limit: (topic, partition) => this.machine.limit(topic, partition),
       session: () => this.session,
       progress: this.progress,
       held: this.held,
@@ -221,7 +233,7 @@ class SdkWorkload<S> implements Workload<S> {
       deadLetterTopic: options.deadLetterTopic,
       counts: this.counts,
       log: this.log,
-      admit: (epoch, topic, partition) => this.admit(epoch, topic, partition),
+      admit: (epoch, topic, partition, offset) => this.admit(epoch, topic, partition, offset),
       context: () => ({
         identity: this.watcher.current,
         mode: this.machine.mode,
@@ -254,13 +266,11 @@ class SdkWorkload<S> implements Workload<S> {
 
   async start(): Promise<void> {
     this.watcher.start();
-    this.timers.push(
-      setInterval(() => void this.commitNow(), this.options.commitIntervalMs ?? 100),
-    );
+    this.timers.push(setInterval(() => void this.commitNow(), this.options.commitIntervalMs ?? 20));
     this.timers.push(
       setInterval(
         () => void this.readSourceProgress(),
-        this.options.sourceProgressIntervalMs ?? 100,
+        this.options.sourceProgressIntervalMs ?? 20,
       ),
     );
     for (const timer of this.timers) timer.unref();
@@ -466,9 +476,9 @@ class SdkWorkload<S> implements Workload<S> {
     );
   }
 
-  private admit(epoch: number, topic: string, partition: number): Admission {
+  private admit(epoch: number, topic: string, partition: number, offset: number): Admission {
     if (!this.gate.isCurrent(epoch)) return epoch === this.gate.epoch ? "refuse" : "stale";
-    return this.flow.admits(topic, partition) ? "process" : "refuse";
+    return this.flow.admits(topic, partition, offset) ? "process" : "refuse";
   }
 
   private afterProcessed(): void {

@@ -119,4 +119,16 @@ describe("restore-svc's compensation", () => {
     expect(await onMigrationFailed(failure("m-1", "drain"), deps)).toEqual([]);
     expect(runtime.instances.has("orders-0")).toBe(true);
   });
+
+  it("never removes the last live copy: with the source gone, the restored copy and its checkpoint stay", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    // The round's source died (SIGKILL, its node lost): the restored copy is all that lives.
+    await runtime.remove("orders-0-shadow-a");
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(runtime.instances.has("orders-0")).toBe(true);
+    expect(runtime.released).toEqual([]);
+    const rolled = RolledBack.schema.parse(out[0]?.data);
+    expect(rolled.compensated[0]).toMatch(/^kept orders-0 on node-b: .* last live copy/);
+    expect(rolled.servingInstance).toEqual({ instance: "orders-0", node: "node-b" });
+  });
 });

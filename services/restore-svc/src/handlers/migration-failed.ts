@@ -32,15 +32,34 @@ export async function onMigrationFailed(
     if (from?.state === "running") await deps.runtime.limitCpu(d.handoff.from.instance, undefined);
   }
   const copy = await deps.runtime.inspect(d.handoff.to.instance);
-  // Only a copy this migration made: names come back (the identity swap reuses the workload's),
-  // and a late failure must never remove an instance another migration created.
-  if (copy && copy.identity.migrationId === d.migrationId) {
+  const from = await deps.runtime.inspect(d.handoff.from.instance);
+  // The last live copy of the workload's state is never removed: with the source gone, the copy
+  // this migration restored stays (a warm standby, as the failover would have promoted it).
+  const others = (await deps.runtime.list()).filter(
+    (i) => i.workload === d.workload && i.state === "running" && i.instance !== copy?.instance,
+  );
+  const lastLive =
+    copy?.state === "running" && (!from || from.state === "stopped") && others.length === 0;
+  if (lastLive) {
+    compensated.push(
+      `kept ${d.handoff.to.instance} on ${d.handoff.to.node}: ${d.handoff.from.instance} is gone and it holds the last live copy`,
+    );
+  } else if (copy && copy.identity.migrationId === d.migrationId) {
+    // Only a copy this migration made: names come back (the identity swap reuses the
+    // workload's), and a late failure must never remove an instance another migration created.
     await deps.runtime.remove(d.handoff.to.instance);
     compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
   }
-  await deps.runtime.release(d.migrationId);
-  compensated.push("released its checkpoints and images");
-  const serving = await servingCopy(deps.runtime, d.workload, d.handoff.from.instance);
+  // With the source gone its checkpoint is the state's only other copy: kept with the shadow.
+  if (!lastLive) {
+    await deps.runtime.release(d.migrationId);
+    compensated.push("released its checkpoints and images");
+  }
+  const serving = await servingCopy(
+    deps.runtime,
+    d.workload,
+    lastLive ? d.handoff.to.instance : d.handoff.from.instance,
+  );
   return [
     outgoing(RolledBack, {
       ...baseOf(d),

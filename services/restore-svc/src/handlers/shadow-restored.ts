@@ -10,6 +10,7 @@ import { baseOf, failed } from "@shadow/migration";
 import { InstanceGoneError } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
+import { failoverCaughtUp, isGone } from "../failover.ts";
 import { decideFence, FenceCost } from "../fence-cost.ts";
 import { postCopyWatch } from "../post-copy-watch.ts";
 import { processedOf, ReplayMeter } from "../replay-meter.ts";
@@ -95,8 +96,18 @@ export async function onShadowRestored(
         ]);
       } catch (error) {
         // A status poll an overloaded instance did not answer is not a failed catch-up; only an
-        // instance that is gone ends the watch before its deadline.
-        if (error instanceof InstanceGoneError) throw error;
+        // instance that is gone ends the watch before its deadline. A gone source with its
+        // shadow alive is a failover: the shadow is promoted, never removed.
+        if (error instanceof InstanceGoneError) {
+          if (
+            error.instance === d.handoff.from.instance &&
+            (await isGone(deps, d.handoff.from.instance)) &&
+            !(await isGone(deps, d.handoff.to.instance))
+          ) {
+            return [await failoverCaughtUp(d, deps, started)];
+          }
+          throw error;
+        }
       }
       if (!polled) {
         unanswered += 1;
@@ -111,10 +122,16 @@ export async function onShadowRestored(
       meter.observe(deps.now(), source, shadow);
       cost.observe(deps.now(), processedOf(shadow, source));
       lag = lagBehindSource(source.offsets, shadow.offsets);
+      // A shadow processes no further than its source's committed progress (the SDK's state
+      // guarantee), so what it can close is its lag behind that; the rest, the source's commit
+      // trail, is replayed after the cut whenever the fence comes.
+      const reachable = shadow.sourceCommitted?.length
+        ? Math.min(lag, lagBehindSource(shadow.sourceCommitted, shadow.offsets))
+        : lag;
       const decision = decideFence({
-        lag,
+        lag: reachable,
         threshold: deps.catchUpThreshold,
-        estimateMs: cost.estimateMs(lag),
+        estimateMs: cost.estimateMs(reachable),
         budgetMs,
         stalled: convergence.stalled,
         maxExtraMs,
@@ -147,7 +164,7 @@ export async function onShadowRestored(
           }),
         ];
       }
-      const cap = convergence.observe(deps.now(), lag);
+      const cap = convergence.observe(deps.now(), reachable);
       if (cap !== undefined) {
         deps.log?.info({ migrationId: d.migrationId, lag, sourceCpuLimit: cap }, "source slowed");
         await deps.runtime.limitCpu(d.handoff.from.instance, cap);

@@ -416,7 +416,7 @@ const cases: Case[] = [
     world: { passed: true },
     event: ev.cut(),
     to: "passed",
-    effects: ["drop-held", "log", "update-flow", "publish-passed"],
+    effects: ["drop-held", "log", "update-flow", "update-flow", "publish-passed"],
   },
   {
     name: "a cut for another copy",
@@ -439,7 +439,7 @@ const cases: Case[] = [
     world: { passed: true },
     event: ev.cut("f-2"),
     to: "passed",
-    effects: ["drop-held", "log", "update-flow", "publish-passed"],
+    effects: ["drop-held", "log", "update-flow", "update-flow", "publish-passed"],
   },
   { name: "replayed", from: "passed", event: ev.cut(), to: "passed", effects: [] },
   {
@@ -700,7 +700,7 @@ const cases: Case[] = [
     world: { passed: true },
     event: ev.processed(),
     to: "passed",
-    effects: ["publish-passed"],
+    effects: ["update-flow", "publish-passed"],
     check: (s) => expect(s.handover?.passedAt).toBe("2026-01-01T00:00:02.000Z"),
   },
 
@@ -750,7 +750,7 @@ const cases: Case[] = [
     from: "shadow",
     event: ev.progress(),
     to: "shadow",
-    effects: ["drop-held"],
+    effects: ["drop-held", "update-flow"],
     check: (s) =>
       expect(s.phase.name === "shadow" && s.phase.sourceProgress?.entries).toEqual(cutAt(3)),
   },

@@ -16,6 +16,7 @@ import {
   type ModeState,
   modeOf,
   type PhaseName,
+  processingLimitOf,
   routeOf,
 } from "./state.ts";
 import type { Readings } from "./transition.ts";
@@ -104,6 +105,11 @@ export class ModeRunner {
 
   get consumption(): Consumption {
     return consumptionOf(this.current.phase);
+  }
+
+  /** The highest offset of this partition that may be processed now (see processingLimitOf). */
+  limit(topic: string, partition: number): number | undefined {
+    return processingLimitOf(this.current.phase, topic, partition);
   }
 
   /**

@@ -97,6 +97,8 @@ function passIfThere(state: ModeState, readings: Readings): Outcome {
   return moved(
     { ...state, phase: { ...phase, name: "passed" }, handover: { ...handover, passedAt } },
     [
+      // Past the cut everywhere: no bound any more, the partitions held at the cut go on.
+      { kind: "update-flow" },
       {
         kind: "publish-passed",
         event: {
@@ -199,6 +201,7 @@ export function onSourceProgress(
   if (state.phase.name !== "shadow") return same(state);
   return moved(
     { ...state, phase: { name: "shadow", sourceProgress: new CutIndex(event.positions) } },
-    [{ kind: "drop-held", upTo: event.positions }],
+    // The bound moved: partitions held at the old one may be read again.
+    [{ kind: "drop-held", upTo: event.positions }, { kind: "update-flow" }],
   );
 }

@@ -121,6 +121,29 @@ export function consumptionOf(phase: Phase): Consumption {
   }
 }
 
+/**
+ * The highest offset of a partition this copy may process now; undefined: no bound. A shadow
+ * never processes past its source's committed progress on any partition, and with the cut, not
+ * past the cut until it reached the cut on every partition. So every record it applies before
+ * the cut is one the source applied before it too, on every partition: its state at the cut is
+ * the source's (for state kept as the SDK README allows), whatever the interleaving of
+ * partitions, and its first outputs after the cut continue the source's.
+ */
+export function processingLimitOf(
+  phase: Phase,
+  topic: string,
+  partition: number,
+): number | undefined {
+  switch (phase.name) {
+    case "shadow":
+      return phase.sourceProgress?.at(topic, partition) ?? -1;
+    case "passing":
+      return phase.cut.at(topic, partition);
+    default:
+      return undefined;
+  }
+}
+
 /** Where the outputs of a record finished now go. */
 export type OutputRoute =
   | { to: "produce" }

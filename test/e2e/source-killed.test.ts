@@ -1,0 +1,80 @@
+import type { MigrationView } from "@shadow/migration";
+import { formatReport, gateway, runScenario, waitFor } from "@shadow/scenario";
+import { describe, expect, it } from "vitest";
+import { useScenarioEnvironment } from "./scenario-env.ts";
+import { workloadName } from "./workload-name.ts";
+
+const env = useScenarioEnvironment();
+
+/**
+ * The duplicates a failover may produce, as the workload SDK's README states them: the outputs
+ * the source produced past its last commit (one commit interval's, 100 ms, at 40 msg/s: 4) and
+ * those in flight when it died. Never a loss.
+ */
+const FAILOVER_DUPLICATES_BOUND = 20;
+
+/** When the source dies: a phase of the migration, and for the checkpoint, after its dump. */
+const killPoints: { phase: MigrationView["phase"]; afterDump?: boolean; costMs?: number }[] = [
+  { phase: "checkpoint", afterDump: true },
+  { phase: "image" },
+  { phase: "restore" },
+  // 20 ms a record at 40 msg/s: the replay of what came in meanwhile lasts long enough to be hit.
+  { phase: "catch-up", costMs: 20 },
+];
+
+describe("the source killed with SIGKILL mid-migration: a failover, not an outage", () => {
+  it.each(killPoints)(
+    "killed in $phase: one copy serves after, balances intact, nothing lost",
+    { timeout: 240_000 },
+    async ({ phase, afterDump, costMs }) => {
+      const workload = workloadName(`srckill-${phase.replace("-", "")}`);
+      let killed: { phase: string; instance: string; node: string } | undefined;
+      const report = await runScenario(
+        env(),
+        {
+          workload,
+          strategy: "shadow",
+          identitySwap: false,
+          rate: 40,
+          partitions: 2,
+          warmupMs: 3_000,
+          cooldownMs: 3_000,
+          ...(costMs !== undefined ? { costMs } : {}),
+        },
+        undefined,
+        {
+          async onMigrationStarted(migrationId) {
+            const view = await waitFor(`phase ${phase}`, 60_000, async () => {
+              const v = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
+              if (v.status !== "running") return v;
+              if (afterDump) return v.work.some((w) => w.frozenAt !== undefined) ? v : undefined;
+              return v.phase === phase ? v : undefined;
+            });
+            const source = await env().runtime.inspect(workload);
+            if (!source?.pid) throw new Error(`no process for ${workload}`);
+            process.kill(source.pid, "SIGKILL");
+            killed = { phase: view.phase, instance: source.instance, node: source.node };
+          },
+        },
+      );
+      console.log(`source killed in ${killed?.phase}\n${formatReport(report)}`);
+      // After the dump is when CheckpointCreated is in the log: the image phase has begun.
+      expect(killed?.phase).toBe(afterDump ? "image" : phase);
+      // The shadow was promoted: the migration completed and what serves is the shadow.
+      expect(report.migration.status).toBe("completed");
+      expect(report.migration.final?.node).toBe(report.options.targetNode);
+      const running = report.instancesAfter.filter((i) => i.state === "running");
+      expect(running).toHaveLength(1);
+      expect(running[0]?.mode).toBe("primary");
+      expect(running[0]?.node).toBe(report.migration.final?.node);
+      // Its state is the source's: every balance follows from the inputs (the verifier checks
+      // each output's balance against the sum of its key's amounts), nothing lost.
+      expect(report.verify.balances.wrong).toBe(0);
+      expect(report.verify.lost.count).toBe(0);
+      expect(report.verify.duplicated.count).toBeLessThanOrEqual(FAILOVER_DUPLICATES_BOUND);
+      // The promoted shadow counts on from the source's state: outSeq continuous, and a
+      // duplicate carries the number its first copy did.
+      expect(report.verify.outSeq).toMatchObject({ repeated: 0, skipped: 0, inconsistent: 0 });
+    },
+  );
+});
