@@ -1,0 +1,6 @@
+export { AgentClient } from "./agent-client.ts";
+export type { AgentState } from "./agent-protocol.ts";
+export { type KubernetesRuntimeConfig, loadKubernetesRuntimeConfig } from "./config.ts";
+export { createKubernetesRuntime, KubernetesRuntime } from "./kubernetes-runtime.ts";
+export { Annotation, Label } from "./labels.ts";
+export { nativeRestore } from "./nodes.ts";
