@@ -8,6 +8,7 @@ import {
   preflightRequest,
   pullRequest,
   restoreRequest,
+  thawRequest,
 } from "@shadow/runtime/kubernetes/agent-protocol";
 import { Hono } from "hono";
 import type { z } from "zod";
@@ -19,6 +20,7 @@ import { buildImage, preflight, receiveImage } from "./images.ts";
 import { findRecord } from "./records.ts";
 import { agentState, releaseMigration } from "./release.ts";
 import { restoreIntoPod, writeIdentity } from "./restore.ts";
+import { thawContainer } from "./thaw.ts";
 
 /**
  * The agent's HTTP API (see runtime/src/kubernetes/agent-protocol.ts). Every call but
@@ -95,6 +97,10 @@ export function createAgentApp(deps: AgentDeps): Hono {
       );
     await deps.runc.update(record.id, { shares: req.shares, quotaUs: req.quotaUs });
     return c.json({ ok: true });
+  });
+  app.post("/v1/thaw", async (c) => {
+    const req = await body(c, thawRequest);
+    return c.json({ before: await thawContainer(deps, req.pod.uid, req.container) });
   });
   app.delete("/v1/migrations/:id", async (c) =>
     c.json({ removed: await releaseMigration(deps, c.req.param("id")) }),

@@ -14,6 +14,7 @@ export interface PodSandbox {
 
 export interface SandboxContainer {
   id: string;
+  cgroupsPath: string;
   mounts: Array<{ destination: string; source?: string; type?: string; options?: string[] }>;
 }
 
@@ -74,8 +75,14 @@ export class Cri {
     const id = ids[0];
     if (!id) return undefined;
     const info = JSON.parse(await this.call(["inspect", id])) as {
-      info?: { runtimeSpec?: { mounts?: SandboxContainer["mounts"] } };
+      info?: {
+        runtimeSpec?: { mounts?: SandboxContainer["mounts"]; linux?: { cgroupsPath?: string } };
+      };
     };
-    return { id, mounts: info.info?.runtimeSpec?.mounts ?? [] };
+    return {
+      id,
+      cgroupsPath: info.info?.runtimeSpec?.linux?.cgroupsPath ?? "",
+      mounts: info.info?.runtimeSpec?.mounts ?? [],
+    };
   }
 }

@@ -29,6 +29,7 @@ import {
   type restoreRequest,
   restoreResponse,
   stateResponse,
+  type thawRequest,
 } from "./agent-protocol.ts";
 
 /**
@@ -63,6 +64,9 @@ export class AgentClient {
   }
   setIdentity(req: z.infer<typeof identityRequest>): Promise<unknown> {
     return this.call("PUT", "/v1/identities", req, undefined, req.identity.migrationId);
+  }
+  thaw(req: z.infer<typeof thawRequest>): Promise<{ before: string }> {
+    return this.call("POST", "/v1/thaw", req, undefined, undefined);
   }
   cpu(req: z.infer<typeof cpuRequest>): Promise<unknown> {
     return this.call("PUT", "/v1/cpu", req, undefined, undefined);

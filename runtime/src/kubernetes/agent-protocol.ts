@@ -137,6 +137,9 @@ export const cpuRequest = z.object({
   quotaUs: z.number().int().min(-1).optional(),
 });
 
+/** POST /v1/thaw: a kubelet's container a failed checkpoint left frozen, thawed. */
+export const thawRequest = z.object({ pod: podRef, container: z.string().min(1) });
+
 /** DELETE /v1/migrations/:id: every dump, image and stopped copy of the migration, gone. */
 export const releaseResponse = z.object({ removed: z.array(z.string()) });
 

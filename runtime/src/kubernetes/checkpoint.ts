@@ -56,12 +56,12 @@ export async function checkpointPod(
         source,
       });
     } else {
-      const archive = await kubeletCheckpoint(ctx.kube.config, {
+      const archive = await kubeletCheckpointThawing(ctx, agent, {
         node,
         namespace: ctx.namespace,
         pod: instance,
         container: source.container,
-        timeoutS: 120,
+        ref,
       });
       taken = await agent.adoptArchive({
         migrationId,
@@ -113,4 +113,32 @@ export function sourceOf(pod: V1Pod, identity: ReturnType<typeof identityOf>): S
       labels: pod.metadata?.labels ?? {},
     },
   };
+}
+
+const ATTEMPTS = 3;
+
+/**
+ * The kubelet's checkpoint, made safe for a source that must keep serving: whatever the
+ * outcome, the container is not left frozen (the node's agent thaws it after a failure), and a
+ * freeze that failed (the runtime's "unable to freeze" on a busy node) is tried again.
+ */
+async function kubeletCheckpointThawing(
+  ctx: KubeContext,
+  agent: ReturnType<KubeContext["agent"]>,
+  t: {
+    node: string;
+    namespace: string;
+    pod: string;
+    container: string;
+    ref: { namespace: string; name: string; uid: string };
+  },
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await kubeletCheckpoint(ctx.kube.config, { ...t, timeoutS: 120 });
+    } catch (error) {
+      await agent.thaw({ pod: t.ref, container: t.container }).catch(() => undefined);
+      if (attempt >= ATTEMPTS || !/unable to freeze/.test((error as Error).message)) throw error;
+    }
+  }
 }

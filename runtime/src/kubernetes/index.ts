@@ -4,3 +4,5 @@ export { type KubernetesRuntimeConfig, loadKubernetesRuntimeConfig } from "./con
 export { createKubernetesRuntime, KubernetesRuntime } from "./kubernetes-runtime.ts";
 export { Annotation, Label } from "./labels.ts";
 export { nativeRestore } from "./nodes.ts";
+export { toInstanceInfo } from "./pod-instance.ts";
+export { workloadPod } from "./pod-specs.ts";
