@@ -32,6 +32,9 @@ export function useKubernetesScenario(
     process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
     process.env.SHADOW_NODE_KAFKA_BROKERS = inject("kafkaNodeBrokers").join(",");
     process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
+    // Topics of this environment's own: the broker is shared, and another run's services must
+    // neither act on this one's events nor this one's on theirs.
+    process.env.SHADOW_BUS_NAMESPACE = `k8s-${kind}-${randomBytes(3).toString("hex")}`;
     env = await createScenarioEnvironment({
       stackUp: true,
       // A port of its own: the local stack's gateway (8480) may be serving beside it.

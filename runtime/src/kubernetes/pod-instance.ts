@@ -78,5 +78,7 @@ export function toInstanceInfo(pod: V1Pod): InstanceInfo | undefined {
     endpoint: pod.status?.podIP ? `${pod.status.podIP}:${httpPortOf(pod)}` : "",
     state: running ? "running" : "stopped",
     identity,
+    // A pod's labels are what its deployer declares about it (admission reads shadow.io/fence).
+    labels: { ...pod.metadata?.labels },
   };
 }

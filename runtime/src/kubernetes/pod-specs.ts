@@ -57,7 +57,8 @@ export function workloadPod(
     metadata: {
       name: identity.instance,
       namespace: config.namespace,
-      labels: { [Label.workload]: identity.workload, [Label.fence]: "true" },
+      // What the deployer declares (e.g. shadow.io/fence: it links the SDK), and the workload.
+      labels: { ...spec.labels, [Label.workload]: identity.workload },
       annotations: {
         [Annotation.identity]: JSON.stringify(identity),
         ...(config.criuConfig ? { [Annotation.criuConfig]: config.criuConfig } : {}),
