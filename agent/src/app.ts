@@ -17,10 +17,10 @@ import { checkpointRestored } from "./checkpoint.ts";
 import type { AgentDeps } from "./deps.ts";
 import { AgentError, errorBody } from "./errors.ts";
 import { buildImage, preflight, receiveImage } from "./images.ts";
+import { capKubeletContainer, thawContainer } from "./kubelet-cgroup.ts";
 import { findRecord } from "./records.ts";
 import { agentState, releaseMigration } from "./release.ts";
 import { restoreIntoPod, writeIdentity } from "./restore.ts";
-import { thawContainer } from "./thaw.ts";
 
 /**
  * The agent's HTTP API (see runtime/src/kubernetes/agent-protocol.ts). Every call but
@@ -88,6 +88,10 @@ export function createAgentApp(deps: AgentDeps): Hono {
   });
   app.put("/v1/cpu", async (c) => {
     const req = await body(c, cpuRequest);
+    if (req.container) {
+      await capKubeletContainer(deps, req.pod.uid, req.container, req.quotaUs ?? -1);
+      return c.json({ ok: true });
+    }
     const record = await findRecord(deps.layout, req.pod.uid);
     if (!record)
       throw new AgentError(

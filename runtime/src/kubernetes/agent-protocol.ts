@@ -129,10 +129,13 @@ export const identityRequest = z.object({ pod: podRef, identity: identityBody })
 
 /**
  * PUT /v1/cpu: a restored process's CPU: its weight against the node's other processes
- * (cgroup shares) and a cap (CFS quota per 100 ms period, -1: none).
+ * (cgroup shares) and a cap (CFS quota per 100 ms period, -1: none). With `container`, the
+ * kubelet's container of that name in the pod instead (a source slowed while its shadow
+ * catches up): only its cap, on its own cgroup below the pod's.
  */
 export const cpuRequest = z.object({
   pod: podRef,
+  container: z.string().min(1).optional(),
   shares: z.number().int().min(2).optional(),
   quotaUs: z.number().int().min(-1).optional(),
 });

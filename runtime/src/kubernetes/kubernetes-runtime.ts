@@ -165,13 +165,16 @@ export class KubernetesRuntime implements Runtime {
   }
 
   /**
-   * A process the agent restored is slowed by its agent (a CFS quota on its cgroup); a
-   * kubelet's container through the pod's resize subresource. Lifting it restores the pod's own.
+   * A process the agent restored is slowed by its agent (a CFS quota on its cgroup), and so is
+   * a kubelet's container (on its own container cgroup, below the pod's, whose limits stay the
+   * kubelet's). Lifting it removes the cap.
    */
   async limitCpu(instance: string, cores: number | undefined): Promise<void> {
     const pod = await this.ctx.requirePod(instance);
+    const restored = pod.metadata?.annotations?.[Annotation.restoredBy] !== undefined;
     await this.ctx.agent(pod.spec?.nodeName ?? "").cpu({
       pod: this.podRef(pod),
+      ...(restored ? {} : { container: WORKLOAD_CONTAINER }),
       ...(cores === undefined
         ? { quotaUs: -1 }
         : { quotaUs: Math.max(1000, Math.round(cores * 100_000)) }),
