@@ -25,6 +25,7 @@ export function adapterConfig(namespace: string): KubernetesRuntimeConfig {
     pullPolicy: "Never",
     criuConfig: cluster.criuCheckpointConfig,
     waitMs: 90_000,
+    cpuRequest: "500m",
   };
 }
 

@@ -14,6 +14,9 @@ import { z } from "zod";
  *   SHADOW_K8S_CRIU_CONFIG       a CRIU options file for the pods `run` makes, named by the
  *                                annotation `org.criu.config` (nodes whose runtime passes it on)
  *   SHADOW_K8S_WAIT_MS           how long a pod may take to be scheduled and started (90 s)
+ *   SHADOW_K8S_CPU_REQUEST       the CPU request of the pods `run` makes (500m): a pod without
+ *                                one gets the kernel's smallest weight (2 shares) and starves
+ *                                beside any pod that has one, source and shadow alike
  */
 const envSchema = z.object({
   SHADOW_KUBECONFIG: z.string().optional(),
@@ -27,6 +30,10 @@ const envSchema = z.object({
   SHADOW_K8S_PULL_POLICY: z.enum(["Always", "IfNotPresent", "Never"]).default("IfNotPresent"),
   SHADOW_K8S_CRIU_CONFIG: z.string().optional(),
   SHADOW_K8S_WAIT_MS: z.coerce.number().int().positive().default(90_000),
+  SHADOW_K8S_CPU_REQUEST: z
+    .string()
+    .regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, "a CPU quantity such as 500m or 1")
+    .default("500m"),
 });
 
 export interface KubernetesRuntimeConfig {
@@ -39,6 +46,8 @@ export interface KubernetesRuntimeConfig {
   pullPolicy: "Always" | "IfNotPresent" | "Never";
   criuConfig: string | undefined;
   waitMs: number;
+  /** The CPU request of the pods `run` makes (a quantity; none when absent). */
+  cpuRequest?: string;
 }
 
 export function loadKubernetesRuntimeConfig(
@@ -60,6 +69,7 @@ export function loadKubernetesRuntimeConfig(
     pullPolicy: e.SHADOW_K8S_PULL_POLICY,
     criuConfig: e.SHADOW_K8S_CRIU_CONFIG || undefined,
     waitMs: e.SHADOW_K8S_WAIT_MS,
+    cpuRequest: e.SHADOW_K8S_CPU_REQUEST,
   };
 }
 

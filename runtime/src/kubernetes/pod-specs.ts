@@ -79,7 +79,10 @@ export function workloadPod(
           readinessProbe: { httpGet: { path: "/health", port: spec.httpPort }, periodSeconds: 1 },
           resources: {
             limits: { memory: String(spec.memoryBytes) },
-            requests: { memory: String(spec.memoryBytes) },
+            requests: {
+              memory: String(spec.memoryBytes),
+              ...(config.cpuRequest ? { cpu: config.cpuRequest } : {}),
+            },
           },
           volumeMounts: [{ name: IDENTITY_VOLUME, mountPath: IDENTITY_DIR, readOnly: true }],
         },
