@@ -1,6 +1,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Identity, InstanceInfo, WorkloadSpec } from "@shadow/runtime";
 import { type KubernetesRuntime, toInstanceInfo, workloadPod } from "@shadow/runtime/kubernetes";
+import { waitFor } from "./scenario.ts";
 
 /** How a scenario puts its workload on the runtime, and takes it away again. */
 export interface WorkloadDeployer {
@@ -46,10 +47,11 @@ export function kubernetesDeployer(
             spec: { replicas: 1, selector: { matchLabels: { app: identity.workload } }, template },
           },
         });
-        return waitForPod(
+        const pod = await waitForPod(
           `Deployment ${identity.workload}'s pod running`,
           (p) => p.metadata?.labels?.app === identity.workload,
         );
+        return ownIdentity(runtime, pod, identity);
       }
       const set = setNameOf(identity.workload);
       const setLabels = { ...labels, app: set };
@@ -91,6 +93,35 @@ export function kubernetesDeployer(
         .catch(() => undefined);
     },
   };
+}
+
+/**
+ * A Deployment's pod is named by its ReplicaSet, so the template's identity cannot name it: the
+ * pod's own identity (instance = its name, as the fence addresses it) is written onto it, and
+ * the workload is waited for until it reports that identity (the kubelet refreshes the
+ * projected file after the annotation changed).
+ */
+async function ownIdentity(
+  runtime: KubernetesRuntime,
+  pod: InstanceInfo,
+  template: Identity,
+): Promise<InstanceInfo> {
+  const identity = { ...template, instance: pod.instance, node: pod.node };
+  await runtime.setIdentity(pod.instance, identity);
+  await waitFor(
+    `pod ${pod.instance} to report its own identity`,
+    runtime.ctx.config.waitMs,
+    async () => {
+      const res = await fetch(`http://${pod.endpoint}/status`, {
+        signal: AbortSignal.timeout(1000),
+      }).catch(() => undefined);
+      const status = (await res?.json().catch(() => undefined)) as
+        | { identity?: { instance?: string } }
+        | undefined;
+      return status?.identity?.instance === pod.instance ? true : undefined;
+    },
+  );
+  return (await runtime.inspect(pod.instance)) ?? pod;
 }
 
 /** `orders-0` → `orders`: the StatefulSet whose ordinal 0 the workload is. */
