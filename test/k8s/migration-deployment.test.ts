@@ -63,7 +63,8 @@ describe("a Deployment's pod migrated on Kubernetes", () => {
     expect(report.migration.status).toBe("completed");
     expect(report.verify.lost.count).toBe(0);
     expect(report.verify.duplicated.count).toBe(0);
-    expect(report.probe.longestOutageMs).toBe(0);
+    // Soft: a probe outage fails the test but the assertions below are still checked.
+    expect.soft(report.probe.longestOutageMs).toBe(0);
     expect(report.instancesAfter).toHaveLength(1);
     expect(report.instancesAfter[0]).toMatchObject({ node: nodeB?.name, state: "running" });
     // One pod: the copy, on the target, a replica of the Deployment's ReplicaSet (adopted: it
