@@ -33,6 +33,7 @@ crictl_node() { "$CRI_TOOLS_BIN/crictl" --config "$dir/crictl.yaml" "$@"; }
 # The kubelet's cgroupRoot must exist in every cgroup v1 hierarchy before it starts, with
 # cpuset's cpus and mems filled in (a new cpuset is empty, and nothing can join an empty one).
 # On a cgroup v2 host (no v1 hierarchies under a tmpfs) one directory is all there is.
+NODE_CPU_SHARES=8192
 prepare_cgroups() {
   local hierarchy
   if [[ $(stat -fc %T /sys/fs/cgroup) != tmpfs ]]; then
@@ -48,6 +49,13 @@ prepare_cgroups() {
   if [[ -f /sys/fs/cgroup/cpuset/cpuset.cpus ]]; then
     cat /sys/fs/cgroup/cpuset/cpuset.cpus >"/sys/fs/cgroup/cpuset/$node/cpuset.cpus"
     cat /sys/fs/cgroup/cpuset/cpuset.mems >"/sys/fs/cgroup/cpuset/$node/cpuset.mems"
+  fi
+  # A node's pods weigh as much as 8 ordinary processes, as the local runtime's instances do
+  # (runtime/src/local/cpu-weight.ts): with the default 1024 a node's whole cgroup counted as
+  # one process, and on a loaded machine a pod's main thread stayed runnable for seconds (a
+  # source that answered no probe for 20 s right after its checkpoint).
+  if [[ -f /sys/fs/cgroup/cpu/$node/cpu.shares ]]; then
+    echo "$NODE_CPU_SHARES" >"/sys/fs/cgroup/cpu/$node/cpu.shares"
   fi
 }
 

@@ -3,7 +3,7 @@ import type { Runtime } from "./types.ts";
 
 const runtimeEnv = z.object({
   SHADOW_RUNTIME: z
-    .enum(["local"], { message: "SHADOW_RUNTIME must be local (kubernetes is not built yet)" })
+    .enum(["local", "kubernetes"], { message: "SHADOW_RUNTIME must be local or kubernetes" })
     .default("local"),
 });
 
@@ -15,6 +15,12 @@ export async function runtimeFromEnv(env: NodeJS.ProcessEnv = process.env): Prom
   const parsed = runtimeEnv.safeParse(env);
   if (!parsed.success)
     throw new Error(`invalid runtime configuration: ${parsed.error.issues[0]?.message}`);
+  if (parsed.data.SHADOW_RUNTIME === "kubernetes") {
+    const { createKubernetesRuntime, loadKubernetesRuntimeConfig } = await import(
+      "./kubernetes/index.ts"
+    );
+    return createKubernetesRuntime(loadKubernetesRuntimeConfig(env));
+  }
   const { createLocalRuntime } = await import("./local/index.ts");
   return createLocalRuntime();
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { Runtime } from "@shadow/runtime";
-import { createLocalRuntime } from "@shadow/runtime/local";
+import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import type { KubernetesRuntime } from "@shadow/runtime/kubernetes";
 import { choreographySpecs, defaultLogDir, ensureLocalStack, Supervisor } from "@shadow/supervisor";
+import {
+  type KubernetesWorkloadKind,
+  kubernetesDeployer,
+  type WorkloadDeployer,
+} from "./kubernetes-workload.ts";
 import { bundleExampleService } from "./workload-bundle.ts";
 
 /** What a scenario needs to run a workload and migrate it through a gateway that is up. */
@@ -15,6 +21,8 @@ export interface WorkloadEnvironment {
   token: string;
   jaegerUrl: string;
   workloadEntry: string;
+  /** Puts the workload on the runtime when not with `runtime.run` (a Deployment, say). */
+  workloads?: WorkloadDeployer;
 }
 
 /** A workload environment whose seven services this process supervises. */
@@ -30,16 +38,32 @@ export interface EnvironmentOptions {
   gatewayPort?: number;
   /** Extra environment for the seven services (e.g. longer step deadlines). */
   serviceEnv?: Record<string, string>;
+  /**
+   * The runtime's configuration (SHADOW_RUNTIME and its adapter's settings), for this process
+   * and the six services alike; default: this process's environment (the local runtime).
+   */
+  runtimeEnv?: Record<string, string>;
+  /** On Kubernetes: how the workload is put there (a bare pod by default). */
+  kubernetesWorkload?: KubernetesWorkloadKind;
 }
 
 /**
  * The runtime, the brokers and the example service's bundle, for a gateway at `gatewayUrl`
  * that someone else runs (`shadow serve`, say).
  */
-export async function workloadEnvironment(gatewayUrl: string): Promise<WorkloadEnvironment> {
+export async function workloadEnvironment(
+  gatewayUrl: string,
+  runtimeEnv: Record<string, string> = {},
+  kubernetesWorkload: KubernetesWorkloadKind = "pod",
+): Promise<WorkloadEnvironment> {
   const jaegerUrl = process.env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686";
+  const runtime = await runtimeFromEnv({ ...process.env, ...runtimeEnv });
+  const onKubernetes = { ...process.env, ...runtimeEnv }.SHADOW_RUNTIME === "kubernetes";
   return {
-    runtime: await createLocalRuntime(),
+    runtime,
+    ...(onKubernetes
+      ? { workloads: kubernetesDeployer(runtime as KubernetesRuntime, kubernetesWorkload) }
+      : {}),
     brokers: (process.env.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
     nodeBrokers: (process.env.SHADOW_NODE_KAFKA_BROKERS ?? "10.213.0.1:9094").split(","),
     gatewayUrl,
@@ -62,7 +86,11 @@ export async function createScenarioEnvironment(
     await ensureLocalStack(log);
   }
   const gatewayPort = options.gatewayPort ?? 8480;
-  const base = await workloadEnvironment(`http://127.0.0.1:${gatewayPort}`);
+  const base = await workloadEnvironment(
+    `http://127.0.0.1:${gatewayPort}`,
+    options.runtimeEnv,
+    options.kubernetesWorkload,
+  );
   const services = new Supervisor({
     services: await choreographySpecs({
       // A group suffix of this environment alone: test files and bench runs share no groups
@@ -81,6 +109,7 @@ export async function createScenarioEnvironment(
         // No automatic migration in a scenario unless it asks for one (SHADOW_PRESSURE_MODE):
         // a run measures the migration it starts, and the machine's nodes are shared.
         SHADOW_PRESSURE_MODE: "off",
+        ...options.runtimeEnv,
         ...options.serviceEnv,
       },
     }),
@@ -94,5 +123,12 @@ export async function createScenarioEnvironment(
     "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc, the gateway and pressure-svc",
   );
   await services.startAll();
-  return { ...base, services, close: () => services.stopAll() };
+  return {
+    ...base,
+    services,
+    close: async () => {
+      await services.stopAll();
+      await (base.runtime as { close?: () => Promise<void> }).close?.();
+    },
+  };
 }

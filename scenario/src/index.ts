@@ -7,6 +7,12 @@ export {
   type WorkloadEnvironment,
   workloadEnvironment,
 } from "./environment.ts";
+export {
+  type KubernetesWorkloadKind,
+  kubernetesDeployer,
+  setNameOf,
+  type WorkloadDeployer,
+} from "./kubernetes-workload.ts";
 export { type ResolvedScenarioOptions, type ScenarioOptions, scenarioOptions } from "./options.ts";
 export { formatReport, type ScenarioReport, stallPhrase } from "./report.ts";
 export {

@@ -65,6 +65,8 @@ export interface ScenarioHooks {
   ): Promise<{ migrationId: string; traceLink?: string }>;
   /** Called once the migration was requested, with its id (crash tests kill services here). */
   onMigrationStarted?(migrationId: string): Promise<void>;
+  /** Called once the migration ended, before the cooldown (and long before the teardown). */
+  onMigrationEnded?(migration: MigrationView): Promise<void>;
 }
 
 /**
@@ -105,7 +107,8 @@ export async function runScenario(
   log(
     `starting ${o.workload} on ${o.sourceNode} (${o.costMs} ms per message, ${o.ballastMb} MB of state)`,
   );
-  const source = await env.runtime.run(
+  const deploy = env.workloads ? env.workloads.deploy : env.runtime.run.bind(env.runtime);
+  const source = await deploy(
     {
       entry: env.workloadEntry,
       memoryBytes: (256 + 2 * o.ballastMb) * 1024 * 1024,
@@ -199,6 +202,7 @@ export async function runScenario(
       },
     );
     const windowEnd = Date.now();
+    await hooks.onMigrationEnded?.(migration);
     const instancesAfter = await Promise.all(
       (await env.runtime.list())
         .filter((i) => i.workload === o.workload)
@@ -284,6 +288,7 @@ export async function runScenario(
   } finally {
     stopLoad?.();
     await stopProbe?.();
+    await env.workloads?.teardown(o.workload).catch(() => undefined);
     for (const leftover of (await env.runtime.list()).filter((i) => i.workload === o.workload)) {
       await env.runtime.remove(leftover.instance).catch(() => undefined);
     }

@@ -1,4 +1,4 @@
-import type { ClusterInfo } from "./cluster-info.ts";
+import type { AgentsInfo, ClusterInfo } from "./cluster-info.ts";
 
 // What test/setup/cluster.ts hands to the `kubernetes` project's tests: `inject("cluster")`.
 declare module "vitest" {
@@ -8,5 +8,7 @@ declare module "vitest" {
      * project only, hence optional.
      */
     cluster?: ClusterInfo;
+    /** shadow's node agents on the cluster's nodes (deploy/cluster/agents.sh info). */
+    agents?: AgentsInfo;
   }
 }

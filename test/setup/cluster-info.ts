@@ -34,3 +34,7 @@ export const clusterInfoSchema = z.object({
   tools: z.object({ kubectl: z.string(), crictl: z.string(), ctr: z.string() }),
 });
 export type ClusterInfo = z.infer<typeof clusterInfoSchema>;
+
+/** shadow's node agents on the cluster's nodes (deploy/cluster/agents.sh info). */
+export const agentsInfoSchema = z.object({ port: z.number(), tokenFile: z.string() });
+export type AgentsInfo = z.infer<typeof agentsInfoSchema>;

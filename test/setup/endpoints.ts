@@ -11,7 +11,9 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): ProvidedCo
   const shadowState = env.SHADOW_STATE ?? "/var/lib/shadow";
   return {
     kafkaBrokers: splitList(env.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092"),
-    kafkaNodeBrokers: nodeListenerBrokers(shadowState),
+    kafkaNodeBrokers: env.SHADOW_NODE_KAFKA_BROKERS
+      ? splitList(env.SHADOW_NODE_KAFKA_BROKERS)
+      : nodeListenerBrokers(shadowState),
     jaegerQueryUrl: trimSlash(env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686"),
     otlpHttpEndpoint: trimSlash(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://127.0.0.1:4318"),
     otlpGrpcEndpoint: "http://127.0.0.1:4317",

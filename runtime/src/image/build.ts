@@ -7,6 +7,7 @@ import { keyId } from "./key.ts";
 import { initLayout, tagManifest, writeBlob } from "./layout.ts";
 import {
   CrioAnnotation,
+  CriuAnnotation,
   ENC_SCHEME,
   MediaType,
   OciAnnotation,
@@ -35,6 +36,8 @@ export interface BuildOptions {
   rootfsDiffTar?: string | undefined;
   /** CRIU's stats-dump (runc leaves it in the checkpoint's work dir). */
   statsDump?: string | undefined;
+  /** More manifest annotations (an adapter's own, e.g. what it needs to recreate the source). */
+  annotations?: Record<string, string> | undefined;
 }
 
 export interface BuiltImage {
@@ -131,6 +134,7 @@ export async function buildCheckpointImage(
   const configBlob = await writeBlob(options.layoutDir, jsonBytes(config));
 
   const annotations: Record<string, string> = {
+    ...options.annotations,
     [CrioAnnotation.name]: metadata.name,
     [CrioAnnotation.criuVersion]: metadata.criuVersion,
     [OciAnnotation.created]: createdAt,
@@ -141,6 +145,8 @@ export async function buildCheckpointImage(
     annotations[CrioAnnotation.rootfsImageName] = metadata.rootfsImageName;
     annotations[CrioAnnotation.rawImageName] = metadata.rootfsImageName;
   }
+  const criu = criuAnnotations(metadata);
+  Object.assign(annotations, criu);
   const manifest: Manifest = {
     schemaVersion: 2,
     mediaType: MediaType.manifest,
@@ -149,7 +155,14 @@ export async function buildCheckpointImage(
     annotations,
   };
   const manifestBlob = await writeBlob(options.layoutDir, jsonBytes(manifest));
-  await tagManifest(options.layoutDir, tag, { mediaType: MediaType.manifest, ...manifestBlob });
+  // The index names the manifest with the engine-neutral keys too, so a reader of the layout
+  // alone (checkpointctl, an engine importing it) sees a checkpoint without opening the manifest.
+  await tagManifest(
+    options.layoutDir,
+    tag,
+    { mediaType: MediaType.manifest, ...manifestBlob },
+    criu,
+  );
 
   return {
     ref: formatRef({ kind: "layout", dir: options.layoutDir, tag, digest: manifestBlob.digest }),
@@ -163,4 +176,25 @@ export async function buildCheckpointImage(
     encrypted,
     buildMs: performance.now() - started,
   };
+}
+
+/** The `org.criu.checkpoint.*` family for an image's metadata (see media-types.ts). */
+export function criuAnnotations(metadata: CheckpointMetadata): Record<string, string> {
+  const annotations: Record<string, string> = {
+    [CriuAnnotation.containerName]: metadata.name,
+    [CriuAnnotation.criuVersion]: metadata.criuVersion,
+    [CriuAnnotation.hostArch]: metadata.arch,
+    [CriuAnnotation.hostKernel]: metadata.kernel,
+    [CriuAnnotation.runtimeName]: metadata.runtime,
+    [CriuAnnotation.engineName]: metadata.engine ?? "shadow",
+  };
+  if (metadata.rootfsImageName) {
+    annotations[CriuAnnotation.rootfsImageName] = metadata.rootfsImageName;
+    annotations[CriuAnnotation.rawImageName] = metadata.rootfsImageName;
+  }
+  if (metadata.pod) {
+    annotations[CriuAnnotation.podName] = metadata.pod.name;
+    annotations[CriuAnnotation.podNamespace] = metadata.pod.namespace;
+  }
+  return annotations;
 }

@@ -10,9 +10,16 @@
  * const pulled = await pullImage(pushed.ref, { into: restoreDir, key, digest: pushed.digest });
  * // pulled.dumpDir → `runc restore --image-path`
  */
-export { type BuildOptions, type BuiltImage, buildCheckpointImage } from "./build.ts";
+export {
+  type BuildOptions,
+  type BuiltImage,
+  buildCheckpointImage,
+  criuAnnotations,
+} from "./build.ts";
+export { CrioAnnotation, CriuAnnotation, ShadowAnnotation } from "./media-types.ts";
 export { inspectImage, type PulledImage, type PullOptions, pullImage } from "./pull.ts";
 export { type PushedImage, type PushOptions, type PushTarget, pushImage } from "./push.ts";
+export { extractTar, TarFormatError } from "./tar-read.ts";
 export { type TransferredImage, transferNodeToNode } from "./transfer.ts";
 
 import type { Artifact, Retention } from "./retention.ts";
@@ -28,7 +35,7 @@ export {
 } from "./host-facts.ts";
 export { keyId, parseImageKey } from "./key.ts";
 export type { CheckpointMetadata, CheckpointMetadataInput } from "./metadata.ts";
-export { preflightReasons } from "./preflight.ts";
+export { compareVersions, preflightReasons } from "./preflight.ts";
 export { formatRef, type ImageRef, parseRef, sanitizeName } from "./reference.ts";
 export { RegistryClient } from "./registry-client.ts";
 export {

@@ -83,11 +83,15 @@ export async function readIndex(layoutDir: string): Promise<ImageIndex> {
   return indexSchema.parse(JSON.parse(text));
 }
 
-/** Points `tag` at a manifest, replacing what the tag named before (written atomically). */
+/**
+ * Points `tag` at a manifest, replacing what the tag named before (written atomically).
+ * `annotations` go on the index's entry for the manifest and on the index itself.
+ */
 export async function tagManifest(
   layoutDir: string,
   tag: string,
   manifest: Descriptor,
+  annotations: Record<string, string> = {},
 ): Promise<void> {
   let index: ImageIndex = { schemaVersion: 2, mediaType: MediaType.index, manifests: [] };
   try {
@@ -100,10 +104,21 @@ export async function tagManifest(
     mediaType: manifest.mediaType,
     digest: manifest.digest,
     size: manifest.size,
-    annotations: { [OciAnnotation.refName]: tag },
+    annotations: { ...annotations, [OciAnnotation.refName]: tag },
   };
   const tmp = join(layoutDir, `.${INDEX_FILE}.tmp`);
-  await writeFile(tmp, jsonBytes({ ...index, manifests: [...others, entry] }));
+  const indexAnnotations = {
+    ...(index.annotations as Record<string, string> | undefined),
+    ...annotations,
+  };
+  await writeFile(
+    tmp,
+    jsonBytes({
+      ...index,
+      ...(Object.keys(indexAnnotations).length > 0 ? { annotations: indexAnnotations } : {}),
+      manifests: [...others, entry],
+    }),
+  );
   await rename(tmp, join(layoutDir, INDEX_FILE));
 }
 

@@ -28,6 +28,24 @@ export const CrioAnnotation = {
   criuVersion: "io.kubernetes.cri-o.annotations.checkpoint.criu.version",
 } as const;
 
+/**
+ * checkpointctl's engine-neutral checkpoint annotations (`org.criu.checkpoint.*`, checkpointctl
+ * `lib/annotations.go`), read by tools and runtimes that do not know CRI-O's keys. Set on the
+ * manifest and on the index entry that names it.
+ */
+export const CriuAnnotation = {
+  containerName: "org.criu.checkpoint.container.name",
+  podName: "org.criu.checkpoint.pod.name",
+  podNamespace: "org.criu.checkpoint.pod.namespace",
+  rootfsImageName: "org.criu.checkpoint.rootfsImageName",
+  rawImageName: "org.criu.checkpoint.rawImageName",
+  runtimeName: "org.criu.checkpoint.runtime.name",
+  engineName: "org.criu.checkpoint.engine.name",
+  criuVersion: "org.criu.checkpoint.criu.version",
+  hostArch: "org.criu.checkpoint.host.arch",
+  hostKernel: "org.criu.checkpoint.host.kernel",
+} as const;
+
 /** Standard OCI annotations we set. */
 export const OciAnnotation = {
   created: "org.opencontainers.image.created",

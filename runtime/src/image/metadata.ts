@@ -29,6 +29,10 @@ export const checkpointMetadataSchema = z.object({
   runtime: z.string().default("runc"),
   /** The root file system the container ran from (CRI-O's rootfsImageName). */
   rootfsImageName: z.string().optional(),
+  /** The pod the container ran in, when it ran in one (Kubernetes). */
+  pod: z.object({ name: z.string().min(1), namespace: z.string().min(1) }).optional(),
+  /** Who took the checkpoint: the kubelet's runtime, or shadow's own (`shadow`). */
+  engine: z.string().optional(),
 });
 export type CheckpointMetadata = z.infer<typeof checkpointMetadataSchema>;
 

@@ -1,0 +1,74 @@
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import { AgentClient } from "./agent-client.ts";
+import type { KubernetesRuntimeConfig } from "./config.ts";
+import { ignoreNotFound, type Kube } from "./kube.ts";
+import type { ObjectWatch } from "./object-watch.ts";
+
+/** What the adapter's operations share: the API, the watched pods and nodes, the agents. */
+export class KubeContext {
+  private readonly agents = new Map<string, AgentClient>();
+
+  constructor(
+    readonly config: KubernetesRuntimeConfig,
+    readonly kube: Kube,
+    readonly pods: ObjectWatch<V1Pod>,
+    readonly nodes: ObjectWatch<V1Node>,
+  ) {}
+
+  get namespace(): string {
+    return this.config.namespace;
+  }
+
+  /** The pod, from the watch, else from the API server (a pod made a moment ago). */
+  async pod(name: string): Promise<V1Pod | undefined> {
+    return (
+      this.pods.get(name, this.namespace) ??
+      (await ignoreNotFound(this.kube.core.readNamespacedPod({ name, namespace: this.namespace })))
+    );
+  }
+
+  async requirePod(name: string, migrationId?: string): Promise<V1Pod> {
+    const pod = await this.pod(name);
+    if (!pod) throw new UnknownInstanceError(name, { migrationId });
+    return pod;
+  }
+
+  node(name: string, migrationId?: string): V1Node {
+    const node = this.nodes.get(name);
+    if (!node) throw new UnknownNodeError(name, { migrationId });
+    return node;
+  }
+
+  /** The agent on `node`, at the node's InternalIP. */
+  agent(nodeName: string, migrationId?: string): AgentClient {
+    let client = this.agents.get(nodeName);
+    if (!client) {
+      const node = this.node(nodeName, migrationId);
+      const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+      if (!ip) throw new UnknownNodeError(nodeName, { migrationId });
+      client = new AgentClient(
+        nodeName,
+        `http://${ip}:${this.config.agentPort}`,
+        this.config.agentToken,
+      );
+      this.agents.set(nodeName, client);
+    }
+    return client;
+  }
+
+  /** Deletes the pod and resolves once the API server no longer has it. */
+  async deletePod(name: string, graceSeconds?: number): Promise<void> {
+    const gone = await ignoreNotFound(
+      this.kube.core.deleteNamespacedPod({
+        name,
+        namespace: this.namespace,
+        ...(graceSeconds === undefined ? {} : { gracePeriodSeconds: graceSeconds }),
+      }),
+    );
+    if (gone === undefined) return;
+    await this.pods.waitFor(`pod ${name} deleted`, 120_000, () =>
+      this.pods.get(name, this.namespace) ? undefined : true,
+    );
+  }
+}
