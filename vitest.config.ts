@@ -12,7 +12,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "*/src/**/*.test.ts",
+            "services/*/src/**/*.test.ts",
+            "deploy/*/src/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           environment: "node",
         },
       },
