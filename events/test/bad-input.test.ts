@@ -1,4 +1,4 @@
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { toBinaryRecord, toStructuredRecord } from "../src/binding/encode.ts";

@@ -6,7 +6,8 @@ import {
   type Handlers,
   serviceSource,
 } from "@shadow/events";
-import type { Logger, Telemetry } from "@shadow/otel";
+import type { Logger } from "@shadow/otel/logger";
+import type { Telemetry } from "@shadow/otel/sdk";
 import type { HostEnv } from "./config.ts";
 import { busTopics } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";

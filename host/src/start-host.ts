@@ -1,4 +1,5 @@
-import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
+import { createLogger, type Logger } from "@shadow/otel/logger";
+import { startTelemetry, type Telemetry } from "@shadow/otel/sdk";
 import { Kafka, logLevel } from "kafkajs";
 import type { HostEnv } from "./config.ts";
 import { ensureBusTopics } from "./ensure-topics.ts";

@@ -1,7 +1,7 @@
 import type { MigrationView } from "@shadow/migration";
 import { traceLine } from "@shadow/otel/trace-link";
+import type { VerifyReport } from "@shadow/testkit";
 import type { Timeline } from "@shadow/timeline";
-import type { VerifyReport } from "@shadow/workload";
 import type { ResolvedScenarioOptions } from "./options.ts";
 import type { ServingDrain } from "./serving-drain.ts";
 import type { ServingReport } from "./workload-probe.ts";

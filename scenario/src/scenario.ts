@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createTopicsWithLeaders } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
+import { readRun, startLoad, verify } from "@shadow/testkit";
 import type { Timeline } from "@shadow/timeline";
-import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
 import { Kafka, logLevel } from "kafkajs";
 import type { WorkloadEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";

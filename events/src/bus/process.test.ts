@@ -5,7 +5,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { Message } from "kafkajs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toBinaryRecord } from "../binding/encode.ts";

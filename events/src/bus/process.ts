@@ -1,5 +1,6 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { type Logger, parentContextOf } from "@shadow/otel";
+import { parentContextOf } from "@shadow/otel/context";
+import type { Logger } from "@shadow/otel/logger";
 import type { KafkaMessage, Message } from "kafkajs";
 import { decodeRecord } from "../binding/decode.ts";
 import type { EventType } from "../catalog/index.ts";

@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { traceExtensions } from "@shadow/otel";
+import { traceExtensions } from "@shadow/otel/context";
 import {
   type Kafka,
   type Message,

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "@shadow/otel";
+import { createLogger, type Logger } from "@shadow/otel/logger";
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";

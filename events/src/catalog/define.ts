@@ -1,4 +1,9 @@
+import { instanceId, migrationId, nodeName, partitionOffset, workloadName } from "@shadow/contract";
 import { z } from "zod";
+
+// Fields shared by the data of migration events (the subject is the migration id too). The
+// names and positions are the ones a workload shares with the platform: the contract's.
+export { instanceId, migrationId, nodeName, partitionOffset, workloadName };
 
 /** A versioned CloudEvent type declared once: its reverse-DNS type string and its data schema. */
 export interface EventDefinition<T extends string = string, S extends z.ZodType = z.ZodType> {
@@ -18,23 +23,6 @@ export function defineEvent<const T extends string, S extends z.ZodType>(
 
 export type DataOf<D> = D extends EventDefinition<string, infer S> ? z.infer<S> : never;
 
-/** Fields shared by the data of every migration event: the subject is the migration id too. */
-export const migrationId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, "migration id: letters, digits, . _ : -");
-export const nodeName = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "node name: a DNS label");
-export const workloadName = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "workload name: a DNS label");
-export const instanceId = z.string().min(1).max(128);
 export const strategy = z.enum(["shadow", "sequential"]);
 
 /** One side of a handoff: a running instance of the workload on a node. */
@@ -49,13 +37,6 @@ export const handoff = z.object({
   round: z.union([z.literal(1), z.literal(2)]),
   from: instanceRef,
   to: z.object({ instance: instanceId, node: nodeName }),
-});
-
-/** A position in the workload's input log. `offset` is the last offset processed (-1: none). */
-export const partitionOffset = z.object({
-  topic: z.string().min(1),
-  partition: z.number().int().nonnegative(),
-  offset: z.number().int().min(-1),
 });
 
 /**

@@ -1,12 +1,10 @@
+import { lagBehindSource, statusBody } from "@shadow/contract";
 import type { InstancePlace, MigrationProjection, MigrationView } from "@shadow/migration";
 import type { Runtime } from "@shadow/runtime";
-import { lagBehindSource } from "@shadow/runtime";
 import { copyName, type MigrationSamples, type ProgressSample } from "@shadow/timeline";
-import { z } from "zod";
 
-const progressBody = z.object({
-  processed: z.array(z.object({ topic: z.string(), partition: z.number(), offset: z.number() })),
-});
+/** The part of the contract's `/status` body a sample needs. */
+const progressBody = statusBody.pick({ processed: true });
 
 export interface ActivitySamplerOptions {
   projection: MigrationProjection;
@@ -103,7 +101,7 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
       samples.lag.push({
         at: Math.max(from.at, to.at),
         round: view.handoff.round,
-        records: lagBehindSource({ offsets: from.offsets }, { offsets: to.offsets }),
+        records: lagBehindSource(from.offsets, to.offsets),
       });
   }
 

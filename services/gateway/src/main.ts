@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
+import { lagBehindSource } from "@shadow/contract";
 import { createPublisher, serviceSource } from "@shadow/events";
 import { loadConfig, startHost } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
-import { lagBehindSource, statusClient } from "@shadow/runtime";
+import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { startActivitySampler } from "./activity-sampler.ts";
 import { createGateway } from "./app.ts";
@@ -39,7 +40,7 @@ const app = createGateway({
   projection,
   lagNow: async ({ from, to }) => {
     const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
-    return lagBehindSource(source, shadow);
+    return lagBehindSource(source.offsets, shadow.offsets);
   },
   token: env.SHADOW_TOKEN,
   ...(env.SHADOW_TRACE_UI_URL ? { traceUiUrl: env.SHADOW_TRACE_UI_URL } : {}),

@@ -2,7 +2,7 @@ import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { restoreEnv } from "./config.ts";

@@ -1,3 +1,4 @@
+import { CONTROL_CLOCK_MARGIN_MS, lagBehindSource } from "@shadow/contract";
 import { topics as eventTopics } from "@shadow/events";
 import type { ISocketFactory } from "kafkajs";
 import pino, { type Logger } from "pino";
@@ -11,7 +12,6 @@ import type {
   WorkloadCounts,
   WorkloadStatus,
 } from "../types.ts";
-import { CONTROL_CLOCK_MARGIN_MS } from "./clock-margin.ts";
 import { ConnectionGate } from "./connection-gate.ts";
 import { HeldBack } from "./held-back.ts";
 import { DEFAULT_IDENTITY_PATH, type Identity, inputGroupId, sameIdentity } from "./identity.ts";
@@ -81,8 +81,6 @@ export interface Workload<S> {
   /** Replaces the Kafka clients under the same identity, with a clean disconnect first. */
   restartSession(): Promise<void>;
 }
-
-export { CONTROL_CLOCK_MARGIN_MS };
 
 const zeroCounts = (): WorkloadCounts => ({
   processed: 0,
@@ -285,13 +283,10 @@ class SdkWorkload<S> implements Workload<S> {
 
   status(): WorkloadStatus {
     const processed = this.progress.list();
-    let lag: number | null = null;
-    if (this.sourceIdentity && this.sourceCommitted.length > 0) {
-      lag = 0;
-      for (const { topic, partition, offset } of this.sourceCommitted) {
-        lag += Math.max(0, offset - (this.progress.last(topic, partition) ?? -1));
-      }
-    }
+    const lag =
+      this.sourceIdentity && this.sourceCommitted.length > 0
+        ? lagBehindSource(this.sourceCommitted, processed)
+        : null;
     const { sourceFence, handover } = this.machine.state;
     return {
       identity: this.watcher.current,

@@ -1,4 +1,4 @@
-import { CONTROL_CLOCK_MARGIN_MS } from "../clock-margin.ts";
+import { CONTROL_CLOCK_MARGIN_MS } from "@shadow/contract";
 import type { FenceBase } from "./fence-base.ts";
 import { hasEnded, type LogMemory } from "./memory.ts";
 import type { Readings } from "./transition.ts";
