@@ -130,10 +130,10 @@ build_workload() {
   local rootfs app
   rootfs=$(rootfs_layer)
   app=$(mktemp -d "$IMAGES/.workload.XXXXXX")
-  (cd "$SHADOW_REPO_ROOT" && node_modules/.bin/tsx workload/scripts/bundle.ts >/dev/null)
+  (cd "$SHADOW_REPO_ROOT" && node_modules/.bin/tsx testkit/scripts/bundle.ts >/dev/null)
   mkdir -p "$app/opt/shadow"
-  install -m 644 "$SHADOW_REPO_ROOT/workload/dist/example-service.js" \
-    "$SHADOW_REPO_ROOT/workload/dist/package.json" "$app/opt/shadow/"
+  install -m 644 "$SHADOW_REPO_ROOT/testkit/dist/example-service.js" \
+    "$SHADOW_REPO_ROOT/testkit/dist/package.json" "$app/opt/shadow/"
   tar -C "$app" "${TAR_REPRODUCIBLE[@]}" --mtime=@0 --owner=0 --group=0 \
     -cf "$IMAGES/workload-app-layer.tar" opt
   rm -rf "$app"
