@@ -110,11 +110,12 @@ info() {
     --arg pause "$PAUSE_IMAGE" --arg workload "$WORKLOAD_IMAGE" --arg bridge "$CLUSTER_BRIDGE" \
     --arg gateway "$CLUSTER_GATEWAY" --arg kubectl "$KUBERNETES_BIN/kubectl" \
     --arg crictl "$CRI_TOOLS_BIN/crictl" --arg ctr "$CONTAINERD_BIN/ctr" --arg version "$KUBERNETES_VERSION" \
+    --arg shadowImages "$CLUSTER_STATE/images/shadow/images.json" \
     '{kubernetesVersion: $version, apiServer: $api, kubeconfig: $kubeconfig, caFile: $ca,
       bridge: $bridge, gateway: $gateway, nodes: $nodes,
       fakeNodeAnnotation: {"kwok.x-k8s.io/node": "fake"},
       criuCheckpointConfig: $criu, criuConfigAnnotation: "org.criu.config",
-      images: {pause: $pause, workload: $workload},
+      images: {pause: $pause, workload: $workload, shadow: $shadowImages},
       tools: {kubectl: $kubectl, crictl: $crictl, ctr: $ctr}}'
 }
 

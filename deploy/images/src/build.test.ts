@@ -233,7 +233,7 @@ async function readTar(source: string | Buffer) {
   const done = new Promise<void>((resolve, reject) => {
     tar.on("entry", (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("data", (c: unknown) => chunks.push(c as Buffer));
       stream.on("end", () => {
         entries.set(header.name, { header, text: Buffer.concat(chunks).toString("utf8") });
         next();

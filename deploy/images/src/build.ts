@@ -5,7 +5,7 @@ import { dirname, join, relative } from "node:path";
 import { bundleService, EXTERNAL_PACKAGES } from "./bundle.ts";
 import { BuildCache, builderDigest, cacheKey } from "./cache.ts";
 import { catalog as defaultCatalog, type ImageDefinition, imageRef } from "./catalog.ts";
-import { buildLayer, type LayerEntry } from "./layer.ts";
+import { buildLayer, type LayerEntry, sha256 } from "./layer.ts";
 import { NODE_PATH, type NodeRuntime, nodeRuntime, RUN_AS } from "./node-runtime.ts";
 import {
   type AssembledImage,
@@ -43,8 +43,10 @@ export interface BuildOptions {
 export interface BuiltImage {
   name: string;
   ref: string;
-  /** The manifest's digest: what containerd and a pod's imageID name the image by. */
+  /** The manifest's digest: what containerd names the image by. */
   digest: string;
+  /** The config's digest: the image id, as a pod's status reports it (`imageID`). */
+  configDigest: string;
   layers: Descriptor[];
   /** All its layers, the shared Node layer included. */
   bytes: number;
@@ -133,6 +135,7 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
       name: definition.name,
       ref,
       digest: image.manifestDigest,
+      configDigest: sha256(image.config),
       layers: image.layers,
       bytes: runtime.size + app.size,
       ownBytes: app.size,

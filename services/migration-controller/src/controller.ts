@@ -2,7 +2,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { MigrationRequested, type Publisher } from "@shadow/events";
 import type { MigrationProjection } from "@shadow/migration";
-import type { Logger } from "@shadow/otel";
+import type { Logger } from "@shadow/otel/logger";
 import type { ClusterView } from "./decide.ts";
 import { cancelEventId, migrationIdFor, requestEventId } from "./ids.ts";
 import type { Watches } from "./kube.ts";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { decodeRecord, topics, validateEvent } from "@shadow/events";
 import type { MigrationProjection } from "@shadow/migration";
-import type { Logger } from "@shadow/otel";
+import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 
 /**
