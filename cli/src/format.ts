@@ -31,8 +31,11 @@ export function formatView(view: MigrationView, traceUiUrl?: string, now = Date.
     lines.push(`failed at ${view.failure.step}: ${view.failure.reason} (${view.failure.code})`);
   if (view.rollback)
     lines.push(
-      `rolled back: ${view.rollback.serving.instance} on ${view.rollback.serving.node} kept serving`,
+      view.rollback.serving
+        ? `rolled back: ${view.rollback.serving.instance} on ${view.rollback.serving.node} kept serving`
+        : "rolled back: no copy of the workload was found serving",
     );
+  if (view.rejection) lines.push(`refused: ${view.rejection.reason} (${view.rejection.code})`);
   if (view.traceId)
     lines.push(
       `trace             ${traceLine(traceUiUrl, { traceId: view.traceId, migrationId: view.migrationId })}`,

@@ -5,7 +5,7 @@ import { status } from "./commands/status.ts";
 import { loadCliConfig } from "./config.ts";
 
 const usage = `usage:
-  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap]
+  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential|auto] [--no-identity-swap]
                  [--transfer registry|node-to-node] [--watch]
   shadow status <migration-id> [--watch] [--svg FILE]   FILE: the migration's timeline picture
   shadow trace <migration-id> [--width N] [--all] [--json]

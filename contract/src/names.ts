@@ -24,7 +24,8 @@ export const instanceId = z.string().min(1).max(128);
 
 /** A position in the workload's input log. `offset` is the last offset processed (-1: none). */
 export const partitionOffset = z.object({
-  topic: z.string().min(1),
+  /** At most 249 characters: Kafka's own limit on a topic name. */
+  topic: z.string().min(1).max(249),
   partition: z.number().int().nonnegative(),
   offset: z.number().int().min(-1),
 });

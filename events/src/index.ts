@@ -15,6 +15,7 @@ export {
   type Publisher,
   type PublisherConfig,
 } from "./bus/publisher.ts";
+export { type ReadLogOptions, readLog } from "./bus/read-log.ts";
 export {
   decideRetry,
   defaultRetryPolicy,
@@ -27,10 +28,13 @@ export {
   createConsumerRunner,
 } from "./bus/runner.ts";
 export type {
+  EventGate,
+  GateVerdict,
   Handler,
   Handlers,
   Outcome,
   RecordInfo,
+  RecordPosition,
   RetryInfo,
   RunnerObserver,
   RunnerStats,
@@ -60,6 +64,11 @@ export {
   traceIdOf,
 } from "./event.ts";
 export { deriveEventId, newEventId } from "./ids.ts";
-export { topicFor } from "./routing.ts";
+export { partitionKeyOf, topicFor } from "./routing.ts";
 export * from "./topics.ts";
-export { checkType, type ValidationResult, validateEvent } from "./validate.ts";
+export {
+  checkType,
+  type ValidationFailureCode,
+  type ValidationResult,
+  validateEvent,
+} from "./validate.ts";

@@ -5,18 +5,28 @@ import {
   groupId,
   type Handlers,
   serviceSource,
+  topics,
 } from "@shadow/events";
+import { LogLedger } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Telemetry } from "@shadow/otel/sdk";
 import type { HostEnv } from "./config.ts";
-import { busTopics } from "./ensure-topics.ts";
+import { MIGRATION_PARTITIONS } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";
+import { LedgerGate } from "./ledger-gate.ts";
 import { startHost } from "./start-host.ts";
 
 export interface ServiceDefinition<D> {
   name: string;
   topics: string[];
   handlers: Handlers<D>;
+  /** Handlers for events that arrive after their migration failed or ended (clean-ups). */
+  afterEnd?: Handlers<D>;
+  /**
+   * The ledger the service's gate folds (see LedgerGate), for handlers that read it too (pass
+   * the same one in their deps). A service that reads the migrations topic always has one.
+   */
+  ledger?: LogLedger;
   deps: D;
   env: HostEnv;
   metricsPort?: number | false;
@@ -48,12 +58,21 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
   const { kafka, logger } = host;
   const group = groupId(definition.name, definition.env.SHADOW_ENV);
   await initGroupOffsets(kafka, group, definition.topics);
+  // Every service that reads the migrations log acts only on what the log says is live: the
+  // ledger is folded up to the group's offsets before the consumer runs.
+  let gate: LedgerGate | undefined;
+  if (definition.topics.includes(topics.migrations)) {
+    gate = new LedgerGate(kafka, definition.ledger ?? new LogLedger(), logger);
+    await gate.start(group);
+  }
   const publisher = createPublisher({ kafka, source: serviceSource(definition.name) });
   const runner = createConsumerRunner({
     kafka,
     groupId: group,
     topics: definition.topics,
     handlers: definition.handlers,
+    ...(definition.afterEnd ? { afterEnd: definition.afterEnd } : {}),
+    ...(gate ? { gate } : {}),
     deps: definition.deps,
     source: serviceSource(definition.name),
     publisher,
@@ -62,7 +81,7 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     // today must not replay the side effects of every migration ever made. Restarts resume
     // from the group's committed offsets.
     fromBeginning: false,
-    partitionsConsumedConcurrently: busTopics[0]?.numPartitions ?? 1,
+    partitionsConsumedConcurrently: MIGRATION_PARTITIONS,
     // A killed service's member holds its partitions until its session expires: keep that
     // short so a restarted service takes over in seconds, not half a minute.
     consumer: { sessionTimeout: 10_000, heartbeatInterval: 1_000, maxWaitTimeInMs: 100 },

@@ -74,6 +74,9 @@ export interface MigrationView {
   totalMs?: number;
   final?: InstancePlace;
   failure?: { step: string; code: string; reason: string };
-  rollback?: { reason: string; compensated: string[]; serving: InstancePlace };
+  /** The copy found serving after the compensations; absent when none was. */
+  rollback?: { reason: string; compensated: string[]; serving?: InstancePlace };
+  /** Why the request was refused; `runningMigrationId` names the migration then under way. */
+  rejection?: { code: string; reason: string; runningMigrationId?: string };
   traceId?: string;
 }

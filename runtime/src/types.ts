@@ -41,6 +41,11 @@ export interface WorkloadSpec {
   memoryBytes: number;
   /** TCP port the instance serves HTTP on (status, health, state). */
   httpPort: number;
+  /**
+   * What the instance's deployer declares about it, as a Kubernetes pod's labels do (e.g.
+   * what it can take part in). Kept with the instance and by every copy restored from it.
+   */
+  labels?: Record<string, string>;
 }
 
 export interface InstanceInfo {
@@ -52,6 +57,8 @@ export interface InstanceInfo {
   state: "running" | "paused" | "stopped";
   identity: Identity;
   pid?: number;
+  /** The labels of its spec (see WorkloadSpec.labels). */
+  labels?: Record<string, string>;
 }
 
 /** See `Runtime.setCpuPriority`. */

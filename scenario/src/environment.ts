@@ -17,7 +17,7 @@ export interface WorkloadEnvironment {
   workloadEntry: string;
 }
 
-/** A workload environment whose six services this process supervises. */
+/** A workload environment whose seven services this process supervises. */
 export interface ScenarioEnvironment extends WorkloadEnvironment {
   services: Supervisor;
   close(): Promise<void>;
@@ -28,7 +28,7 @@ export interface EnvironmentOptions {
   /** Skip deploy/local/up.sh (the caller brought the stack up). */
   stackUp?: boolean;
   gatewayPort?: number;
-  /** Extra environment for the six services (e.g. longer step deadlines). */
+  /** Extra environment for the seven services (e.g. longer step deadlines). */
   serviceEnv?: Record<string, string>;
 }
 
@@ -50,7 +50,7 @@ export async function workloadEnvironment(gatewayUrl: string): Promise<WorkloadE
 }
 
 /**
- * The local stack, the six services under a supervisor, and the example service's bundle: what
+ * The local stack, the seven services under a supervisor, and the example service's bundle: what
  * every scenario (demo, end-to-end test, benchmark run) needs. Reuse one for many scenarios.
  */
 export async function createScenarioEnvironment(
@@ -87,7 +87,9 @@ export async function createScenarioEnvironment(
       warn: (fields, message) => log(`${message} ${JSON.stringify(fields)}`),
     },
   });
-  log("starting checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway");
+  log(
+    "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway",
+  );
   await services.startAll();
   return { ...base, services, close: () => services.stopAll() };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createTopicsWithLeaders } from "@shadow/events";
-import type { MigrationView } from "@shadow/migration";
+import { topics as busTopics, createTopicsWithLeaders } from "@shadow/events";
+import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
 import { readRun, startLoad, verify } from "@shadow/testkit";
 import type { Timeline } from "@shadow/timeline";
 import { Kafka, logLevel } from "kafkajs";
@@ -11,8 +11,6 @@ import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
 import { probeWorkload } from "./workload-probe.ts";
-
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
 /** Calls the gateway's HTTP API as a client would. */
 export async function gateway<T>(
@@ -119,7 +117,11 @@ export async function runScenario(
         SHADOW_COST_MS: String(o.costMs),
         SHADOW_BALLAST_MB: String(o.ballastMb),
         SHADOW_HTTP_PORT: "8080",
+        // The bus's control topic as this process names it (see SHADOW_BUS_NAMESPACE).
+        SHADOW_CONTROL_TOPIC: busTopics.control,
       },
+      // The example service links the workload SDK: it can take part in a shadow handoff.
+      labels: { [FENCE_LABEL]: "true" },
     },
     {
       workload: o.workload,

@@ -19,6 +19,7 @@ describe("the choreography as the supervisor runs it", () => {
       "8494",
       "8495",
       "8496",
+      "8497",
     ]);
     expect(specs.map((s) => s.env.SHADOW_METRICS_PORT)).toEqual([
       "9471",
@@ -27,6 +28,7 @@ describe("the choreography as the supervisor runs it", () => {
       "9474",
       "9475",
       "9476",
+      "9477",
     ]);
     expect(specs.map((s) => s.healthUrl)[5]).toBe("http://127.0.0.1:8496");
     for (const spec of specs) {
@@ -47,7 +49,7 @@ describe("the choreography as the supervisor runs it", () => {
       metricsPortBase: 0,
     });
     const ports = specs.flatMap((s) => [s.env.SHADOW_HEALTH_PORT, s.env.SHADOW_METRICS_PORT]);
-    expect(new Set(ports).size).toBe(12);
+    expect(new Set(ports).size).toBe(2 * choreographyServices.length);
     expect(ports.every((p) => Number(p) > 0)).toBe(true);
   });
 });

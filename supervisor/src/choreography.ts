@@ -11,6 +11,8 @@ export const choreographyServices = [
   "fence-svc",
   "drain-svc",
   "gateway",
+  // Last, so the ports of the services before it stay where they were.
+  "admission-svc",
 ] as const;
 export type ServiceName = (typeof choreographyServices)[number];
 
@@ -39,7 +41,7 @@ async function portsFrom(base: number, count: number, host: string): Promise<num
 }
 
 /**
- * What the supervisor runs for shadow: the six services, each its own process (its main under
+ * What the supervisor runs for shadow: the seven services, each its own process (its main under
  * tsx), with its consumer-group env, its health and metrics ports, and the gateway's API port.
  */
 export async function choreographySpecs(options: ChoreographyOptions): Promise<ServiceSpec[]> {

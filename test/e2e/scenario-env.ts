@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
 import { afterAll, beforeAll, inject } from "vitest";
+import { freePort } from "./free-port.ts";
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
- * brought up. One per test file: starting six services takes a few seconds.
+ * brought up. One per test file: starting seven services takes a few seconds.
  */
 export async function scenarioEnvironment(
   serviceEnv?: Record<string, string>,
@@ -13,13 +15,20 @@ export async function scenarioEnvironment(
   if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
-  return createScenarioEnvironment({ stackUp: true, ...(serviceEnv ? { serviceEnv } : {}) });
+  // Topics of this environment's own: the broker is shared, and another run's services must
+  // neither act on this one's events nor this one's on theirs.
+  process.env.SHADOW_BUS_NAMESPACE = `e2e-${randomBytes(4).toString("hex")}`;
+  return createScenarioEnvironment({
+    stackUp: true,
+    gatewayPort: await freePort(),
+    ...(serviceEnv ? { serviceEnv } : {}),
+  });
 }
 
 /**
  * One environment for the test file it is called in: started before its tests, closed after.
  * Returns the environment's getter (it exists once the file's tests run). `serviceEnv` is
- * extra configuration for the six services (e.g. a shorter step deadline).
+ * extra configuration for the seven services (e.g. a shorter step deadline).
  */
 export function useScenarioEnvironment(
   serviceEnv?: Record<string, string>,

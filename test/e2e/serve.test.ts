@@ -11,7 +11,8 @@ import { workloadName } from "./workload-name.ts";
 /**
  * `shadow serve` as the product: its own supervisor, consumer groups that keep their names
  * across starts, readiness from the services' health endpoints. Each test runs its own serve
- * with a group env and ports of its own, so it shares nothing with other tests' services.
+ * with a group env, ports and a bus namespace of its own, so it shares nothing with other tests'
+ * services.
  */
 let serveEnv: Record<string, string>;
 let running: ServeRun[] = [];
@@ -20,6 +21,8 @@ beforeAll(async () => {
   process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
   process.env.SHADOW_NODE_KAFKA_BROKERS = inject("kafkaNodeBrokers").join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
+  // Topics of its own too (serve inherits this), so no other run's services act on its events.
+  process.env.SHADOW_BUS_NAMESPACE = `e2e-serve-${randomBytes(3).toString("hex")}`;
   serveEnv = {
     SHADOW_GATEWAY_PORT: String(gatewayPort),
     SHADOW_HEALTH_PORT_BASE: "0",

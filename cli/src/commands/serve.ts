@@ -8,7 +8,7 @@ import {
 import { lineLog } from "../supervisor-log.ts";
 
 /**
- * `shadow serve`: the local stack and the six services under the CLI's supervisor, in the
+ * `shadow serve`: the local stack and the seven services under the CLI's supervisor, in the
  * foreground until SIGINT or SIGTERM, so `shadow migrate` and `POST /migrations` have something
  * to talk to. Consumer groups keep their names across starts (`shadow.<service>.<SHADOW_ENV>`),
  * so a service started again, alone or with all the others, resumes where its group stood.

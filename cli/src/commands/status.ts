@@ -1,9 +1,7 @@
 import { writeFile } from "node:fs/promises";
-import type { MigrationView } from "@shadow/migration";
+import { hasEnded as ended, type MigrationView } from "@shadow/migration";
 import type { GatewayClient } from "../client.ts";
 import { formatView } from "../format.ts";
-
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
 /** `shadow status <id> [--watch]`: prints the migration, and with --watch follows it to its end. */
 export async function watchMigration(

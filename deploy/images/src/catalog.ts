@@ -28,7 +28,7 @@ export const catalog: ImageDefinition[] = [
   { name: "fence-svc", entry: "services/fence-svc/src/main.ts" },
   { name: "drain-svc", entry: "services/drain-svc/src/main.ts" },
   { name: "migration-controller", entry: "services/migration-controller/src/main.ts" },
-  { name: "admission-svc", entry: "services/admission-svc/src/main.ts", whenPresent: true },
+  { name: "admission-svc", entry: "services/admission-svc/src/main.ts" },
   { name: "pressure-svc", entry: "services/pressure-svc/src/main.ts", whenPresent: true },
   { name: "node-agent", entry: "agent/src/main.ts", whenPresent: true },
 ];

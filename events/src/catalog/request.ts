@@ -1,9 +1,12 @@
 import { z } from "zod";
-import { defineEvent, instanceRef, migrationBase, nodeName } from "./define.ts";
+import { defineEvent, instanceRef, migrationBase, nodeName, requestedBy } from "./define.ts";
 
 /**
  * A user, the CLI, a Kafka producer, pressure-svc or a Kubernetes Migration resource (its
  * controller) asks for a migration. Starts the trace.
+ * Nothing acts on it but admission-svc, which answers with MigrationAdmitted or
+ * MigrationRejected. Its Kafka key must be the workload (see `partitionKeyOf`): that puts it in
+ * the one partition that orders every migration of the workload.
  */
 export const MigrationRequested = defineEvent(
   "io.shadow.migration.requested.v1",
@@ -11,7 +14,7 @@ export const MigrationRequested = defineEvent(
     source: instanceRef,
     /** The chosen target node; the gateway resolves "pick one" before emitting. */
     targetNode: nodeName,
-    requestedBy: z.enum(["http", "cli", "kafka", "pressure", "kubernetes"]),
+    requestedBy,
     reason: z.string().max(500).optional(),
   }),
 );

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  MigrationAdmitted,
   MigrationCompleted,
   MigrationRequested,
   ShadowRestored,
@@ -11,6 +12,10 @@ import { MigrationProjection } from "@shadow/migration";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { afterEach, describe, expect, it } from "vitest";
 import { startActivitySampler } from "./activity-sampler.ts";
+
+let offset = 0;
+/** The next position of the one-partition migrations log, keyed by the samples' workload. */
+const nextPosition = () => ({ partition: 0, offset: String(offset++), key: "orders" });
 
 /** An instance's status endpoint whose processed offset advances by `step` per answer. */
 async function statusServer(start: number, step: number) {
@@ -57,18 +62,33 @@ describe("the gateway's activity sampler", () => {
     const projection = new MigrationProjection();
     const sampler = startActivitySampler({ projection, runtime, intervalMs: 20, tailMs: 0 });
     const data = sampleData("m-s");
-    projection.apply("m-s", {
-      id: "e1",
-      type: MigrationRequested.type,
-      time: new Date().toISOString(),
-      data: data[MigrationRequested.type],
-    });
-    projection.apply("m-s", {
-      id: "e2",
-      type: ShadowRestored.type,
-      time: new Date().toISOString(),
-      data: data[ShadowRestored.type],
-    });
+    projection.apply(
+      {
+        id: "e1",
+        type: MigrationRequested.type,
+        time: new Date().toISOString(),
+        data: data[MigrationRequested.type],
+      },
+      nextPosition(),
+    );
+    projection.apply(
+      {
+        id: "e1a",
+        type: MigrationAdmitted.type,
+        time: new Date().toISOString(),
+        data: data[MigrationRequested.type],
+      },
+      nextPosition(),
+    );
+    projection.apply(
+      {
+        id: "e2",
+        type: ShadowRestored.type,
+        time: new Date().toISOString(),
+        data: data[ShadowRestored.type],
+      },
+      nextPosition(),
+    );
     // Polls rather than sleeps: a busy machine answers fewer samples in a given time.
     for (
       let waited = 0;
@@ -76,12 +96,15 @@ describe("the gateway's activity sampler", () => {
       waited += 20
     )
       await new Promise((r) => setTimeout(r, 20));
-    projection.apply("m-s", {
-      id: "e3",
-      type: MigrationCompleted.type,
-      time: new Date().toISOString(),
-      data: data[MigrationCompleted.type],
-    });
+    projection.apply(
+      {
+        id: "e3",
+        type: MigrationCompleted.type,
+        time: new Date().toISOString(),
+        data: data[MigrationCompleted.type],
+      },
+      nextPosition(),
+    );
     // A request already on its way when the migration ended may still land: then nothing more.
     await new Promise((r) => setTimeout(r, 200));
     const samples = sampler.samplesOf("m-s");
@@ -102,12 +125,15 @@ describe("the gateway's activity sampler", () => {
     const projection = new MigrationProjection();
     const data = sampleData("m-done");
     const fold = (id: string, type: string) =>
-      projection.apply("m-done", {
-        id,
-        type,
-        time: new Date().toISOString(),
-        data: data[type as keyof typeof data],
-      });
+      projection.apply(
+        {
+          id,
+          type,
+          time: new Date().toISOString(),
+          data: data[type as keyof typeof data],
+        },
+        nextPosition(),
+      );
     fold("e1", MigrationRequested.type);
     fold("e2", MigrationCompleted.type);
     const sampler = startActivitySampler({

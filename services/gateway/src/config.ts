@@ -19,4 +19,9 @@ export const gatewayEnv = hostEnv.extend({
    * the checkpoint's; the others are multiples of it (see watchdog.ts).
    */
   SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * How long `POST /migrations` waits for the log's verdict on the request it emitted
+   * (admission-svc's answer) before it answers 504. The request stays on the log either way.
+   */
+  SHADOW_VERDICT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });

@@ -2,10 +2,15 @@ import type { OutgoingEvent } from "@shadow/events";
 import type { MigrationProjection, MigrationView } from "@shadow/migration";
 import type { Runtime } from "@shadow/runtime";
 import type { MigrationSamples } from "@shadow/timeline";
+import type { Verdicts } from "./verdicts.ts";
 
 export interface GatewayDeps {
   runtime: Pick<Runtime, "nodes" | "list">;
   projection: MigrationProjection;
+  /** Where a request waits for the log's verdict on it (fed by the projection). */
+  verdicts: Pick<Verdicts, "wait">;
+  /** How long a request waits for its verdict before a 504; default 15 s. */
+  verdictTimeoutMs?: number;
   /**
    * Emits the MigrationRequested event as the root of the migration's trace; resolves with the
    * trace id once the broker acknowledged it.

@@ -12,6 +12,8 @@ import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
 import { feedProjection } from "./projection-feed.ts";
+import { shareInFlight } from "./shared-reads.ts";
+import { Verdicts } from "./verdicts.ts";
 import { overdueSteps } from "./watchdog.ts";
 
 const serviceName = "gateway";
@@ -20,6 +22,9 @@ const env = loadConfig(serviceName, gatewayEnv);
 const host = await startHost({ name: serviceName, env });
 const { kafka, logger, telemetry } = host;
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
+// Connected before the first request: a burst of requests would otherwise all wait on the first
+// connection, and time out waiting when the broker is slow to answer.
+await publisher.connect();
 const projection = new MigrationProjection();
 // Subscribed before the log is folded, so the figures cover every migration it holds.
 recordMigrationMetrics(projection, metrics.getMeter("@shadow/gateway"));
@@ -36,8 +41,14 @@ const sampler =
     ? startActivitySampler({ projection, runtime, intervalMs: env.SHADOW_TIMELINE_SAMPLE_MS })
     : undefined;
 const app = createGateway({
-  runtime,
+  // Requests arriving together read the runtime once (see shared-reads.ts).
+  runtime: {
+    list: shareInFlight(() => runtime.list()),
+    nodes: shareInFlight(() => runtime.nodes()),
+  },
   projection,
+  verdicts: new Verdicts(projection),
+  verdictTimeoutMs: env.SHADOW_VERDICT_TIMEOUT_MS,
   lagNow: async ({ from, to }) => {
     const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
     return lagBehindSource(source.offsets, shadow.offsets);

@@ -54,13 +54,17 @@ export async function followLog(kafka: Kafka, projection: MigrationProjection, l
         return;
       }
       const e = valid.event;
-      projection.apply(e.subject, {
-        id: `${e.source}/${e.id}`,
-        type: e.type,
-        time: e.time,
-        data: e.data,
-        ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-      });
+      // Folded at its place in the log: a replayed or late event changes no view.
+      projection.apply(
+        {
+          id: `${e.source}/${e.id}`,
+          type: e.type,
+          time: e.time,
+          data: e.data,
+          ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+        },
+        { partition, offset: message.offset, key: message.key?.toString() ?? null },
+      );
     },
   });
   return { caughtUp, stop: () => consumer.disconnect() };

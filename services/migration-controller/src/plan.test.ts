@@ -92,6 +92,8 @@ function viewAfter(upTo: EventType[]): MigrationView {
 
 const toCatchUp: EventType[] = [
   "io.shadow.migration.requested.v1",
+  // Nothing runs before the log's admission says it may.
+  "io.shadow.migration.admitted.v1",
   "io.shadow.migration.checkpoint.created.v1",
   "io.shadow.migration.checkpoint-image.ready.v1",
   "io.shadow.migration.shadow.restored.v1",

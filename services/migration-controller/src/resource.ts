@@ -77,7 +77,8 @@ export interface MigrationStatus {
   downtime?: string;
   downtimeMs?: number;
   failure?: { step: string; code: string; reason: string };
-  rollback?: { reason: string; compensated: string[]; serving: Place };
+  /** `serving`: who serves after the rollback, when the log says. */
+  rollback?: { reason: string; compensated: string[]; serving?: Place };
   rejection?: { code: string; reason: string };
   traceId?: string;
   traceLink?: string;

@@ -70,7 +70,7 @@ export function statusFromView(
           rollback: {
             reason: view.rollback.reason,
             compensated: [...view.rollback.compensated],
-            serving: { ...view.rollback.serving },
+            ...(view.rollback.serving ? { serving: { ...view.rollback.serving } } : {}),
           },
         }
       : {}),

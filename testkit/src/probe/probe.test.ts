@@ -1,6 +1,4 @@
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { startProbe, summarizeProbes } from "./probe.ts";
 
 describe("probe", () => {
@@ -21,24 +19,46 @@ describe("probe", () => {
   });
 
   it("sees a server that stops answering", async () => {
-    let answering = true;
-    const server = createServer((_req, res) => {
-      res.statusCode = answering ? 200 : 503;
-      res.end("ok");
+    // Fake timers drive the 10 ms schedule and the clock, so the figures are exact, not a
+    // machine's load.
+    vi.useFakeTimers({ now: 0 });
+    onTestFinished(() => {
+      vi.useRealTimers();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    const probe = startProbe({ url: `http://127.0.0.1:${port}/health` });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    let answering = true;
+    const probe = startProbe({ url: "http://probe.test/health", check: async () => answering });
+    await vi.advanceTimersByTimeAsync(100);
     answering = false;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await vi.advanceTimersByTimeAsync(150);
     answering = true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await vi.advanceTimersByTimeAsync(100);
     const report = await probe.stop();
-    server.close();
-    expect(report.probes).toBeGreaterThan(15);
-    expect(report.longestFailStreak.count).toBeGreaterThanOrEqual(5);
-    expect(report.longestFailStreak.ms).toBeGreaterThanOrEqual(100);
-    expect(report.longestFailStreak.ms).toBeLessThan(400);
+    // One probe at the start and one every 10 ms after it, for 350 ms. The probe due at 100 ms
+    // runs inside the first advance, still answered: 110 to 250 fail, 260 is answered again.
+    expect(report.probes).toBe(36);
+    expect(report.failures).toBe(15);
+    expect(report.longestFailStreak).toEqual({ count: 15, ms: 150, from: 110, to: 260 });
+  });
+
+  it("counts a probe whose check throws as failed, with the timeout it was given", async () => {
+    vi.useFakeTimers({ now: 0 });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    const timeouts: number[] = [];
+    const probe = startProbe({
+      url: "http://probe.test/health",
+      timeoutMs: 25,
+      check: async (_url, timeoutMs) => {
+        timeouts.push(timeoutMs);
+        if (timeouts.length === 2 || timeouts.length === 3) throw new Error("connection refused");
+        return true;
+      },
+    });
+    await vi.advanceTimersByTimeAsync(40);
+    const report = await probe.stop();
+    expect(timeouts).toEqual([25, 25, 25, 25, 25]);
+    expect(report.probes).toBe(5);
+    expect(report.longestFailStreak).toMatchObject({ count: 2, ms: 20, from: 10, to: 30 });
   });
 });

@@ -4,6 +4,8 @@ export interface ProbeOptions {
   intervalMs?: number;
   /** A probe slower than this counts as failed (default 100 ms). */
   timeoutMs?: number;
+  /** One probe: whether it was answered in time (default: a GET of `url`, 2xx within the timeout). */
+  check?: (url: string, timeoutMs: number) => Promise<boolean>;
 }
 
 export interface FailStreak {
@@ -43,13 +45,10 @@ export function startProbe(options: ProbeOptions): Probe {
   const timeout = options.timeoutMs ?? 100;
   const results: ProbeResult[] = [];
   const pending = new Set<Promise<void>>();
+  const check = options.check ?? httpCheck;
   const once = () => {
     const startedAt = Date.now();
-    const attempt = fetch(options.url, { signal: AbortSignal.timeout(timeout) })
-      .then(async (response) => {
-        await response.arrayBuffer();
-        return response.ok;
-      })
+    const attempt = check(options.url, timeout)
       .catch(() => false)
       .then((ok) => {
         results.push({ startedAt, finishedAt: Date.now(), ok });
@@ -68,6 +67,12 @@ export function startProbe(options: ProbeOptions): Probe {
       return report();
     },
   };
+}
+
+async function httpCheck(url: string, timeoutMs: number): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  await response.arrayBuffer();
+  return response.ok;
 }
 
 export function summarizeProbes(url: string, unordered: readonly ProbeResult[]): ProbeReport {

@@ -307,14 +307,15 @@ describe("source side of the fence", () => {
           };
         }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await turns();
     const fencing = fence.requested(runner, base);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await turns();
     expect(host.fencing).toBe(true);
     expect(host.published).toEqual([]);
     finishRecord();
     await inFlight;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // Whatever the fence could do without the acknowledgement, it has done by now.
+    await turns(20);
     expect(host.published).toEqual([]); // outputs not acknowledged yet
     ack();
     await fencing;
@@ -444,3 +445,8 @@ describe("a fenced source's deadline", () => {
     expect(aborts()).toEqual([]);
   });
 });
+
+/** Lets `n` turns of the event loop pass (no clock involved): pending callbacks run. */
+async function turns(n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
+}

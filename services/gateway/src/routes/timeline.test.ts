@@ -1,6 +1,7 @@
 import {
   CheckpointCreated,
   CheckpointImageReady,
+  MigrationAdmitted,
   MigrationRequested,
   ShadowRestored,
 } from "@shadow/events";
@@ -10,8 +11,12 @@ import { FakeRuntime } from "@shadow/runtime/fake";
 import type { MigrationSamples } from "@shadow/timeline";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createGateway } from "../app.ts";
+import { Verdicts } from "../verdicts.ts";
 
 const token = "t0ken";
+let offset = 0;
+/** The next position of the one-partition migrations log, keyed by the samples' workload. */
+const nextPosition = () => ({ partition: 0, offset: String(offset++), key: "orders" });
 const auth = { authorization: `Bearer ${token}` };
 let projection: MigrationProjection;
 
@@ -20,12 +25,22 @@ beforeEach(() => {
   const data = sampleData("m-t");
   const steps = [MigrationRequested, CheckpointCreated, CheckpointImageReady, ShadowRestored];
   for (const [i, e] of steps.entries()) {
-    projection.apply("m-t", {
-      id: `e${i}`,
-      type: e.type,
-      time: `2026-01-02T03:04:0${6 + i}Z`,
-      data: data[e.type],
-    });
+    projection.apply(
+      {
+        id: `e${i}`,
+        type: e.type,
+        time: `2026-01-02T03:04:0${6 + i}Z`,
+        data: data[e.type],
+      },
+      nextPosition(),
+    );
+    if (e === MigrationRequested) {
+      const admitted = { ...data[MigrationRequested.type] };
+      projection.apply(
+        { id: "e0a", type: MigrationAdmitted.type, time: "2026-01-02T03:04:06Z", data: admitted },
+        nextPosition(),
+      );
+    }
   }
 });
 
@@ -33,6 +48,7 @@ const gateway = (samples?: MigrationSamples) =>
   createGateway({
     runtime: new FakeRuntime(),
     projection,
+    verdicts: new Verdicts(projection),
     token,
     publish: async () => ({}),
     newMigrationId: () => "unused",

@@ -1,14 +1,15 @@
-import type { IncomingEvent, MigrationRequested, OutgoingEvent } from "@shadow/events";
+import type { IncomingEvent, MigrationAdmitted, OutgoingEvent } from "@shadow/events";
 import { failed, shadowInstanceName } from "@shadow/migration";
 import { checkpointCreated } from "../checkpoint-created.ts";
 import type { CheckpointDeps } from "../deps.ts";
 
 /**
- * Round 1 of a migration: dump the source. ShadowPod leaves it running (it keeps serving while
+ * Round 1 of a migration, once admission let it run (never on the request itself: a request
+ * may be refused): dump the source. ShadowPod leaves it running (it keeps serving while
  * the shadow is built); the sequential baseline stops it, which is where its downtime starts.
  */
-export async function onMigrationRequested(
-  event: IncomingEvent<typeof MigrationRequested.type>,
+export async function onMigrationAdmitted(
+  event: IncomingEvent<typeof MigrationAdmitted.type>,
   deps: CheckpointDeps,
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
