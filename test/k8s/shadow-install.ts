@@ -26,6 +26,7 @@ export const GATEWAY_PORT = 8480;
 /** The Deployments of the base, by name; each runs the image shadow.local/<name>:dev. */
 export const PARTS = [
   "gateway",
+  "admission-svc",
   "checkpoint-svc",
   "image-svc",
   "restore-svc",
@@ -135,25 +136,44 @@ export async function gatewayUrl(kube: Kube): Promise<string> {
 }
 
 /**
- * Installs shadow with the overlay unless it runs already with the images built from this
- * tree, and waits until it is Ready. For test files that use shadow rather than test its install.
+ * Applies the overlay and waits until `parts` (default: all) run Ready from the images built
+ * from this tree; a part whose pods run an older build of the same tag is restarted. Resolves
+ * with those parts' pods. For test files that use shadow rather than test its install.
  */
-export async function ensureShadow(cluster: ClusterInfo, kube: Kube): Promise<V1Pod[]> {
+export async function ensureShadow(
+  cluster: ClusterInfo,
+  kube: Kube,
+  parts: readonly string[] = PARTS,
+  timeoutMs = 240_000,
+): Promise<V1Pod[]> {
   await applyOverlay(cluster);
   const built = new Map(builtImages(cluster).images.map((i) => [i.name, i.configDigest]));
   const pods = (await kube.core.listNamespacedPod({ namespace: SHADOW_NAMESPACE })).items;
-  // A rebuilt image has the same name and tag: pods started from the old one are restarted.
   const stale = new Set(
     pods
       .filter((p) => {
         const want = built.get(partOf(p));
         const have = p.status?.containerStatuses?.[0]?.imageID;
-        return want && have && have !== want;
+        return parts.includes(partOf(p)) && want && have && have !== want;
       })
       .map(partOf),
   );
   for (const part of stale) {
     await kubectl(cluster, ["-n", SHADOW_NAMESPACE, "rollout", "restart", `deployment/${part}`]);
   }
-  return shadowReady(kube);
+  return waitFor(
+    `${parts.join(", ")} Ready from this tree's images`,
+    timeoutMs,
+    async () => (await kube.core.listNamespacedPod({ namespace: SHADOW_NAMESPACE })).items,
+    (list) =>
+      parts.every((part) => {
+        const mine = list.filter((p) => partOf(p) === part && !p.metadata?.deletionTimestamp);
+        return (
+          mine.length > 0 &&
+          mine.every(
+            (p) => podReady(p) && p.status?.containerStatuses?.[0]?.imageID === built.get(part),
+          )
+        );
+      }),
+  ).then((list) => list.filter((p) => parts.includes(partOf(p))));
 }
