@@ -63,7 +63,7 @@ const podMaking: Access[] = [
   { verb: "delete", resource: "controllerrevisions", group: "apps", namespace: W },
 ];
 const migrations: Access[] = [
-  ...["get", "list", "watch", "patch", "update"].map((verb) => ({
+  ...["get", "list", "watch", "create", "patch", "update"].map((verb) => ({
     verb,
     resource: "migrations",
     group: "shadow.io",
@@ -126,8 +126,10 @@ const accounts: Record<string, { allowed: Access[]; denied: Access[] }> = {
     denied: [
       checkpoint,
       ...podMaking,
-      // Its Migrations live in the workloads' namespace only, and it never makes one.
-      { verb: "create", resource: "migrations", group: "shadow.io", namespace: W },
+      // Its Migrations live in the workloads' namespace only (it creates them there for the
+      // pods of a cordoned node), and it never deletes one.
+      { verb: "delete", resource: "migrations", group: "shadow.io", namespace: W },
+      { verb: "create", resource: "migrations", group: "shadow.io", namespace: "default" },
       { verb: "list", resource: "migrations", group: "shadow.io", namespace: "default" },
     ],
   },

@@ -1,9 +1,10 @@
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { SpanKind, trace } from "@opentelemetry/api";
 import { MigrationRequested, type Publisher } from "@shadow/events";
 import type { MigrationProjection } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { ClusterView } from "./decide.ts";
+import { type DrainMigration, drainMigrations } from "./drain.ts";
 import { cancelEventId, migrationIdFor, requestEventId } from "./ids.ts";
 import type { Watches } from "./kube.ts";
 import type { KubeEventSpec } from "./kube-events.ts";
@@ -15,6 +16,8 @@ export interface MigrationWrites {
   writeStatus(m: MigrationObject, status: MigrationStatus): Promise<MigrationObject>;
   writeFinalizers(m: MigrationObject, finalizers: string[]): Promise<MigrationObject>;
   recordEvent(m: MigrationObject, pod: V1Pod | undefined, event: KubeEventSpec): Promise<void>;
+  /** Creates it unless a Migration of its name exists: resolves with which. */
+  createMigration(m: DrainMigration): Promise<"created" | "exists">;
 }
 
 export interface ControllerDeps {
@@ -82,11 +85,15 @@ export class MigrationController {
         if (this.#running) setTimeout(() => void informer.start().catch(() => undefined), 2_000);
       });
     }
+    // A cordoned node (`kubectl drain` cordons first) has its shadow pods migrated off it.
+    watches.nodes.on("add", (node) => void this.drain(node));
+    watches.nodes.on("update", (node) => void this.drain(node));
     this.#running = true;
     await Promise.all([watches.nodes.start(), watches.pods.start(), watches.migrations.start()]);
     this.#loop = this.#work();
     this.#resync = setInterval(() => {
       for (const m of watches.migrations.list()) this.enqueue(keyOf(m));
+      for (const node of watches.nodes.list()) void this.drain(node);
     }, RESYNC_MS);
   }
 
@@ -233,6 +240,28 @@ export class MigrationController {
         }
       },
     );
+  }
+
+  /**
+   * One Migration for each shadow pod on `node` if it is cordoned (see drain.ts). Creating one
+   * that exists is refused by the API server, so a repeated look asks for nothing more.
+   */
+  async drain(node: V1Node): Promise<void> {
+    const d = this.#deps;
+    const wanted = drainMigrations(node, d.watches.pods.list(d.namespace), d.namespace);
+    for (const m of wanted) {
+      try {
+        if ((await d.writes.createMigration(m)) === "created") {
+          d.logger.info(
+            { migration: `${m.metadata.namespace}/${m.metadata.name}`, pod: m.spec.pod },
+            `node ${node.metadata?.name} is cordoned: migrating its pod off it`,
+          );
+        }
+      } catch (error) {
+        // The next resync looks again.
+        d.logger.warn({ err: error, pod: m.spec.pod }, "could not create a drain Migration");
+      }
+    }
   }
 
   /** False once the loop stopped by itself (it never should while running). */

@@ -1,4 +1,5 @@
 export { type ClusterView, type Decision, decide, workloadOf } from "./decide.ts";
+export { DRAIN_LABEL, type DrainMigration, drainMigrationName, drainMigrations } from "./drain.ts";
 export { migrationIdFor } from "./ids.ts";
 export { eventsBetween, type KubeEventSpec } from "./kube-events.ts";
 export { type Plan, type PlanInput, plan } from "./plan.ts";

@@ -11,6 +11,7 @@ import {
   type V1Node,
   type V1Pod,
 } from "@kubernetes/client-node";
+import type { DrainMigration } from "./drain.ts";
 import type { KubeEventSpec } from "./kube-events.ts";
 import {
   apiVersion,
@@ -128,6 +129,23 @@ export class MigrationWriter {
           ...(object !== migrationRef ? { related: migrationRef } : {}),
         },
       });
+    }
+  }
+
+  async createMigration(m: DrainMigration): Promise<"created" | "exists"> {
+    const { group, version, plural } = migrationResource;
+    try {
+      await this.#custom.createNamespacedCustomObject({
+        group,
+        version,
+        plural,
+        namespace: m.metadata.namespace,
+        body: m,
+      });
+      return "created";
+    } catch (error) {
+      if ((error as { code?: number }).code === 409) return "exists";
+      throw error;
     }
   }
 
