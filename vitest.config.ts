@@ -12,7 +12,12 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "*/src/**/*.test.ts",
+            "services/*/src/**/*.test.ts",
+            "deploy/*/src/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           environment: "node",
           // Some draw plots or start processes; beside the integration files on two cores, 5 s
           // was too little for them. A hang still fails, after 30 s.

@@ -46,6 +46,7 @@ up() {
   step "criu and runc" flock -w 1800 "$SHADOW_RUN_DIR/stack.lock" \
     bash -c 'bash "$1/criu.sh" && bash "$1/runc.sh"' _ "$here"
   step "network" bash "$CLUSTER_SRC/network.sh" up
+  step "otlp relay" bash "$CLUSTER_SRC/relay.sh" start
   step "credentials" bash "$CLUSTER_SRC/pki.sh"
   write_criu_config
   step "control plane" bash "$CLUSTER_SRC/control-plane.sh" start
@@ -81,6 +82,7 @@ down() {
   bash "$CLUSTER_SRC/kwok.sh" stop
   for node in "${CLUSTER_NODES[@]}"; do bash "$CLUSTER_SRC/node.sh" stop "$node"; done
   bash "$CLUSTER_SRC/control-plane.sh" stop
+  bash "$CLUSTER_SRC/relay.sh" stop
   bash "$CLUSTER_SRC/network.sh" down
   if ((purge)); then
     if [[ $(findmnt -rn -o TARGET) == *"$CLUSTER_STATE/"* ]]; then
@@ -108,18 +110,19 @@ info() {
     --arg pause "$PAUSE_IMAGE" --arg workload "$WORKLOAD_IMAGE" --arg bridge "$CLUSTER_BRIDGE" \
     --arg gateway "$CLUSTER_GATEWAY" --arg kubectl "$KUBERNETES_BIN/kubectl" \
     --arg crictl "$CRI_TOOLS_BIN/crictl" --arg ctr "$CONTAINERD_BIN/ctr" --arg version "$KUBERNETES_VERSION" \
+    --arg shadowImages "$CLUSTER_STATE/images/shadow/images.json" \
     '{kubernetesVersion: $version, apiServer: $api, kubeconfig: $kubeconfig, caFile: $ca,
       bridge: $bridge, gateway: $gateway, nodes: $nodes,
       fakeNodeAnnotation: {"kwok.x-k8s.io/node": "fake"},
       criuCheckpointConfig: $criu, criuConfigAnnotation: "org.criu.config",
-      images: {pause: $pause, workload: $workload},
+      images: {pause: $pause, workload: $workload, shadow: $shadowImages},
       tools: {kubectl: $kubectl, crictl: $crictl, ctr: $ctr}}'
 }
 
 status() {
   local rc=0 name pid
   for name in etcd apiserver controller-manager scheduler \
-    $(for node in "${CLUSTER_NODES[@]}"; do echo "containerd-$node kubelet-$node"; done) kwok; do
+    $(for node in "${CLUSTER_NODES[@]}"; do echo "containerd-$node kubelet-$node"; done) kwok otlp-relay; do
     if pid=$(cluster_daemon_pid "$name"); then
       echo "$name: running (pid $pid)"
     else

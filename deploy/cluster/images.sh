@@ -4,6 +4,7 @@
 # pods use them with `imagePullPolicy: Never`.
 #
 #   images.sh build          build the archives that are missing or out of date
+#   images.sh build-shadow   build only shadow's own images (after a code change)
 #   images.sh import NODE    import into NODE's containerd the built archives it lacks
 #
 # registry.k8s.io/pause:shadow   the sandbox image: the project's pause program (src/pause)
@@ -11,6 +12,11 @@
 #                                (Debian trixie + the machine's Node, deploy/local/rootfs.sh)
 #                                and a layer with the bundled example service in /opt/shadow;
 #                                runs `node /opt/shadow/example-service.js`
+# shadow.local/<part>:dev        shadow's own parts (the services, the migration controller, the
+#                                node agent...): Node and its libraries from that root file system
+#                                and one esbuild bundle each, built by deploy/images (its catalog
+#                                lists them); one archive for all, $IMAGES/shadow/shadow-images.tar,
+#                                each image's list of contents beside it (<part>.sbom.json)
 #
 # Archives: $SHADOW_STATE/cluster/images/<name>.tar. Layers are uncompressed (nothing travels
 # over a network) and reproducible, so an unchanged input gives the same digest and is
@@ -21,6 +27,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SHADOW_COMPONENT=cluster
 
 IMAGES=$CLUSTER_STATE/images
+SHADOW_IMAGES=$IMAGES/shadow
 ROOTFS=$SHADOW_CACHE/rootfs/trixie
 # Same bytes for the same files: fixed order, owners by number, no access or change times.
 TAR_REPRODUCIBLE=(--sort=name --numeric-owner --format=posix
@@ -92,16 +99,20 @@ build_pause() {
     "$IMAGES/pause-layer.tar" >/dev/null
 }
 
-# The root file system layer is ~280 MB: kept in the cache, made again only when the rootfs
-# was rebuilt or got another Node binary.
-rootfs_layer() {
-  local key layer
-  # Built (or given a new Node) by the local stack's script, under the stack's lock: the stack's
-  # up.sh may be running it too.
+# The root file system, built (or given a new Node) by the local stack's script, under the
+# stack's lock: the stack's up.sh may be running it too.
+ensure_rootfs() {
   if [[ ! -f $ROOTFS/.shadow-complete ]] ||
     ! cmp -s "$(readlink -f "$(command -v node)")" "$ROOTFS/usr/local/bin/node"; then
     flock -w 1800 "$SHADOW_RUN_DIR/stack.lock" bash "$SHADOW_REPO_ROOT/deploy/local/rootfs.sh" >&2
   fi
+}
+
+# The root file system layer is ~280 MB: kept in the cache, made again only when the rootfs
+# was rebuilt or got another Node binary.
+rootfs_layer() {
+  local key layer
+  ensure_rootfs
   key=$( (stat -c '%Y' "$ROOTFS/.shadow-complete" && stat -c '%Y %s' "$ROOTFS/usr/local/bin/node") |
     sha256sum | cut -c1-16)
   layer=$CLUSTER_CACHE/images/rootfs-$key.tar
@@ -132,11 +143,23 @@ build_workload() {
       "WorkingDir":"/opt/shadow"}}' "$rootfs" "$IMAGES/workload-app-layer.tar" >/dev/null
 }
 
+# shadow's own images (deploy/images): unchanged parts are taken from the builder's cache, so
+# this takes seconds unless code changed. Node is stripped of its symbol table (88 MiB, not
+# 99): binutils' strip.
+build_shadow() {
+  need_cmd strip binutils
+  ensure_rootfs
+  mkdir -p "$SHADOW_IMAGES"
+  (cd "$SHADOW_REPO_ROOT" && node_modules/.bin/tsx deploy/images/src/main.ts --out "$SHADOW_IMAGES" \
+    --root "$ROOTFS" --node "$ROOTFS/usr/local/bin/node" --strip) >/dev/null
+}
+
 build() {
   need_cmd jq jq
   mkdir -p "$IMAGES"
   build_pause
   build_workload
+  build_shadow
 }
 
 # ctr_node NODE ARGS...: ctr on NODE's containerd, in the CRI's namespace, without the
@@ -162,14 +185,30 @@ import() {
     log "importing $name into $node"
     ctr_node "$node" images import --platform linux/amd64 "$IMAGES/$archive.tar" >/dev/null
   done
+  import_shadow "$node"
+}
+
+# import_shadow NODE: shadow's images, all in one archive, imported when the node lacks one of
+# them or holds another digest under its name.
+import_shadow() {
+  local node=$1 held ref digest missing=()
+  [[ -f $SHADOW_IMAGES/images.json ]] || return 0
+  held=$(ctr_node "$node" images ls | awk 'NR > 1 { print $1, $3 }')
+  while read -r ref digest; do
+    grep -qxF "$ref $digest" <<<"$held" || missing+=("$ref")
+  done < <(jq -r '.images[] | "\(.ref) \(.digest)"' "$SHADOW_IMAGES/images.json")
+  ((${#missing[@]} > 0)) || return 0
+  log "importing ${missing[*]} into $node"
+  ctr_node "$node" images import --platform linux/amd64 "$SHADOW_IMAGES/shadow-images.tar" >/dev/null
 }
 
 case ${1:-} in
   build) with_lock cluster-images "$@" && build ;;
+  build-shadow) with_lock cluster-images "$@" && build_shadow ;;
   import)
     [[ -n ${2:-} ]] || die "usage: $0 import NODE"
     [[ -f $IMAGES/workload.tar.digest ]] || die "no images built yet: run $0 build first"
     import "$2"
     ;;
-  *) die "usage: $0 build|import NODE" ;;
+  *) die "usage: $0 build|build-shadow|import NODE" ;;
 esac

@@ -30,7 +30,8 @@ export const clusterInfoSchema = z.object({
   fakeNodeAnnotation: z.record(z.string(), z.string()),
   criuCheckpointConfig: z.string(),
   criuConfigAnnotation: z.string(),
-  images: z.object({ pause: z.string(), workload: z.string() }),
+  /** `shadow`: the images.json of shadow's own images (deploy/images), as built for the nodes. */
+  images: z.object({ pause: z.string(), workload: z.string(), shadow: z.string() }),
   tools: z.object({ kubectl: z.string(), crictl: z.string(), ctr: z.string() }),
 });
 export type ClusterInfo = z.infer<typeof clusterInfoSchema>;

@@ -66,7 +66,7 @@ export const offsetList = z.array(partitionOffset).max(limits.partitions);
 export const imageTransfer = z.enum(["stream", "registry", "node-to-node"]);
 
 /** Who asked for a migration. */
-export const requestedBy = z.enum(["http", "cli", "kafka", "pressure"]);
+export const requestedBy = z.enum(["http", "cli", "kafka", "pressure", "kubernetes"]);
 
 /**
  * Carried by every migration event, so each service can act on one event without a store:

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { defineEvent, instanceRef, migrationBase, nodeName, requestedBy } from "./define.ts";
 
 /**
- * A user, the CLI, a Kafka producer or pressure-svc asks for a migration. Starts the trace.
+ * A user, the CLI, a Kafka producer, pressure-svc or a Kubernetes Migration resource (its
+ * controller) asks for a migration. Starts the trace.
  * Nothing acts on it but admission-svc, which answers with MigrationAdmitted or
  * MigrationRejected. Its Kafka key must be the workload (see `partitionKeyOf`): that puts it in
  * the one partition that orders every migration of the workload.

@@ -1,0 +1,23 @@
+import { hostEnv } from "@shadow/host";
+import { traceUiUrl } from "@shadow/otel/trace-link";
+import { z } from "zod";
+
+export const controllerEnv = hostEnv.extend({
+  /** A kubeconfig to use; by default $KUBECONFIG, else the pod's own service account. */
+  SHADOW_KUBECONFIG: z.string().min(1).optional(),
+  KUBECONFIG: z.string().min(1).optional(),
+  /** The namespace whose pods shadow migrates: its Migrations are the ones this controller serves. */
+  SHADOW_K8S_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "SHADOW_K8S_NAMESPACE: a namespace name")
+    .default("default"),
+  /** The trace UI a Migration's status links its trace into; none by default. */
+  SHADOW_TRACE_UI_URL: traceUiUrl,
+  /**
+   * How long a deleted Migration whose migration runs is kept while it rolls back: past it the
+   * object goes, and the rollback goes on without it.
+   */
+  SHADOW_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(120_000),
+});
+
+export type ControllerEnv = z.infer<typeof controllerEnv>;

@@ -1,0 +1,156 @@
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { nodeReady, podReady, waitFor } from "./kube.ts";
+import { ensureShadow, shadowKube, WORKLOADS_NAMESPACE } from "./shadow-install.ts";
+
+// `kubectl drain` of a node running a shadow pod: the pod's PodDisruptionBudget keeps eviction
+// from killing it (drain retries), and the migration controller turns the cordon into a
+// Migration that moves it off, to a node it picks. The node is a kwok fake node of this test's
+// own, so the real nodes other tests use are never cordoned; a migration off it goes as far as
+// the log's MigrationRequested (running it needs the kubernetes runtime in shadow's pods).
+
+const cluster = providedCluster();
+const kube = shadowKube(cluster.kubeconfig);
+const ns = WORKLOADS_NAMESPACE;
+const run = randomBytes(3).toString("hex");
+const node = `drain-${run}`;
+const pod = `dr-${run}`;
+const selector = `shadow-test=${run}`;
+const migrations = { group: "shadow.io", version: "v1alpha1", plural: "migrations" };
+const [fakeKey, fakeValue] = Object.entries(cluster.fakeNodeAnnotation)[0] as [string, string];
+
+function providedCluster() {
+  const info = inject("cluster");
+  if (!info) throw new Error("no cluster provided: run this file in the kubernetes project");
+  return info;
+}
+
+interface Migration {
+  metadata: { name: string };
+  spec: { pod: string; targetNode?: string; reason?: string };
+  status?: { phase?: string; migrationId?: string; source?: { node: string }; targetNode?: string };
+}
+
+async function drainMigrations(): Promise<Migration[]> {
+  const list = (await kube.custom.listNamespacedCustomObject({
+    ...migrations,
+    namespace: ns,
+    labelSelector: `shadow.io/drained-node=${node}`,
+  })) as { items: Migration[] };
+  return list.items;
+}
+
+beforeAll(async () => {
+  await ensureShadow(cluster, kube, ["migration-controller"]);
+  await kube.core.createNode({
+    body: {
+      metadata: { name: node, annotations: { [fakeKey]: fakeValue } },
+      spec: { taints: [{ key: fakeKey, value: fakeValue, effect: "NoSchedule" }] },
+    },
+  });
+  await waitFor(
+    `fake node ${node} Ready`,
+    60_000,
+    () => kube.core.readNode({ name: node }),
+    nodeReady,
+  );
+  await kube.core.createNamespacedPod({
+    namespace: ns,
+    body: {
+      metadata: { name: pod, labels: { "shadow.io/workload": pod, "shadow-test": run } },
+      spec: {
+        nodeName: node,
+        tolerations: [{ key: fakeKey, operator: "Exists", effect: "NoSchedule" }],
+        containers: [{ name: "main", image: cluster.images.pause }],
+      },
+    },
+  });
+  await waitFor(
+    `pod ${pod} Ready`,
+    60_000,
+    () => kube.core.readNamespacedPod({ name: pod, namespace: ns }),
+    podReady,
+  );
+  // What a stateful workload shadow migrates carries: none of its pods may just be evicted.
+  await kube.policy.createNamespacedPodDisruptionBudget({
+    namespace: ns,
+    body: {
+      metadata: { name: pod, labels: { "shadow-test": run } },
+      spec: { maxUnavailable: 0, selector: { matchLabels: { "shadow-test": run } } },
+    },
+  });
+});
+
+afterAll(async () => {
+  for (const m of await drainMigrations().catch(() => [])) {
+    await kube.custom
+      .patchNamespacedCustomObject({
+        ...migrations,
+        namespace: ns,
+        name: m.metadata.name,
+        body: [{ op: "remove", path: "/metadata/finalizers" }],
+      })
+      .catch(() => undefined);
+    await kube.custom
+      .deleteNamespacedCustomObject({ ...migrations, namespace: ns, name: m.metadata.name })
+      .catch(() => undefined);
+  }
+  await kube.policy
+    .deleteNamespacedPodDisruptionBudget({ name: pod, namespace: ns })
+    .catch(() => undefined);
+  // No kubelet confirms a fake pod's end: deleted at once.
+  await kube.core
+    .deleteNamespacedPod({ name: pod, namespace: ns, gracePeriodSeconds: 0 })
+    .catch(() => undefined);
+  await kube.core.deleteNode({ name: node }).catch(() => undefined);
+});
+
+describe("kubectl drain of a node with a shadow pod", () => {
+  test("does not evict it: the drain waits, and a Migration moves the pod off the node", async () => {
+    const drained = await promisify(execFile)(
+      cluster.tools.kubectl,
+      [
+        "--kubeconfig",
+        cluster.kubeconfig,
+        "drain",
+        node,
+        "--pod-selector",
+        selector,
+        // The test's pod has no controller (a StatefulSet's would): drain refuses such a pod
+        // unless forced. Forced, it still evicts, which the disruption budget refuses.
+        "--force",
+        "--timeout=20s",
+      ],
+      { maxBuffer: 4 * 1024 * 1024 },
+    ).then(
+      () => ({ failed: false, stderr: "" }),
+      (error: { stderr?: string }) => ({ failed: true, stderr: String(error.stderr) }),
+    );
+    // Eviction was refused while the pod still runs there, so drain gave up at its timeout.
+    expect(drained.failed).toBe(true);
+    expect(drained.stderr).toContain("disruption budget");
+    const still = await kube.core.readNamespacedPod({ name: pod, namespace: ns });
+    expect(still.metadata?.deletionTimestamp).toBeUndefined();
+    expect((await kube.core.readNode({ name: node })).spec?.unschedulable).toBe(true);
+
+    const [m] = await waitFor(
+      "a drain Migration requested",
+      60_000,
+      drainMigrations,
+      (list) => list.length === 1 && Boolean(list[0]?.status?.migrationId),
+    );
+    expect(m?.spec).toEqual({ pod, reason: `node ${node} is draining`, strategy: "shadow" });
+    expect(m?.status?.phase).toBe("Requested");
+    expect(m?.status?.source?.node).toBe(node);
+    // Picked by the controller: a Ready node that takes pods, not the fake one being drained.
+    expect(cluster.nodes.map((n) => n.name)).toContain(m?.status?.targetNode);
+  });
+
+  test("looked at again (a resync, a restart), the cordon asks for nothing more", async () => {
+    // The controller looks at every node again each 30 s.
+    await new Promise((resolve) => setTimeout(resolve, 35_000));
+    expect(await drainMigrations()).toHaveLength(1);
+  });
+});
