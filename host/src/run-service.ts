@@ -7,7 +7,7 @@ import {
   serviceSource,
 } from "@shadow/events";
 import { createLogger, type Logger, startTelemetry, type Telemetry } from "@shadow/otel";
-import { Kafka, logLevel } from "kafkajs";
+import { busClient } from "./bus-client.ts";
 import type { HostEnv } from "./config.ts";
 import { busTopics, ensureBusTopics } from "./ensure-topics.ts";
 import { initGroupOffsets } from "./group-offsets.ts";
@@ -41,11 +41,7 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
     ...(definition.metricsPort === undefined ? {} : { metricsPort: definition.metricsPort }),
   });
   const logger = createLogger({ name: definition.name, level: definition.env.SHADOW_LOG_LEVEL });
-  const kafka = new Kafka({
-    clientId: definition.name,
-    brokers: definition.env.SHADOW_KAFKA_BROKERS,
-    logLevel: logLevel.WARN,
-  });
+  const kafka = busClient(definition.name, definition.env.SHADOW_KAFKA_BROKERS);
   await ensureBusTopics(kafka);
   const group = groupId(definition.name, definition.env.SHADOW_ENV);
   await initGroupOffsets(kafka, group, definition.topics);

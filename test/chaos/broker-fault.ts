@@ -45,7 +45,7 @@ export function killClusterNode(
   const recovered = (async () => {
     await waitForOtherLeaders(leaders, target.node, watched);
     fault.newLeaderMs = Date.now() - fault.at;
-    await startOwnKafka(spec);
+    await restartKilled(spec, target);
     fault.backMs = Date.now() - fault.at;
   })();
   // Awaited by the test after the migration; until then a failure must not go unhandled.
@@ -57,6 +57,22 @@ export function killClusterNode(
 export function sigkill(target: KillTarget, what: string): BrokerFault {
   process.kill(target.pid, "SIGKILL");
   return { what, node: target.node, at: Date.now() };
+}
+
+/** Starts a killed node again once its JVM is gone (its ports free). */
+export async function restartKilled(spec: OwnKafkaSpec, target: KillTarget): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (alive(target.pid) && Date.now() < deadline) await sleep(20);
+  await startOwnKafka(spec);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A graceful restart of `spec`'s nodes: SIGTERM (a controlled shutdown), then start again. */

@@ -152,7 +152,28 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     recordOutcome(outcome, config.groupId);
   };
 
-  return {
+  // kafkajs restarts a crashed consumer only when the cause is retriable. A group coordinator
+  // it could not find while the broker restarted is not, and left alone the service would live
+  // on without consuming. A new consumer rejoins the group and resumes from its commits.
+  const relaunch = async (crashed: Consumer) => {
+    await crashed.disconnect().catch(() => undefined);
+    for (let attempt = 0; !stopping; attempt++) {
+      await abortableDelay(Math.min(1_000 * 2 ** attempt, 15_000), stopSignal.signal);
+      if (stopping) return;
+      consumer = undefined;
+      heartbeat = async () => {};
+      try {
+        await runner.start();
+        return;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, "consumer could not be started again; retrying");
+        // start() set it before it failed (TypeScript cannot see that through the call).
+        await (consumer as Consumer | undefined)?.disconnect().catch(() => undefined);
+      }
+    }
+  };
+
+  const runner: ConsumerRunner = {
     groupId: config.groupId,
     isRunning: () => running,
     stats: () => structuredClone(stats),
@@ -181,7 +202,9 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
           { err: event.payload.error, restart: event.payload.restart },
           "consumer crashed",
         );
-        if (!event.payload.restart) running = false;
+        if (event.payload.restart || stopping) return;
+        running = false;
+        void relaunch(c);
       });
       try {
         await publisher.connect();
@@ -228,6 +251,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       }
     },
   };
+  return runner;
 }
 
 const runnerSettings = z.object({

@@ -2,12 +2,11 @@ import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
 import { createPublisher, serviceSource } from "@shadow/events";
-import { ensureBusTopics, loadConfig } from "@shadow/host";
+import { busClient, ensureBusTopics, loadConfig } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
 import { createLogger, startTelemetry } from "@shadow/otel";
 import { lagBehindSource, statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
-import { Kafka, logLevel } from "kafkajs";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
@@ -18,11 +17,7 @@ const serviceName = "gateway";
 const env = loadConfig(serviceName, gatewayEnv);
 const telemetry = await startTelemetry({ serviceName });
 const logger = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
-const kafka = new Kafka({
-  clientId: serviceName,
-  brokers: env.SHADOW_KAFKA_BROKERS,
-  logLevel: logLevel.WARN,
-});
+const kafka = busClient(serviceName, env.SHADOW_KAFKA_BROKERS);
 await ensureBusTopics(kafka);
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
 const projection = new MigrationProjection();
