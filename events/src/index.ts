@@ -26,6 +26,7 @@ export {
   type ConsumerRunnerConfig,
   createConsumerRunner,
 } from "./bus/runner.ts";
+export { PartitionedProducer, partitionFor } from "./bus/send-by-partition.ts";
 export type {
   Handler,
   Handlers,

@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { traceExtensions } from "@shadow/otel";
 import {
+  type Admin,
   type Kafka,
   type Message,
   Partitioners,
@@ -12,6 +13,7 @@ import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
 import { topicFor } from "../routing.ts";
+import { PartitionedProducer } from "./send-by-partition.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
 
 const tracer = trace.getTracer("@shadow/events");
@@ -67,6 +69,18 @@ export function createPublisher(config: PublisherConfig): Publisher {
     idempotent: true,
     maxInFlightRequests: 1,
   });
+  // Partition counts for the partitioned sends, from an admin client opened on first use.
+  let admin: Promise<Admin> | undefined;
+  const openAdmin = () =>
+    (admin ??= (async () => {
+      const client = config.kafka.admin();
+      await client.connect();
+      return client;
+    })().catch((error: unknown) => {
+      admin = undefined;
+      throw error;
+    }));
+  const partitioned = new PartitionedProducer(producer, openAdmin);
   let connecting: Promise<void> | undefined;
   const connect = () => {
     connecting ??= producer.connect().catch((error: unknown) => {
@@ -125,10 +139,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
     const sendContext = only ? trace.setSpan(parent, only) : parent;
     try {
       await context.with(sendContext, () =>
-        producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        }),
+        partitioned.send([...byTopic].map(([topic, messages]) => ({ topic, messages }))),
       );
     } catch (error) {
       for (const span of spans) {
@@ -148,6 +159,9 @@ export function createPublisher(config: PublisherConfig): Publisher {
     async disconnect() {
       if (!connecting) return;
       connecting = undefined;
+      const opened = admin;
+      admin = undefined;
+      await opened?.then((client) => client.disconnect()).catch(() => undefined);
       await producer.disconnect();
     },
     async emit(definition, data, options = {}) {
@@ -171,7 +185,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
     async sendRecords(topic, messages) {
       if (messages.length === 0) return;
       await connect();
-      await producer.send({ topic, messages, acks: -1 });
+      await partitioned.send([{ topic, messages }]);
     },
   };
 }

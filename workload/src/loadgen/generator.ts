@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Kafka, logLevel, type Message, Partitioners, type Producer } from "kafkajs";
+import { PartitionedProducer } from "@shadow/events";
+import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import type { InputMessage } from "../messages.ts";
 
 export interface LoadOptions {
@@ -93,7 +94,8 @@ export function startLoad(options: LoadOptions): LoadHandle {
     });
     await producer.connect();
     try {
-      return await produceLoop(producer, kafka, options, run, {
+      // Every message names its partition: a send per partition, as the SDK's outputs go.
+      return await produceLoop(new PartitionedProducer(producer), kafka, options, run, {
         stopped: () => stopped,
         onSent: (n) => {
           sent += n;
@@ -127,7 +129,7 @@ export function minBatchOf(rate: number, lingerMs: number): number {
 }
 
 async function produceLoop(
-  producer: Producer,
+  producer: PartitionedProducer,
   kafka: Kafka,
   options: LoadOptions,
   run: string,
@@ -187,7 +189,7 @@ async function produceLoop(
       seq += 1;
       valid += 1;
     }
-    await producer.send({ topic: options.topic, acks: -1, messages });
+    await producer.send([{ topic: options.topic, messages }]);
     control.onSent(valid);
   }
   const finishedAt = wallClock();

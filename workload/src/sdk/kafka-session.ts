@@ -1,3 +1,4 @@
+import { PartitionedProducer } from "@shadow/events";
 import {
   type Admin,
   type Consumer,
@@ -52,6 +53,8 @@ export class KafkaSession {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /** The producer's sends, one per partition (see PartitionedProducer). */
+  private readonly outputs: PartitionedProducer;
   private admin: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
   private running = false;
@@ -111,6 +114,7 @@ export class KafkaSession {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
+    this.outputs = new PartitionedProducer(this.producer, () => this.getAdmin());
     this.control = createKafkaControlChannel({
       kafka: this.kafka,
       producer: this.producer,
@@ -178,10 +182,7 @@ export class KafkaSession {
       }
       list.push({ key: output.key, value: output.value, headers: output.headers, timestamp });
     }
-    return this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    return this.outputs.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
   }
 
   /**
