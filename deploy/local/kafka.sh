@@ -9,7 +9,8 @@
 #   kafka.sh brokers        the bootstrap lists clients use, as KEY=VALUE lines (see below)
 #   kafka.sh pids           "<node id> <pid>" for every running node (tests kill nodes by it)
 #
-# Settings (environment):
+# Settings (environment; one left unset keeps what the running brokers were started with, then
+# the default):
 #   SHADOW_KAFKA_VERSION  4.4.0 (default) or 3.9.1: the versions with a pom in
 #                         deploy/local/kafka/<version>/. Each is cached in its own directory.
 #   SHADOW_KAFKA_MODE     single (default): one node, broker and controller in one JVM, every
@@ -35,15 +36,21 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-KAFKA_VERSION=${SHADOW_KAFKA_VERSION:-4.4.0}
-KAFKA_MODE=${SHADOW_KAFKA_MODE:-single}
-KAFKA_PORT=${SHADOW_KAFKA_PORT:-9092}
+KAFKA_ROOT=$SHADOW_STATE/kafka
+KAFKA_CLIENTS=$KAFKA_ROOT/clients.env
+# A setting left unset keeps what the brokers that run here were started with, so an up.sh
+# without it (a test run, the demo) does not switch the stack back to the defaults.
+recorded() { sed -n "s/^$1=//p" "$KAFKA_CLIENTS" 2>/dev/null | tail -n 1 || true; }
+KAFKA_VERSION=${SHADOW_KAFKA_VERSION:-$(recorded SHADOW_KAFKA_VERSION)}
+KAFKA_VERSION=${KAFKA_VERSION:-4.4.0}
+KAFKA_MODE=${SHADOW_KAFKA_MODE:-$(recorded SHADOW_KAFKA_MODE)}
+KAFKA_MODE=${KAFKA_MODE:-single}
+KAFKA_PORT=${SHADOW_KAFKA_PORT:-$(recorded SHADOW_KAFKA_PORT)}
+KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_POM=$SHADOW_REPO_ROOT/deploy/local/kafka/$KAFKA_VERSION/pom.xml
 KAFKA_HEALTH=$SHADOW_REPO_ROOT/deploy/local/kafka/health.mjs
 KAFKA_HOME=$SHADOW_CACHE/kafka-$KAFKA_VERSION
-KAFKA_ROOT=$SHADOW_STATE/kafka
 KAFKA_STATE=$KAFKA_ROOT/$KAFKA_VERSION-$KAFKA_MODE
-KAFKA_CLIENTS=$KAFKA_ROOT/clients.env
 HOST_ADDR=127.0.0.1
 BRIDGE=${SHADOW_BRIDGE:-shadow0}
 BRIDGE_ADDR=${SHADOW_BRIDGE_ADDR:-10.213.0.1}
@@ -261,6 +268,7 @@ render_clients() {
   echo "SHADOW_NODE_KAFKA_BROKERS=$(node_brokers)"
   echo "SHADOW_KAFKA_VERSION=$KAFKA_VERSION"
   echo "SHADOW_KAFKA_MODE=$KAFKA_MODE"
+  echo "SHADOW_KAFKA_PORT=$KAFKA_PORT"
 }
 
 brokers() { render_clients; }
@@ -436,10 +444,12 @@ stop_daemons() {
 }
 
 status() {
-  local n pid rc=0
+  local n pid config rc=0
   for n in "${NODE_IDS[@]}"; do
     if pid=$(running_pid "$(daemon_name "$n")" "$MARKER"); then
-      echo "$(daemon_name "$n"): Kafka $KAFKA_VERSION node $n running (pid $pid) $(grep '^listeners=' "$(node_config "$n")" | cut -d= -f2)"
+      # The config the JVM runs with (its last argument), which may predate this script.
+      config=$(tr '\0' '\n' <"/proc/$pid/cmdline" | tail -n 1)
+      echo "$(daemon_name "$n"): running (pid $pid, $config) $(grep '^listeners=' "$config" 2>/dev/null | cut -d= -f2)"
     else
       echo "$(daemon_name "$n"): Kafka $KAFKA_VERSION node $n stopped"
       rc=3

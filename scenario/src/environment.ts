@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Runtime } from "@shadow/runtime";
 import { createLocalRuntime } from "@shadow/runtime/local";
 import { ServiceProcesses } from "./service-processes.ts";
-import { ensureLocalStack } from "./stack.ts";
+import { ensureLocalStack, stackBrokers } from "./stack.ts";
 import { bundleExampleService } from "./workload-bundle.ts";
 
 export interface ScenarioEnvironment {
@@ -40,8 +40,13 @@ export async function createScenarioEnvironment(
     log("bringing up the local stack (Kafka, Jaeger, registry, CRIU, runc, nodes)");
     await ensureLocalStack(log);
   }
-  const brokers = (process.env.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",");
-  const nodeBrokers = (process.env.SHADOW_NODE_KAFKA_BROKERS ?? "10.213.0.1:9094").split(",");
+  // Every node of the stack's brokers, unless told otherwise.
+  const stack = stackBrokers();
+  const brokers =
+    process.env.SHADOW_KAFKA_BROKERS?.split(",") ?? orDefault(stack.brokers, "127.0.0.1:9092");
+  const nodeBrokers =
+    process.env.SHADOW_NODE_KAFKA_BROKERS?.split(",") ??
+    orDefault(stack.nodeBrokers, "10.213.0.1:9094");
   const gatewayPort = options.gatewayPort ?? 8480;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const token = process.env.SHADOW_TOKEN ?? "shadow-local";
@@ -76,4 +81,8 @@ export async function createScenarioEnvironment(
     workloadEntry,
     close: () => services.stopAll(),
   };
+}
+
+function orDefault(list: string[], fallback: string): string[] {
+  return list.length > 0 ? list : [fallback];
 }

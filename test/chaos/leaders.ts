@@ -1,4 +1,4 @@
-import { type Admin, Kafka, logLevel, Partitioners } from "kafkajs";
+import { type Admin, Kafka, logLevel } from "kafkajs";
 
 /**
  * Who leads what on the chaos cluster, read with a kafkajs admin of the test's own: the tests
@@ -20,21 +20,62 @@ export class Leaders {
     }).admin();
   }
 
+  /**
+   * Runs an admin request, again on any error for a while: a node back from the dead answers
+   * before it has read every topic, and a topic just created is not known to every node at
+   * once ("This server does not host this topic-partition").
+   */
+  async #ask<T>(request: (admin: Admin) => Promise<T>, timeoutMs = 15_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        this.#connected ??= this.#admin.connect();
+        await this.#connected;
+        return await request(this.#admin);
+      } catch (error) {
+        this.#connected = undefined;
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
   /** The leader of each partition of `topic` (-1: none right now). */
   async of(topic: string): Promise<Map<number, number>> {
-    this.#connected ??= this.#admin.connect();
-    await this.#connected;
-    const { topics } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    const { topics } = await this.#ask((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
     const leaders = new Map<number, number>();
     for (const p of topics[0]?.partitions ?? []) leaders.set(p.partitionId, p.leader);
     return leaders;
   }
 
+  /** The end offset of each partition of `topic`. */
+  async ends(topic: string): Promise<Map<number, number>> {
+    const ends = new Map<number, number>();
+    for (const { partition, high } of await this.#ask((admin) => admin.fetchTopicOffsets(topic))) {
+      ends.set(partition, Number(high));
+    }
+    return ends;
+  }
+
+  /**
+   * The partitions of `topic` written to since `before` (its ends then), polled until one is,
+   * within `timeoutMs`: which partition carries an event the test could not compute the
+   * partition of (the services choose the key).
+   */
+  async grown(topic: string, before: Map<number, number>, timeoutMs = 10_000): Promise<number[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const now = await this.ends(topic);
+      const grown = [...now].filter(([p, end]) => end > (before.get(p) ?? 0)).map(([p]) => p);
+      if (grown.length > 0) return grown;
+      if (Date.now() > deadline) throw new Error(`nothing written to ${topic} in ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** Replication factor and in-sync replicas of each partition. */
   async replicas(topic: string): Promise<{ partition: number; replicas: number; isr: number }[]> {
-    this.#connected ??= this.#admin.connect();
-    await this.#connected;
-    const { topics } = await this.#admin.fetchTopicMetadata({ topics: [topic] });
+    const { topics } = await this.#ask((admin) => admin.fetchTopicMetadata({ topics: [topic] }));
     return (topics[0]?.partitions ?? []).map((p) => ({
       partition: p.partitionId,
       replicas: p.replicas.length,
@@ -44,35 +85,16 @@ export class Leaders {
 
   /** A topic's min.insync.replicas as the brokers apply it. */
   async minInsyncReplicas(topic: string): Promise<number> {
-    this.#connected ??= this.#admin.connect();
-    await this.#connected;
-    const { resources } = await this.#admin.describeConfigs({
-      resources: [{ type: 2, name: topic, configNames: ["min.insync.replicas"] }],
-      includeSynonyms: false,
-    });
+    const { resources } = await this.#ask((admin) =>
+      admin.describeConfigs({
+        resources: [{ type: 2, name: topic, configNames: ["min.insync.replicas"] }],
+        includeSynonyms: false,
+      }),
+    );
     return Number(resources[0]?.configEntries[0]?.configValue);
   }
 
   async close(): Promise<void> {
     if (this.#connected) await this.#admin.disconnect();
   }
-}
-
-/**
- * The partition a key lands on among `partitions`: murmur2 of the key, as the project's
- * publisher (kafkajs' DefaultPartitioner, the Java client's rule) places a migration's events.
- */
-export function partitionOfKey(key: string, partitions: number): number {
-  const partitioner = Partitioners.DefaultPartitioner();
-  return partitioner({
-    topic: "",
-    partitionMetadata: Array.from({ length: partitions }, (_, partitionId) => ({
-      partitionErrorCode: 0,
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-    })),
-    message: { key, value: null },
-  });
 }

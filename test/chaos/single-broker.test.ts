@@ -46,9 +46,10 @@ function expectEndedWithNothingLost(report: ScenarioReport, fault: BrokerFault) 
   expect(report.verify.lost.count).toBe(0);
   expect(report.verify.duplicated.count).toBe(0);
   expect(report.verify.reordered.count).toBe(0);
-  // The HTTP probe never missed, and a copy was consuming throughout: the outage was the bus's.
+  // The HTTP probe never missed: the outage was the bus's. (The message-level figures are
+  // reported, not asserted: with the only broker down no copy can read, and the verifier, which
+  // infers consuming from processed inputs, counts that as downtime when it spans the handover.)
   expect(report.probe.longestOutageMs).toBe(0);
-  expect(report.verify.downtime.longest.ms).toBe(0);
   expect(report.instancesAfter).toHaveLength(1);
   expect(report.instancesAfter[0]?.mode).toBe("primary");
 }
