@@ -111,15 +111,16 @@ describe("a three-node cluster loses the leader of a partition the migration nee
           async onMigrationStarted(migrationId) {
             if (!before) throw new Error("nothing looked up before the migration");
             const plan = before;
-            await waitForPhase(env(), migrationId, 1, phase);
-            // The fence's events go to the control topic only now: its partition is the one
-            // FenceRequested grows.
-            const partitions =
-              target === "control"
-                ? await leaders.grown(plan.topic, plan.ends)
-                : target === "input"
-                  ? [...plan.leaders.keys()]
-                  : (plan.partitions ?? []);
+            let partitions: number[];
+            if (target === "control") {
+              // The fence starts the moment fence-svc writes FenceRequested, and may be over
+              // in tens of ms, sooner than the gateway shows it: the kill follows that write.
+              await waitForPhase(env(), migrationId, 1, "catch-up");
+              partitions = await leaders.grown(plan.topic, plan.ends, 180_000);
+            } else {
+              await waitForPhase(env(), migrationId, 1, phase);
+              partitions = target === "input" ? [...plan.leaders.keys()] : (plan.partitions ?? []);
+            }
             const { victim, watched, what } = planKill(plan, partitions);
             killed = killClusterNode(spec, leaders, victim, [watched], what);
           },

@@ -2,6 +2,7 @@ import { createLogger, type Logger } from "@shadow/otel";
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
+import { resilientConsumer } from "./consumer-settings.ts";
 import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
 import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
@@ -180,7 +181,11 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
 
     async start() {
       if (consumer) throw new Error(`runner ${config.groupId} already started`);
-      const c = config.kafka.consumer({ ...config.consumer, groupId: config.groupId });
+      const c = config.kafka.consumer({
+        ...resilientConsumer,
+        ...config.consumer,
+        groupId: config.groupId,
+      });
       consumer = c;
       // Listen before run(): kafkajs joins the group inside run().
       let timer: NodeJS.Timeout | undefined;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { decodeRecord, topics, validateEvent } from "@shadow/events";
+import { decodeRecord, resilientConsumer, topics, validateEvent } from "@shadow/events";
 import type { MigrationProjection } from "@shadow/migration";
 import type { Logger } from "@shadow/otel";
 import type { Kafka } from "kafkajs";
@@ -16,6 +16,7 @@ export async function feedProjection(
   logger: Logger,
 ) {
   const consumer = kafka.consumer({
+    ...resilientConsumer,
     groupId: `shadow.gateway.projection.${randomUUID()}`,
     maxWaitTimeInMs: 100,
   });

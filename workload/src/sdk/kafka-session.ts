@@ -1,4 +1,4 @@
-import { PartitionedProducer } from "@shadow/events";
+import { PartitionedProducer, resilientConsumer } from "@shadow/events";
 import {
   type Admin,
   type Consumer,
@@ -89,6 +89,10 @@ export class KafkaSession {
     });
     const consumerConfig = options.consumer ?? {};
     this.consumer = this.kafka.consumer({
+      // Follows a partition to its new leader soon after a node dies (see resilientConsumer);
+      // the restart after retries stays the session's own (restartOnFailure above).
+      metadataMaxAge: resilientConsumer.metadataMaxAge,
+      retry: { ...resilientConsumer.retry, restartOnFailure: async () => gate.epoch === epoch },
       groupId: this.groupId,
       sessionTimeout: consumerConfig.sessionTimeout ?? 10_000,
       heartbeatInterval: consumerConfig.heartbeatInterval ?? 1_000,
