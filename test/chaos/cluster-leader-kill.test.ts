@@ -1,4 +1,11 @@
-import { topics } from "@shadow/events";
+import {
+  CheckpointCreated,
+  FenceCompleted,
+  FenceRequested,
+  MigrationRequested,
+  ShadowRestored,
+  topics,
+} from "@shadow/events";
 import type { Phase } from "@shadow/migration";
 import { formatReport, gateway, runScenario } from "@shadow/scenario";
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from "vitest";
@@ -13,20 +20,24 @@ import {
   killClusterNode,
 } from "./broker-fault.ts";
 import { Leaders } from "./leaders.ts";
-import { waitForPhase } from "./phase-watch.ts";
+import { LogWatch } from "./log-watch.ts";
 import { inputTopicOf } from "./source-topics.ts";
 
 const spec = inject("ownKafka");
 if (!spec) throw new Error("the chaos project provides its cluster (test/chaos/setup.ts)");
 useOwnKafka(spec);
 const env = useScenarioEnvironment();
-// A watcher per test: kafkajs' admin asks for the metadata of every topic it ever looked at,
-// and the runs' topics are deleted after each test.
+// Watchers per test: kafkajs' admin asks for the metadata of every topic it ever looked at, and
+// the runs' topics are deleted after each test.
 let leaders: Leaders;
-beforeEach(() => {
+let log: LogWatch;
+beforeEach(async () => {
   leaders = new Leaders(inject("kafkaBrokers"));
+  log = new LogWatch(inject("kafkaBrokers"));
+  await log.start();
 });
 afterEach(async () => {
+  await log.stop().catch(() => undefined);
   await leaders.close();
 });
 const measured: string[] = [];
@@ -38,16 +49,17 @@ afterAll(() => {
 type Target = "migrations" | "control" | "input";
 
 /**
- * Each phase of a live migration loses a node. One partition of the migrations topic and one
- * of the control topic carry the migration's events (they share a key); the workload's input
- * is spread over every node.
+ * Each phase of a live migration loses a node, the moment the event that starts the phase is
+ * on the log: the leader of the partition that event went to (the migration's partition of the
+ * migrations topic, the fence's of the control topic), or the node that leads the most of the
+ * workload's input partitions.
  */
-const faults: [Target, Phase][] = [
-  ["migrations", "checkpoint"],
-  ["input", "image"],
-  ["input", "catch-up"],
-  ["control", "fence"],
-  ["migrations", "drain"],
+const faults: { target: Target; phase: Phase; startedBy: string }[] = [
+  { target: "migrations", phase: "checkpoint", startedBy: MigrationRequested.type },
+  { target: "input", phase: "image", startedBy: CheckpointCreated.type },
+  { target: "input", phase: "catch-up", startedBy: ShadowRestored.type },
+  { target: "control", phase: "fence", startedBy: FenceRequested.type },
+  { target: "migrations", phase: "drain", startedBy: FenceCompleted.type },
 ];
 
 describe("a three-node cluster loses the leader of a partition the migration needs", () => {
@@ -59,13 +71,13 @@ describe("a three-node cluster loses the leader of a partition the migration nee
   });
 
   it.each(faults)(
-    "SIGKILL of the leader of the %s partition in %s: the migration ends, nothing lost or duplicated, the workload serves",
+    "SIGKILL of the leader of the $target partition in $phase: the migration ends, nothing lost or duplicated, the workload serves",
     { timeout: 300_000 },
-    async (target, phase) => {
+    async ({ target, phase, startedBy }) => {
       const workload = workloadName(`chaos-${target}`);
       let killed: { fault: BrokerFault; recovered: Promise<void> } | undefined;
-      let before: Before | undefined;
       let inputReplication: { minInsync: number; replicas: number[] } | undefined;
+      let before: Before | undefined;
       const report = await runScenario(
         env(),
         {
@@ -79,49 +91,30 @@ describe("a three-node cluster loses the leader of a partition the migration nee
         },
         undefined,
         {
-          // Everything the kill needs is looked up before the migration starts: at the
-          // phase, only finding the partition and the SIGKILL are left (a checkpoint lasts a
-          // few hundred ms, a fence tens).
+          // Everything but the partition is looked up before the migration starts: when the
+          // event comes, only the SIGKILL is left to do (a checkpoint may be over in a few
+          // hundred ms, a fence in tens).
           async requestMigration(request) {
             const inputTopic = await inputTopicOf(env(), workload);
             inputReplication = {
               minInsync: await leaders.minInsyncReplicas(inputTopic),
               replicas: (await leaders.replicas(inputTopic)).map((p) => p.replicas),
             };
-            const topic = topicOf(target, inputTopic);
-            before = {
-              topic,
-              ends: await leaders.ends(topic),
-              leaders: await leaders.of(topic),
-              pids: await brokerPids(spec),
-            };
-            const accepted = await gateway<{ migrationId: string }>(
-              env(),
-              "POST",
-              "/migrations",
-              request,
-            );
-            // The services key the migration's events; the partition its request went to is
-            // the one that grew (nothing else runs on this cluster).
-            if (target === "migrations") {
-              before.partitions = await leaders.grown(topic, before.ends);
-            }
-            return accepted;
+            const topic =
+              target === "input"
+                ? inputTopic
+                : target === "migrations"
+                  ? topics.migrations
+                  : topics.control;
+            before = { topic, leaders: await leaders.of(topic), pids: await brokerPids(spec) };
+            return gateway<{ migrationId: string }>(env(), "POST", "/migrations", request);
           },
           async onMigrationStarted(migrationId) {
             if (!before) throw new Error("nothing looked up before the migration");
-            const plan = before;
-            let partitions: number[];
-            if (target === "control") {
-              // The fence starts the moment fence-svc writes FenceRequested, and may be over
-              // in tens of ms, sooner than the gateway shows it: the kill follows that write.
-              await waitForPhase(env(), migrationId, 1, "catch-up");
-              partitions = await leaders.grown(plan.topic, plan.ends, 180_000);
-            } else {
-              await waitForPhase(env(), migrationId, 1, phase);
-              partitions = target === "input" ? [...plan.leaders.keys()] : (plan.partitions ?? []);
-            }
-            const { victim, watched, what } = planKill(plan, partitions);
+            const started = await log.first(migrationId, startedBy);
+            const partitions =
+              target === "input" ? [...before.leaders.keys()] : [started.partition];
+            const { victim, watched, what } = planKill(before, partitions);
             killed = killClusterNode(spec, leaders, victim, [watched], what);
           },
         },
@@ -156,22 +149,11 @@ describe("a three-node cluster loses the leader of a partition the migration nee
   );
 });
 
-/** What the test knew of a target topic before the migration started. */
+/** What the test knew of the target topic before the phase came. */
 interface Before {
   topic: string;
-  ends: Map<number, number>;
   leaders: Map<number, number>;
   pids: Map<number, number>;
-  /** The migration's partition of the migrations topic, once its request was written. */
-  partitions?: number[];
-}
-
-function topicOf(target: Target, inputTopic: string): string {
-  return target === "input"
-    ? inputTopic
-    : target === "migrations"
-      ? topics.migrations
-      : topics.control;
 }
 
 /** The node that leads the most of `partitions` (the lowest id among equals), and its JVM. */

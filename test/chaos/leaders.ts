@@ -48,31 +48,6 @@ export class Leaders {
     return leaders;
   }
 
-  /** The end offset of each partition of `topic`. */
-  async ends(topic: string): Promise<Map<number, number>> {
-    const ends = new Map<number, number>();
-    for (const { partition, high } of await this.#ask((admin) => admin.fetchTopicOffsets(topic))) {
-      ends.set(partition, Number(high));
-    }
-    return ends;
-  }
-
-  /**
-   * The partitions of `topic` written to since `before` (its ends then), polled until one is,
-   * within `timeoutMs`: which partition carries an event the test could not compute the
-   * partition of (the services choose the key).
-   */
-  async grown(topic: string, before: Map<number, number>, timeoutMs = 10_000): Promise<number[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const now = await this.ends(topic);
-      const grown = [...now].filter(([p, end]) => end > (before.get(p) ?? 0)).map(([p]) => p);
-      if (grown.length > 0) return grown;
-      if (Date.now() > deadline) throw new Error(`nothing written to ${topic} in ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
   /** Replication factor and in-sync replicas of each partition. */
   async replicas(topic: string): Promise<{ partition: number; replicas: number; isr: number }[]> {
     const { topics } = await this.#ask((admin) => admin.fetchTopicMetadata({ topics: [topic] }));

@@ -1,5 +1,6 @@
+import { ShadowRestored } from "@shadow/events";
 import { formatReport, runScenario, type ScenarioReport } from "@shadow/scenario";
-import { afterAll, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { useScenarioEnvironment } from "../e2e/scenario-env.ts";
 import { workloadName } from "../e2e/workload-name.ts";
 import { ownKafka, ownKafkaBrokers, testKafkaSpec } from "../setup/own-kafka.ts";
@@ -12,13 +13,21 @@ import {
   restartKilled,
   sigkill,
 } from "./broker-fault.ts";
-import { waitForPhase } from "./phase-watch.ts";
+import { LogWatch } from "./log-watch.ts";
 
 // A broker of this file's own (one KRaft node, ports SHADOW_TEST_KAFKA_PORT + 100): with one
 // node, its fault stops the whole bus, which must not happen to the stack's broker others use.
 const spec = testKafkaSpec("chaos-single", { ...process.env, SHADOW_STATE: inject("shadowState") });
 useOwnKafka(spec);
 const env = useScenarioEnvironment(undefined, { kafka: () => ownKafkaBrokers(spec) });
+let log: LogWatch;
+beforeEach(async () => {
+  log = new LogWatch((await ownKafkaBrokers(spec)).brokers);
+  await log.start();
+});
+afterEach(async () => {
+  await log.stop().catch(() => undefined);
+});
 const measured: string[] = [];
 afterAll(async () => {
   console.log(["one broker, down during catch-up:", ...measured].join("\n\n"));
@@ -60,7 +69,8 @@ describe("the only broker goes down while the shadow catches up", () => {
     let restarted: Promise<BrokerFault> | undefined;
     const report = await runScenario(env(), { ...options, workload }, undefined, {
       async onMigrationStarted(migrationId) {
-        await waitForPhase(env(), migrationId, 1, "catch-up");
+        // The catch-up starts when the shadow is restored.
+        await log.first(migrationId, ShadowRestored.type);
         restarted = restartAll(spec, "restart of the broker (SIGTERM, then start)");
       },
     });
@@ -76,7 +86,7 @@ describe("the only broker goes down while the shadow catches up", () => {
     const report = await runScenario(env(), { ...options, workload }, undefined, {
       async onMigrationStarted(migrationId) {
         const victim = await killTarget(spec, 1);
-        await waitForPhase(env(), migrationId, 1, "catch-up");
+        await log.first(migrationId, ShadowRestored.type);
         const killed = sigkill(victim, "SIGKILL of the broker, started again at once");
         fault = killed;
         back = restartKilled(spec, victim).then(() => {

@@ -81,10 +81,10 @@ export function startLoad(options: LoadOptions): LoadHandle {
         clientId: `shadow-loadgen-${run}`,
         brokers: options.brokers,
         logLevel: logLevel.WARN,
-        // About a minute of retries (kafkajs' default gives up after about 9 s): a producer
-        // rides out a broker's restart or a cluster's failover, as the services do. The
-        // producer is idempotent, so a retried batch is written once.
-        retry: { initialRetryTime: 300, maxRetryTime: 10_000, retries: 10 },
+        // About a minute of retries, at most 2 s apart (kafkajs' default gives up after about
+        // 9 s): a producer rides out a broker's restart or a cluster's failover, as the
+        // services do. The producer is idempotent, so a retried batch is written once.
+        retry: { initialRetryTime: 300, maxRetryTime: 2_000, retries: 30 },
       });
     const producer = kafka.producer({
       idempotent: true,
