@@ -1,10 +1,11 @@
-import type { Admin, Message, Producer, ProducerRecord } from "kafkajs";
+import type { Admin, Message, Producer, ProducerBatch, ProducerRecord } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { PartitionedProducer, partitionFor } from "./send-by-partition.ts";
 
 /** A producer whose sends resolve when the test says so, in any order. */
 function fakeProducer() {
   const sends: { record: ProducerRecord; done: () => void }[] = [];
+  const batches: ProducerBatch[] = [];
   const producer = {
     send(record: ProducerRecord) {
       return new Promise((resolve) => {
@@ -17,13 +18,21 @@ function fakeProducer() {
         });
       });
     },
+    async sendBatch(batch: ProducerBatch) {
+      batches.push(batch);
+      return [];
+    },
   } as unknown as Producer;
-  return { producer, sends };
+  return { producer, sends, batches };
 }
 
-function fakeAdmin(counts: Record<string, number>) {
+/** An admin of a cluster of `brokers` nodes with these topics' partition counts. */
+function fakeAdmin(brokers: number, counts: Record<string, number> = {}) {
   let reads = 0;
   const admin = {
+    async describeCluster() {
+      return { brokers: Array.from({ length: brokers }, (_, nodeId) => ({ nodeId })) };
+    },
     async fetchTopicMetadata({ topics }: { topics: string[] }) {
       reads++;
       return {
@@ -41,14 +50,16 @@ function fakeAdmin(counts: Record<string, number>) {
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-describe("PartitionedProducer", () => {
+describe("PartitionedProducer on a cluster of several brokers", () => {
   it("sends each partition's messages in a send of its own, at once, in their order", async () => {
     const { producer, sends } = fakeProducer();
     const messages: Message[] = [0, 1, 2, 3, 4, 5].map((i) => ({
       partition: i % 3,
       value: `m${i}`,
     }));
-    const sent = new PartitionedProducer(producer).send([{ topic: "in", messages }]);
+    const sent = new PartitionedProducer(producer, fakeAdmin(3).admin).send([
+      { topic: "in", messages },
+    ]);
     await settle();
     expect(sends).toHaveLength(3);
     for (const { record } of sends) {
@@ -63,7 +74,7 @@ describe("PartitionedProducer", () => {
 
   it("places keyed messages as kafkajs' DefaultPartitioner does: one key, one partition", async () => {
     const { producer, sends } = fakeProducer();
-    const { admin, reads } = fakeAdmin({ out: 6, ctl: 2 });
+    const { admin, reads } = fakeAdmin(3, { out: 6, ctl: 2 });
     const partitioned = new PartitionedProducer(producer, admin);
     const keys = ["mig-1", "mig-2", "mig-3", "mig-1"];
     const sent = partitioned.send([
@@ -96,8 +107,9 @@ describe("PartitionedProducer", () => {
 
   it("holds a partition's next send until its last one is acknowledged", async () => {
     const { producer, sends } = fakeProducer();
-    const partitioned = new PartitionedProducer(producer);
+    const partitioned = new PartitionedProducer(producer, fakeAdmin(3).admin);
     const first = partitioned.send([{ topic: "t", messages: [{ partition: 0, value: "a" }] }]);
+    await settle();
     const second = partitioned.send([
       {
         topic: "t",
@@ -117,13 +129,24 @@ describe("PartitionedProducer", () => {
     for (const s of sends.slice(1)) s.done();
     await second;
   });
+});
 
-  it("needs a partition count source for messages without a partition", async () => {
-    const { producer } = fakeProducer();
-    await expect(
-      new PartitionedProducer(producer).send([
-        { topic: "t", messages: [{ key: "k", value: "v" }] },
-      ]),
-    ).rejects.toThrow(/partition/);
+describe("PartitionedProducer with one broker", () => {
+  it("sends a batch as kafkajs does: one send per topic's batch, one sendBatch for several topics", async () => {
+    const { producer, sends, batches } = fakeProducer();
+    const partitioned = new PartitionedProducer(producer, fakeAdmin(1).admin);
+    const messages: Message[] = [0, 1, 2, 3].map((i) => ({ partition: i % 2, value: `m${i}` }));
+    const sent = partitioned.send([{ topic: "in", messages }]);
+    await settle();
+    expect(sends).toHaveLength(1);
+    expect(sends[0]?.record.messages).toHaveLength(4);
+    sends[0]?.done();
+    await sent;
+    await partitioned.send([
+      { topic: "a", messages: [{ key: "k", value: "1" }] },
+      { topic: "b", messages: [{ key: "k", value: "2" }] },
+    ]);
+    expect(batches).toHaveLength(1);
+    expect(batches[0]?.topicMessages?.map((t) => t.topic)).toEqual(["a", "b"]);
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { PartitionedProducer } from "@shadow/events";
-import { Kafka, logLevel, type Message, Partitioners } from "kafkajs";
+import { type Admin, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import type { InputMessage } from "../messages.ts";
 
 export interface LoadOptions {
@@ -93,9 +93,21 @@ export function startLoad(options: LoadOptions): LoadHandle {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
+    // The partitioned producer asks the cluster how many brokers it has (a send per partition
+    // only where a partition can change leader); opened on first use.
+    let admin: Promise<Admin> | undefined;
+    const openAdmin = () =>
+      (admin ??= (async () => {
+        const client = kafka.admin();
+        await client.connect();
+        return client;
+      })().catch((error: unknown) => {
+        admin = undefined;
+        throw error;
+      }));
     try {
       // Every message names its partition: a send per partition, as the SDK's outputs go.
-      return await produceLoop(new PartitionedProducer(producer), kafka, options, run, {
+      return await produceLoop(new PartitionedProducer(producer, openAdmin), kafka, options, run, {
         stopped: () => stopped,
         onSent: (n) => {
           sent += n;
@@ -103,6 +115,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
       });
     } finally {
       await producer.disconnect();
+      await admin?.then((client) => client.disconnect()).catch(() => undefined);
     }
   })();
   return {
