@@ -1,15 +1,18 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Four projects: `unit` runs next-to-the-code tests with fakes and needs nothing running;
+ * Five projects: `unit` runs next-to-the-code tests with fakes and needs nothing running;
  * `integration` runs against the real local stack (Kafka, Jaeger, CRIU nodes), which its
  * globalSetup brings up through deploy/local. Two more bring brokers of their own, beside the
  * stack's (ports from SHADOW_TEST_KAFKA_PORT, default 19092): `kafka-3.9` runs the stack test
  * and a live migration against the previous Kafka line, and `chaos` kills brokers of a
- * three-node cluster (and of a single broker) during live migrations.
+ * three-node cluster (and of a single broker) during live migrations. `kubernetes` runs against
+ * a real Kubernetes cluster on this machine (deploy/cluster) beside that stack, whose Kafka its
+ * pods use.
  *
  * Groups run one after another (`sequence.groupOrder`): unit and integration together, then
- * kafka-3.9, then chaos. Live migrations share two cores and the nodes: one at a time.
+ * kafka-3.9, then chaos, then kubernetes. Live migrations share two cores and the nodes: one at
+ * a time.
  */
 export default defineConfig({
   test: {
@@ -17,10 +20,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: [
-            "{events,otel,runtime,migration,host,workload,scenario,cli,services/*}/src/**/*.test.ts",
-            "test/unit/**/*.test.ts",
-          ],
+          include: ["*/src/**/*.test.ts", "services/*/src/**/*.test.ts", "test/unit/**/*.test.ts"],
           environment: "node",
           sequence: { groupOrder: 0 },
         },
@@ -28,10 +28,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: [
-            "{events,otel,runtime,migration,host,workload,scenario,cli,services/*}/test/**/*.test.ts",
-            "test/e2e/**/*.test.ts",
-          ],
+          include: ["*/test/**/*.test.ts", "services/*/test/**/*.test.ts", "test/e2e/**/*.test.ts"],
           environment: "node",
           globalSetup: ["./test/setup/local-stack.ts"],
           testTimeout: 120_000,
@@ -64,6 +61,19 @@ export default defineConfig({
           hookTimeout: 300_000,
           fileParallelism: false,
           sequence: { groupOrder: 2 },
+        },
+      },
+      {
+        test: {
+          name: "kubernetes",
+          include: ["test/k8s/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/setup/local-stack.ts", "./test/setup/cluster.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          // One file at a time, and never beside an integration file: both share two cores.
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

@@ -49,6 +49,32 @@ export function gatewayClient({ url, token }: GatewayClientOptions) {
         `/migrations/${encodeURIComponent(id)}${options.liveLag ? "?lag=live" : ""}`,
       ),
     list: () => call<{ migrations: MigrationView[] }>("GET", "/migrations"),
+    /** The migration's timeline as an SVG document. */
+    timelineSvg: async (id: string): Promise<string> => {
+      let res: Response;
+      try {
+        res = await fetch(new URL(`/migrations/${encodeURIComponent(id)}/timeline.svg`, url), {
+          headers,
+        });
+      } catch (error) {
+        throw new GatewayError(
+          0,
+          `cannot reach the gateway at ${url}: ${(error as Error).message}`,
+        );
+      }
+      const body = await res.text();
+      if (!res.ok) {
+        const reason = (() => {
+          try {
+            return (JSON.parse(body) as { error?: string }).error;
+          } catch {
+            return undefined;
+          }
+        })();
+        throw new GatewayError(res.status, reason ?? `${res.status} ${res.statusText}`);
+      }
+      return body;
+    },
   };
 }
 

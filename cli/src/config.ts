@@ -1,9 +1,13 @@
+import { traceUiUrl } from "@shadow/otel/trace-link";
 import { z } from "zod";
 
 const cliEnv = z.object({
   SHADOW_GATEWAY_URL: z.url().default("http://127.0.0.1:8480"),
   SHADOW_TOKEN: z.string().min(1).default("shadow-local"),
-  SHADOW_TRACE_LINK: z.string().default("http://127.0.0.1:16686/trace/{traceId}"),
+  /** A trace UI to link migrations' traces into; none by default (the local Jaeger has none). */
+  SHADOW_TRACE_UI_URL: traceUiUrl,
+  /** Jaeger's query API, which `shadow trace` reads. */
+  SHADOW_JAEGER_QUERY: z.url().default("http://127.0.0.1:16686"),
 });
 
 export type CliConfig = z.infer<typeof cliEnv>;

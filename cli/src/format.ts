@@ -1,4 +1,5 @@
 import type { MigrationView } from "@shadow/migration";
+import { traceLine } from "@shadow/otel/trace-link";
 
 const ms = (n: number | undefined) =>
   n === undefined ? "-" : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(2)} s`;
@@ -6,7 +7,7 @@ const ms = (n: number | undefined) =>
 const records = (n: number) => `${n} record${n === 1 ? "" : "s"}`;
 
 /** A migration as lines a person can follow: status, every phase with its time, the figures. */
-export function formatView(view: MigrationView, traceLink?: string, now = Date.now()): string {
+export function formatView(view: MigrationView, traceUiUrl?: string, now = Date.now()): string {
   const lines = [
     `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.identitySwap ? ", identity swap" : ""})`,
     `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
@@ -30,11 +31,14 @@ export function formatView(view: MigrationView, traceLink?: string, now = Date.n
     lines.push(`failed at ${view.failure.step}: ${view.failure.reason} (${view.failure.code})`);
   if (view.rollback)
     lines.push(
-      `rolled back: ${view.rollback.serving.instance} on ${view.rollback.serving.node} kept serving`,
+      view.rollback.serving
+        ? `rolled back: ${view.rollback.serving.instance} on ${view.rollback.serving.node} kept serving`
+        : "rolled back: no copy of the workload was found serving",
     );
+  if (view.rejection) lines.push(`refused: ${view.rejection.reason} (${view.rejection.code})`);
   if (view.traceId)
     lines.push(
-      `trace             ${traceLink ? traceLink.replace("{traceId}", view.traceId) : view.traceId}`,
+      `trace             ${traceLine(traceUiUrl, { traceId: view.traceId, migrationId: view.migrationId })}`,
     );
   return lines.join("\n");
 }

@@ -5,16 +5,23 @@ import { status } from "./commands/status.ts";
 import { loadCliConfig } from "./config.ts";
 
 const usage = `usage:
-  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential] [--no-identity-swap]
+  shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential|auto] [--no-identity-swap]
                  [--transfer registry|node-to-node] [--watch]
-  shadow status <migration-id> [--watch]
+  shadow status <migration-id> [--watch] [--svg FILE]   FILE: the migration's timeline picture
+  shadow trace <migration-id> [--width N] [--all] [--json]
+                         the migration's trace from Jaeger as a waterfall (--all: also the
+                         messaging client's transport spans; --json: the trace as Jaeger has it)
   shadow list
-  shadow serve           the local stack and all services, in the foreground
+  shadow serve           the local stack and all services, supervised, in the foreground
   shadow demo            whole local stack + a live migration + report (see the README)
   shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct]
                [--rates 10,60] [--states 0,100] [--partitions 1,4] [--cost MS] [--runs N] [--out DIR]
 
-environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN`;
+environment: SHADOW_GATEWAY_URL (default http://127.0.0.1:8480), SHADOW_TOKEN,
+  SHADOW_JAEGER_QUERY (Jaeger's query API, default http://127.0.0.1:16686),
+  SHADOW_TRACE_UI_URL (a trace UI to link traces into; none by default)
+  serve: SHADOW_ENV (consumer groups shadow.<service>.<env>, default local), SHADOW_GATEWAY_PORT,
+         SHADOW_HEALTH_PORT_BASE (8490), SHADOW_METRICS_PORT_BASE (9470), SHADOW_STOP_GRACE_MS`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -35,6 +42,10 @@ async function main(argv: string[]): Promise<number> {
       cost: { type: "string" },
       transfer: { type: "string" },
       out: { type: "string", default: "bench-results" },
+      svg: { type: "string" },
+      width: { type: "string" },
+      json: { type: "boolean", default: false },
+      all: { type: "boolean", default: false },
     },
   });
   const [command, arg] = positionals;
@@ -59,14 +70,40 @@ async function main(argv: string[]): Promise<number> {
           watch: values.watch,
         },
         out,
-        config.SHADOW_TRACE_LINK,
+        config.SHADOW_TRACE_UI_URL,
       );
       return view && view.status !== "completed" ? 1 : 0;
     }
     case "status": {
       if (!arg) throw new UsageError("status needs a migration id");
-      const view = await status(client, arg, values.watch, out, config.SHADOW_TRACE_LINK);
+      const view = await status(
+        client,
+        arg,
+        { watch: values.watch, ...(values.svg ? { svgFile: values.svg } : {}) },
+        out,
+        config.SHADOW_TRACE_UI_URL,
+      );
       return values.watch && view.status !== "completed" ? 1 : 0;
+    }
+    case "trace": {
+      if (!arg) throw new UsageError("trace needs a migration id (or a trace id)");
+      const width =
+        values.width === undefined ? (process.stdout.columns ?? 100) : Number(values.width);
+      if (!Number.isInteger(width) || width < 40)
+        throw new UsageError("--width needs a number of columns, at least 40");
+      const { traceCommand } = await import("./commands/trace.ts");
+      return traceCommand(
+        client,
+        {
+          id: arg,
+          jaegerUrl: config.SHADOW_JAEGER_QUERY,
+          width,
+          json: values.json,
+          all: values.all,
+        },
+        out,
+        (line) => console.error(line),
+      );
     }
     case "list": {
       const { migrations } = await client.list();
@@ -103,6 +140,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+// `shadow trace ... | head`: a reader that stopped reading is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

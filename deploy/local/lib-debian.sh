@@ -4,11 +4,9 @@
 # machine's own apt sources, so the scripts follow whatever mirror (or snapshot) the
 # machine is configured with.
 
-SHADOW_CACHE="${SHADOW_CACHE:-$HOME/.cache/shadow}"
-SHADOW_STATE="${SHADOW_STATE:-/var/lib/shadow}"
-
-log() { printf '[%s] %s\n' "$(basename "$0" .sh)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+# lib.sh gives the cache and state directories, log, die and apt_get.
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # The first Debian archive URI of the machine's apt sources (deb822 or one-line format),
 # skipping security archives: debootstrap needs the main archive.
@@ -35,7 +33,8 @@ debian_keyring() {
   printf '%s\n' "${key:-/usr/share/keyrings/debian-archive-keyring.gpg}"
 }
 
-# apt-get install, running `apt-get update` once first when the package is unknown.
+# apt-get install, running `apt-get update` once first when the package is unknown. Waits for
+# another apt-get to finish (two scripts of the stack may install at once) instead of failing.
 apt_install() {
   local missing=()
   for pkg in "$@"; do
@@ -44,7 +43,7 @@ apt_install() {
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
   if ! apt-cache show "${missing[@]}" >/dev/null 2>&1; then
-    apt-get update -qq
+    apt_get update -qq
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

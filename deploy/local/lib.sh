@@ -132,6 +132,20 @@ tail_log() {
   return 0
 }
 
+# apt_get ARGS...: apt-get that waits for another apt or dpkg to finish instead of failing at
+# once on its lock (a second installer on the same machine, an unattended upgrade).
+# `apt-get update` takes the lists lock, which the timeout does not cover: retry it.
+apt_get() {
+  local attempt
+  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 "$@" && return 0
+    [[ $1 == update ]] || return 1
+    log "apt-get update failed (attempt $attempt): retrying in 10s"
+    sleep 10
+  done
+  return 1
+}
+
 # need_cmd CMD DEBIAN_PACKAGE: installs the package when CMD is missing, so a fresh machine
 # gets what the stack needs from the machine's own apt sources.
 need_cmd() {
@@ -139,10 +153,10 @@ need_cmd() {
   [[ $(id -u) == 0 ]] || die "$1 is missing; install the Debian package $2"
   log "$1 not found: installing Debian package $2"
   if [[ -z ${SHADOW_APT_UPDATED:-} ]]; then
-    apt-get update -qq >&2 || die "apt-get update failed"
+    apt_get update -qq >&2 || die "apt-get update failed"
     export SHADOW_APT_UPDATED=1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2" >&2 ||
+  apt_get install -y -qq --no-install-recommends "$2" >&2 ||
     die "apt-get install $2 failed"
 }
 

@@ -39,10 +39,10 @@ REGISTRY_NICE=10
 install() {
   if command -v docker-registry >/dev/null; then return 0; fi
   log "installing docker-registry"
-  if ! apt-cache show docker-registry >/dev/null 2>&1; then apt-get update -qq; fi
+  if ! apt-cache show docker-registry >/dev/null 2>&1; then apt_get update -qq; fi
   # The package's postinst may try to start its service (config on :5000, every interface);
   # `start` below refuses to share the port with a registry that is not ours.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-registry >/dev/null
+  apt_get install -y -qq --no-install-recommends docker-registry >/dev/null
   command -v docker-registry >/dev/null || die "docker-registry did not install"
   # Where nothing denied it, the package's init script may have started its own registry
   # (every interface): stop it, ours is the only one.

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # THE test command (`npm test` runs it). On a fresh machine it does everything: installs the
-# npm dependencies, brings up the local stack (deploy/local/up.sh), runs vitest once for both
-# projects (unit and integration), and ends with the plain line `N passed, N failed`
-# (`, N skipped` when there are any). Exit status is non-zero when a test failed or vitest did.
+# npm dependencies, brings up the local stack (deploy/local/up.sh) and the Kubernetes cluster
+# (deploy/cluster/cluster.sh up: its first run builds it, ~15 minutes), runs vitest once for
+# every project (unit, integration, kafka-3.9, chaos, kubernetes), and ends with the plain line
+# `N passed, N failed` (`, N skipped` when there are any). Exit status is non-zero when a test
+# failed or vitest did.
 # Benchmarks (test/bench, <pkg>/bench) are not tests and never run here.
 #
 # Extra arguments go to vitest, e.g. `npm test -- --project unit` or `npm test -- stack`.
-# SHADOW_STACK_DOWN_AFTER=1 stops the stack afterwards (the default when CI=true).
+# SHADOW_STACK_DOWN_AFTER=1 stops the stack and the cluster afterwards (the default when CI=true).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,14 +17,40 @@ cd "$SHADOW_REPO_ROOT"
 # shellcheck source=npm-deps.sh
 source "$SHADOW_REPO_ROOT/deploy/local/npm-deps.sh"
 
+# runs_project NAME ARGS...: true when vitest will run the project NAME: no --project
+# argument, or one naming it.
+runs_project() {
+  local name=$1 arg any=0 next=0
+  shift
+  for arg in "$@"; do
+    if ((next)); then
+      [[ $arg == "$name" ]] && return 0
+      next=0
+    elif [[ $arg == --project ]]; then
+      any=1 next=1
+    elif [[ $arg == --project=* ]]; then
+      any=1
+      [[ ${arg#--project=} == "$name" ]] && return 0
+    fi
+  done
+  ((any == 0))
+}
+
 need_cmd node nodejs
 install_deps
 # Unit tests need nothing running: `npm test -- --project unit` skips the stack.
-if [[ " $* " == *" --project unit "* || " $* " == *" --project=unit "* ]] &&
-  [[ " $* " != *integration* ]]; then
-  log "unit tests only: not starting the local stack"
-else
+if runs_project integration "$@" || runs_project kafka-3.9 "$@" || runs_project chaos "$@" ||
+  runs_project kubernetes "$@"; then
   bash deploy/local/up.sh
+  # The timeline test opens its SVG in a real browser: Debian's chromium (once; then a no-op).
+  bash deploy/local/chromium.sh install
+else
+  log "unit tests only: not starting the local stack"
+fi
+if runs_project kubernetes "$@"; then
+  bash deploy/cluster/cluster.sh up
+  # The cluster is up: the kubernetes project's globalSetup only reads what it provides.
+  export SHADOW_CLUSTER_UP=1
 fi
 
 down_after=${SHADOW_STACK_DOWN_AFTER:-$([[ ${CI:-} == true ]] && echo 1 || echo 0)}
@@ -38,7 +66,12 @@ npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 vitest_rc=$?
 set -e
 
-if [[ $down_after == 1 ]]; then bash deploy/local/down.sh >&2 || log "down.sh failed"; fi
+if [[ $down_after == 1 ]]; then
+  if runs_project kubernetes "$@"; then
+    bash deploy/cluster/cluster.sh down >&2 || log "cluster.sh down failed"
+  fi
+  bash deploy/local/down.sh >&2 || log "down.sh failed"
+fi
 
 if [[ ! -s $report ]]; then
   log "vitest exited with $vitest_rc and wrote no report ($report)"

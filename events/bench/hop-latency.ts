@@ -12,7 +12,8 @@
  * Not a test: it prints figures and asserts nothing.
  */
 import { parseArgs } from "node:util";
-import { createLogger, startTelemetry } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
+import { startTelemetry } from "@shadow/otel/sdk";
 import { Kafka, logLevel } from "kafkajs";
 import {
   buildEvent,

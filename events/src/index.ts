@@ -16,6 +16,7 @@ export {
   type Publisher,
   type PublisherConfig,
 } from "./bus/publisher.ts";
+export { type ReadLogOptions, readLog } from "./bus/read-log.ts";
 export {
   decideRetry,
   defaultRetryPolicy,
@@ -29,10 +30,13 @@ export {
 } from "./bus/runner.ts";
 export { PartitionedProducer, partitionFor } from "./bus/send-by-partition.ts";
 export type {
+  EventGate,
+  GateVerdict,
   Handler,
   Handlers,
   Outcome,
   RecordInfo,
+  RecordPosition,
   RetryInfo,
   RunnerObserver,
   RunnerStats,
@@ -62,6 +66,11 @@ export {
   traceIdOf,
 } from "./event.ts";
 export { deriveEventId, newEventId } from "./ids.ts";
-export { topicFor } from "./routing.ts";
+export { partitionKeyOf, topicFor } from "./routing.ts";
 export * from "./topics.ts";
-export { checkType, type ValidationResult, validateEvent } from "./validate.ts";
+export {
+  checkType,
+  type ValidationFailureCode,
+  type ValidationResult,
+  validateEvent,
+} from "./validate.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { catalog, type EventType } from "./catalog/index.ts";
-import type { ShadowEvent } from "./event.ts";
+import { type ShadowEvent, subjectOf } from "./event.ts";
 import { sampleData } from "./testing/samples.ts";
 import { validateEvent } from "./validate.ts";
 
@@ -10,7 +10,8 @@ function event(type: string, data: unknown): ShadowEvent {
     id: "e-1",
     source: "/shadow/test",
     type,
-    subject: "m-1",
+    // As the bus builds it: the migration id (or node) in the data.
+    subject: subjectOf(data) ?? "m-1",
     time: new Date().toISOString(),
     datacontenttype: "application/json",
     data,
@@ -45,5 +46,38 @@ describe("validateEvent", () => {
     const data = { ...sampleData()["io.shadow.migration.source.drained.v1"], extra: "x" };
     const result = validateEvent(event("io.shadow.migration.source.drained.v1", data));
     expect(result.ok && result.event.data).not.toHaveProperty("extra");
+  });
+
+  it("refuses an event whose subject is not the migration id in its data", () => {
+    const data = sampleData("m-7")["io.shadow.migration.requested.v1"];
+    const result = validateEvent({
+      ...event("io.shadow.migration.requested.v1", data),
+      subject: "m-8",
+    });
+    expect(result).toMatchObject({ ok: false, code: "subject-mismatch" });
+    expect(!result.ok && result.reason).toContain('"m-8"');
+    expect(!result.ok && result.reason).toContain('"m-7"');
+  });
+
+  it("refuses an id, source or subject beyond its bound, naming the attribute", () => {
+    const data = sampleData()["io.shadow.migration.completed.v1"];
+    for (const [attribute, value] of [
+      ["id", "x".repeat(10_000)],
+      ["source", `/shadow/${"s".repeat(300)}`],
+      ["tracestate", `k=${"v".repeat(600)}`],
+    ] as const) {
+      const result = validateEvent({
+        ...event("io.shadow.migration.completed.v1", data),
+        [attribute]: value,
+      });
+      expect(result, attribute).toMatchObject({ ok: false, code: "envelope-invalid" });
+      expect(!result.ok && result.reason, attribute).toContain(attribute);
+    }
+  });
+
+  it("bounds the free-form fields of the data too", () => {
+    const data = { ...sampleData()["io.shadow.migration.failed.v1"], code: "c".repeat(300) };
+    const result = validateEvent(event("io.shadow.migration.failed.v1", data));
+    expect(result).toMatchObject({ ok: false, code: "schema-invalid" });
   });
 });

@@ -1,4 +1,4 @@
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { KafkaMessage, Message, Producer } from "kafkajs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { toBinaryRecord, toStructuredRecord } from "../src/binding/encode.ts";
@@ -77,7 +77,7 @@ afterAll(async () => {
 });
 
 it("dead-letters every bad record with its reason and original bytes, handles every good one once", async () => {
-  const good = Array.from({ length: 6 }, (_, i) => requested(`m-good-${i}`));
+  const good = Array.from({ length: 8 }, (_, i) => requested(`m-good-${i}`));
   const schemaInvalid = toBinaryRecord({
     ...requested("m-invalid"),
     data: { migrationId: "m-invalid" },
@@ -94,6 +94,16 @@ it("dead-letters every bad record with its reason and original bytes, handles ev
       }),
     },
     { code: "retries-exhausted", message: toStructuredRecord(requested("m-poison")) },
+    // Readers key a migration by its subject or by its id: the two must agree.
+    {
+      code: "subject-mismatch",
+      message: toBinaryRecord({ ...requested("m-subject"), subject: "m-someone-else" }),
+    },
+    // Every reader keeps ids in memory: a 10,000-character one is refused at the door.
+    {
+      code: "envelope-invalid",
+      message: toBinaryRecord({ ...requested("m-long-id"), id: "x".repeat(10_000) }),
+    },
   ];
   // Good and bad interleaved, all on one key so they share a partition and its order.
   const sequence: Message[] = [];
@@ -132,6 +142,10 @@ it("dead-letters every bad record with its reason and original bytes, handles ev
   expect(header(byCode.get("schema-invalid") as KafkaMessage, dlqHeaders.reason)).toContain(
     "targetNode",
   );
+  expect(header(byCode.get("subject-mismatch") as KafkaMessage, dlqHeaders.reason)).toContain(
+    '"m-someone-else"',
+  );
+  expect(header(byCode.get("envelope-invalid") as KafkaMessage, dlqHeaders.reason)).toContain("id");
 
   // The consumer never stopped, and in = handled + dead-lettered.
   const stats = runner.stats();

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import {

@@ -1,4 +1,4 @@
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toStructuredRecord } from "../src/binding/encode.ts";

@@ -1,5 +1,6 @@
 import { Writable } from "node:stream";
-import { createLogger, startTelemetry, type Telemetry } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
+import { startTelemetry, type Telemetry } from "@shadow/otel/sdk";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import {
   CheckpointCreated,

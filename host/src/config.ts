@@ -17,6 +17,15 @@ export const hostEnv = z.object({
     .regex(/^[a-z0-9-]+$/)
     .default("local"),
   SHADOW_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error"]).default("info"),
+  /** `/health` and `/ready` (see health.ts); a supervisor gives each service its own; 0: any. */
+  SHADOW_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** Loopback unless told otherwise. */
+  SHADOW_HEALTH_HOST: z.string().min(1).default("127.0.0.1"),
+  /**
+   * Set by a supervisor to its own pid: the process stops itself once its parent is gone, so a
+   * supervisor that was killed outright leaves no service behind holding its ports and groups.
+   */
+  SHADOW_SUPERVISOR_PID: z.coerce.number().int().positive().optional(),
 });
 
 export type HostEnv = z.infer<typeof hostEnv>;

@@ -1,16 +1,21 @@
 import { createTopicsWithLeaders, topics } from "@shadow/events";
 import type { ITopicConfig, Kafka } from "kafkajs";
 
+/** Partitions of the migrations topic: also how many a service handles at once. */
+export const MIGRATION_PARTITIONS = 6;
+
 /**
- * The bus's topics and their partition counts. One migration's events share a partition (key
- * = migration id), so partitions only spread different migrations; a few are plenty here.
+ * The bus's topics and their partition counts. A workload's migrations share a partition (key =
+ * workload), so partitions only spread different workloads; a few are plenty here.
  */
-export const busTopics = [
-  { topic: topics.migrations, numPartitions: 6 },
-  { topic: topics.control, numPartitions: 6 },
-  { topic: topics.pressure, numPartitions: 3 },
-  { topic: topics.deadLetter, numPartitions: 1 },
-];
+export function busTopics(): ITopicConfig[] {
+  return [
+    { topic: topics.migrations, numPartitions: MIGRATION_PARTITIONS },
+    { topic: topics.control, numPartitions: 6 },
+    { topic: topics.pressure, numPartitions: 3 },
+    { topic: topics.deadLetter, numPartitions: 1 },
+  ];
+}
 
 /**
  * Creates the bus's topics that do not exist yet; a no-op when they all do. Every service calls
@@ -18,7 +23,7 @@ export const busTopics = [
  */
 export async function ensureBusTopics(
   kafka: Kafka,
-  wanted: readonly ITopicConfig[] = busTopics,
+  wanted: readonly ITopicConfig[] = busTopics(),
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();

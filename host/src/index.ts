@@ -1,4 +1,7 @@
 export { busClient, busRetry } from "./bus-client.ts";
 export { type HostEnv, hostEnv, loadConfig } from "./config.ts";
-export { busTopics, ensureBusTopics } from "./ensure-topics.ts";
+export { busTopics, ensureBusTopics, MIGRATION_PARTITIONS } from "./ensure-topics.ts";
+export { type HealthReport, type HealthStatus, healthReport } from "./health.ts";
+export { LedgerGate } from "./ledger-gate.ts";
 export { type RunningService, runService, type ServiceDefinition } from "./run-service.ts";
+export { type Host, type HostDefinition, type HostedWork, startHost } from "./start-host.ts";

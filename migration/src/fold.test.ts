@@ -1,6 +1,9 @@
 import {
   CheckpointCreated,
+  FenceCompleted,
+  MigrationAdmitted,
   MigrationFailed,
+  MigrationRejected,
   MigrationRequested,
   RolledBack,
   ShadowCaughtUp,
@@ -8,18 +11,54 @@ import {
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
-import { applyEvent, type FoldableEvent, foldMigration } from "./fold.ts";
+import { applyEvent, type FoldableEvent, foldMigration, hasEnded, isActive } from "./fold.ts";
 
 const data = sampleData("m-fold-1");
 
-/** A fresh migration's view, as its MigrationRequested folds. */
+/** A fresh migration's view, as its MigrationRequested and MigrationAdmitted fold. */
 const requested = () =>
-  applyEvent(undefined, {
-    id: "e1",
-    type: MigrationRequested.type,
-    time: "2026-01-02T03:04:05.678Z",
-    data: data[MigrationRequested.type],
+  applyEvent(
+    applyEvent(undefined, {
+      id: "e1",
+      type: MigrationRequested.type,
+      time: "2026-01-02T03:04:05.600Z",
+      data: data[MigrationRequested.type],
+    }),
+    {
+      id: "e1a",
+      type: MigrationAdmitted.type,
+      time: "2026-01-02T03:04:05.678Z",
+      data: data[MigrationAdmitted.type],
+    },
+  );
+
+describe("the fold of a request", () => {
+  it("waits for its verdict, runs once admitted, and ends refused with the reason", () => {
+    const pending = applyEvent(undefined, {
+      id: "e1",
+      type: MigrationRequested.type,
+      time: "2026-01-02T03:04:05.600Z",
+      data: data[MigrationRequested.type],
+    });
+    expect(pending).toMatchObject({ status: "pending", phases: [] });
+    expect(pending && isActive(pending)).toBe(true);
+    const admitted = requested();
+    expect(admitted).toMatchObject({ status: "running", phase: "checkpoint" });
+    expect(admitted?.phases[0]?.startedAt).toBe("2026-01-02T03:04:05.678Z");
+    const refused = applyEvent(pending, {
+      id: "e2",
+      type: MigrationRejected.type,
+      time: "2026-01-02T03:04:05.700Z",
+      data: data[MigrationRejected.type],
+    });
+    expect(refused).toMatchObject({
+      status: "rejected",
+      phase: "done",
+      rejection: { code: "ALREADY_MIGRATING", runningMigrationId: "m-running-1" },
+    });
+    expect(refused && hasEnded(refused)).toBe(true);
   });
+});
 
 describe("the fold of a checkpoint", () => {
   it("keeps each round's freeze window, which a verifier needs to tell a pause from downtime", () => {
@@ -72,6 +111,48 @@ describe("the fold of a caught-up shadow", () => {
   });
 });
 
+describe("each round's own fence figures", () => {
+  it("keeps every round's lag at its caught-up report and its handover, not only the last and longest", () => {
+    const caughtUp = data[ShadowCaughtUp.type];
+    const completed = data[FenceCompleted.type];
+    let view = requested();
+    const round2 = { ...caughtUp.handoff, round: 2 as const };
+    const events: FoldableEvent[] = [
+      {
+        id: "c1",
+        type: ShadowCaughtUp.type,
+        time: "2026-01-02T03:04:08.000Z",
+        data: { ...caughtUp, lagBehindSource: 7 },
+      },
+      {
+        id: "f1",
+        type: FenceCompleted.type,
+        time: "2026-01-02T03:04:08.100Z",
+        data: { ...completed, handoverMs: 30 },
+      },
+      {
+        id: "c2",
+        type: ShadowCaughtUp.type,
+        time: "2026-01-02T03:04:10.000Z",
+        data: { ...caughtUp, handoff: round2, lagBehindSource: 2 },
+      },
+      {
+        id: "f2",
+        type: FenceCompleted.type,
+        time: "2026-01-02T03:04:10.100Z",
+        data: { ...completed, handoff: round2, handoverMs: 12 },
+      },
+    ];
+    for (const event of events) view = applyEvent(view, event);
+    expect(view?.work.map((w) => [w.round, w.lagBehindSource, w.handoverMs])).toEqual([
+      [1, 7, 30],
+      [2, 2, 12],
+    ]);
+    expect(view?.lagBehindSource).toBe(2);
+    expect(view?.handoverMs).toBe(30);
+  });
+});
+
 describe("the fold of a failure", () => {
   it("ends the phase under way at the failure, marked failed, and leaves earlier phases as they were", () => {
     let view = requested();
@@ -107,12 +188,18 @@ describe("the outage a migration shows (no copy serving)", () => {
   /** A migration's first events: requested, checkpointed (freeze at 03:04:06.000), restored. */
   const events = (
     strategy: "shadow" | "sequential",
-  ): [FoldableEvent, FoldableEvent, FoldableEvent] => [
+  ): [FoldableEvent, FoldableEvent, FoldableEvent, FoldableEvent] => [
     {
       id: "e1",
       type: MigrationRequested.type,
-      time: "2026-01-02T03:04:05.678Z",
+      time: "2026-01-02T03:04:05.600Z",
       data: { ...data[MigrationRequested.type], strategy },
+    },
+    {
+      id: "e1a",
+      type: MigrationAdmitted.type,
+      time: "2026-01-02T03:04:05.678Z",
+      data: { ...data[MigrationAdmitted.type], strategy },
     },
     {
       id: "e2",
@@ -134,10 +221,10 @@ describe("the outage a migration shows (no copy serving)", () => {
   ];
 
   it("is open from a sequential checkpoint's freeze, and ends when the copy is restored", () => {
-    const [requested, checkpointed, restored] = events("sequential");
-    const stopped = foldMigration([requested, checkpointed]);
+    const [requested, admitted, checkpointed, restored] = events("sequential");
+    const stopped = foldMigration([requested, admitted, checkpointed]);
     expect(stopped?.outage).toEqual({ startedAt: "2026-01-02T03:04:06.000Z" });
-    expect(foldMigration([requested, checkpointed, restored])?.outage).toEqual({
+    expect(foldMigration([requested, admitted, checkpointed, restored])?.outage).toEqual({
       startedAt: "2026-01-02T03:04:06.000Z",
       endedAt: "2026-01-02T03:04:07.250Z",
       ms: 1250,
@@ -145,9 +232,10 @@ describe("the outage a migration shows (no copy serving)", () => {
   });
 
   it("ends when a sequential migration rolls back and its source is back", () => {
-    const [requested, checkpointed] = events("sequential");
+    const [requested, admitted, checkpointed] = events("sequential");
     const view = foldMigration([
       requested,
+      admitted,
       checkpointed,
       {
         id: "e4",

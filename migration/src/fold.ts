@@ -3,8 +3,10 @@ import {
   CheckpointImageReady,
   FenceCompleted,
   IdentitySwapRequested,
+  MigrationAdmitted,
   MigrationCompleted,
   MigrationFailed,
+  MigrationRejected,
   MigrationRequested,
   RolledBack,
   ShadowCaughtUp,
@@ -83,7 +85,7 @@ export function applyEvent(
       identitySwap: d.identitySwap,
       source: d.source,
       targetNode: d.targetNode,
-      status: "running",
+      status: "pending",
       round: 1,
       phase: "checkpoint",
       phases: [],
@@ -98,7 +100,6 @@ export function applyEvent(
     };
     const traceId = traceIdOf(event.traceparent);
     if (traceId) fresh.traceId = traceId;
-    startPhase(fresh, 1, "checkpoint", event.time);
     return fresh;
   }
   if (!view) return view;
@@ -107,6 +108,21 @@ export function applyEvent(
   if (carried) view.handoff = carried;
   const at = event.time;
   switch (event.type) {
+    case MigrationAdmitted.type: {
+      if (view.status !== "pending") break;
+      view.status = "running";
+      startPhase(view, 1, "checkpoint", at);
+      break;
+    }
+    case MigrationRejected.type: {
+      const d = MigrationRejected.schema.parse(event.data);
+      reject(view, {
+        code: d.code,
+        reason: d.reason,
+        ...(d.runningMigrationId ? { runningMigrationId: d.runningMigrationId } : {}),
+      });
+      break;
+    }
     case CheckpointCreated.type: {
       const d = CheckpointCreated.schema.parse(event.data);
       endPhase(view, d.handoff.round, "checkpoint", at);
@@ -156,7 +172,11 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "catch-up", at);
       startPhase(view, d.handoff.round, "fence", at);
       view.lagBehindSource = d.lagBehindSource;
-      recordWork(view, d.handoff.round, { shadow: d.handoff.to, caughtUpAt: at });
+      recordWork(view, d.handoff.round, {
+        shadow: d.handoff.to,
+        caughtUpAt: at,
+        lagBehindSource: d.lagBehindSource,
+      });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
       break;
@@ -166,6 +186,7 @@ export function applyEvent(
       endPhase(view, d.handoff.round, "fence", at);
       startPhase(view, d.handoff.round, "drain", at);
       view.handoverMs = Math.max(view.handoverMs ?? 0, d.handoverMs);
+      recordWork(view, d.handoff.round, { handoverMs: d.handoverMs });
       break;
     }
     case SourceDrained.type: {
@@ -202,7 +223,11 @@ export function applyEvent(
       view.status = "rolled-back";
       view.phase = "done";
       endOutage(view, at);
-      view.rollback = { reason: d.reason, compensated: d.compensated, serving: d.servingInstance };
+      view.rollback = {
+        reason: d.reason,
+        compensated: d.compensated,
+        ...(d.servingInstance ? { serving: d.servingInstance } : {}),
+      };
       break;
     }
   }
@@ -216,6 +241,20 @@ export function foldMigration(events: readonly FoldableEvent[]): MigrationView |
   return view;
 }
 
+/** Ends a request that was refused: nothing was done for it. */
+export function reject(view: MigrationView, rejection: NonNullable<MigrationView["rejection"]>) {
+  if (view.status !== "pending") return;
+  view.status = "rejected";
+  view.phase = "done";
+  view.rejection = rejection;
+}
+
+/** Under way: waiting for its verdict, running, or compensating a failure. */
 export function isActive(view: MigrationView): boolean {
-  return view.status === "running" || view.status === "failed";
+  return view.status === "pending" || view.status === "running" || view.status === "failed";
+}
+
+/** Nothing more will happen to it: completed, rolled back or refused. */
+export function hasEnded(view: Pick<MigrationView, "status">): boolean {
+  return view.status === "completed" || view.status === "rolled-back" || view.status === "rejected";
 }

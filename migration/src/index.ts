@@ -1,5 +1,31 @@
+export {
+  type AdmissionRequest,
+  busyRefusal,
+  canFence,
+  FENCE_LABEL,
+  type PlacementFacts,
+  placementRefusal,
+  type Refusal,
+  type RejectionCode,
+} from "./admission.ts";
 export { errorCode, failed } from "./failure.ts";
-export { applyEvent, type FoldableEvent, foldMigration, isActive } from "./fold.ts";
+export {
+  applyEvent,
+  type FoldableEvent,
+  foldMigration,
+  hasEnded,
+  isActive,
+  reject,
+} from "./fold.ts";
+export { LogLedger, type LogPosition } from "./ledger/log-ledger.ts";
+export {
+  type Decision,
+  type Judgement,
+  type LedgerEntry,
+  type LedgerEvent,
+  PartitionLedger,
+  type Stage,
+} from "./ledger/partition-ledger.ts";
 export { shadowInstanceName } from "./naming.ts";
 export { baseOf } from "./outgoing.ts";
 export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";

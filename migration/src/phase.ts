@@ -6,7 +6,11 @@ export const phases = ["checkpoint", "image", "restore", "catch-up", "fence", "d
 
 export type Phase = (typeof phases)[number];
 
-export type Status = "running" | "completed" | "failed" | "rolled-back";
+/**
+ * `pending`: requested, not yet answered by admission; `rejected`: refused, nothing was done;
+ * `failed`: a step failed and the compensations are under way, ending `rolled-back`.
+ */
+export type Status = "pending" | "running" | "completed" | "failed" | "rolled-back" | "rejected";
 
 export interface PhaseTiming {
   round: 1 | 2;

@@ -19,6 +19,9 @@ export interface StepWork {
   /** The round's shadow, and when it was reported caught up: consuming from then at the latest. */
   shadow?: InstancePlace;
   caughtUpAt?: string;
+  /** The round's own lag at its caught-up report, and its handover (the view's are the last and longest). */
+  lagBehindSource?: number;
+  handoverMs?: number;
   /** Size of the checkpoint image. */
   imageBytes?: number;
 }
@@ -71,6 +74,9 @@ export interface MigrationView {
   totalMs?: number;
   final?: InstancePlace;
   failure?: { step: string; code: string; reason: string };
-  rollback?: { reason: string; compensated: string[]; serving: InstancePlace };
+  /** The copy found serving after the compensations; absent when none was. */
+  rollback?: { reason: string; compensated: string[]; serving?: InstancePlace };
+  /** Why the request was refused; `runningMigrationId` names the migration then under way. */
+  rejection?: { code: string; reason: string; runningMigrationId?: string };
   traceId?: string;
 }

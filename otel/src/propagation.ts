@@ -1,22 +1,15 @@
-import {
-  type Context,
-  context,
-  ROOT_CONTEXT,
-  type TextMapGetter,
-  type TextMapSetter,
-  trace,
-} from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { type Context, context, ROOT_CONTEXT, trace } from "@opentelemetry/api";
+import { formatTraceparent, parseTraceparent, TRACEPARENT, TRACESTATE } from "./traceparent.ts";
 
 /**
  * W3C trace context in and out of CloudEvents and Kafka headers.
  *
- * We use the W3C propagator directly rather than the global one: trace context must keep
- * flowing from event to event even in a process that never started the SDK (a CLI, a test),
- * where the global propagator is a no-op. Without a tracer provider, spans are non-recording
- * but still carry the parent's ids, so a migration stays one trace across every hop.
+ * We use the W3C format directly rather than the global propagator: trace context must keep
+ * flowing from event to event even in a process that never started the SDK (a CLI, a test, a
+ * workload), where the global propagator is a no-op. Without a tracer provider, spans are
+ * non-recording but still carry the parent's ids, so a migration stays one trace across every
+ * hop. This module depends on `@opentelemetry/api` only.
  */
-const w3c = new W3CTraceContextPropagator();
 
 /** The distributed tracing extension attributes of a CloudEvent (names fixed by the spec). */
 export interface TraceExtensions {
@@ -33,31 +26,12 @@ function headerText(value: RawHeaderValue): string | undefined {
   return typeof first === "string" ? first : first.toString("utf8");
 }
 
-const getter: TextMapGetter<Record<string, unknown>> = {
-  keys: (carrier) => Object.keys(carrier),
-  get: (carrier, key) => {
-    const value = carrier[key] as RawHeaderValue;
-    return headerText(value);
-  },
-};
-
-const setter: TextMapSetter<Record<string, unknown>> = {
-  set: (carrier, key, value) => {
-    carrier[key] = value;
-  },
-};
-
 /**
  * The trace context of `ctx` (default: the active one) as CloudEvent extension attributes.
  * Empty when there is no valid span in the context.
  */
 export function traceExtensions(ctx: Context = context.active()): TraceExtensions {
-  const carrier: Record<string, unknown> = {};
-  w3c.inject(ctx, carrier, setter);
-  const out: TraceExtensions = {};
-  if (typeof carrier.traceparent === "string") out.traceparent = carrier.traceparent;
-  if (typeof carrier.tracestate === "string") out.tracestate = carrier.tracestate;
-  return out;
+  return formatTraceparent(ctx) ?? {};
 }
 
 /**
@@ -68,7 +42,7 @@ export function injectTraceContext(
   carrier: Record<string, unknown>,
   ctx: Context = context.active(),
 ): void {
-  w3c.inject(ctx, carrier, setter);
+  Object.assign(carrier, formatTraceparent(ctx));
 }
 
 /**
@@ -81,7 +55,10 @@ export function extractTraceContext(
   base: Context = ROOT_CONTEXT,
 ): Context {
   if (!carrier) return base;
-  return w3c.extract(base, carrier, getter);
+  const traceparent = headerText(carrier[TRACEPARENT] as RawHeaderValue);
+  if (traceparent === undefined) return base;
+  const span = parseTraceparent(traceparent, headerText(carrier[TRACESTATE] as RawHeaderValue));
+  return span ? trace.setSpanContext(base, span) : base;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { context, SpanKind, trace } from "@opentelemetry/api";
 import { expect, inject, it } from "vitest";
-import { extractTraceContext, injectTraceContext, startTelemetry } from "../src/index.ts";
+import { extractTraceContext, injectTraceContext } from "../src/propagation.ts";
+import { startTelemetry } from "../src/sdk.ts";
 
 /**
  * Real OTLP/HTTP export to the real Jaeger: a producer span whose context crosses a Kafka-like

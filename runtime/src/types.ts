@@ -5,6 +5,8 @@
  * local-only concept (bundles, netns paths, runc ids): those stay inside the adapter.
  */
 
+import type { Identity as ContractIdentity } from "@shadow/contract";
+
 export interface NodeInfo {
   name: string;
   /** Address where the node's instances are reachable from the control plane. */
@@ -24,20 +26,11 @@ export interface NodePressure {
 }
 
 /**
- * Who an instance is. Mounted into the instance as a file that is not part of its
- * checkpoint, so a restored copy re-reads it and learns its new identity.
+ * Who an instance is: the contract's identity file, mounted into the instance and not part of
+ * its checkpoint, so a restored copy re-reads it and learns its new identity. The runtime
+ * counts incarnations (a restore raises the copy's above the source's); the file allows text.
  */
-export interface Identity {
-  /** The workload's stable name (the StatefulSet ordinal name, e.g. `orders-0`). */
-  workload: string;
-  /** This instance's own name; equals `workload` for the named (owned) instance. */
-  instance: string;
-  node: string;
-  role: "primary" | "shadow";
-  /** Bumped on every restore, so a copy can tell it is not the process that was dumped. */
-  incarnation: number;
-  migrationId?: string;
-}
+export type Identity = ContractIdentity & { incarnation: number };
 
 export interface WorkloadSpec {
   /** Path to a self-contained JavaScript entry file, run with the machine's Node.js. */
@@ -48,6 +41,11 @@ export interface WorkloadSpec {
   memoryBytes: number;
   /** TCP port the instance serves HTTP on (status, health, state). */
   httpPort: number;
+  /**
+   * What the instance's deployer declares about it, as a Kubernetes pod's labels do (e.g.
+   * what it can take part in). Kept with the instance and by every copy restored from it.
+   */
+  labels?: Record<string, string>;
 }
 
 export interface InstanceInfo {
@@ -59,6 +57,8 @@ export interface InstanceInfo {
   state: "running" | "paused" | "stopped";
   identity: Identity;
   pid?: number;
+  /** The labels of its spec (see WorkloadSpec.labels). */
+  labels?: Record<string, string>;
 }
 
 /** See `Runtime.setCpuPriority`. */

@@ -1,13 +1,18 @@
 import { randomBytes } from "node:crypto";
 import type { Runtime } from "@shadow/runtime";
 import { createLocalRuntime } from "@shadow/runtime/local";
-import { ServiceProcesses } from "./service-processes.ts";
-import { ensureLocalStack, stackBrokers } from "./stack.ts";
+import {
+  choreographySpecs,
+  defaultLogDir,
+  ensureLocalStack,
+  Supervisor,
+  stackBrokers,
+} from "@shadow/supervisor";
 import { bundleExampleService } from "./workload-bundle.ts";
 
-export interface ScenarioEnvironment {
+/** What a scenario needs to run a workload and migrate it through a gateway that is up. */
+export interface WorkloadEnvironment {
   runtime: Runtime;
-  services: ServiceProcesses;
   /** Brokers as host processes reach them. */
   brokers: string[];
   /** Brokers as instances inside node namespaces reach them. */
@@ -16,6 +21,11 @@ export interface ScenarioEnvironment {
   token: string;
   jaegerUrl: string;
   workloadEntry: string;
+}
+
+/** A workload environment whose seven services this process supervises. */
+export interface ScenarioEnvironment extends WorkloadEnvironment {
+  services: Supervisor;
   close(): Promise<void>;
 }
 
@@ -24,12 +34,34 @@ export interface EnvironmentOptions {
   /** Skip deploy/local/up.sh (the caller brought the stack up). */
   stackUp?: boolean;
   gatewayPort?: number;
-  /** Extra environment for the six services (e.g. longer step deadlines). */
+  /** Extra environment for the seven services (e.g. longer step deadlines). */
   serviceEnv?: Record<string, string>;
 }
 
 /**
- * The local stack, the six services as processes, and the example service's bundle: what
+ * The runtime, the brokers and the example service's bundle, for a gateway at `gatewayUrl`
+ * that someone else runs (`shadow serve`, say).
+ */
+export async function workloadEnvironment(gatewayUrl: string): Promise<WorkloadEnvironment> {
+  const jaegerUrl = process.env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686";
+  // Every node of the stack's brokers, unless told otherwise.
+  const stack = stackBrokers();
+  return {
+    runtime: await createLocalRuntime(),
+    brokers:
+      process.env.SHADOW_KAFKA_BROKERS?.split(",") ?? orDefault(stack.brokers, "127.0.0.1:9092"),
+    nodeBrokers:
+      process.env.SHADOW_NODE_KAFKA_BROKERS?.split(",") ??
+      orDefault(stack.nodeBrokers, "10.213.0.1:9094"),
+    gatewayUrl,
+    token: process.env.SHADOW_TOKEN ?? "shadow-local",
+    jaegerUrl,
+    workloadEntry: await bundleExampleService(),
+  };
+}
+
+/**
+ * The local stack, the seven services under a supervisor, and the example service's bundle: what
  * every scenario (demo, end-to-end test, benchmark run) needs. Reuse one for many scenarios.
  */
 export async function createScenarioEnvironment(
@@ -40,47 +72,37 @@ export async function createScenarioEnvironment(
     log("bringing up the local stack (Kafka, Jaeger, registry, CRIU, runc, nodes)");
     await ensureLocalStack(log);
   }
-  // Every node of the stack's brokers, unless told otherwise.
-  const stack = stackBrokers();
-  const brokers =
-    process.env.SHADOW_KAFKA_BROKERS?.split(",") ?? orDefault(stack.brokers, "127.0.0.1:9092");
-  const nodeBrokers =
-    process.env.SHADOW_NODE_KAFKA_BROKERS?.split(",") ??
-    orDefault(stack.nodeBrokers, "10.213.0.1:9094");
   const gatewayPort = options.gatewayPort ?? 8480;
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  const token = process.env.SHADOW_TOKEN ?? "shadow-local";
-  const jaegerUrl = process.env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686";
-  const runtime = await createLocalRuntime();
-  const workloadEntry = await bundleExampleService();
-  const shadowEnv = `run-${randomBytes(3).toString("hex")}`;
-  const services = new ServiceProcesses({
-    brokers,
-    gatewayUrl,
-    shadowEnv,
-    env: {
-      SHADOW_KAFKA_BROKERS: brokers.join(","),
-      SHADOW_GATEWAY_PORT: String(gatewayPort),
-      SHADOW_TOKEN: token,
-      SHADOW_TRACE_LINK: `${jaegerUrl}/trace/{traceId}`,
-      // Each service serves its metrics on a port of its own (one Prometheus target each).
-      SHADOW_METRICS_PORT: "0",
-      ...options.serviceEnv,
+  const base = await workloadEnvironment(`http://127.0.0.1:${gatewayPort}`);
+  const services = new Supervisor({
+    services: await choreographySpecs({
+      // A group suffix of this environment alone: test files and bench runs share no groups
+      // with each other or with a `shadow serve` on the same broker.
+      shadowEnv: `run-${randomBytes(3).toString("hex")}`,
+      gatewayPort,
+      healthPortBase: 0,
+      metricsPortBase: 0,
+      env: {
+        SHADOW_KAFKA_BROKERS: base.brokers.join(","),
+        SHADOW_TOKEN: base.token,
+        // A trace UI to link into, when the user has one (the local Jaeger serves no UI).
+        ...(process.env.SHADOW_TRACE_UI_URL
+          ? { SHADOW_TRACE_UI_URL: process.env.SHADOW_TRACE_UI_URL }
+          : {}),
+        ...options.serviceEnv,
+      },
+    }),
+    logDir: defaultLogDir,
+    log: {
+      info: () => undefined,
+      warn: (fields, message) => log(`${message} ${JSON.stringify(fields)}`),
     },
   });
-  log("starting checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway");
+  log(
+    "starting admission-svc, checkpoint-svc, image-svc, restore-svc, fence-svc, drain-svc and the gateway",
+  );
   await services.startAll();
-  return {
-    runtime,
-    services,
-    brokers,
-    nodeBrokers,
-    gatewayUrl,
-    token,
-    jaegerUrl,
-    workloadEntry,
-    close: () => services.stopAll(),
-  };
+  return { ...base, services, close: () => services.stopAll() };
 }
 
 function orDefault(list: string[], fallback: string): string[] {

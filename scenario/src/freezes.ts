@@ -1,5 +1,5 @@
 import type { MigrationView } from "@shadow/migration";
-import { type ConsumingSince, copyOf, type Pause } from "@shadow/workload";
+import { type ConsumingSince, copyOf, type Pause } from "@shadow/testkit";
 
 /**
  * Each round's checkpoint freeze, as the checkpoint reported it: the verifier's pauses. Only

@@ -1,8 +1,11 @@
+export { choreographyServices, ensureLocalStack, type ServiceName } from "@shadow/supervisor";
 export * from "./bench/index.ts";
 export {
   createScenarioEnvironment,
   type EnvironmentOptions,
   type ScenarioEnvironment,
+  type WorkloadEnvironment,
+  workloadEnvironment,
 } from "./environment.ts";
 export { type ResolvedScenarioOptions, type ScenarioOptions, scenarioOptions } from "./options.ts";
 export { formatReport, type ScenarioReport } from "./report.ts";
@@ -13,6 +16,4 @@ export {
   type ScenarioHooks,
   waitFor,
 } from "./scenario.ts";
-export { choreographyServices, type ServiceName, ServiceProcesses } from "./service-processes.ts";
-export { ensureLocalStack } from "./stack.ts";
 export { probeWorkload, type ServingReport } from "./workload-probe.ts";

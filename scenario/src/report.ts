@@ -1,5 +1,7 @@
 import type { MigrationView } from "@shadow/migration";
-import type { VerifyReport } from "@shadow/workload";
+import { traceLine } from "@shadow/otel/trace-link";
+import type { VerifyReport } from "@shadow/testkit";
+import type { Timeline } from "@shadow/timeline";
 import type { ResolvedScenarioOptions } from "./options.ts";
 import type { ServingDrain } from "./serving-drain.ts";
 import type { ServingReport } from "./workload-probe.ts";
@@ -17,6 +19,12 @@ export interface ScenarioReport {
   /** The run's topics (deleted at its end unless keepTopics). */
   topics: string[];
   traceLink?: string;
+  /**
+   * The migration on one time axis, as the gateway drew it from the events and from its
+   * samples of the copies' progress (read after the cool-down, so it shows the serving copy
+   * after the end too). Missing when the gateway could not answer.
+   */
+  timeline?: Timeline;
 }
 
 const ms = (n: number | undefined) => (n === undefined ? "-" : `${Math.round(n)} ms`);
@@ -54,5 +62,9 @@ export function formatReport(r: ScenarioReport): string {
   ];
   if (m.failure) lines.push(`failure: ${m.failure.step}: ${m.failure.reason}`);
   if (r.traceLink) lines.push(`trace: ${r.traceLink}`);
+  else if (m.traceId)
+    lines.push(
+      `trace: ${traceLine(undefined, { traceId: m.traceId, migrationId: m.migrationId })}`,
+    );
   return lines.join("\n");
 }

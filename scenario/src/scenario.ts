@@ -1,20 +1,20 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { MigrationView } from "@shadow/migration";
-import { createTopicsWithLeaders, readRun, startLoad, verify } from "@shadow/workload";
+import { topics as busTopics, createTopicsWithLeaders } from "@shadow/events";
+import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
+import { readRun, startLoad, verify } from "@shadow/testkit";
+import type { Timeline } from "@shadow/timeline";
 import { Kafka, logLevel } from "kafkajs";
-import type { ScenarioEnvironment } from "./environment.ts";
+import type { WorkloadEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 import { type ScenarioOptions, scenarioOptions } from "./options.ts";
 import type { ScenarioReport } from "./report.ts";
 import { waitForServingToDrain } from "./serving-drain.ts";
 import { probeWorkload } from "./workload-probe.ts";
 
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
-
 /** Calls the gateway's HTTP API as a client would. */
 export async function gateway<T>(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   method: string,
   path: string,
   body?: unknown,
@@ -72,7 +72,7 @@ export interface ScenarioHooks {
  * verify every input against every output.
  */
 export async function runScenario(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   input: ScenarioOptions = {},
   log: (line: string) => void = () => undefined,
   hooks: ScenarioHooks = {},
@@ -117,7 +117,11 @@ export async function runScenario(
         SHADOW_COST_MS: String(o.costMs),
         SHADOW_BALLAST_MB: String(o.ballastMb),
         SHADOW_HTTP_PORT: "8080",
+        // The bus's control topic as this process names it (see SHADOW_BUS_NAMESPACE).
+        SHADOW_CONTROL_TOPIC: busTopics.control,
       },
+      // The example service links the workload SDK: it can take part in a shadow handoff.
+      labels: { [FENCE_LABEL]: "true" },
     },
     {
       workload: o.workload,
@@ -212,6 +216,14 @@ export async function runScenario(
         })),
     );
     await sleep(o.cooldownMs);
+    const timeline = await gateway<Timeline>(
+      env,
+      "GET",
+      `/migrations/${accepted.migrationId}/timeline`,
+    ).catch((error: unknown) => {
+      log(`no timeline of ${accepted.migrationId}: ${String(error)}`);
+      return undefined;
+    });
     load.stop();
     const loadResult = await load.done;
     // Let the serving instance finish what is queued before the outputs are read: first by its
@@ -258,6 +270,7 @@ export async function runScenario(
       topics: Object.values(topics),
       drain,
       ...(accepted.traceLink ? { traceLink: accepted.traceLink } : {}),
+      ...(timeline ? { timeline } : {}),
     };
   } finally {
     stopLoad?.();

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { bundleExampleService as bundleInto } from "@shadow/workload/bundle";
+import { bundleExampleService as bundleInto } from "@shadow/testkit/bundle";
 import { cacheDir } from "./paths.ts";
 
 /**

@@ -1,5 +1,5 @@
 import type { Runtime } from "@shadow/runtime";
-import { type ProbeResult, summarizeProbes } from "@shadow/workload";
+import { type ProbeResult, summarizeProbes } from "@shadow/testkit";
 
 export interface ServingReport {
   probes: number;

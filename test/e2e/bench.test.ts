@@ -3,9 +3,11 @@ import {
   benchPlots,
   benchProfiles,
   benchTable,
+  medianRuns,
   ratioTable,
   runBench,
 } from "@shadow/scenario";
+import { renderTimelineSvg, type Timeline } from "@shadow/timeline";
 import { describe, expect, it } from "vitest";
 import { useScenarioEnvironment } from "./scenario-env.ts";
 
@@ -16,6 +18,7 @@ describe("the benchmark harness on the real stack", () => {
     const quick = benchProfiles.quick;
     if (!quick) throw new Error("no quick profile");
     const progress: number[] = [];
+    const timelines = new Map<number, Timeline>();
     const rows = await runBench(
       env(),
       {
@@ -27,6 +30,9 @@ describe("the benchmark harness on the real stack", () => {
         cooldownMs: 1_000,
       },
       (done) => progress.push(done),
+      (index, report) => {
+        if (report.timeline) timelines.set(index, report.timeline);
+      },
     );
     expect(progress).toEqual([1, 2]);
     expect(rows.map((r) => r.config)).toEqual(["sequential", "shadow+direct"]);
@@ -53,5 +59,19 @@ describe("the benchmark harness on the real stack", () => {
     expect(ratios).toMatch(/\| 20 \| 0 \| 2 \| \d+\.\d\d \| \d+\.\d\d \| \d\.\d{3} \| 0\.00 \|/);
     const plots = await benchPlots(rows);
     expect(plots.every((p) => p.svg.includes(">shadow+direct<"))).toBe(true);
+    // A timeline for each configuration's median run: here the only run of each.
+    const medians = medianRuns(rows);
+    expect(medians.map((m) => m.file)).toEqual([
+      "timeline-sequential-20-0-2.svg",
+      "timeline-shadow-direct-20-0-2.svg",
+    ]);
+    for (const m of medians) {
+      const timeline = timelines.get(m.index);
+      expect(timeline?.phases.map((p) => p.phase)).toContain("checkpoint");
+      expect(timeline?.activity.length, m.file).toBeGreaterThanOrEqual(2);
+      expect(renderTimelineSvg(timeline as Timeline)).toContain('data-kind="freeze"');
+    }
+    // The sequential source is down from its freeze until its copy runs: drawn as such.
+    expect(timelines.get(0)?.outage).toBeDefined();
   });
 });

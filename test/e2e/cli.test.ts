@@ -100,8 +100,9 @@ describe("the shadow CLI against the real gateway", () => {
     expect(last).toContain("downtime          0 ms (a copy served throughout)");
     expect(last).toMatch(/lag at fence\s+\d+ records?\n/);
     expect(last).toContain(`now serving       ${report.migration.final?.instance} on node-b`);
+    // The local Jaeger has no UI: the line names the command that shows the trace instead.
     expect(last).toContain(
-      `trace             http://127.0.0.1:16686/trace/${report.migration.traceId}`,
+      `trace             shadow trace ${report.migration.migrationId} (no trace UI configured`,
     );
   });
 

@@ -8,6 +8,7 @@ const env = useScenarioEnvironment();
 
 /** Each service is killed while the step it owns is under way (the gateway while any is). */
 const killPoints: [ServiceName, MigrationView["phase"]][] = [
+  ["admission-svc", "checkpoint"],
   ["checkpoint-svc", "checkpoint"],
   ["image-svc", "image"],
   ["restore-svc", "restore"],

@@ -8,7 +8,8 @@ const env = useScenarioEnvironment();
 
 /** The step event each service handles in a round of ShadowPod, as its consumer counts it. */
 const handledBy: [ServiceName, string][] = [
-  ["checkpoint-svc", "io.shadow.migration.requested.v1"],
+  ["admission-svc", "io.shadow.migration.requested.v1"],
+  ["checkpoint-svc", "io.shadow.migration.admitted.v1"],
   ["image-svc", "io.shadow.migration.checkpoint.created.v1"],
   ["restore-svc", "io.shadow.migration.checkpoint-image.ready.v1"],
   ["fence-svc", "io.shadow.migration.shadow.caught-up.v1"],

@@ -1,9 +1,11 @@
+import { randomBytes } from "node:crypto";
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { OwnKafkaBrokers } from "../setup/own-kafka.ts";
+import { freePort } from "./free-port.ts";
 
 export interface ScenarioEnvironmentOptions {
-  /** Extra configuration for the six services (e.g. a shorter step deadline). */
+  /** Extra configuration for the seven services (e.g. a shorter step deadline). */
   serviceEnv?: Record<string, string>;
   /** Brokers other than the project's (a test file's own broker); default: inject's. */
   kafka?: () => OwnKafkaBrokers | Promise<OwnKafkaBrokers>;
@@ -11,7 +13,7 @@ export interface ScenarioEnvironmentOptions {
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
- * brought up. One per test file: starting six services takes a few seconds.
+ * brought up. One per test file: starting seven services takes a few seconds.
  */
 export async function scenarioEnvironment(
   options: ScenarioEnvironmentOptions = {},
@@ -24,9 +26,12 @@ export async function scenarioEnvironment(
     throw new Error("Kafka has no listener for the node namespaces");
   process.env.SHADOW_NODE_KAFKA_BROKERS = kafka.nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
+  // Topics of this environment's own: the broker is shared, and another run's services must
+  // neither act on this one's events nor this one's on theirs.
+  process.env.SHADOW_BUS_NAMESPACE = `e2e-${randomBytes(4).toString("hex")}`;
   return createScenarioEnvironment({
     stackUp: true,
-    gatewayPort: inject("gatewayPort"),
+    gatewayPort: await freePort(),
     ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
   });
 }
@@ -34,7 +39,7 @@ export async function scenarioEnvironment(
 /**
  * One environment for the test file it is called in: started before its tests, closed after.
  * Returns the environment's getter (it exists once the file's tests run). `serviceEnv` is
- * extra configuration for the six services (e.g. a shorter step deadline).
+ * extra configuration for the seven services (e.g. a shorter step deadline).
  */
 export function useScenarioEnvironment(
   serviceEnv?: Record<string, string>,

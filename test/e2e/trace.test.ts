@@ -15,7 +15,8 @@ interface JaegerSpan {
 
 /** Every step's handler, by the service that owns it. */
 const steps: [string, string][] = [
-  ["checkpoint-svc", "handle io.shadow.migration.requested.v1"],
+  ["admission-svc", "handle io.shadow.migration.requested.v1"],
+  ["checkpoint-svc", "handle io.shadow.migration.admitted.v1"],
   ["image-svc", "handle io.shadow.migration.checkpoint.created.v1"],
   ["restore-svc", "handle io.shadow.migration.checkpoint-image.ready.v1"],
   ["restore-svc", "handle io.shadow.migration.shadow.restored.v1"],
@@ -90,9 +91,13 @@ describe("one trace per migration", () => {
       expect(tag(span, "shadow.node.to"), op).toBe("node-b");
     }
     // The handover's spans carry the offsets: the shadow's and source's at catch-up, the cut.
-    const caughtUp = spans.find((s) => s.operationName === steps[4]?.[1]);
+    const caughtUp = spans.find(
+      (s) => s.operationName === "handle io.shadow.migration.shadow.caught-up.v1",
+    );
     expect(String(tag(caughtUp, "shadow.offsets.source"))).toMatch(/\/\d+@-?\d+/);
-    const passed = spans.find((s) => s.operationName === steps[5]?.[1]);
+    const passed = spans.find(
+      (s) => s.operationName === "handle io.shadow.migration.fence.passed.v1",
+    );
     expect(String(tag(passed, "shadow.offsets.cut"))).toMatch(/\/\d+@-?\d+/);
   });
 });

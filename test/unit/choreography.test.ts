@@ -1,5 +1,5 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
-import { foldMigration } from "@shadow/migration";
+import { FENCE_LABEL, foldMigration } from "@shadow/migration";
 import { InstanceGoneError, RuntimeError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
@@ -7,7 +7,8 @@ import { inMemoryChoreography } from "./in-memory-choreography.ts";
 
 async function startWithSource(runtime: FakeRuntime) {
   await runtime.run(
-    { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
+    // It links the workload SDK: it can fence, so a shadow migration is admitted.
+    { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080, labels: { [FENCE_LABEL]: "true" } },
     { workload: "orders-0", instance: "orders-0", node: "node-a", role: "primary", incarnation: 0 },
   );
 }
@@ -36,6 +37,7 @@ describe("the choreography, in memory", () => {
     await c.publish(request("shadow", false));
     expect(c.types()).toEqual([
       "requested.v1",
+      "admitted.v1",
       "checkpoint.created.v1",
       "checkpoint-image.ready.v1",
       "shadow.restored.v1",

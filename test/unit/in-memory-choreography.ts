@@ -1,3 +1,4 @@
+import { admissionHandlers } from "@shadow/admission-svc";
 import { checkpointHandlers } from "@shadow/checkpoint-svc";
 import { drainHandlers } from "@shadow/drain-svc";
 import {
@@ -10,28 +11,57 @@ import {
   type IncomingEvent,
   type OutgoingEvent,
   outgoing,
+  partitionKeyOf,
   type ShadowEvent,
   topicFor,
+  topics,
 } from "@shadow/events";
 import { fenceHandlers } from "@shadow/fence-svc";
-import { imageHandlers } from "@shadow/image-svc";
-import { type InstanceProgress, restoreHandlers } from "@shadow/restore-svc";
+import { imageAfterEnd, imageHandlers } from "@shadow/image-svc";
+import { type Judgement, LogLedger } from "@shadow/migration";
+import { type InstanceProgress, restoreAfterEnd, restoreHandlers } from "@shadow/restore-svc";
 import type { FakeRuntime } from "@shadow/runtime/fake";
 
 export interface DeliveredEvent extends ShadowEvent {
   topic: string;
 }
 
-function bind<D>(handlers: Handlers<D>, deps: D) {
-  return (event: IncomingEvent): Promise<OutgoingEvent[]> | OutgoingEvent[] => {
-    const handler = handlers[event.type] as Handler<typeof event.type, D> | undefined;
-    return handler ? handler(event as never, deps) : [];
+/** One service as the bus runs it: its gate's ledger, its handlers and its after-end handlers. */
+interface BoundService {
+  name: string;
+  ledger: LogLedger;
+  react(event: IncomingEvent, judgement: Judgement): Promise<OutgoingEvent[]> | OutgoingEvent[];
+}
+
+function bind<D>(
+  name: string,
+  handlers: Handlers<D>,
+  deps: D,
+  afterEnd: Handlers<D> = {},
+  ledger = new LogLedger(),
+): BoundService {
+  return {
+    name,
+    ledger,
+    react: (event, judgement) => {
+      const usual = handlers[event.type] as Handler<typeof event.type, D> | undefined;
+      const late = afterEnd[event.type] as Handler<typeof event.type, D> | undefined;
+      const handler =
+        judgement.kind === "act"
+          ? usual
+          : judgement.kind === "stale" && judgement.ended
+            ? late
+            : undefined;
+      return handler ? handler(event as never, deps) : [];
+    },
   };
 }
 
 /**
- * Every service's handlers wired to one in-memory log, plus a stand-in for the workload SDK
- * that answers a fence with a cut and passes it: enough to run the choreography without Kafka.
+ * Every service's handlers wired to one in-memory log, each behind its own ledger as the bus's
+ * gate puts it (so each acts only on what the log says is live), plus a stand-in for the
+ * workload SDK that answers a fence with a cut and passes it: enough to run the choreography
+ * without Kafka. The log is one partition; every service reads every event in log order.
  */
 export function inMemoryChoreography(
   runtime: FakeRuntime,
@@ -46,31 +76,47 @@ export function inMemoryChoreography(
   const now = () => clock;
   /** What restore-svc logged, in order. */
   const restoreLog: { fields: object; message: string }[] = [];
+  const admissionLedger = new LogLedger();
   const services = [
-    bind(checkpointHandlers, { runtime }),
-    bind(imageHandlers, { runtime }),
-    bind(restoreHandlers, {
-      runtime,
-      progress:
-        options.progress ?? (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
-      catchUpThreshold: 0,
-      catchUpTimeoutMs: options.catchUpTimeoutMs ?? 1000,
-      convergeWindowMs: options.convergeWindowMs ?? 0,
-      pollIntervalMs: 100,
-      sleep: async (ms) => {
-        clock += ms;
+    bind(
+      "admission-svc",
+      admissionHandlers,
+      { runtime, ledger: admissionLedger },
+      {},
+      admissionLedger,
+    ),
+    bind("checkpoint-svc", checkpointHandlers, { runtime }),
+    bind("image-svc", imageHandlers, { runtime }, imageAfterEnd),
+    bind(
+      "restore-svc",
+      restoreHandlers,
+      {
+        runtime,
+        progress:
+          options.progress ??
+          (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
+        catchUpThreshold: 0,
+        catchUpTimeoutMs: options.catchUpTimeoutMs ?? 1000,
+        convergeWindowMs: options.convergeWindowMs ?? 0,
+        pollIntervalMs: 100,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+        now,
+        log: { info: (fields, message) => restoreLog.push({ fields, message }) },
       },
-      now,
-      log: { info: (fields, message) => restoreLog.push({ fields, message }) },
-    }),
-    bind(fenceHandlers, undefined),
-    bind(drainHandlers, { runtime, now }),
+      restoreAfterEnd,
+    ),
+    bind("fence-svc", fenceHandlers, undefined),
+    bind("drain-svc", drainHandlers, { runtime, now }),
   ];
   const log: DeliveredEvent[] = [];
   let seq = 0;
+  let offset = 0;
+  let sdkAnswers = options.answerFence !== false;
 
   const workloadSdk = (e: ShadowEvent): OutgoingEvent[] => {
-    if (e.type !== FenceRequested.type || options.answerFence === false) return [];
+    if (e.type !== FenceRequested.type || !sdkAnswers) return [];
     const d = FenceRequested.schema.parse(e.data);
     const cut = [{ topic: "in", partition: 0, offset: 9 }];
     const pausedAt = new Date(clock).toISOString();
@@ -87,24 +133,42 @@ export function inMemoryChoreography(
     ];
   };
 
-  /** Stamps and validates like the bus's runner does, then hands the event to every service. */
-  async function publish(out: OutgoingEvent): Promise<void> {
+  /** Appends an event to the log and hands it, and what it leads to, to every service in order. */
+  async function deliver(first: DeliveredEvent): Promise<void> {
+    const queue = [first];
+    for (let event = queue.shift(); event; event = queue.shift()) {
+      log.push(event);
+      const position =
+        event.topic === topics.migrations
+          ? { partition: 0, offset: String(offset++), key: partitionKeyOf(event) }
+          : undefined;
+      const reactions: OutgoingEvent[] = [...workloadSdk(event)];
+      for (const service of services) {
+        const judgement = position
+          ? service.ledger.apply(event, position)
+          : service.ledger.judgeOutside(event);
+        reactions.push(...(await service.react(event as IncomingEvent, judgement)));
+      }
+      for (const next of reactions) queue.push(stamp(next));
+    }
+  }
+
+  /** Stamps and validates like the bus's runner does. */
+  function stamp(out: OutgoingEvent): DeliveredEvent {
     seq += 1;
     clock += 1;
-    const built = buildOutgoing(out, {
-      source: "/test",
-      id: `e${seq}`,
-      time: new Date(clock),
-    });
-    const event: DeliveredEvent = { ...built, topic: out.topic ?? topicFor(out.type) };
-    log.push(event);
-    const reactions: OutgoingEvent[] = [...workloadSdk(event)];
-    for (const service of services) reactions.push(...(await service(event as IncomingEvent)));
-    for (const next of reactions) await publish(next);
+    const built = buildOutgoing(out, { source: "/test", id: `e${seq}`, time: new Date(clock) });
+    return { ...built, topic: out.topic ?? topicFor(out.type) };
   }
 
   return {
-    publish,
+    publish: (out: OutgoingEvent) => deliver(stamp(out)),
+    /** Puts an event already in the log on it again, byte for byte (same id), as a replay. */
+    replay: (event: DeliveredEvent) => deliver({ ...event }),
+    /** Whether the SDK stand-in answers fence requests from now on. */
+    answerFences: (answer: boolean) => {
+      sdkAnswers = answer;
+    },
     log,
     restoreLog,
     types: () => log.map((e) => e.type.replace(/^io\.shadow\.(migration\.)?/, "")),

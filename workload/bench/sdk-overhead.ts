@@ -2,8 +2,6 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pino from "pino";
-import { exampleService } from "../src/example/state.ts";
-import type { InputMessage } from "../src/messages.ts";
 import { ConnectionGate } from "../src/sdk/connection-gate.ts";
 import { HeldBack } from "../src/sdk/held-back.ts";
 import type { Identity } from "../src/sdk/identity.ts";
@@ -13,10 +11,11 @@ import { OutputPipeline } from "../src/sdk/output-pipeline.ts";
 import { Processor } from "../src/sdk/processor.ts";
 import { Progress } from "../src/sdk/progress.ts";
 import type { InputRecord, Mode, PendingOutput, WorkloadCounts } from "../src/types.ts";
+import { type BenchInput, balances } from "./balances.ts";
 
 /**
- * SDK overhead per message, in process (no broker): the example service with zero processing
- * cost is run (a) bare, (b) through the SDK as a primary (identity stat + admission, lock,
+ * SDK overhead per message, in process (no broker): a service as cheap as the example's with
+ * zero processing cost is run (a) bare, (b) through the SDK as a primary (identity stat + admission, lock,
  * dedupe, offsets, output pipeline with a producer that acknowledges at once) and (c) as a
  * shadow (outputs held back, trimmed as a source's progress would). The difference is what the
  * SDK adds to every record. Run: `npx tsx workload/bench/sdk-overhead.ts [messages]`.
@@ -33,7 +32,7 @@ function records(count: number): InputRecord[] {
     const k = seq % KEYS;
     const keySeq = keySeqs[k] ?? 0;
     keySeqs[k] = keySeq + 1;
-    const message: InputMessage = {
+    const message: BenchInput = {
       run: "bench",
       seq,
       key: `k${k}`,
@@ -64,7 +63,7 @@ const identity: Identity = {
   role: "primary",
   incarnation: 1,
 };
-const service = exampleService({ cost: { ms: 0, mode: "sleep" }, ballastMb: 0 });
+const service = balances();
 const input = records(MESSAGES);
 
 async function bare(): Promise<number> {

@@ -1,11 +1,13 @@
-import type { Identity } from "./sdk/identity.ts";
+import type { Identity, PartitionOffset, WorkloadMode } from "@shadow/contract";
 
-/** A position in an input log: the last offset processed on a partition (-1: none). */
-export interface PartitionOffset {
-  topic: string;
-  partition: number;
-  offset: number;
-}
+// What the platform reads (the status body and its parts) is the contract's.
+export type {
+  HandoverTiming,
+  PartitionOffset,
+  SourceFenceStatus,
+  WorkloadCounts,
+  WorkloadStatus,
+} from "@shadow/contract";
 
 /** One input record as the service sees it (kafkajs headers already turned into text). */
 export interface InputRecord {
@@ -28,13 +30,14 @@ export interface Output {
 }
 
 /**
- * What the SDK does with the outputs of a message depends on the mode:
- * - `primary`: processes and produces.
+ * What the SDK does with the outputs of a message depends on the mode, the phase of its state
+ * machine (`sdk/mode/`) as the status body shows it:
+ * - `primary`: processes and produces (with `fencing` set while a source takes its cut).
  * - `shadow`: processes, holds outputs back until the fence cut says whose they are.
  * - `fenced`: the source after its cut: alive, answering HTTP, consuming nothing.
- * - `idle`: consuming nothing (a shadow after a rollback, or no readable identity).
+ * - `idle`: a shadow after a rollback: alive, consuming nothing.
  */
-export type Mode = "primary" | "shadow" | "fenced" | "idle";
+export type Mode = WorkloadMode;
 
 export interface HandleContext {
   /**
@@ -94,78 +97,4 @@ export interface Snapshot<S> {
   processed: PartitionOffset[];
   unsettled: PendingOutput[];
   takenAt: number;
-}
-
-export interface HandoverTiming {
-  fenceId: string;
-  migrationId: string;
-  /** The source paused its input (from the FenceCut). */
-  pausedAt: string;
-  /** This shadow read the cut. */
-  cutReceivedAt: string;
-  /** Processed up to the cut on every partition and published FencePassed. */
-  passedAt?: string;
-  /** Read its own FencePassed back with no abort before it: producing from here on. */
-  primaryAt?: string;
-  /** Source paused → shadow producing past the cut. */
-  handoverMs?: number;
-  /** Held-back outputs dropped because the source had produced them (at or below the cut). */
-  discardedAtCut: number;
-  /** Held-back outputs emitted at the switch to primary (beyond the cut). */
-  releasedAtSwitch: number;
-}
-
-export interface SourceFenceStatus {
-  fenceId: string;
-  migrationId: string;
-  pausedAt: string;
-  cutAt?: string;
-  cut: PartitionOffset[];
-  /** The shadow's FencePassed was read for this fence: it is primary now. */
-  passedSeen: boolean;
-  aborted: boolean;
-}
-
-export interface WorkloadCounts {
-  processed: number;
-  produced: number;
-  held: number;
-  discarded: number;
-  deadLettered: number;
-  duplicatesSkipped: number;
-  refused: number;
-  staleDeliveries: number;
-  identityChanges: number;
-  /** Inherited unacknowledged outputs found in the log after a restore, and not produced again. */
-  readBackDropped: number;
-  /** Times a primary stopped consuming because maxPendingOutputs were unacknowledged. */
-  outputPauses: number;
-  sessions: number;
-  /** Connections the gate refused to stale (or identity-less) Kafka clients. */
-  refusedConnections: number;
-}
-
-/** `GET /status`: what restore-svc and fence-svc read to compute lag and watch a handover. */
-export interface WorkloadStatus {
-  identity: Identity | null;
-  mode: Mode;
-  /** Between FenceRequested and the published cut. */
-  fencing: boolean;
-  paused: boolean;
-  epoch: number;
-  processed: PartitionOffset[];
-  committed: PartitionOffset[];
-  /** The previous identity's (the source's) committed progress, read while a shadow. */
-  sourceCommitted: PartitionOffset[];
-  /** Records the source has processed that this shadow has not, by its committed offsets. */
-  lagBehindSource: number | null;
-  assigned: { topic: string; partition: number }[];
-  heldBack: { size: number; max: number };
-  inFlightOutputs: number;
-  inputReady: boolean;
-  controlReady: boolean;
-  counts: WorkloadCounts;
-  sourceFence: SourceFenceStatus | null;
-  handover: HandoverTiming | null;
-  startedAt: string;
 }

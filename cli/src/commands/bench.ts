@@ -8,10 +8,12 @@ import {
   benchTable,
   createScenarioEnvironment,
   gridOf,
+  medianRuns,
   ratioTable,
   runBench,
   serviceDeadlines,
 } from "@shadow/scenario";
+import { renderTimelineSvg, type Timeline } from "@shadow/timeline";
 
 export interface BenchArgs {
   profile: string;
@@ -53,14 +55,22 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     serviceEnv: serviceDeadlines(options.migrationTimeoutMs),
   });
   const started = Date.now();
+  const timelines = new Map<number, Timeline>();
   try {
-    const rows = await runBench(env, options, (done, total, row, error) => {
-      const bar = `${"#".repeat(Math.round((20 * done) / total)).padEnd(20, ".")}`;
-      const what = row
-        ? `${row.config} @ ${row.rate}/s, ${row.stateMb} MB, ${row.partitions} partitions, run ${row.run}: ${row.status}${row.failure ? ` (${row.failure})` : ""}, total ${(row.totalMs / 1000).toFixed(2)} s, downtime ${Math.round(row.downtimeProbeMs)} ms by the probe, ${Math.round(row.downtimeMessageMs)} ms by the verifier, lost ${row.lost}, dup ${row.duplicated}`
-        : `failed: ${error?.message}`;
-      out(`[${bar}] ${done}/${total} ${what}`);
-    });
+    const rows = await runBench(
+      env,
+      options,
+      (done, total, row, error) => {
+        const bar = `${"#".repeat(Math.round((20 * done) / total)).padEnd(20, ".")}`;
+        const what = row
+          ? `${row.config} @ ${row.rate}/s, ${row.stateMb} MB, ${row.partitions} partitions, run ${row.run}: ${row.status}${row.failure ? ` (${row.failure})` : ""}, total ${(row.totalMs / 1000).toFixed(2)} s, downtime ${Math.round(row.downtimeProbeMs)} ms by the probe, ${Math.round(row.downtimeMessageMs)} ms by the verifier, lost ${row.lost}, dup ${row.duplicated}`
+          : `failed: ${error?.message}`;
+        out(`[${bar}] ${done}/${total} ${what}`);
+      },
+      (index, report) => {
+        if (report.timeline) timelines.set(index, report.timeline);
+      },
+    );
     const dir = join(args.out, new Date(started).toISOString().replace(/[:.]/g, "-"));
     await mkdir(dir, { recursive: true });
     const table = benchTable(rows);
@@ -71,9 +81,19 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
     await writeFile(join(dir, "runs.json"), JSON.stringify({ options, rows }, null, 2));
     const plots = await benchPlots(rows);
     for (const plot of plots) await writeFile(join(dir, plot.name), plot.svg);
+    // Each configuration's median run as a timeline, as the paper shows one run per figure.
+    const timelineFigures: string[] = [];
+    for (const median of medianRuns(rows)) {
+      const timeline = timelines.get(median.index);
+      if (!timeline) continue;
+      await writeFile(join(dir, median.file), renderTimelineSvg(timeline));
+      timelineFigures.push(
+        `${median.label}, the median run by total time:\n\n![${median.file}](${median.file})`,
+      );
+    }
     await writeFile(
       join(dir, "results.md"),
-      `${table}\n\n${ratios}\n\n${plots.map((p) => `![${p.name}](${p.name})`).join("\n\n")}\n`,
+      `${table}\n\n${ratios}\n\n${plots.map((p) => `![${p.name}](${p.name})`).join("\n\n")}\n${timelineFigures.length > 0 ? `\n## Timelines\n\n${timelineFigures.join("\n\n")}\n` : ""}`,
     );
     out(
       `\n${table}\n\n${ratios}\n\nrows: ${join(dir, "runs.json")}, tables: ${join(dir, "results.md")}`,

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createScenarioEnvironment, formatReport, runScenario } from "@shadow/scenario";
+import { renderTimelineSvg } from "@shadow/timeline";
 
 /**
  * `shadow demo`: the whole local stack, the example service on node-a under 60 msg/s, a live
@@ -18,9 +19,15 @@ export async function runDemo(out: (line: string) => void): Promise<number> {
     );
     out("");
     out(formatReport(report));
-    const file = join(process.env.SHADOW_STATE || "/var/lib/shadow", "demo-report.json");
+    const dir = process.env.SHADOW_STATE || "/var/lib/shadow";
+    const file = join(dir, "demo-report.json");
     await writeFile(file, JSON.stringify(report, null, 2));
     out(`\nfull report: ${file} (demo took ${Math.round((Date.now() - started) / 1000)} s)`);
+    if (report.timeline) {
+      const picture = join(dir, "demo-timeline.svg");
+      await writeFile(picture, renderTimelineSvg(report.timeline));
+      out(`timeline:    ${picture} (open it in a browser)`);
+    }
     const ok =
       report.migration.status === "completed" &&
       report.verify.lost.count === 0 &&

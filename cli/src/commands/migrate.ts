@@ -15,7 +15,7 @@ export async function migrate(
   client: GatewayClient,
   options: MigrateOptions,
   out: (line: string) => void,
-  traceLink: string,
+  traceUiUrl: string | undefined,
 ) {
   const accepted = await client.migrate({
     workload: options.workload,
@@ -27,6 +27,6 @@ export async function migrate(
   out(
     `migration ${accepted.migrationId} started: ${options.workload} → ${String(accepted.targetNode)}`,
   );
-  if (options.watch) return watchMigration(client, accepted.migrationId, out, traceLink);
+  if (options.watch) return watchMigration(client, accepted.migrationId, out, traceUiUrl);
   return undefined;
 }

@@ -1,22 +1,21 @@
-import type { MigrationView } from "@shadow/migration";
+import { writeFile } from "node:fs/promises";
+import { hasEnded as ended, type MigrationView } from "@shadow/migration";
 import type { GatewayClient } from "../client.ts";
 import { formatView } from "../format.ts";
-
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
 
 /** `shadow status <id> [--watch]`: prints the migration, and with --watch follows it to its end. */
 export async function watchMigration(
   client: GatewayClient,
   id: string,
   out: (line: string) => void,
-  traceLink: string,
+  traceUiUrl: string | undefined,
   options: { intervalMs?: number; timeoutMs?: number } = {},
 ): Promise<MigrationView> {
   const started = Date.now();
   let last = "";
   for (;;) {
     const view = await client.get(id, { liveLag: true });
-    const text = formatView(view, traceLink);
+    const text = formatView(view, traceUiUrl);
     if (text !== last) {
       out(text);
       out("");
@@ -30,15 +29,26 @@ export async function watchMigration(
   }
 }
 
+/**
+ * `shadow status <id> [--watch] [--svg FILE]`: the migration as text; with --svg, its timeline
+ * picture too, written once the status is printed (after its end, with --watch).
+ */
 export async function status(
   client: GatewayClient,
   id: string,
-  watch: boolean,
+  options: { watch: boolean; svgFile?: string },
   out: (line: string) => void,
-  traceLink: string,
+  traceUiUrl: string | undefined,
 ) {
-  if (watch) return watchMigration(client, id, out, traceLink);
-  const view = await client.get(id, { liveLag: true });
-  out(formatView(view, traceLink));
+  let view: MigrationView;
+  if (options.watch) view = await watchMigration(client, id, out, traceUiUrl);
+  else {
+    view = await client.get(id, { liveLag: true });
+    out(formatView(view, traceUiUrl));
+  }
+  if (options.svgFile) {
+    await writeFile(options.svgFile, await client.timelineSvg(id));
+    out(`timeline          ${options.svgFile}`);
+  }
   return view;
 }

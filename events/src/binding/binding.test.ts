@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FenceCut, MigrationRequested } from "../catalog/index.ts";
+import { FenceCut, MigrationRequested, NodePressureDetected } from "../catalog/index.ts";
 import { buildEvent, type ShadowEvent } from "../event.ts";
 import { asConsumed } from "../testing/kafka-message.ts";
 import { sampleData } from "../testing/samples.ts";
@@ -22,9 +22,18 @@ function sample(): ShadowEvent {
 }
 
 describe("binary content mode", () => {
-  it("puts attributes in ce_ headers, data in the value, the migration id in the key", () => {
+  it("keys an event without a workload (a node's pressure reading) by its subject", () => {
+    const event = buildEvent(NodePressureDetected, sampleData()[NodePressureDetected.type], {
+      source: "/shadow/pressure-svc",
+    });
+    expect(toBinaryRecord(event).key).toBe("node-a");
+  });
+
+  it("puts attributes in ce_ headers, data in the value, the workload in the key", () => {
     const record = toBinaryRecord(sample());
-    expect(record.key).toBe("m-42");
+    // Every migration of one workload in one partition: the log orders them (issue: one
+    // migration per workload, decided by the log).
+    expect(record.key).toBe("orders");
     expect(record.headers).toMatchObject({
       ce_specversion: "1.0",
       ce_id: "6a0c3c2e-1b7f-4e43-9d7e-0c5d1f9e2a11",

@@ -1,5 +1,6 @@
 import { CloudEvent, Kafka } from "cloudevents";
 import type { ShadowEvent } from "../event.ts";
+import { partitionKeyOf } from "../routing.ts";
 import { type TextHeaders, textHeaders } from "./headers.ts";
 
 /** A record ready for kafkajs `producer.send`. */
@@ -17,8 +18,8 @@ function toCloudEvent(event: ShadowEvent): CloudEvent<unknown> {
 
 /**
  * Binary content mode (CloudEvents Kafka binding §3.2): attributes as `ce_` headers, data as
- * the record value, `content-type` for datacontenttype, key = subject (the migration id), so
- * one migration's events stay in order in one partition.
+ * the record value, `content-type` for datacontenttype, key = the workload (`partitionKeyOf`), so
+ * every migration of one workload stays in order in one partition.
  *
  * The trace context rides twice: as the distributed tracing extension (`ce_traceparent`, which
  * names the span that emitted the event) and as plain `traceparent`/`tracestate` headers that
@@ -33,7 +34,7 @@ export function toBinaryRecord(event: ShadowEvent): KafkaRecord {
   if (event.traceparent) trace.traceparent = event.traceparent;
   if (event.tracestate) trace.tracestate = event.tracestate;
   const record: KafkaRecord = {
-    key: event.subject,
+    key: partitionKeyOf(event),
     value: Buffer.from(JSON.stringify(event.data)),
     headers: textHeaders({ ...headers, ...trace }),
   };
@@ -52,7 +53,7 @@ export function toStructuredRecord(event: ShadowEvent): KafkaRecord {
   if (event.traceparent) trace.traceparent = event.traceparent;
   if (event.tracestate) trace.tracestate = event.tracestate;
   const record: KafkaRecord = {
-    key: event.subject,
+    key: partitionKeyOf(event),
     value: Buffer.from(String(message.value)),
     headers: textHeaders({ ...message.headers, ...trace }),
   };

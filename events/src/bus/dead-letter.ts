@@ -33,7 +33,10 @@ export type DeadLetterCode =
   | "invalid-cloudevent"
   | "unsupported-content-type"
   | "unknown-type"
+  | "envelope-invalid"
   | "schema-invalid"
+  | "subject-mismatch"
+  | "misrouted"
   | "handler-terminal"
   | "retries-exhausted";
 

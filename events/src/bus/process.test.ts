@@ -5,7 +5,7 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import type { Message } from "kafkajs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { toBinaryRecord } from "../binding/encode.ts";
@@ -20,7 +20,7 @@ import { dlqHeaders } from "./dead-letter.ts";
 import { MemoryDedupeStore } from "./dedupe.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
 import { retryPolicy } from "./retry.ts";
-import type { Handlers } from "./types.ts";
+import type { EventGate, GateVerdict, Handlers } from "./types.ts";
 
 const spans = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
@@ -248,6 +248,95 @@ describe("processRecord", () => {
     await expect(processRecord(record(input), f.ctx)).rejects.toThrow("broker gone");
     f.ctx.send = async (items) => items.map((i) => i.event);
     expect((await processRecord(record(input), f.ctx)).kind).toBe("handled");
+  });
+});
+
+describe("processRecord with a gate", () => {
+  /** A gate that answers from a list and records what it was asked, in order. */
+  function gate(verdicts: GateVerdict[]): EventGate & { asked: string[] } {
+    const asked: string[] = [];
+    return {
+      asked,
+      skip: (position) => {
+        asked.push(`skip@${position.partition}/${position.offset}`);
+      },
+      judge: (event, position) => {
+        asked.push(`${event.type}@${position.partition}/${position.offset} key=${position.key}`);
+        return verdicts.shift() ?? { act: true };
+      },
+    };
+  }
+
+  it("runs the handler for an event the gate lets through, and tells the gate where it lies", async () => {
+    const f = fake(checkpointHandler);
+    const g = gate([{ act: true }]);
+    f.ctx.gate = g;
+    expect((await processRecord(record(requested(), "7"), f.ctx)).kind).toBe("handled");
+    expect(g.asked).toEqual([`${MigrationRequested.type}@0/7 key=orders`]);
+  });
+
+  it("does nothing for a stale event: no handler run, nothing emitted, nothing dead-lettered", async () => {
+    const f = fake(checkpointHandler);
+    f.ctx.gate = gate([{ act: false, stale: "a replay", ended: false }]);
+    const outcome = await processRecord(record(requested()), f.ctx);
+    expect(outcome).toMatchObject({ kind: "stale", reason: "a replay" });
+    expect(f.deps.calls).toBe(0);
+    expect(f.sent).toHaveLength(0);
+    expect(f.dead).toHaveLength(0);
+  });
+
+  it("gives an event whose migration ended to the after-end handler, never the usual one", async () => {
+    const f = fake(checkpointHandler);
+    let late = 0;
+    f.ctx.afterEnd = {
+      [MigrationRequested.type]: async () => {
+        late++;
+        return [];
+      },
+    };
+    f.ctx.gate = gate([
+      { act: false, stale: "ended", ended: true },
+      { act: false, stale: "a replay", ended: false },
+    ]);
+    expect((await processRecord(record(requested(), "1"), f.ctx)).kind).toBe("handled");
+    expect((await processRecord(record(requested(), "2"), f.ctx)).kind).toBe("stale");
+    expect([late, f.deps.calls]).toEqual([1, 0]);
+  });
+
+  it("dead-letters what the gate finds malformed, with its code and reason", async () => {
+    const f = fake(checkpointHandler);
+    f.ctx.gate = gate([{ act: false, invalid: { code: "misrouted", reason: "keyed by m-1" } }]);
+    const outcome = await processRecord(record(requested()), f.ctx);
+    expect(outcome).toMatchObject({ kind: "dead-lettered", code: "misrouted" });
+    expect(f.dead[0]?.message.headers?.[dlqHeaders.reason]).toBe("keyed by m-1");
+    expect(f.deps.calls).toBe(0);
+  });
+
+  it("shows the gate every valid event, those it has no handler for too, and skips invalid ones", async () => {
+    const f = fake({});
+    const g = gate([]);
+    f.ctx.gate = g;
+    const invalid = { ...requested(), data: { migrationId: "m-1" } };
+    expect((await processRecord(record(requested(), "3"), f.ctx)).kind).toBe("ignored");
+    expect((await processRecord(record(invalid, "4"), f.ctx)).kind).toBe("ignored");
+    expect(g.asked).toEqual([`${MigrationRequested.type}@0/3 key=orders`, "skip@0/4"]);
+    expect(f.dead).toHaveLength(0);
+  });
+
+  it("tells the gate where a record it cannot read lies, so the gate's count of the log holds", async () => {
+    const f = fake(checkpointHandler);
+    const g = gate([]);
+    f.ctx.gate = g;
+    const garbage = {
+      topic: topics.migrations,
+      partition: 2,
+      offset: "8",
+      message: asConsumed({ key: null, value: Buffer.from("\u0000garbage") }, "8"),
+    };
+    expect((await processRecord(garbage, f.ctx)).kind).toBe("dead-lettered");
+    const invalid = { ...requested(), data: { migrationId: "m-1" } };
+    expect((await processRecord(record(invalid, "9"), f.ctx)).kind).toBe("dead-lettered");
+    expect(g.asked).toEqual(["skip@2/8", "skip@0/9"]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { context, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { type Logger, parentContextOf } from "@shadow/otel";
+import { parentContextOf } from "@shadow/otel/context";
+import type { Logger } from "@shadow/otel/logger";
 import type { KafkaMessage, Message } from "kafkajs";
 import { decodeRecord } from "../binding/decode.ts";
 import type { EventType } from "../catalog/index.ts";
@@ -13,7 +14,15 @@ import { type DedupeStore, dedupeKey } from "./dedupe.ts";
 import { recordHandlerDuration, recordHop } from "./metrics.ts";
 import { decideRetry, type RetryPolicy } from "./retry.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
-import type { Handler, Handlers, Outcome, RecordInfo, RunnerObserver } from "./types.ts";
+import type {
+  EventGate,
+  Handler,
+  Handlers,
+  Outcome,
+  RecordInfo,
+  RecordPosition,
+  RunnerObserver,
+} from "./types.ts";
 
 const tracer = trace.getTracer("@shadow/events");
 
@@ -23,6 +32,14 @@ export interface PipelineContext<D> {
   /** CloudEvent source of the events handlers emit. */
   source: string;
   handlers: Handlers<D>;
+  /**
+   * Handlers for events the gate finds late: their migration ended before them (a step that
+   * finished after a rollback, say). They clean up after the step; the usual ones never see
+   * such an event.
+   */
+  afterEnd?: Handlers<D>;
+  /** Decides from the log which events the handlers may act on (see EventGate). */
+  gate?: EventGate;
   deps: D;
   dedupe: DedupeStore;
   retry: RetryPolicy;
@@ -39,11 +56,11 @@ export interface PipelineContext<D> {
 
 /**
  * One record, start to end: decode → known type (else skip it if no handler here) → valid
- * data → dedupe by (source, id) →
- * handler in a span whose parent is the emitter's span → emit its events (ids derived from
- * the input's) → remember the key. Bad input and failed handlers end in the dead-letter
- * topic; only a broken Kafka makes it throw (then nothing was committed and the record comes
- * again). The offset commit is the caller's, after this returns.
+ * attributes and data → the gate's verdict at its place in the log (stale: skip it) → dedupe
+ * by (source, id) → handler in a span whose parent is the emitter's span → emit its events
+ * (ids derived from the input's) → remember the key. Bad input and failed handlers end in the
+ * dead-letter topic; only a broken Kafka makes it throw (then nothing was committed and the
+ * record comes again). The offset commit is the caller's, after this returns.
  */
 export async function processRecord<D>(
   record: RecordInfo & { message: KafkaMessage },
@@ -51,17 +68,26 @@ export async function processRecord<D>(
 ): Promise<Outcome> {
   const decoded = decodeRecord(record.message);
   if (!decoded.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { code: decoded.code, reason: decoded.reason, attempts: 0 });
   }
   const raw = decoded.event;
   const unknownType = checkType(raw);
   if (unknownType && !unknownType.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { ...unknownType, attempts: 0, event: raw });
   }
   const handler = ctx.handlers[raw.type as EventType] as Handler<EventType, D> | undefined;
-  if (!handler) {
+  const late = ctx.afterEnd?.[raw.type as EventType] as Handler<EventType, D> | undefined;
+  if (!handler && !late) {
     // Topics are shared by the whole choreography: most events are for other services. No
-    // span either, or every service would add one to every trace for events it skips.
+    // span either, or every service would add one to every trace for events it skips. The
+    // gate still folds them: what the others did decides what this service may do next.
+    if (ctx.gate) {
+      const valid = validateEvent(raw);
+      if (valid.ok) await ctx.gate.judge(valid.event, positionOf(record));
+      else await ctx.gate.skip?.(positionOf(record));
+    }
     return { kind: "ignored", event: raw };
   }
   const parent = parentContextOf(raw, record.message.headers);
@@ -86,7 +112,7 @@ export async function processRecord<D>(
   );
   try {
     return await context.with(trace.setSpan(parent, span), () =>
-      processHandled(raw, handler, record, span, ctx),
+      processHandled(raw, { handler, late }, record, span, ctx),
     );
   } catch (error) {
     span.recordException(toError(error));
@@ -97,18 +123,52 @@ export async function processRecord<D>(
   }
 }
 
+function positionOf(record: RecordInfo & { message: KafkaMessage }): RecordPosition {
+  const key = record.message.key;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    key: key == null ? null : key.toString(),
+  };
+}
+
 async function processHandled<D>(
   raw: ShadowEvent,
-  handler: Handler<EventType, D>,
+  handlers: { handler: Handler<EventType, D> | undefined; late: Handler<EventType, D> | undefined },
   record: RecordInfo & { message: KafkaMessage },
   span: Span,
   ctx: PipelineContext<D>,
 ): Promise<Outcome> {
   const valid = validateEvent(raw);
   if (!valid.ok) {
+    await ctx.gate?.skip?.(positionOf(record));
     return deadLetter(ctx, record, { ...valid, attempts: 0, event: raw }, span);
   }
   const event = valid.event;
+  let handler = handlers.handler;
+  if (ctx.gate) {
+    const verdict = await ctx.gate.judge(event, positionOf(record));
+    if (!verdict.act && "invalid" in verdict) {
+      return deadLetter(ctx, record, { ...verdict.invalid, attempts: 0, event }, span);
+    }
+    if (!verdict.act) {
+      span.setAttribute("shadow.stale", verdict.stale);
+      if (!(verdict.ended && handlers.late)) {
+        span.setAttribute("shadow.outcome", "stale");
+        ctx.logger.info(
+          { migrationId: event.subject, type: event.type, id: event.id, reason: verdict.stale },
+          "stale event: nothing done",
+        );
+        return { kind: "stale", event, reason: verdict.stale };
+      }
+      handler = handlers.late;
+    } else if (!handler) {
+      // Only an after-end handler here, and the migration is live: not this service's event.
+      return { kind: "ignored", event };
+    }
+  }
+  if (!handler) return { kind: "ignored", event };
   const key = dedupeKey(event);
   if (await ctx.dedupe.has(key)) {
     span.setAttribute("shadow.outcome", "duplicate");

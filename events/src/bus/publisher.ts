@@ -1,5 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import { traceExtensions } from "@shadow/otel";
+import { traceExtensions } from "@shadow/otel/context";
 import {
   type Admin,
   type Kafka,
@@ -12,8 +12,9 @@ import type { z } from "zod";
 import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
-import { topicFor } from "../routing.ts";
+import { partitionKeyOf, topicFor } from "../routing.ts";
 import { PartitionedProducer } from "./send-by-partition.ts";
+import { sendQueue } from "./send-queue.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
 
 const tracer = trace.getTracer("@shadow/events");
@@ -58,18 +59,19 @@ export interface Publisher {
 
 /**
  * An idempotent producer: acks from all in-sync replicas (-1) and one request in flight, so a
- * retried send neither duplicates nor reorders within a partition.
+ * retried send neither duplicates nor reorders within a partition. Sends made while a request
+ * is out go together in the next one (see send-queue.ts).
  */
 export function createPublisher(config: PublisherConfig): Publisher {
   const producer: Producer = config.kafka.producer({
-    // Murmur2 on the key, as the Java client does: a migration's events land on the partition
+    // Murmur2 on the key, as the Java client does: a workload's events land on the partition
     // any Kafka tool would pick for its key.
     createPartitioner: Partitioners.DefaultPartitioner,
     ...config.producer,
     idempotent: true,
     maxInFlightRequests: 1,
   });
-  // Partition counts for the partitioned sends, from an admin client opened on first use.
+  // Broker and partition counts for the partitioned sends, from an admin opened on first use.
   let admin: Promise<Admin> | undefined;
   const openAdmin = () =>
     (admin ??= (async () => {
@@ -81,6 +83,9 @@ export function createPublisher(config: PublisherConfig): Publisher {
       throw error;
     }));
   const partitioned = new PartitionedProducer(producer, openAdmin);
+  // Sends made while a request is out wait and go together in the next one; that one goes as
+  // the partitioned producer sends (a send per partition on a cluster, one batch on one broker).
+  const transmit = sendQueue((topicMessages) => partitioned.send(topicMessages));
   let connecting: Promise<void> | undefined;
   const connect = () => {
     connecting ??= producer.connect().catch((error: unknown) => {
@@ -103,7 +108,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
             "messaging.system": "kafka",
             "messaging.operation.type": "send",
             "messaging.destination.name": topic,
-            "messaging.kafka.message.key": event.subject,
+            "messaging.kafka.message.key": partitionKeyOf(event),
             "cloudevents.event_id": event.id,
             "cloudevents.event_type": event.type,
             "cloudevents.event_source": event.source,
@@ -138,8 +143,9 @@ export function createPublisher(config: PublisherConfig): Publisher {
     const only = spans.length === 1 ? spans[0] : undefined;
     const sendContext = only ? trace.setSpan(parent, only) : parent;
     try {
-      await context.with(sendContext, () =>
-        partitioned.send([...byTopic].map(([topic, messages]) => ({ topic, messages }))),
+      await transmit(
+        [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        sendContext,
       );
     } catch (error) {
       for (const span of spans) {

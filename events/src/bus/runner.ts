@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "@shadow/otel";
+import { createLogger, type Logger } from "@shadow/otel/logger";
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
@@ -8,7 +8,14 @@ import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
 import { createPublisher, type Publisher } from "./publisher.ts";
 import { type RetryPolicy, retryPolicy } from "./retry.ts";
-import type { Handlers, Outcome, RecordInfo, RunnerObserver, RunnerStats } from "./types.ts";
+import type {
+  EventGate,
+  Handlers,
+  Outcome,
+  RecordInfo,
+  RunnerObserver,
+  RunnerStats,
+} from "./types.ts";
 
 export interface ConsumerRunnerConfig<D> {
   kafka: Kafka;
@@ -16,6 +23,10 @@ export interface ConsumerRunnerConfig<D> {
   groupId: string;
   topics: string[];
   handlers: Handlers<D>;
+  /** Handlers for events whose migration ended before them (see PipelineContext.afterEnd). */
+  afterEnd?: Handlers<D>;
+  /** Decides from the log which events the handlers may act on (see EventGate). */
+  gate?: EventGate;
   /** The service's ports (runtime, clock, …), handed to every handler. */
   deps: D;
   /** CloudEvent source of the events the handlers emit: `serviceSource("checkpoint-svc")`. */
@@ -81,6 +92,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     handled: 0,
     duplicates: 0,
     ignored: 0,
+    stale: 0,
     deadLettered: 0,
     deadLetteredByCode: {},
     aborted: 0,
@@ -90,6 +102,26 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
   };
   let consumer: Consumer | undefined;
   let running = false;
+  // Records that changed nothing here (events for other services, stale ones) are committed
+  // with the next record that did, or every DEFER_LIMIT of them: one commit per record, each a
+  // round trip to the group coordinator, held a service far behind a burst of events it only
+  // had to skip. Per partition, so a commit never overtakes a later one of its partition; any
+  // left at a restart are read again, and skipped again.
+  const deferred = new Map<
+    string,
+    { topic: string; partition: number; offset: string; n: number }
+  >();
+  const commitDeferred = async (c: Consumer) => {
+    const offsets = [...deferred.values()].map(({ topic, partition, offset }) => ({
+      topic,
+      partition,
+      offset,
+    }));
+    deferred.clear();
+    if (offsets.length === 0) return;
+    await c.commitOffsets(offsets);
+    stats.commits++;
+  };
   let stopping = false;
   const stopSignal = new AbortController();
   let heartbeat: () => Promise<void> = async () => {};
@@ -110,6 +142,8 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     groupId: config.groupId,
     source: config.source,
     handlers: config.handlers,
+    ...(config.afterEnd ? { afterEnd: config.afterEnd } : {}),
+    ...(config.gate ? { gate: config.gate } : {}),
     deps: config.deps,
     dedupe,
     retry: policy,
@@ -141,6 +175,9 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
         break;
       case "ignored":
         stats.ignored++;
+        break;
+      case "stale":
+        stats.stale++;
         break;
       case "dead-lettered":
         stats.deadLettered++;
@@ -234,7 +271,21 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
           count(outcome);
           await config.observer?.onOutcome?.(outcome, record);
           if (outcome.kind === "aborted") return;
+          const key = `${topic}/${partition}`;
+          if (outcome.kind === "ignored" || outcome.kind === "stale") {
+            const n = (deferred.get(key)?.n ?? 0) + 1;
+            const offset = nextOffset(message.offset);
+            if (n < DEFER_LIMIT) {
+              deferred.set(key, { topic, partition, offset, n });
+              return;
+            }
+            deferred.delete(key);
+            await c.commitOffsets([{ topic, partition, offset }]);
+            stats.commits++;
+            return;
+          }
           await config.observer?.beforeCommit?.(outcome, record);
+          deferred.delete(key);
           await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
           stats.commits++;
         },
@@ -249,6 +300,13 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       stopping = true;
       stopSignal.abort();
       try {
+        if (consumer) {
+          // The record in hand finishes first; then what was skipped since the last commit.
+          await consumer.stop();
+          await commitDeferred(consumer).catch((error: unknown) =>
+            logger.warn({ err: error }, "could not commit the records skipped last"),
+          );
+        }
         await consumer?.disconnect();
       } finally {
         running = false;
@@ -278,6 +336,9 @@ function checkRunnerConfig<D>(config: ConsumerRunnerConfig<D>): void {
     throw new TypeError("a runner must not consume its own dead-letter topic");
   }
 }
+
+/** Skipped records per partition committed together (see `deferred`). */
+const DEFER_LIMIT = 100;
 
 function nextOffset(offset: string): string {
   return (BigInt(offset) + 1n).toString();

@@ -22,11 +22,44 @@ export interface RecordInfo {
   offset: string;
 }
 
-/** What became of one record. Every outcome but `aborted` is followed by an offset commit. */
+/** Where a record sits in its log, and the key it was produced with. */
+export interface RecordPosition extends RecordInfo {
+  key: string | null;
+}
+
+/**
+ * What a gate says of one valid event at its place in the log: act on it; skip it as stale (a
+ * replay, or an event of a migration that is no longer at the step it names; `ended` when the
+ * migration ended before it); or refuse it as malformed (a dead letter, from a service that
+ * handles its type).
+ */
+export type GateVerdict =
+  | { act: true }
+  | { act: false; stale: string; ended: boolean }
+  | { act: false; invalid: { code: DeadLetterCode; reason: string } };
+
+/**
+ * Decides, from the log before a record, whether the handlers may act on it, and folds the
+ * record in. The runner calls it once for every valid record of its topics, handled here or
+ * not, in log order within each partition; so every service that reads a partition decides
+ * the same way about every record in it.
+ */
+export interface EventGate {
+  judge(event: IncomingEvent, position: RecordPosition): GateVerdict | Promise<GateVerdict>;
+  /** A record that holds no valid event: nothing to fold, but the gate knows it was read. */
+  skip?(position: RecordPosition): void | Promise<void>;
+}
+
+/**
+ * What became of one record. Every outcome but `aborted` is committed: at once when it had an
+ * effect, with a later commit of its partition when it was `ignored` or `stale`.
+ */
 export type Outcome =
   | { kind: "handled"; event: IncomingEvent; emitted: ShadowEvent[]; attempts: number }
   | { kind: "duplicate"; event: IncomingEvent }
   | { kind: "ignored"; event: ShadowEvent }
+  /** The gate found it stale (a replay, or late): nothing was done. */
+  | { kind: "stale"; event: IncomingEvent; reason: string }
   | {
       kind: "dead-lettered";
       code: DeadLetterCode;
@@ -52,12 +85,16 @@ export interface RunnerObserver {
   beforeCommit?(outcome: Outcome, record: RecordInfo): void | Promise<void>;
 }
 
-/** Counters since start: received = handled + duplicates + ignored + deadLettered + aborted. */
+/**
+ * Counters since start: received = handled + duplicates + ignored + stale + deadLettered +
+ * aborted.
+ */
 export interface RunnerStats {
   received: number;
   handled: number;
   duplicates: number;
   ignored: number;
+  stale: number;
   deadLettered: number;
   deadLetteredByCode: Partial<Record<DeadLetterCode, number>>;
   aborted: number;

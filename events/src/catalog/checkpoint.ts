@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent, handoff, migrationBase, partitionOffset } from "./define.ts";
+import { defineEvent, handoff, limits, migrationBase, offsetList, shortId } from "./define.ts";
 
 /**
  * drain-svc, after the first handoff of an identity swap: checkpoint the shadow again so the
@@ -15,7 +15,7 @@ export const CheckpointCreated = defineEvent(
   "io.shadow.migration.checkpoint.created.v1",
   migrationBase.extend({
     handoff,
-    checkpointId: z.string().min(1),
+    checkpointId: shortId,
     leftRunning: z.boolean(),
     /** How long the source was frozen. */
     pauseMs: z.number().nonnegative(),
@@ -27,7 +27,7 @@ export const CheckpointCreated = defineEvent(
     dumpMs: z.number().nonnegative(),
     sizeBytes: z.number().int().nonnegative(),
     /** Input offsets the source had processed when it was dumped, where it reported them. */
-    offsetsAtDump: z.array(partitionOffset).optional(),
+    offsetsAtDump: offsetList.optional(),
   }),
 );
 
@@ -36,8 +36,8 @@ export const CheckpointImageReady = defineEvent(
   "io.shadow.migration.checkpoint-image.ready.v1",
   migrationBase.extend({
     handoff,
-    checkpointId: z.string().min(1),
-    imageRef: z.string().min(1),
+    checkpointId: shortId,
+    imageRef: z.string().min(1).max(limits.ref),
     digest: z.string().regex(/^sha256:[a-f0-9]{64}$/),
     sizeBytes: z.number().int().nonnegative(),
     buildMs: z.number().nonnegative(),

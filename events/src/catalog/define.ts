@@ -1,4 +1,9 @@
+import { instanceId, migrationId, nodeName, partitionOffset, workloadName } from "@shadow/contract";
 import { z } from "zod";
+
+// Fields shared by the data of migration events (the subject is the migration id too). The
+// names and positions are the ones a workload shares with the platform: the contract's.
+export { instanceId, migrationId, nodeName, partitionOffset, workloadName };
 
 /** A versioned CloudEvent type declared once: its reverse-DNS type string and its data schema. */
 export interface EventDefinition<T extends string = string, S extends z.ZodType = z.ZodType> {
@@ -18,24 +23,28 @@ export function defineEvent<const T extends string, S extends z.ZodType>(
 
 export type DataOf<D> = D extends EventDefinition<string, infer S> ? z.infer<S> : never;
 
-/** Fields shared by the data of every migration event: the subject is the migration id too. */
-export const migrationId = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/, "migration id: letters, digits, . _ : -");
-export const nodeName = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "node name: a DNS label");
-export const workloadName = z
-  .string()
-  .min(1)
-  .max(63)
-  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "workload name: a DNS label");
-export const instanceId = z.string().min(1).max(128);
 export const strategy = z.enum(["shadow", "sequential"]);
+
+/**
+ * Bounds for the free-form fields of every event. Nothing on the bus is meant to be large: a
+ * field beyond these is a broken or hostile producer, and its event a dead letter.
+ */
+export const limits = {
+  /** Ids a step makes up (a checkpoint, a fence) and short machine codes. */
+  id: 256,
+  /** An image reference: registry host, repository and tag or digest. */
+  ref: 1024,
+  /** A person's reason or an error message. */
+  reason: 2000,
+  /** Offsets per list: one per partition the workload reads. */
+  partitions: 10_000,
+} as const;
+
+/** A short id or code made by a service (a checkpoint id, a fence id, an error code). */
+export const shortId = z.string().min(1).max(limits.id);
+export const reasonText = z.string().min(1).max(limits.reason);
+/** Kafka's own limit on a topic name. */
+export const topicName = z.string().min(1).max(249);
 
 /** One side of a handoff: a running instance of the workload on a node. */
 export const instanceRef = z.object({ instance: instanceId, node: nodeName });
@@ -51,19 +60,18 @@ export const handoff = z.object({
   to: z.object({ instance: instanceId, node: nodeName }),
 });
 
-/** A position in the workload's input log. `offset` is the last offset processed (-1: none). */
-export const partitionOffset = z.object({
-  topic: z.string().min(1),
-  partition: z.number().int().nonnegative(),
-  offset: z.number().int().min(-1),
-});
+/** The offsets of one cut or one reading, a bounded list. */
+export const offsetList = z.array(partitionOffset).max(limits.partitions);
+
+export const imageTransfer = z.enum(["registry", "node-to-node"]);
+
+/** Who asked for a migration. */
+export const requestedBy = z.enum(["http", "cli", "kafka", "pressure"]);
 
 /**
  * Carried by every migration event, so each service can act on one event without a store:
  * handlers copy these fields from the event they react to.
  */
-export const imageTransfer = z.enum(["registry", "node-to-node"]);
-
 export const migrationBase = z.object({
   migrationId,
   workload: workloadName,

@@ -1,11 +1,19 @@
 import { z } from "zod";
-import { defineEvent, handoff, migrationBase, partitionOffset } from "./define.ts";
+import {
+  defineEvent,
+  handoff,
+  instanceId,
+  migrationBase,
+  offsetList,
+  reasonText,
+  shortId,
+} from "./define.ts";
 
 /**
  * The ExchangeFence as a cut at offsets. These travel on the control topic between fence-svc
  * and the workload SDK; the workload's input topics are never written to.
  */
-const fenceBase = migrationBase.extend({ handoff, fenceId: z.string().min(1) });
+const fenceBase = migrationBase.extend({ handoff, fenceId: shortId });
 
 /** fence-svc → source: pause input, finish in-flight work, flush outputs, answer with the cut. */
 export const FenceRequested = defineEvent("io.shadow.migration.fence.requested.v1", fenceBase);
@@ -14,8 +22,8 @@ export const FenceRequested = defineEvent("io.shadow.migration.fence.requested.v
 export const FenceCut = defineEvent(
   "io.shadow.migration.fence.cut.v1",
   fenceBase.extend({
-    instance: z.string().min(1),
-    cut: z.array(partitionOffset),
+    instance: instanceId,
+    cut: offsetList,
     pausedAt: z.string().datetime(),
   }),
 );
@@ -28,8 +36,8 @@ export const FenceCut = defineEvent(
 export const FencePassed = defineEvent(
   "io.shadow.migration.fence.passed.v1",
   fenceBase.extend({
-    instance: z.string().min(1),
-    cut: z.array(partitionOffset),
+    instance: instanceId,
+    cut: offsetList,
     pausedAt: z.string().datetime(),
     passedAt: z.string().datetime(),
   }),
@@ -39,7 +47,7 @@ export const FencePassed = defineEvent(
 export const FenceCompleted = defineEvent(
   "io.shadow.migration.fence.completed.v1",
   fenceBase.extend({
-    cut: z.array(partitionOffset),
+    cut: offsetList,
     /** Source paused → shadow past the cut: the handover's own delay. */
     handoverMs: z.number().nonnegative(),
   }),
@@ -48,5 +56,5 @@ export const FenceCompleted = defineEvent(
 /** Rollback: the fence is lifted and the source resumes from its cut. */
 export const FenceAborted = defineEvent(
   "io.shadow.migration.fence.aborted.v1",
-  fenceBase.extend({ reason: z.string().min(1) }),
+  fenceBase.extend({ reason: reasonText }),
 );

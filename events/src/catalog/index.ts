@@ -1,3 +1,4 @@
+import { MigrationAdmitted, MigrationRejected } from "./admission.ts";
 import { CheckpointCreated, CheckpointImageReady, IdentitySwapRequested } from "./checkpoint.ts";
 import type { DataOf, EventDefinition } from "./define.ts";
 import { FenceAborted, FenceCompleted, FenceCut, FencePassed, FenceRequested } from "./fence.ts";
@@ -5,6 +6,7 @@ import { MigrationCompleted, MigrationFailed, RolledBack, SourceDrained } from "
 import { MigrationRequested, NodePressureDetected } from "./request.ts";
 import { ShadowCaughtUp, ShadowRestored } from "./restore.ts";
 
+export * from "./admission.ts";
 export * from "./checkpoint.ts";
 export * from "./define.ts";
 export * from "./fence.ts";
@@ -15,6 +17,8 @@ export * from "./restore.ts";
 /** Every event type of the choreography, by its type string. */
 export const catalog = {
   [MigrationRequested.type]: MigrationRequested,
+  [MigrationAdmitted.type]: MigrationAdmitted,
+  [MigrationRejected.type]: MigrationRejected,
   [NodePressureDetected.type]: NodePressureDetected,
   [CheckpointCreated.type]: CheckpointCreated,
   [CheckpointImageReady.type]: CheckpointImageReady,

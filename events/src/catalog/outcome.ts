@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { defineEvent, handoff, instanceRef, migrationBase } from "./define.ts";
+import { defineEvent, handoff, instanceRef, migrationBase, reasonText, shortId } from "./define.ts";
 
 /** drain-svc stopped and removed the `from` side of a handoff. */
 export const SourceDrained = defineEvent(
@@ -30,18 +30,22 @@ export const MigrationFailed = defineEvent(
   "io.shadow.migration.failed.v1",
   migrationBase.extend({
     step: migrationStep,
-    reason: z.string().min(1).max(2000),
-    code: z.string().min(1),
+    reason: reasonText,
+    code: shortId,
     handoff: handoff.optional(),
   }),
 );
 
-/** Every step that had an effect compensated it; the source kept serving. */
+/**
+ * Every step that had an effect compensated it. `servingInstance` is the copy of the workload
+ * found running once the compensations were done (the source, unless something else happened
+ * to it meanwhile); absent when none was.
+ */
 export const RolledBack = defineEvent(
   "io.shadow.migration.rolled-back.v1",
   migrationBase.extend({
-    reason: z.string().min(1).max(2000),
-    compensated: z.array(z.string()),
-    servingInstance: instanceRef,
+    reason: reasonText,
+    compensated: z.array(z.string().max(500)).max(32),
+    servingInstance: instanceRef.optional(),
   }),
 );

@@ -1,14 +1,19 @@
 import { z } from "zod";
-import { defineEvent, instanceRef, migrationBase, nodeName } from "./define.ts";
+import { defineEvent, instanceRef, migrationBase, nodeName, requestedBy } from "./define.ts";
 
-/** A user, the CLI, a Kafka producer or pressure-svc asks for a migration. Starts the trace. */
+/**
+ * A user, the CLI, a Kafka producer or pressure-svc asks for a migration. Starts the trace.
+ * Nothing acts on it but admission-svc, which answers with MigrationAdmitted or
+ * MigrationRejected. Its Kafka key must be the workload (see `partitionKeyOf`): that puts it in
+ * the one partition that orders every migration of the workload.
+ */
 export const MigrationRequested = defineEvent(
   "io.shadow.migration.requested.v1",
   migrationBase.extend({
     source: instanceRef,
     /** The chosen target node; the gateway resolves "pick one" before emitting. */
     targetNode: nodeName,
-    requestedBy: z.enum(["http", "cli", "kafka", "pressure"]),
+    requestedBy,
     reason: z.string().max(500).optional(),
   }),
 );

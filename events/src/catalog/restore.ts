@@ -1,12 +1,12 @@
 import { z } from "zod";
-import { defineEvent, handoff, migrationBase, partitionOffset } from "./define.ts";
+import { defineEvent, handoff, limits, migrationBase, offsetList } from "./define.ts";
 
 /** restore-svc started the `to` side of a handoff from the checkpoint image. */
 export const ShadowRestored = defineEvent(
   "io.shadow.migration.shadow.restored.v1",
   migrationBase.extend({
     handoff,
-    imageRef: z.string().min(1),
+    imageRef: z.string().min(1).max(limits.ref),
     restoreMs: z.number().nonnegative(),
     /**
      * Getting the dump into place on the target: claiming the copy delivered there (a rename),
@@ -31,8 +31,8 @@ export const ShadowCaughtUp = defineEvent(
   migrationBase.extend({
     handoff,
     lagBehindSource: z.number().int().nonnegative(),
-    sourceOffsets: z.array(partitionOffset),
-    shadowOffsets: z.array(partitionOffset),
+    sourceOffsets: offsetList,
+    shadowOffsets: offsetList,
     replayMs: z.number().nonnegative(),
     /** The CPU cap (in CPUs) the source ran under at the end, if the catch-up needed one. */
     sourceCpuLimit: z.number().positive().optional(),

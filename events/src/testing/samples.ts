@@ -23,13 +23,20 @@ export function sampleData(migrationId = "m-sample-1"): { [T in EventType]: Even
     { topic: "orders.in", partition: 1, offset: -1 },
   ];
   const fence = { ...base, handoff, fenceId: `${migrationId}/fence-1` };
+  const request = {
+    ...base,
+    source: { instance: "orders-0", node: "node-a" },
+    targetNode: "node-b",
+    requestedBy: "cli" as const,
+  };
   return {
-    "io.shadow.migration.requested.v1": {
-      ...base,
-      source: { instance: "orders-0", node: "node-a" },
-      targetNode: "node-b",
-      requestedBy: "cli",
-      reason: "rebalance",
+    "io.shadow.migration.requested.v1": { ...request, reason: "rebalance" },
+    "io.shadow.migration.admitted.v1": request,
+    "io.shadow.migration.rejected.v1": {
+      ...request,
+      code: "ALREADY_MIGRATING",
+      reason: "workload orders is already migrating: m-running-1",
+      runningMigrationId: "m-running-1",
     },
     "io.shadow.node.pressure.detected.v1": {
       node: "node-a",

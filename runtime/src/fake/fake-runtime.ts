@@ -85,6 +85,7 @@ export class FakeRuntime implements Runtime {
       endpoint: `fake:${spec.httpPort}`,
       state: "running",
       identity,
+      ...(spec.labels ? { labels: spec.labels } : {}),
     };
     this.instances.set(identity.instance, info);
     return info;
@@ -100,6 +101,8 @@ export class FakeRuntime implements Runtime {
 
   /** Whose memory each checkpoint and image holds, as a real image's metadata says. */
   readonly #sourceOf = new Map<string, Identity>();
+  /** The source's labels, which a restored copy keeps (its spec travels in the image). */
+  readonly #labelsOf = new Map<string, Record<string, string>>();
 
   async checkpoint(instance: string, options: CheckpointOptions): Promise<Checkpoint> {
     this.#enter("checkpoint", instance);
@@ -108,6 +111,7 @@ export class FakeRuntime implements Runtime {
     if (!options.leaveRunning) info.state = "stopped";
     this.#seq += 1;
     this.#sourceOf.set(`ckpt-${this.#seq}`, { ...info.identity });
+    if (info.labels) this.#labelsOf.set(`ckpt-${this.#seq}`, info.labels);
     return {
       id: `ckpt-${this.#seq}`,
       migrationId: options.migrationId,
@@ -130,6 +134,8 @@ export class FakeRuntime implements Runtime {
     this.#node(targetNode, checkpoint.migrationId);
     const source = this.#sourceOf.get(checkpoint.id);
     if (source) this.#sourceOf.set(`local/${checkpoint.id}`, source);
+    const labels = this.#labelsOf.get(checkpoint.id);
+    if (labels) this.#labelsOf.set(`local/${checkpoint.id}`, labels);
     return {
       ref: `local/${checkpoint.id}`,
       digest: `sha256:${"0".repeat(64)}`,
@@ -173,6 +179,8 @@ export class FakeRuntime implements Runtime {
       identity,
       restoreMs: 100,
     };
+    const labels = this.#labelsOf.get(image.ref);
+    if (labels) info.labels = labels;
     this.instances.set(info.instance, info);
     this.cpuPriorities.set(info.instance, cpuPriorityOf(identity.role));
     return info;

@@ -1,11 +1,12 @@
 import { mkdir } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, posix } from "node:path";
+import { DEFAULT_IDENTITY_PATH, IDENTITY_FILE_ENV } from "@shadow/contract";
 import type { WorkloadSpec } from "../types.ts";
 import { writeJsonAtomic } from "./records.ts";
 
-/** Where an instance finds its identity file: a read-only bind of a host directory. */
-export const IDENTITY_DIR = "/run/shadow";
-export const IDENTITY_FILE = `${IDENTITY_DIR}/identity.json`;
+/** Where an instance finds its identity file (the contract's): a read-only bind of a host dir. */
+export const IDENTITY_FILE = DEFAULT_IDENTITY_PATH;
+export const IDENTITY_DIR = posix.dirname(IDENTITY_FILE);
 /** Where the workload's entry file is mounted. */
 export const ENTRY_DIR = "/opt/shadow";
 
@@ -30,7 +31,7 @@ export function ociSpec(input: BundleInput): Record<string, unknown> {
   const env = {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     HOME: "/root",
-    SHADOW_IDENTITY_FILE: IDENTITY_FILE,
+    [IDENTITY_FILE_ENV]: IDENTITY_FILE,
     SHADOW_HTTP_PORT: String(spec.httpPort),
     // Fewer threads, shorter freeze: CRIU seizes, dumps and restores the registers of every
     // thread while the source is frozen (~2-3 ms each here). Node starts 4 V8 platform

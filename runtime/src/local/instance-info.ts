@@ -14,5 +14,6 @@ export function toInstanceInfo(record: InstanceRecord, state: RuncState | undefi
     identity: record.identity,
   };
   if (state && state.pid > 0 && state.status !== "stopped") info.pid = state.pid;
+  if (record.spec.labels) info.labels = record.spec.labels;
   return info;
 }

@@ -1,4 +1,3 @@
 export { InstanceGoneError } from "./instance-gone.ts";
 export type { InstanceProgress } from "./instance-progress.ts";
-export { lagBehindSource } from "./lag.ts";
 export { statusClient } from "./status-client.ts";

@@ -1,4 +1,6 @@
+import type { PartitionOffset } from "@shadow/contract";
+
 /** Per-partition offsets an instance has processed, as its status endpoint reports them. */
 export interface InstanceProgress {
-  offsets: { topic: string; partition: number; offset: number }[];
+  offsets: PartitionOffset[];
 }

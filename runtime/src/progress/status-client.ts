@@ -1,12 +1,10 @@
-import { z } from "zod";
+import { statusBody } from "@shadow/contract";
 import type { Runtime } from "../types.ts";
 import { InstanceGoneError } from "./instance-gone.ts";
 import type { InstanceProgress } from "./instance-progress.ts";
 
-/** The part of the workload SDK's `GET /status` that says how far an instance has processed. */
-const statusBody = z.object({
-  processed: z.array(z.object({ topic: z.string(), partition: z.number(), offset: z.number() })),
-});
+/** The one field of the contract's status body that says how far an instance has processed. */
+const progressOf = statusBody.pick({ processed: true });
 
 /**
  * Reads an instance's processed offsets from the workload SDK's `GET /status`. restore-svc's
@@ -33,7 +31,7 @@ export function statusClient(runtime: Pick<Runtime, "inspect">, endpointTtlMs = 
     try {
       const res = await fetch(`http://${endpoint}/status`, { signal: AbortSignal.timeout(2000) });
       if (!res.ok) throw new Error(`status of ${instance}: HTTP ${res.status}`);
-      return { offsets: statusBody.parse(await res.json()).processed };
+      return { offsets: progressOf.parse(await res.json()).processed };
     } catch (error) {
       known.delete(instance);
       await locate(instance); // throws InstanceGoneError when it is gone

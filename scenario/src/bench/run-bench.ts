@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { ScenarioEnvironment } from "../environment.ts";
+import type { WorkloadEnvironment } from "../environment.ts";
+import type { ScenarioReport } from "../report.ts";
 import { runScenario } from "../scenario.ts";
 import { type BenchOptions, benchConfigs, gridOf } from "./grid.ts";
 import { type BenchRow, failedRow, rowOf } from "./row.ts";
@@ -9,9 +10,11 @@ import { type BenchRow, failedRow, rowOf } from "./row.ts";
  * and returns one row per run. A run that fails outright is recorded as failed, not dropped.
  */
 export async function runBench(
-  env: ScenarioEnvironment,
+  env: WorkloadEnvironment,
   o: BenchOptions,
   progress: (done: number, total: number, row: BenchRow | undefined, error?: Error) => void,
+  /** Each completed run's report, with the index of its row (e.g. to keep its timeline). */
+  onReport?: (index: number, report: ScenarioReport) => void,
 ): Promise<BenchRow[]> {
   const cells = gridOf(o);
   // Names of this invocation alone: the log keeps every earlier run's migrations.
@@ -32,6 +35,7 @@ export async function runBench(
       });
       const row = rowOf(cell, report);
       rows.push(row);
+      onReport?.(rows.length - 1, report);
       progress(i + 1, cells.length, row);
     } catch (error) {
       rows.push(failedRow(cell, error as Error));

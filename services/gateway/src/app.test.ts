@@ -1,15 +1,18 @@
 import {
   CheckpointCreated,
   CheckpointImageReady,
+  MigrationAdmitted,
   MigrationRequested,
   type OutgoingEvent,
   ShadowRestored,
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
-import { MigrationProjection } from "@shadow/migration";
+import { FENCE_LABEL, MigrationProjection } from "@shadow/migration";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createGateway } from "./app.ts";
+import type { GatewayDeps } from "./deps.ts";
+import { Verdicts } from "./verdicts.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: response bodies are read loosely; the assertions check their shape
 type Json = any;
@@ -19,28 +22,64 @@ let runtime: FakeRuntime;
 let projection: MigrationProjection;
 let emitted: OutgoingEvent[];
 let app: ReturnType<typeof createGateway>;
+/** Whether the stand-in admission answers at all (false: the verdict never comes). */
+let admissionUp: boolean;
+/** The next offset of the one-partition log the projection folds. */
+let offset: number;
+let gatewayDeps: GatewayDeps;
+
+/** Appends an event to the log the projection folds, keyed by its workload as the bus keys it. */
+function append(type: string, data: { workload: string }) {
+  projection.apply(
+    { id: `e${offset}`, type, time: "2026-01-01T00:00:00Z", data },
+    { partition: 0, offset: String(offset++), key: data.workload },
+  );
+}
+
+const spec = (labels: Record<string, string> = { [FENCE_LABEL]: "true" }) => ({
+  entry: "svc.js",
+  memoryBytes: 1 << 26,
+  httpPort: 8080,
+  labels,
+});
 
 beforeEach(async () => {
   runtime = new FakeRuntime(["node-a", "node-b", "node-c"]);
-  await runtime.run(
-    { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
-    { workload: "orders-0", instance: "orders-0", node: "node-a", role: "primary", incarnation: 0 },
-  );
+  await runtime.run(spec(), {
+    workload: "orders-0",
+    instance: "orders-0",
+    node: "node-a",
+    role: "primary",
+    incarnation: 0,
+  });
   projection = new MigrationProjection();
   emitted = [];
+  admissionUp = true;
+  offset = 0;
   let n = 0;
-  app = createGateway({
+  gatewayDeps = {
     runtime,
     projection,
+    verdicts: new Verdicts(projection),
+    verdictTimeoutMs: 200,
     token,
+    // The log: the request lands in it, and admission admits whatever the ledger left pending
+    // (a request made while another was under way is refused by the ledger itself).
     publish: async (event) => {
       emitted.push(event);
+      const data = MigrationRequested.schema.parse(event.data);
+      append(event.type, data);
+      if (admissionUp && projection.get(data.migrationId)?.status === "pending") {
+        const { reason: _, ...request } = data;
+        append(MigrationAdmitted.type, request);
+      }
       return { traceId: "4bf92f3577b34da6a3ce929d0e0e4736" };
     },
     newMigrationId: () => `m-${++n}`,
     now: () => new Date("2026-01-01T00:00:00Z"),
-    traceLink: "http://127.0.0.1:16686/trace/{traceId}",
-  });
+    traceUiUrl: "https://jaeger.example.org",
+  };
+  app = createGateway(gatewayDeps);
 });
 
 const post = (body: unknown, auth = `Bearer ${token}`) =>
@@ -60,7 +99,7 @@ describe("POST /migrations", () => {
       targetNode: "node-b",
       strategy: "shadow",
       identitySwap: true,
-      traceLink: "http://127.0.0.1:16686/trace/4bf92f3577b34da6a3ce929d0e0e4736",
+      traceLink: "https://jaeger.example.org/trace/4bf92f3577b34da6a3ce929d0e0e4736",
     });
     expect(emitted).toHaveLength(1);
     expect(emitted[0]?.type).toBe(MigrationRequested.type);
@@ -68,18 +107,28 @@ describe("POST /migrations", () => {
     expect(data.source).toEqual({ instance: "orders-0", node: "node-a" });
   });
 
+  it("links no trace when no trace UI is configured (the local Jaeger has none), and still names the trace", async () => {
+    const { traceUiUrl: _, ...noTraceUi } = gatewayDeps;
+    const bare = createGateway({ ...noTraceUi, newMigrationId: () => "m-bare" });
+    const res = await bare.request("/migrations", {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ workload: "orders-0", targetNode: "node-b" }),
+    });
+    const body = (await res.json()) as Json;
+    expect(body.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(body).not.toHaveProperty("traceLink");
+  });
+
   it("takes a former shadow that now serves alone as the source of the next migration", async () => {
     await runtime.remove("orders-0");
-    await runtime.run(
-      { entry: "svc.js", memoryBytes: 1 << 26, httpPort: 8080 },
-      {
-        workload: "orders-0",
-        instance: "orders-0-shadow-ab",
-        node: "node-b",
-        role: "shadow",
-        incarnation: 1,
-      },
-    );
+    await runtime.run(spec(), {
+      workload: "orders-0",
+      instance: "orders-0-shadow-ab",
+      node: "node-b",
+      role: "shadow",
+      incarnation: 1,
+    });
     const res = await post({ workload: "orders-0", targetNode: "node-a" });
     expect(res.status).toBe(202);
     expect(((await res.json()) as Json).source).toEqual({
@@ -119,34 +168,68 @@ describe("POST /migrations", () => {
     expect(emitted).toHaveLength(0);
   });
 
-  it("refuses a second migration of a workload that is already migrating", async () => {
+  it("refuses a second migration of a workload that is already migrating, as the log decided", async () => {
     expect((await post({ workload: "orders-0", targetNode: "node-b" })).status).toBe(202);
-    const event = emitted[0];
-    if (!event) throw new Error("nothing emitted");
-    projection.apply("m-1", {
-      id: "e1",
-      type: event.type,
-      time: "2026-01-01T00:00:00Z",
-      data: event.data,
-    });
     const res = await post({ workload: "orders-0", targetNode: "node-c" });
     expect(res.status).toBe(409);
-    expect(((await res.json()) as Json).error).toContain("already migrating (m-1");
-    expect(emitted).toHaveLength(1);
+    const body = (await res.json()) as Json;
+    expect(body).toMatchObject({
+      code: "ALREADY_MIGRATING",
+      migrationId: "m-2",
+      runningMigrationId: "m-1",
+    });
+    expect(body.error).toContain("already migrating: m-1");
+    expect(res.headers.get("location")).toBe("/migrations/m-2");
+    // The request went to the log, which refused it there: a second gateway or a Kafka
+    // producer is held to the same order.
+    expect(emitted).toHaveLength(2);
+    expect(projection.get("m-2")?.status).toBe("rejected");
+  });
+
+  it("answers 504 when no verdict comes in time, pointing at where it will be", async () => {
+    admissionUp = false;
+    const res = await post({ workload: "orders-0", targetNode: "node-b" });
+    expect(res.status).toBe(504);
+    expect(await res.json()).toMatchObject({ code: "VERDICT_TIMEOUT", migrationId: "m-1" });
+    expect(res.headers.get("location")).toBe("/migrations/m-1");
+    expect(projection.get("m-1")?.status).toBe("pending");
+  });
+
+  it("refuses shadow for a workload that cannot fence, naming sequential, and emits nothing", async () => {
+    await runtime.run(spec({}), {
+      workload: "plain-0",
+      instance: "plain-0",
+      node: "node-a",
+      role: "primary",
+      incarnation: 0,
+    });
+    const res = await post({ workload: "plain-0", targetNode: "node-b", strategy: "shadow" });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as Json;
+    expect(body.code).toBe("CANNOT_FENCE");
+    expect(body.error).toContain('"sequential"');
+    expect(emitted).toHaveLength(0);
+  });
+
+  it("picks sequential for strategy auto when the workload cannot fence, shadow when it can", async () => {
+    await runtime.run(spec({}), {
+      workload: "plain-0",
+      instance: "plain-0",
+      node: "node-a",
+      role: "primary",
+      incarnation: 0,
+    });
+    const plain = await post({ workload: "plain-0", targetNode: "node-b", strategy: "auto" });
+    expect(plain.status).toBe(202);
+    expect(((await plain.json()) as Json).strategy).toBe("sequential");
+    const fencing = await post({ workload: "orders-0", targetNode: "node-b", strategy: "auto" });
+    expect(((await fencing.json()) as Json).strategy).toBe("shadow");
   });
 });
 
 describe("reads", () => {
   it("shows a migration as the projection of its events, and 404 for an unknown one", async () => {
     await post({ workload: "orders-0", targetNode: "node-b" });
-    const event = emitted[0];
-    if (!event) throw new Error("nothing emitted");
-    projection.apply("m-1", {
-      id: "e1",
-      type: event.type,
-      time: "2026-01-01T00:00:00Z",
-      data: event.data,
-    });
     const auth = { authorization: `Bearer ${token}` };
     const one = await app.request("/migrations/m-1", { headers: auth });
     expect(one.status).toBe(200);
@@ -162,19 +245,19 @@ describe("reads", () => {
 
   it("adds the live lag only when asked (?lag=live), since reading it asks both instances", async () => {
     const data = sampleData("m-live");
-    const steps = [MigrationRequested, CheckpointCreated, CheckpointImageReady, ShadowRestored];
-    for (const [i, e] of steps.entries()) {
-      projection.apply("m-live", {
-        id: `e${i}`,
-        type: e.type,
-        time: `2026-01-01T00:00:0${i}Z`,
-        data: data[e.type],
-      });
-    }
+    const steps = [
+      MigrationRequested,
+      MigrationAdmitted,
+      CheckpointCreated,
+      CheckpointImageReady,
+      ShadowRestored,
+    ];
+    for (const e of steps) append(e.type, data[e.type]);
     let reads = 0;
     const live = createGateway({
       runtime,
       projection,
+      verdicts: new Verdicts(projection),
       token,
       publish: async () => ({}),
       newMigrationId: () => "unused",
@@ -208,6 +291,8 @@ describe("reads", () => {
       "/migrations",
       "/migrations/{id}",
       "/migrations/{id}/events",
+      "/migrations/{id}/timeline",
+      "/migrations/{id}/timeline.svg",
     ]);
   });
 });

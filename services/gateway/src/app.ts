@@ -1,4 +1,4 @@
-import type { MigrationView } from "@shadow/migration";
+import { hasEnded, type MigrationView } from "@shadow/migration";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
@@ -9,12 +9,13 @@ import { withLiveLag } from "./live-lag.ts";
 import { openApiDocument } from "./openapi.ts";
 import { migrationRequestBody } from "./request.ts";
 import { createMigration } from "./routes/create-migration.ts";
-
-const ended = (v: MigrationView) => v.status === "completed" || v.status === "rolled-back";
+import { timelineRoutes } from "./routes/timeline.ts";
 
 /**
  * The gateway's HTTP API. Reads come from the projection of the event log; the only write is
- * emitting MigrationRequested.
+ * emitting MigrationRequested, answered with the log's verdict on it: 202 admitted, 409 another
+ * migration of the workload under way (named), 4xx a place that is not real, 504 no verdict in
+ * time.
  */
 export function createGateway(deps: GatewayDeps) {
   const app = new Hono();
@@ -43,6 +44,7 @@ export function createGateway(deps: GatewayDeps) {
   });
 
   app.get("/migrations", (c) => c.json({ migrations: deps.projection.list() }));
+  app.route("/migrations", timelineRoutes(deps));
 
   app.get("/migrations/:id", async (c) => {
     const view = deps.projection.get(c.req.param("id"));
@@ -65,7 +67,7 @@ export function createGateway(deps: GatewayDeps) {
           data: JSON.stringify(view),
           id: view.updatedAt,
         });
-        if (ended(view)) done = true;
+        if (hasEnded(view)) done = true;
       };
       const unsubscribe = deps.projection.subscribe((view) => {
         if (view.migrationId !== id) return;
@@ -89,8 +91,16 @@ export function createGateway(deps: GatewayDeps) {
   });
 
   app.onError((error, c) => {
-    if (error instanceof RequestRefused)
-      return c.json({ error: error.message, code: error.code }, error.status);
+    if (error instanceof RequestRefused) {
+      const location = error.details.migrationId
+        ? { Location: `/migrations/${error.details.migrationId}` }
+        : undefined;
+      return c.json(
+        { error: error.message, code: error.code, ...error.details },
+        error.status,
+        location,
+      );
+    }
     if (error instanceof HTTPException) return error.getResponse();
     return c.json({ error: `internal error: ${error.message}`, code: "INTERNAL" }, 500);
   });

@@ -1,4 +1,5 @@
 import { hostEnv } from "@shadow/host";
+import { traceUiUrl } from "@shadow/otel/trace-link";
 import { z } from "zod";
 
 export const gatewayEnv = hostEnv.extend({
@@ -9,10 +10,18 @@ export const gatewayEnv = hostEnv.extend({
     .string()
     .min(8, "SHADOW_TOKEN must be at least 8 characters")
     .default("shadow-local"),
-  SHADOW_TRACE_LINK: z.string().default("http://127.0.0.1:16686/trace/{traceId}"),
+  /** The trace UI a migration's trace link points into; none by default (see trace-link.ts). */
+  SHADOW_TRACE_UI_URL: traceUiUrl,
+  /** How often a running migration's copies are asked for their progress, for its timeline; 0: never. */
+  SHADOW_TIMELINE_SAMPLE_MS: z.coerce.number().int().min(0).default(100),
   /**
    * A step running past its deadline fails its migration (which then rolls back). This is
    * the checkpoint's; the others are multiples of it (see watchdog.ts).
    */
   SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
+  /**
+   * How long `POST /migrations` waits for the log's verdict on the request it emitted
+   * (admission-svc's answer) before it answers 504. The request stays on the log either way.
+   */
+  SHADOW_VERDICT_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
 });

@@ -1,6 +1,7 @@
 import {
   CheckpointCreated,
   CheckpointImageReady,
+  MigrationAdmitted,
   MigrationRequested,
   ShadowRestored,
 } from "@shadow/events";
@@ -13,6 +14,7 @@ const data = sampleData("m-live-1");
 const at = (s: number) => new Date(Date.UTC(2026, 0, 2, 3, 4, s)).toISOString();
 const eventsUpTo = [
   MigrationRequested,
+  MigrationAdmitted,
   CheckpointCreated,
   CheckpointImageReady,
   ShadowRestored,
@@ -29,7 +31,7 @@ const now = () => new Date("2026-01-02T03:04:09.000Z");
 describe("the live lag of a migration in its catch-up", () => {
   it("is read from the handoff's two instances and added to the view", async () => {
     const asked: unknown[] = [];
-    const view = await withLiveLag(viewAfter(4), {
+    const view = await withLiveLag(viewAfter(5), {
       now,
       lagNow: async (handoff) => {
         asked.push(handoff);
@@ -42,7 +44,7 @@ describe("the live lag of a migration in its catch-up", () => {
   });
 
   it("belongs to the catch-up it was read in, even when the view moves on meanwhile", async () => {
-    const view = viewAfter(4);
+    const view = viewAfter(5);
     const answered = await withLiveLag(view, {
       now,
       lagNow: async () => {
@@ -56,7 +58,7 @@ describe("the live lag of a migration in its catch-up", () => {
 
   it("is not read in any other phase: the instances are not asked", async () => {
     let asked = 0;
-    const view = await withLiveLag(viewAfter(3), {
+    const view = await withLiveLag(viewAfter(4), {
       now,
       lagNow: async () => {
         asked += 1;
@@ -69,13 +71,13 @@ describe("the live lag of a migration in its catch-up", () => {
   });
 
   it("is left out when an instance does not answer, or not in time: the view is answered as folded", async () => {
-    const failing = await withLiveLag(viewAfter(4), {
+    const failing = await withLiveLag(viewAfter(5), {
       now,
       lagNow: () => Promise.reject(new Error("instance gone")),
     });
-    expect(failing).toEqual(viewAfter(4));
+    expect(failing).toEqual(viewAfter(5));
     const started = Date.now();
-    const hanging = await withLiveLag(viewAfter(4), { now, lagNow: () => new Promise(() => {}) });
+    const hanging = await withLiveLag(viewAfter(5), { now, lagNow: () => new Promise(() => {}) });
     expect(hanging.liveLag).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(5_000);
   });

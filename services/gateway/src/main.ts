@@ -1,25 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { serve } from "@hono/node-server";
 import { context, metrics, SpanKind, trace } from "@opentelemetry/api";
+import { lagBehindSource } from "@shadow/contract";
 import { createPublisher, serviceSource } from "@shadow/events";
-import { busClient, ensureBusTopics, loadConfig } from "@shadow/host";
+import { loadConfig, startHost } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
-import { createLogger, startTelemetry } from "@shadow/otel";
-import { lagBehindSource, statusClient } from "@shadow/runtime";
+import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { startActivitySampler } from "./activity-sampler.ts";
 import { createGateway } from "./app.ts";
 import { gatewayEnv } from "./config.ts";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
 import { feedProjection } from "./projection-feed.ts";
+import { shareInFlight } from "./shared-reads.ts";
+import { Verdicts } from "./verdicts.ts";
 import { overdueSteps } from "./watchdog.ts";
 
 const serviceName = "gateway";
 const env = loadConfig(serviceName, gatewayEnv);
-const telemetry = await startTelemetry({ serviceName });
-const logger = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
-const kafka = busClient(serviceName, env.SHADOW_KAFKA_BROKERS);
-await ensureBusTopics(kafka);
+// Hosted like every other service: health endpoints, telemetry, the bus's topics, signals.
+const host = await startHost({ name: serviceName, env });
+const { kafka, logger, telemetry } = host;
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
+// Connected before the first request: a burst of requests would otherwise all wait on the first
+// connection, and time out waiting when the broker is slow to answer.
+await publisher.connect();
 const projection = new MigrationProjection();
 // Subscribed before the log is folded, so the figures cover every migration it holds.
 recordMigrationMetrics(projection, metrics.getMeter("@shadow/gateway"));
@@ -31,15 +36,26 @@ const tracer = trace.getTracer("@shadow/gateway");
 
 const runtime = await runtimeFromEnv();
 const progress = statusClient(runtime);
+const sampler =
+  env.SHADOW_TIMELINE_SAMPLE_MS > 0
+    ? startActivitySampler({ projection, runtime, intervalMs: env.SHADOW_TIMELINE_SAMPLE_MS })
+    : undefined;
 const app = createGateway({
-  runtime,
+  // Requests arriving together read the runtime once (see shared-reads.ts).
+  runtime: {
+    list: shareInFlight(() => runtime.list()),
+    nodes: shareInFlight(() => runtime.nodes()),
+  },
   projection,
+  verdicts: new Verdicts(projection),
+  verdictTimeoutMs: env.SHADOW_VERDICT_TIMEOUT_MS,
   lagNow: async ({ from, to }) => {
     const [source, shadow] = await Promise.all([progress(from.instance), progress(to.instance)]);
-    return lagBehindSource(source, shadow);
+    return lagBehindSource(source.offsets, shadow.offsets);
   },
   token: env.SHADOW_TOKEN,
-  traceLink: env.SHADOW_TRACE_LINK,
+  ...(env.SHADOW_TRACE_UI_URL ? { traceUiUrl: env.SHADOW_TRACE_UI_URL } : {}),
+  ...(sampler ? { samplesOf: sampler.samplesOf } : {}),
   newMigrationId: () => `mig-${randomUUID().slice(0, 8)}`,
   now: () => new Date(),
   // The gateway's span is the root of the migration's one trace; every hop is its descendant.
@@ -85,15 +101,17 @@ const server = serve({
   port: env.SHADOW_GATEWAY_PORT,
   hostname: env.SHADOW_GATEWAY_HOST,
 });
+await new Promise((listening) => server.once("listening", listening));
 logger.info({ port: env.SHADOW_GATEWAY_PORT, metrics: telemetry.metricsUrl }, "gateway listening");
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
+// Ready: it serves requests from a projection that holds the whole log.
+host.ready({
+  fields: { port: env.SHADOW_GATEWAY_PORT },
+  async stop() {
     clearInterval(watchdog);
+    sampler?.stop();
     server.close();
     await feed.stop();
     await publisher.disconnect();
-    await telemetry.shutdown();
-    process.exit(0);
-  });
-}
+  },
+});

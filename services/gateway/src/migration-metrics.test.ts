@@ -1,5 +1,5 @@
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
-import { MigrationCompleted, MigrationRequested } from "@shadow/events";
+import { MigrationAdmitted, MigrationCompleted, MigrationRequested } from "@shadow/events";
 import { MigrationProjection } from "@shadow/migration";
 import { describe, expect, it } from "vitest";
 import { recordMigrationMetrics } from "./migration-metrics.ts";
@@ -26,25 +26,30 @@ describe("migration metrics", () => {
     const provider = new MeterProvider({ readers: [reader] });
     const projection = new MigrationProjection();
     recordMigrationMetrics(projection, provider.getMeter("test"));
-    projection.apply("m-1", {
-      id: "1",
-      type: MigrationRequested.type,
-      time: "2026-01-01T00:00:00.000Z",
-      data: {
-        ...base,
-        source: { instance: "orders-0", node: "node-a" },
-        targetNode: "node-b",
-        requestedBy: "cli",
-      },
-    });
+    const at = (offset: number) => ({ partition: 0, offset: String(offset), key: "orders-0" });
+    const request = {
+      ...base,
+      source: { instance: "orders-0", node: "node-a" },
+      targetNode: "node-b",
+      requestedBy: "cli",
+    };
+    projection.apply(
+      { id: "1", type: MigrationRequested.type, time: "2026-01-01T00:00:00.000Z", data: request },
+      at(0),
+    );
+    projection.apply(
+      { id: "1a", type: MigrationAdmitted.type, time: "2026-01-01T00:00:00.000Z", data: request },
+      at(1),
+    );
     const done = {
       id: "2",
       type: MigrationCompleted.type,
       time: "2026-01-01T00:00:05.000Z",
       data: { ...base, final: { instance: "orders-0-shadow-m1", node: "node-b" }, totalMs: 5000 },
     };
-    projection.apply("m-1", done);
-    projection.apply("m-1", { ...done, id: "3" });
+    projection.apply(done, at(2));
+    // Replayed: the ledger finds it stale, and nothing is counted twice.
+    projection.apply({ ...done, id: "3" }, at(3));
     const { resourceMetrics } = await reader.collect();
     const all = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
     const count = all.find((m) => m.descriptor.name === "shadow.migrations");

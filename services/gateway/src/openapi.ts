@@ -34,12 +34,23 @@ export function openApiDocument() {
             },
           },
           responses: {
-            "202": { description: "Accepted: the migration has started" },
+            "202": { description: "Admitted: the log's verdict is that the migration runs" },
             ...ref("400", "Malformed body"),
             ...ref("401", "Missing or wrong bearer token"),
-            ...ref("404", "Unknown workload"),
-            ...ref("409", "The workload is already migrating"),
-            ...ref("422", "Unknown or unusable target node"),
+            ...ref("404", "Unknown workload, or its source is not running where it was"),
+            ...ref(
+              "409",
+              "Refused: another migration of the workload was under way at the request's place in the log (runningMigrationId names it)",
+            ),
+            ...ref(
+              "422",
+              "Unknown or unusable target node, or strategy shadow for a workload that cannot fence (use sequential or auto)",
+            ),
+            ...ref("503", "The runtime could not be asked about the request"),
+            ...ref(
+              "504",
+              "No verdict in time: the request is on the log and will be answered there (Location)",
+            ),
           },
         },
         get: {
@@ -69,6 +80,27 @@ export function openApiDocument() {
           summary: "Live progress as server-sent events, until the migration ends",
           parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
           responses: { "200": { description: "text/event-stream of migration views" } },
+        },
+      },
+      "/migrations/{id}/timeline": {
+        get: {
+          summary:
+            "The migration on one time axis: phases, freezes, fences and handovers from its events; each copy's records per 100 ms and the catch-up lag from the gateway's samples",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "the timeline (JSON)" },
+            "404": { description: "no such migration" },
+          },
+        },
+      },
+      "/migrations/{id}/timeline.svg": {
+        get: {
+          summary: "The same timeline as an SVG picture",
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: {
+            "200": { description: "image/svg+xml" },
+            "404": { description: "no such migration" },
+          },
         },
       },
     },

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { decodeRecord, resilientConsumer, topics, validateEvent } from "@shadow/events";
 import type { MigrationProjection } from "@shadow/migration";
-import type { Logger } from "@shadow/otel";
+import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 
 /**
  * Keeps the projection current by reading the migrations topic from its beginning. The group
  * is this process's own, so every start rebuilds the views from the log: the log is the only
  * source of truth, the gateway stores nothing. `caughtUp` resolves once the log as it was at
- * start has been folded: before that, the views (and the "already migrating" check) are partial.
+ * start has been folded: before that, the views (and the verdicts requests wait for) are partial.
+ * The projection folds by partition and offset, as every service's ledger does, so a record
+ * handed over again changes nothing.
  */
 export async function feedProjection(
   kafka: Kafka,
@@ -56,13 +58,16 @@ export async function feedProjection(
         return;
       }
       const e = valid.event;
-      projection.apply(e.subject, {
-        id: `${e.source}/${e.id}`,
-        type: e.type,
-        time: e.time,
-        data: e.data,
-        ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-      });
+      projection.apply(
+        {
+          id: `${e.source}/${e.id}`,
+          type: e.type,
+          time: e.time,
+          data: e.data,
+          ...(e.traceparent ? { traceparent: e.traceparent } : {}),
+        },
+        { partition, offset: message.offset, key: message.key?.toString() ?? null },
+      );
     },
   });
   return { caughtUp, stop: () => consumer.disconnect() };

@@ -6,7 +6,12 @@ export const migrationRequestBody = z
   .object({
     workload: workloadName.describe("The workload's stable name, e.g. orders-0"),
     targetNode: z.union([nodeName, z.literal("auto")]).default("auto"),
-    strategy: strategy.default("shadow"),
+    strategy: z
+      .union([strategy, z.literal("auto")])
+      .default("shadow")
+      .describe(
+        "shadow (live, for a workload that can fence), sequential (stop and recreate), or auto: shadow if the workload can fence, else sequential",
+      ),
     identitySwap: z
       .boolean()
       .optional()

@@ -1,25 +1,28 @@
-import { MigrationFailed, MigrationRequested } from "@shadow/events";
+import { MigrationAdmitted, MigrationFailed, MigrationRequested } from "@shadow/events";
 import { MigrationProjection } from "@shadow/migration";
 import { describe, expect, it } from "vitest";
 import { overdueSteps } from "./watchdog.ts";
 
 function projectionWith(requestedAt: string) {
   const projection = new MigrationProjection();
-  projection.apply("m-1", {
-    id: "e1",
-    type: MigrationRequested.type,
-    time: requestedAt,
-    data: {
-      migrationId: "m-1",
-      workload: "orders-0",
-      strategy: "shadow",
-      identitySwap: false,
-      source: { instance: "orders-0", node: "node-a" },
-      targetNode: "node-b",
-      requestedBy: "http",
-      requestedAt,
-    },
-  });
+  const data = {
+    migrationId: "m-1",
+    workload: "orders-0",
+    strategy: "shadow",
+    identitySwap: false,
+    source: { instance: "orders-0", node: "node-a" },
+    targetNode: "node-b",
+    requestedBy: "http",
+    requestedAt,
+  };
+  projection.apply(
+    { id: "e1", type: MigrationRequested.type, time: requestedAt, data },
+    { partition: 0, offset: "0", key: "orders-0" },
+  );
+  projection.apply(
+    { id: "e2", type: MigrationAdmitted.type, time: requestedAt, data },
+    { partition: 0, offset: "1", key: "orders-0" },
+  );
   return projection;
 }
 

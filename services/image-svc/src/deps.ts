@@ -1,5 +1,5 @@
 import type { Runtime } from "@shadow/runtime";
 
 export interface ImageDeps {
-  runtime: Pick<Runtime, "buildImage">;
+  runtime: Pick<Runtime, "buildImage" | "release">;
 }

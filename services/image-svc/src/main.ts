@@ -3,7 +3,7 @@ import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { imageEnv } from "./config.ts";
-import { imageHandlers, serviceName } from "./service.ts";
+import { imageAfterEnd, imageHandlers, serviceName } from "./service.ts";
 
 const env = loadConfig(serviceName, imageEnv);
 setPriority(env.SHADOW_IMAGE_NICE);
@@ -12,6 +12,7 @@ await runService({
   name: serviceName,
   topics: [topics.migrations],
   handlers: imageHandlers,
+  afterEnd: imageAfterEnd,
   deps: { runtime },
   env,
 });

@@ -3,7 +3,7 @@ import type { InstanceProgress, Runtime } from "@shadow/runtime";
 export type { InstanceProgress };
 
 export interface RestoreDeps {
-  runtime: Pick<Runtime, "restore" | "inspect" | "remove" | "limitCpu">;
+  runtime: Pick<Runtime, "restore" | "inspect" | "list" | "remove" | "limitCpu" | "release">;
   /** Reads an instance's processed offsets (the workload SDK's `GET /status`). */
   progress(instance: string): Promise<InstanceProgress>;
   /** Caught up = at most this many records behind the source, summed over partitions. */

@@ -2,11 +2,11 @@ import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { topics } from "@shadow/events";
 import { loadConfig, runService } from "@shadow/host";
-import { createLogger } from "@shadow/otel";
+import { createLogger } from "@shadow/otel/logger";
 import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { restoreEnv } from "./config.ts";
-import { restoreHandlers, serviceName } from "./service.ts";
+import { restoreAfterEnd, restoreHandlers, serviceName } from "./service.ts";
 
 const env = loadConfig(serviceName, restoreEnv);
 setPriority(env.SHADOW_RESTORE_NICE);
@@ -15,6 +15,7 @@ await runService({
   name: serviceName,
   topics: [topics.migrations],
   handlers: restoreHandlers,
+  afterEnd: restoreAfterEnd,
   deps: {
     runtime,
     progress: statusClient(runtime),

@@ -13,8 +13,18 @@ export interface TraceContext {
   tracestate?: string;
 }
 
+/**
+ * Who published an event read from the log: the CloudEvent `source` and `id`, which together
+ * name it (a replay of the same record repeats both). Absent on events about to be published.
+ */
+export interface EventOrigin {
+  id?: string;
+  source?: string;
+}
+
 /** The fence events the SDK reads and writes on the control topic, with their typed data. */
 export type ControlEvent = TraceContext &
+  EventOrigin &
   (
     | { type: typeof FenceRequested.type; data: DataOf<typeof FenceRequested> }
     | { type: typeof FenceCut.type; data: DataOf<typeof FenceCut> }

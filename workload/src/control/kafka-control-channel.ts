@@ -138,8 +138,8 @@ export function decodeControl(
   if (!fenceTypes.has(decoded.event.type)) return { ok: false };
   const validated = validateEvent(decoded.event);
   if (!validated.ok) return { ok: false, reason: validated.reason };
-  const { type, data, traceparent, tracestate } = validated.event;
-  const event = { type, data } as ControlEvent;
+  const { type, data, traceparent, tracestate, id, source } = validated.event;
+  const event = { type, data, id, source } as ControlEvent;
   if (traceparent) event.traceparent = traceparent;
   if (tracestate) event.tracestate = tracestate;
   return { ok: true, event };

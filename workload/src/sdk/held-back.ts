@@ -46,19 +46,25 @@ export class HeldBack {
   /** Drops outputs caused by records at or below `upTo` on each given partition. */
   discardUpTo(positions: readonly PartitionOffset[]): number {
     if (positions.length === 0 || this.items.length === 0) return 0;
-    const limits = new Map<string, number>();
-    for (const { topic, partition, offset } of positions)
-      limits.set(tpKey(topic, partition), offset);
+    const covered = coveredBy(positions);
     const before = this.items.length;
     this.items = this.items.filter(({ input }) => {
+      if (!covered(input)) return true;
       const key = tpKey(input.topic, input.partition);
-      const limit = limits.get(key);
-      if (limit === undefined || input.offset > limit) return true;
       const entry = this.perPartition.get(key);
       if (entry && --entry.count === 0) this.perPartition.delete(key);
       return false;
     });
     return before - this.items.length;
+  }
+
+  /** How many outputs `discardUpTo(positions)` would drop, without dropping them. */
+  countUpTo(positions: readonly PartitionOffset[]): number {
+    if (positions.length === 0 || this.items.length === 0) return 0;
+    const covered = coveredBy(positions);
+    let count = 0;
+    for (const { input } of this.items) if (covered(input)) count += 1;
+    return count;
   }
 
   /** Everything held, in processing order, without removing it. */
@@ -88,6 +94,16 @@ export class HeldBack {
     this.perPartition.clear();
     return count;
   }
+}
+
+/** Whether an input is at or below `positions` on its partition (partitions not named: no). */
+function coveredBy(positions: readonly PartitionOffset[]): (input: PartitionOffset) => boolean {
+  const limits = new Map<string, number>();
+  for (const { topic, partition, offset } of positions) limits.set(tpKey(topic, partition), offset);
+  return (input) => {
+    const limit = limits.get(tpKey(input.topic, input.partition));
+    return limit !== undefined && input.offset <= limit;
+  };
 }
 
 /** A source's cut, indexed: partitions it does not name count as -1 (nothing processed). */

@@ -1,16 +1,10 @@
+import { OUTPUT_ID_HEADER } from "@shadow/contract";
 import type { RecordMetadata } from "kafkajs";
-import type { PartitionOffset, PendingOutput } from "../types.ts";
+import type { PendingOutput } from "../types.ts";
 
-/**
- * Every output names the input it came from and its place among that input's outputs, so a
- * restored copy can tell which of the outputs it inherited unacknowledged are in the log
- * already (its last produce may have been written just before the dump).
- */
-export const OUTPUT_ID_HEADER = "shadow-output-of";
-
-export function outputId(input: PartitionOffset, index: number | string): string {
-  return `${input.topic}/${input.partition}/${input.offset}#${index}`;
-}
+// Every output names the input it came from (the contract's output id), so a restored copy can
+// tell which of the outputs it inherited unacknowledged are in the log already.
+export { OUTPUT_ID_HEADER, outputId } from "@shadow/contract";
 
 export function idOf(output: PendingOutput): string | undefined {
   return output.headers[OUTPUT_ID_HEADER];

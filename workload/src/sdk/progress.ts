@@ -86,14 +86,14 @@ export class Progress {
   }
 
   /** True once every partition of the cut has been processed at least up to the cut. */
-  passed(cut: PartitionOffset[]): boolean {
+  passed(cut: readonly PartitionOffset[]): boolean {
     return cut.every(
       ({ topic, partition, offset }) => (this.last(topic, partition) ?? -1) >= offset,
     );
   }
 
   /** Records still to process before the cut, summed over partitions. */
-  behind(cut: PartitionOffset[]): number {
+  behind(cut: readonly PartitionOffset[]): number {
     let total = 0;
     for (const { topic, partition, offset } of cut) {
       total += Math.max(0, offset - (this.last(topic, partition) ?? -1));

@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
+import type { HealthBody } from "@shadow/contract";
 import { Hono } from "hono";
 import type { WorkloadStatus } from "../types.ts";
 
@@ -17,7 +18,7 @@ export function createStatusApp(workload: StatusSource): Hono {
   const app = new Hono();
   app.get("/health", (c) => {
     const { mode, identity } = workload.status();
-    return c.json({ ok: true, mode, instance: identity?.instance ?? null });
+    return c.json({ ok: true, mode, instance: identity?.instance ?? null } satisfies HealthBody);
   });
   app.get("/status", (c) => c.json(workload.status()));
   return app;

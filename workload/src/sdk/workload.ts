@@ -1,16 +1,10 @@
-import {
-  topics as eventTopics,
-  FenceAborted,
-  FenceCut,
-  FencePassed,
-  FenceRequested,
-} from "@shadow/events";
+import { CONTROL_CLOCK_MARGIN_MS, lagBehindSource } from "@shadow/contract";
+import { topics as eventTopics } from "@shadow/events";
 import type { ISocketFactory } from "kafkajs";
 import pino, { type Logger } from "pino";
 import type { ControlEvent } from "../control/channel.ts";
 import type {
   InputRecord,
-  Mode,
   PartitionOffset,
   PendingOutput,
   ServiceDefinition,
@@ -19,14 +13,15 @@ import type {
   WorkloadStatus,
 } from "../types.ts";
 import { ConnectionGate } from "./connection-gate.ts";
-import type { FenceHost } from "./fence-host.ts";
-import { ShadowFence } from "./fence-shadow.ts";
-import { SourceFence } from "./fence-source.ts";
 import { HeldBack } from "./held-back.ts";
 import { DEFAULT_IDENTITY_PATH, type Identity, inputGroupId, sameIdentity } from "./identity.ts";
 import { IdentityWatcher } from "./identity-watcher.ts";
+import { InputFlow } from "./input-flow.ts";
 import { KafkaSession } from "./kafka-session.ts";
 import { Lock } from "./lock.ts";
+import { fromControl } from "./mode/events.ts";
+import { ModeRunner } from "./mode/runner.ts";
+import { initialState } from "./mode/state.ts";
 import { idOf, OutputMarks } from "./output-id.ts";
 import { OutputPipeline } from "./output-pipeline.ts";
 import { type Admission, Processor } from "./processor.ts";
@@ -55,6 +50,12 @@ export interface WorkloadOptions<S> {
   /** How often a shadow reads its source's committed progress (trims held outputs, shows lag). */
   sourceProgressIntervalMs?: number;
   identityPollMs?: number;
+  /**
+   * How long a fenced source waits after its cut for FencePassed or FenceAborted before it
+   * aborts its own fence through the control log and, once it reads that back, resumes from its
+   * cut (default 30 s): a stale or orphaned fence never stops a workload for good.
+   */
+  fenceDeadlineMs?: number;
   log?: Logger;
   /** Underlying socket factory (the gate wraps it). */
   socketFactory?: ISocketFactory;
@@ -80,12 +81,6 @@ export interface Workload<S> {
   /** Replaces the Kafka clients under the same identity, with a clean disconnect first. */
   restartSession(): Promise<void>;
 }
-
-/**
- * How far before it became a shadow an instance reads the control log. Record timestamps are
- * the publisher's clock (fence-svc's, the source's), which on another node may run behind.
- */
-export const CONTROL_CLOCK_MARGIN_MS = 60_000;
 
 const zeroCounts = (): WorkloadCounts => ({
   processed: 0,
@@ -113,41 +108,35 @@ const zeroCounts = (): WorkloadCounts => ({
  * await workload.start();
  */
 export function createWorkload<S>(options: WorkloadOptions<S>): Workload<S> {
-  return new WorkloadRuntime(options);
+  return new SdkWorkload(options);
 }
 
-class WorkloadRuntime<S> implements Workload<S>, FenceHost {
-  readonly progress: Progress;
-  readonly held: HeldBack;
-  readonly pipeline: OutputPipeline;
-  private readonly maxPendingOutputs: number;
-  /** Set at maxPendingOutputs, cleared at half of it: a primary consumes only while clear. */
-  private outputsBackedUp = false;
+/**
+ * The SDK's side of one workload process: what `createWorkload` returns. Named for what it is,
+ * not `WorkloadRuntime`: the runtime is the platform's port (checkpoint, restore, stop), which
+ * this class never sees. Its mode is the machine in `mode/`; this class feeds it events (the
+ * control log, the identity file, its own progress) and owns the I/O its effects need.
+ */
+class SdkWorkload<S> implements Workload<S> {
+  private readonly progress: Progress;
+  private readonly held: HeldBack;
+  private readonly pipeline: OutputPipeline;
   private readonly outputMarks = new OutputMarks();
   /** Topics to read back before producing: set by a restore that inherited outputs. */
   private readBack: string[] | undefined;
-  readonly lock = new Lock();
-  readonly counts = zeroCounts();
-  log: Logger;
+  private readonly lock = new Lock();
+  private readonly counts = zeroCounts();
+  private log: Logger;
   private stateValue: S;
-  private mode: Mode;
-  private fencing = false;
-  private paused = false;
+  private readonly machine: ModeRunner;
+  private readonly flow: InputFlow;
   /** The identity the memory was built under before the last change: the source, for a shadow. */
   private sourceIdentity: Identity | undefined;
   private readonly watcher: IdentityWatcher;
   private readonly gate: ConnectionGate;
   private readonly processor: Processor<S>;
-  private readonly sourceFence: SourceFence;
-  private shadowFence: ShadowFence;
   private session: KafkaSession | undefined;
   private inputReady = false;
-  /**
-   * Partitions a shadow stopped reading because its held-back buffer is full and it is ahead of
-   * its source there; the partitions where it is behind go on (their outputs are the source's
-   * and are dropped), so a full buffer never stalls the catch-up it waits for.
-   */
-  private readonly aheadPaused = new Map<string, TopicPartition>();
   private readonly committed = new Map<string, PartitionOffset>();
   private sourceCommitted: PartitionOffset[] = [];
   private timers: NodeJS.Timeout[] = [];
@@ -182,13 +171,46 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     this.stateValue = snapshot ? clone(snapshot.state) : options.service.initialState();
     this.progress = new Progress(snapshot?.processed ?? []);
     this.held = new HeldBack(options.maxHeldOutputs ?? 100_000);
-    this.maxPendingOutputs = options.maxPendingOutputs ?? 10_000;
     this.pipeline = new OutputPipeline({
       onAcked: (batch) => {
         this.counts.produced += batch.length;
-        if (this.outputsBackedUp) this.updateFlow();
+        this.flow.outputsSettled();
       },
       onSendError: (error, size) => this.log.warn({ err: error, size }, "produce failed, retrying"),
+    });
+    const identity = this.watcher.current;
+    let sourceIdentity: Identity | undefined;
+    if (snapshot && !sameIdentity(snapshot.identity, identity)) {
+      // Started from someone else's memory: exactly what a restored copy wakes up to.
+      sourceIdentity = snapshot.identity;
+      this.counts.identityChanges += 1;
+    }
+    this.sourceIdentity = sourceIdentity;
+    this.machine = new ModeRunner(
+      {
+        progress: this.progress,
+        held: this.held,
+        pipeline: this.pipeline,
+        lock: this.lock,
+        counts: this.counts,
+        identity: () => this.watcher.current,
+        log: () => this.log,
+        publish: (event) => this.publish(event, this.gate.epoch),
+        commitNow: () => this.commitNow(),
+        updateFlow: () => this.flow.update(),
+        identitySince: () => this.identitySince,
+      },
+      initialState(identity, sourceIdentity?.instance),
+      options.fenceDeadlineMs === undefined ? {} : { fenceDeadlineMs: options.fenceDeadlineMs },
+    );
+    this.flow = new InputFlow({
+      consumption: () => this.machine.consumption,
+      session: () => this.session,
+      progress: this.progress,
+      held: this.held,
+      pipeline: this.pipeline,
+      counts: this.counts,
+      maxPendingOutputs: options.maxPendingOutputs ?? 10_000,
     });
     this.processor = new Processor<S>({
       service: options.service,
@@ -202,11 +224,11 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       admit: (epoch, topic, partition) => this.admit(epoch, topic, partition),
       context: () => ({
         identity: this.watcher.current,
-        mode: this.mode,
+        mode: this.machine.mode,
         now: Date.now(),
         groupId: inputGroupId(this.watcher.current),
       }),
-      modeNow: () => this.mode,
+      modeNow: () => this.machine.mode,
       identityNow: () => {
         // One stat: a restore while a handler awaited is noticed before it reads who it is.
         this.watcher.check();
@@ -215,20 +237,10 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       seek: (epoch, topic, partition, offset) => {
         if (epoch === this.gate.epoch) this.session?.seek(topic, partition, offset);
       },
-      route: (outputs) => this.route(outputs),
+      route: (outputs) => this.machine.route(outputs),
       afterProcessed: () => this.afterProcessed(),
       ...(options.retry ? { retry: options.retry } : {}),
     });
-    this.sourceFence = new SourceFence(this);
-    this.shadowFence = new ShadowFence(this, () => this.sourceIdentity?.instance);
-
-    const identity = this.watcher.current;
-    this.mode = identity.role === "shadow" ? "shadow" : "primary";
-    if (snapshot && !sameIdentity(snapshot.identity, identity)) {
-      // Started from someone else's memory: exactly what a restored copy wakes up to.
-      this.sourceIdentity = snapshot.identity;
-      this.counts.identityChanges += 1;
-    }
     this.adopt(snapshot?.unsettled ?? []);
   }
 
@@ -238,27 +250,6 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   get identity(): Identity {
     return this.watcher.current;
-  }
-
-  // FenceHost
-  currentIdentity(): Identity {
-    return this.watcher.current;
-  }
-  epoch(): number {
-    return this.gate.epoch;
-  }
-  getMode(): Mode {
-    return this.mode;
-  }
-  setMode(mode: Mode): void {
-    if (mode !== this.mode) this.log.info({ from: this.mode, to: mode }, "mode");
-    this.mode = mode;
-  }
-  setFencing(fencing: boolean): void {
-    this.fencing = fencing;
-  }
-  now(): number {
-    return Date.now();
   }
 
   async start(): Promise<void> {
@@ -282,10 +273,9 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     const session = this.session;
-    if (session && this.mode !== "shadow" && this.watcher.check() === "same") {
-      await Promise.race([this.pipeline.flush(), delay(5_000)]);
-      await this.commitNow();
-    }
+    // A session under the unchanged identity is what a flush and a commit may still use.
+    const canFlush = session !== undefined && this.watcher.check() === "same";
+    await this.machine.feed({ type: "stop", canFlush });
     this.session = undefined;
     this.pipeline.setSender(undefined);
     await session?.close();
@@ -293,18 +283,16 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   status(): WorkloadStatus {
     const processed = this.progress.list();
-    let lag: number | null = null;
-    if (this.sourceIdentity && this.sourceCommitted.length > 0) {
-      lag = 0;
-      for (const { topic, partition, offset } of this.sourceCommitted) {
-        lag += Math.max(0, offset - (this.progress.last(topic, partition) ?? -1));
-      }
-    }
+    const lag =
+      this.sourceIdentity && this.sourceCommitted.length > 0
+        ? lagBehindSource(this.sourceCommitted, processed)
+        : null;
+    const { sourceFence, handover } = this.machine.state;
     return {
       identity: this.watcher.current,
-      mode: this.mode,
-      fencing: this.fencing,
-      paused: this.paused,
+      mode: this.machine.mode,
+      fencing: this.machine.fencing,
+      paused: this.flow.paused,
       epoch: this.gate.epoch,
       processed,
       committed: [...this.committed.values()],
@@ -316,8 +304,8 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       inputReady: this.inputReady,
       controlReady: this.session?.control.ready ?? false,
       counts: { ...this.counts, refusedConnections: this.gate.refusals },
-      sourceFence: this.sourceFence.status ? { ...this.sourceFence.status } : null,
-      handover: this.shadowFence.timing ? { ...this.shadowFence.timing } : null,
+      sourceFence: sourceFence ? { ...sourceFence } : null,
+      handover: handover ? { ...handover } : null,
       startedAt: this.startedAt,
     };
   }
@@ -366,12 +354,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
     const unsettled = this.pipeline.takeUnsettled();
     this.sourceIdentity = previous;
     this.sourceCommitted = [];
-    this.fencing = false;
-    // Fence state belongs to the identity it was reached under (a round-1 shadow that is
-    // checkpointed again for round 2 must not wake up believing it passed a cut).
-    this.sourceFence.status = null;
-    this.shadowFence = new ShadowFence(this, () => this.sourceIdentity?.instance);
-    this.mode = next.role === "shadow" ? "shadow" : "primary";
+    void this.machine.feed({ type: "identity-changed", next, previous });
     this.adopt(unsettled);
     if (!this.stopped) void this.openSession(epoch);
   }
@@ -383,8 +366,8 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
    */
   private adopt(unsettled: PendingOutput[]): void {
     if (unsettled.length === 0) return;
-    if (this.mode === "shadow") {
-      this.shadowFence.route(unsettled);
+    if (this.machine.consumption === "hold") {
+      this.machine.route(unsettled);
       return;
     }
     // The source's last produce may have reached the log with its acknowledgement lost in the
@@ -405,7 +388,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       const found = await session.readOutputIds(topics, (t, p) => this.outputMarks.from(t, p));
       const dropped = this.pipeline.discard((o) => found.has(idOf(o) ?? ""));
       this.counts.readBackDropped += dropped;
-      if (this.outputsBackedUp) this.updateFlow();
+      this.flow.outputsSettled();
       this.log.info({ topics, found: found.size, dropped }, "inherited outputs read back");
     } catch (error) {
       this.log.warn({ err: error, topics }, "read-back failed: producing every inherited output");
@@ -440,7 +423,10 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
         this.pipeline.setSender(async (batch) =>
           this.outputMarks.record(await session.send(batch)),
         );
-        this.log.info({ epoch, group: session.groupId, mode: this.mode }, "session started");
+        this.log.info(
+          { epoch, group: session.groupId, mode: this.machine.mode },
+          "session started",
+        );
         return;
       } catch (error) {
         if (epoch !== this.gate.epoch || this.stopped) return;
@@ -472,8 +458,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
       const next = this.progress.next(topic, partition);
       if (next !== undefined) session.seek(topic, partition, next);
     }
-    if (this.paused) session.pauseInput();
-    else session.pausePartitions([...this.aheadPaused.values()]);
+    this.flow.applyTo(session);
     this.inputReady = true;
     this.log.info(
       { epoch, partitions: partitions.length, processed: this.progress.list() },
@@ -483,124 +468,24 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
 
   private admit(epoch: number, topic: string, partition: number): Admission {
     if (!this.gate.isCurrent(epoch)) return epoch === this.gate.epoch ? "refuse" : "stale";
-    if (this.aheadPaused.has(tpKey(topic, partition))) return "refuse";
-    return this.consuming() ? "process" : "refuse";
-  }
-
-  private consuming(): boolean {
-    if (this.fencing) return false;
-    if (this.mode === "primary") return this.outputRoom();
-    return this.mode === "shadow";
-  }
-
-  /** Whether a primary has room for more outputs; stops at the bound, resumes at half of it. */
-  private outputRoom(): boolean {
-    const pending = this.pipeline.pending;
-    if (pending >= this.maxPendingOutputs && !this.outputsBackedUp) {
-      this.outputsBackedUp = true;
-      this.counts.outputPauses += 1;
-    } else if (pending <= this.maxPendingOutputs / 2) this.outputsBackedUp = false;
-    return !this.outputsBackedUp;
-  }
-
-  private route(outputs: PendingOutput[]): void {
-    if (this.mode === "shadow") this.shadowFence.route(outputs);
-    else if (this.mode === "idle") this.counts.discarded += outputs.length;
-    else this.pipeline.enqueue(outputs);
+    return this.flow.admits(topic, partition) ? "process" : "refuse";
   }
 
   private afterProcessed(): void {
-    if (this.mode === "primary") {
-      if (!this.outputsBackedUp && this.pipeline.pending >= this.maxPendingOutputs)
-        this.updateFlow();
-      return;
-    }
-    if (this.mode !== "shadow") return;
-    this.shadowFence.checkPassed();
-    if (this.held.full) this.updateFlow();
-  }
-
-  updateFlow(): void {
-    const want = this.consuming();
-    const session = this.session;
-    if (!want) {
-      if (!this.paused) {
-        this.paused = true;
-        session?.pauseInput();
-      }
-      // Pausing the whole topic overrides per-partition pauses; resuming it seeks every one.
-      this.aheadPaused.clear();
-      return;
-    }
-    if (this.paused) {
-      this.paused = false;
-      session?.resumeInput(this.nextPositions(this.progress.assigned));
-    }
-    this.updateAheadPause(session);
-  }
-
-  /** While a shadow's buffer is full, reads only the partitions it is not ahead on. */
-  private updateAheadPause(session: KafkaSession | undefined): void {
-    const ahead = this.mode === "shadow" && this.held.full ? this.held.partitions() : [];
-    const stay = new Set(ahead.map(({ topic, partition }) => tpKey(topic, partition)));
-    const resume: TopicPartition[] = [];
-    for (const [key, tp] of this.aheadPaused) {
-      if (stay.has(key)) continue;
-      this.aheadPaused.delete(key);
-      resume.push(tp);
-    }
-    const pause: TopicPartition[] = [];
-    for (const tp of ahead) {
-      const key = tpKey(tp.topic, tp.partition);
-      if (this.aheadPaused.has(key)) continue;
-      this.aheadPaused.set(key, tp);
-      pause.push(tp);
-    }
-    session?.pausePartitions(pause);
-    session?.resumePartitions(this.nextPositions(resume));
-  }
-
-  /** Where each partition continues: right after what was processed there. */
-  private nextPositions(partitions: readonly TopicPartition[]): PartitionOffset[] {
-    const positions: PartitionOffset[] = [];
-    for (const { topic, partition } of partitions) {
-      const next = this.progress.next(topic, partition);
-      if (next !== undefined) positions.push({ topic, partition, offset: next });
-    }
-    return positions;
+    void this.machine.feed({ type: "record-processed" });
+    this.flow.afterProcessed();
   }
 
   private async onControl(epoch: number, event: ControlEvent): Promise<void> {
     if (epoch !== this.gate.epoch) return;
-    const me = this.watcher.current;
-    const data = event.data;
-    // Instance names are unique within a workload only.
-    if (data.workload !== me.workload) return;
-    const from = data.handoff.from.instance === me.instance;
-    const to = data.handoff.to.instance === me.instance;
-    const mine = me.migrationId === undefined || me.migrationId === data.migrationId;
-    const trace = { traceparent: event.traceparent, tracestate: event.tracestate };
-    switch (event.type) {
-      case FenceRequested.type:
-        if (from) await this.sourceFence.onRequested(event.data, trace);
-        return;
-      case FenceCut.type:
-        if (to && mine) this.shadowFence.onCut(event.data, trace);
-        return;
-      case FencePassed.type:
-        if (from) this.sourceFence.onPassed(event.data);
-        if (to && mine) this.shadowFence.onPassed(event.data);
-        return;
-      case FenceAborted.type:
-        if (from) this.sourceFence.onAborted(event.data);
-        if (to && mine) this.shadowFence.onAborted(event.data);
-        return;
-      default:
-        return;
-    }
+    const modeEvent = fromControl(event);
+    // Awaited: the control log is read one event at a time, and a fence's steps finish before
+    // the next event is looked at (a source answers with its cut before it reads an abort).
+    if (modeEvent) await this.machine.feed(modeEvent);
   }
 
-  async publish(event: ControlEvent, epoch: number): Promise<boolean> {
+  /** Publishes on the control topic, retrying; false when `epoch` ended first. */
+  private async publish(event: ControlEvent, epoch: number): Promise<boolean> {
     for (let attempt = 0; epoch === this.gate.epoch && !this.stopped; attempt++) {
       const session = this.session;
       if (session && session.epoch === epoch && session.started) {
@@ -624,7 +509,7 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   }
 
   /** Commits, per partition, the last offset whose outputs are all settled. */
-  async commitNow(): Promise<void> {
+  private async commitNow(): Promise<void> {
     const session = this.session;
     if (!session || !this.inputReady || session.epoch !== this.gate.epoch) return;
     const positions: PartitionOffset[] = [];
@@ -656,15 +541,17 @@ class WorkloadRuntime<S> implements Workload<S>, FenceHost {
   private async readSourceProgress(): Promise<void> {
     const source = this.sourceIdentity;
     const session = this.session;
-    if (!source || !session || this.mode !== "shadow" || session.epoch !== this.gate.epoch) return;
+    // Only while outputs are held: a primary has no source to compare with.
+    const holding = () => this.machine.consumption === "hold";
+    if (!source || !session || !holding() || session.epoch !== this.gate.epoch) return;
     try {
       const positions = await session.groupProgress(inputGroupId(source));
-      if (session.epoch !== this.gate.epoch || this.mode !== "shadow") return;
+      if (session.epoch !== this.gate.epoch || !holding()) return;
       this.sourceCommitted = positions;
       const wasFull = this.held.full;
-      this.shadowFence.sourceProgressed(positions);
+      void this.machine.feed({ type: "source-progress", positions });
       // Still full, a partition whose held outputs all went may be read again.
-      if (wasFull) this.updateFlow();
+      if (wasFull) this.flow.update();
     } catch (error) {
       this.log.debug({ err: error }, "reading the source's progress failed");
     }

@@ -29,6 +29,9 @@ export async function onFenceCompleted(
     const ours = d.handoff.round === 1 || from?.identity.migrationId === d.migrationId;
     if (from && ours) await deps.runtime.remove(d.handoff.from.instance);
   } catch (error) {
+    // Past the fence nothing is rolled back, so no compensation releases what the migration
+    // made: release it here, as a completed migration does.
+    await deps.runtime.release(d.migrationId).catch(() => undefined);
     return [failed(d, "drain", error)];
   }
   const drained = outgoing(SourceDrained, {

@@ -1,6 +1,9 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
+import { canFence, type MigrationView, placementRefusal } from "@shadow/migration";
+import { traceLink } from "@shadow/otel/trace-link";
+import type { InstanceInfo } from "@shadow/runtime";
 import type { GatewayDeps } from "../deps.ts";
-import { RequestRefused } from "../errors.ts";
+import { RequestRefused, statusOfRefusal } from "../errors.ts";
 import { chooseTarget } from "../placement.ts";
 import type { MigrationRequestBody } from "../request.ts";
 
@@ -15,10 +18,36 @@ export interface MigrationAccepted {
   traceLink?: string;
 }
 
+/** How long a request waits for the log's verdict before the gateway answers 504. */
+export const DEFAULT_VERDICT_TIMEOUT_MS = 15_000;
+
 /**
- * Validates a migration request against what runs now and emits MigrationRequested. Refuses a
- * second migration of a workload that is already migrating: two handoffs of one source at once
- * would race for its fence.
+ * The instance a migration of the workload starts from: the source of the migration under way
+ * if there is one (the request will be refused naming it, but it needs a source to be a
+ * request), else the workload's only running instance, or the primary among several. A shadow
+ * that passed its fence keeps "shadow" in its identity file while it serves as primary, so the
+ * file's role only breaks a tie.
+ */
+function sourceOf(
+  instances: InstanceInfo[],
+  workload: string,
+  active: MigrationView | undefined,
+): InstanceInfo | undefined {
+  const running = instances.filter((i) => i.workload === workload && i.state === "running");
+  const underWay = active && running.find((i) => i.instance === active.handoff.from.instance);
+  return (
+    underWay ??
+    (running.length === 1 ? running[0] : running.find((i) => i.identity.role === "primary"))
+  );
+}
+
+/**
+ * Emits MigrationRequested for a request that names a real workload and target, and answers
+ * with the log's verdict on it: whether another migration of the workload was under way at
+ * its place in the log (refused, naming it) is for the log to say, not for this process, so a
+ * second gateway or a Kafka producer is held to the same order. What the gateway can tell at
+ * once (no such workload, no such node, a `shadow` migration of a workload that cannot fence)
+ * it refuses before emitting anything, with admission's own words.
  */
 export async function createMigration(
   body: MigrationRequestBody,
@@ -26,49 +55,72 @@ export async function createMigration(
   deps: GatewayDeps,
 ): Promise<MigrationAccepted> {
   const active = deps.projection.activeFor(body.workload);
-  if (active) {
-    throw new RequestRefused(
-      409,
-      `workload ${body.workload} is already migrating (${active.migrationId}, phase ${active.phase})`,
-      "ALREADY_MIGRATING",
-    );
-  }
-  const instances = await deps.runtime.list();
-  // The serving instance: the only running one of the workload (no migration is under way,
-  // checked above). A shadow that passed its fence keeps "shadow" in its identity file while
-  // it serves as primary, so the file's role only breaks a tie.
-  const running = instances.filter((i) => i.workload === body.workload && i.state === "running");
-  const source =
-    running.length === 1 ? running[0] : running.find((i) => i.identity.role === "primary");
+  const [instances, nodes] = await Promise.all([deps.runtime.list(), deps.runtime.nodes()]);
+  const source = sourceOf(instances, body.workload, active);
   if (!source)
     throw new RequestRefused(404, `no running workload named ${body.workload}`, "UNKNOWN_WORKLOAD");
-  const targetNode = chooseTarget(await deps.runtime.nodes(), source.node, body.targetNode);
-  const migrationId = deps.newMigrationId();
-  const identitySwap =
-    body.identitySwap ?? (body.strategy === "shadow" && source.instance === body.workload);
-  const data = {
-    migrationId,
+  const targetNode = chooseTarget(nodes, source.node, body.targetNode);
+  const strategy =
+    body.strategy === "auto" ? (canFence(source) ? "shadow" : "sequential") : body.strategy;
+  const request = {
     workload: body.workload,
-    strategy: body.strategy,
-    identitySwap,
-    ...(body.imageTransfer ? { imageTransfer: body.imageTransfer } : {}),
+    strategy,
     source: { instance: source.instance, node: source.node },
     targetNode,
+  } as const;
+  const refusal = placementRefusal(request, { source, nodes });
+  if (refusal)
+    throw new RequestRefused(statusOfRefusal(refusal.code), refusal.reason, refusal.code);
+
+  const migrationId = deps.newMigrationId();
+  const identitySwap =
+    body.identitySwap ?? (strategy === "shadow" && source.instance === body.workload);
+  const data = {
+    migrationId,
+    ...request,
+    identitySwap,
+    ...(body.imageTransfer ? { imageTransfer: body.imageTransfer } : {}),
     requestedBy,
     requestedAt: deps.now().toISOString(),
     ...(body.reason ? { reason: body.reason } : {}),
   };
-  const { traceId } = await deps.publish(outgoing(MigrationRequested, data));
+  const timeoutMs = deps.verdictTimeoutMs ?? DEFAULT_VERDICT_TIMEOUT_MS;
+  const verdict = deps.verdicts.wait(migrationId);
+  let traceId: string | undefined;
+  try {
+    ({ traceId } = await deps.publish(outgoing(MigrationRequested, data)));
+  } catch (error) {
+    verdict.cancel();
+    throw error;
+  }
+  // Counted from when the request is on the log: from there the wait is the log's answer.
+  const view = await verdict.within(timeoutMs);
+  if (!view) {
+    throw new RequestRefused(
+      504,
+      `no verdict on ${migrationId} within ${Math.round(timeoutMs / 1000)} s: the request is on the log and will be answered there (GET /migrations/${migrationId})`,
+      "VERDICT_TIMEOUT",
+      { migrationId },
+    );
+  }
+  if (view.status === "rejected") {
+    const code = view.rejection?.code ?? "REJECTED";
+    throw new RequestRefused(statusOfRefusal(code), view.rejection?.reason ?? "refused", code, {
+      migrationId,
+      ...(view.rejection?.runningMigrationId
+        ? { runningMigrationId: view.rejection.runningMigrationId }
+        : {}),
+    });
+  }
+  const link = traceId ? traceLink(deps.traceUiUrl, traceId) : undefined;
   return {
     migrationId,
     workload: body.workload,
     source: data.source,
     targetNode,
-    strategy: body.strategy,
+    strategy,
     identitySwap,
     ...(traceId ? { traceId } : {}),
-    ...(traceId && deps.traceLink
-      ? { traceLink: deps.traceLink.replace("{traceId}", traceId) }
-      : {}),
+    ...(link ? { traceLink: link } : {}),
   };
 }

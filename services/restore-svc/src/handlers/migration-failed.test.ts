@@ -34,7 +34,19 @@ function failure(migrationId: string, step: "restore" | "drain") {
 }
 
 async function withNamedInstance(madeBy: string | undefined) {
-  const runtime = new FakeRuntime();
+  const runtime = new FakeRuntime(["node-a", "node-b", "node-c"]);
+  // The round's `from` side: the shadow of round 1, serving.
+  await runtime.run(
+    { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+    {
+      workload: "orders-0",
+      instance: "orders-0-shadow-a",
+      node: "node-b",
+      role: "shadow",
+      incarnation: 1,
+      migrationId: "m-1",
+    },
+  );
   await runtime.run(
     { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
     {
@@ -65,7 +77,41 @@ describe("restore-svc's compensation", () => {
     const { runtime, deps } = await withNamedInstance("m-2");
     const out = await onMigrationFailed(failure("m-1", "restore"), deps);
     expect(runtime.instances.has("orders-0")).toBe(true);
-    expect(RolledBack.schema.parse(out[0]?.data).compensated).toEqual([]);
+    const { compensated } = RolledBack.schema.parse(out[0]?.data);
+    expect(compensated.filter((c) => c.startsWith("removed"))).toEqual([]);
+  });
+
+  it("releases the migration's checkpoints and images, as a completed one does", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(runtime.released).toEqual(["m-1"]);
+    expect(RolledBack.schema.parse(out[0]?.data).compensated).toContain(
+      "released its checkpoints and images",
+    );
+  });
+
+  it("names the copy that really serves: not the source when it is gone, none when nothing runs", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    // Something else moved the workload meanwhile: the source is gone, a primary runs on node-c.
+    await runtime.remove("orders-0-shadow-a");
+    await runtime.run(
+      { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+      {
+        workload: "orders-0",
+        instance: "orders-0-x",
+        node: "node-c",
+        role: "primary",
+        incarnation: 3,
+      },
+    );
+    const moved = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(RolledBack.schema.parse(moved[0]?.data).servingInstance).toEqual({
+      instance: "orders-0-x",
+      node: "node-c",
+    });
+    await runtime.remove("orders-0-x");
+    const none = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(RolledBack.schema.parse(none[0]?.data).servingInstance).toBeUndefined();
   });
 
   it("rolls forward, not back, once the fence is passed (a drain failure)", async () => {

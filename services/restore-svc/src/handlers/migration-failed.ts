@@ -7,6 +7,7 @@ import {
 } from "@shadow/events";
 import { baseOf } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
+import { servingCopy } from "../serving-copy.ts";
 
 /** Steps after which the `to` side serves alone: from there a migration rolls forward. */
 const pastTheFence = new Set(["drain"]);
@@ -14,6 +15,9 @@ const pastTheFence = new Set(["drain"]);
 /**
  * Compensates restore-svc's own step: the copy it started is removed, and the `from` side,
  * which never stopped serving (or resumes from its cut, by fence-svc's FenceAborted), stays.
+ * The migration's checkpoints and images go too, as a completed migration's do. The record
+ * names the copy found serving afterwards, as the runtime has it, not the one the migration
+ * started from: something else may have happened to the workload meanwhile.
  */
 export async function onMigrationFailed(
   event: IncomingEvent<typeof MigrationFailed.type>,
@@ -34,12 +38,15 @@ export async function onMigrationFailed(
     await deps.runtime.remove(d.handoff.to.instance);
     compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
   }
+  await deps.runtime.release(d.migrationId);
+  compensated.push("released its checkpoints and images");
+  const serving = await servingCopy(deps.runtime, d.workload, d.handoff.from.instance);
   return [
     outgoing(RolledBack, {
       ...baseOf(d),
       reason: `${d.step} failed: ${d.reason}`.slice(0, 2000),
       compensated,
-      servingInstance: d.handoff.from,
+      ...(serving ? { servingInstance: serving } : {}),
     }),
   ];
 }

@@ -1,3 +1,4 @@
+import { lagBehindSource } from "@shadow/contract";
 import {
   type IncomingEvent,
   type OutgoingEvent,
@@ -6,7 +7,7 @@ import {
   type ShadowRestored,
 } from "@shadow/events";
 import { baseOf, failed } from "@shadow/migration";
-import { InstanceGoneError, lagBehindSource } from "@shadow/runtime";
+import { InstanceGoneError } from "@shadow/runtime";
 import { CatchUpConvergence } from "../converge.ts";
 import type { InstanceProgress, RestoreDeps } from "../deps.ts";
 
@@ -91,7 +92,7 @@ export async function onShadowRestored(
         continue;
       }
       const [source, shadow] = polled;
-      lag = lagBehindSource(source, shadow);
+      lag = lagBehindSource(source.offsets, shadow.offsets);
       if (lag <= deps.catchUpThreshold) {
         const cap = convergence.cap;
         return [

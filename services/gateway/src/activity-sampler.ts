@@ -1,0 +1,127 @@
+import { lagBehindSource, statusBody } from "@shadow/contract";
+import type { InstancePlace, MigrationProjection, MigrationView } from "@shadow/migration";
+import type { Runtime } from "@shadow/runtime";
+import { copyName, type MigrationSamples, type ProgressSample } from "@shadow/timeline";
+
+/** The part of the contract's `/status` body a sample needs. */
+const progressBody = statusBody.pick({ processed: true });
+
+export interface ActivitySamplerOptions {
+  projection: MigrationProjection;
+  runtime: Pick<Runtime, "inspect">;
+  intervalMs: number;
+  /** How long the copy that serves after the migration is still sampled: the picture's tail. */
+  tailMs?: number;
+  /** Migrations whose samples are kept (the oldest go first). */
+  keep?: number;
+  now?: () => number;
+}
+
+interface Watch {
+  view: MigrationView;
+  samples: MigrationSamples;
+  /** Sampling stops at this time (set when the migration ended). */
+  until?: number;
+}
+
+/**
+ * Samples each running migration's copies (the handoff's two sides, then the copy serving
+ * after it, for a short tail) for their progress every `intervalMs`, so the migration's
+ * timeline can show each copy's records processed per bin and the shadow's lag as it shrank.
+ *
+ * Why here and not from the workload's outputs: the gateway knows a migration's copies (its
+ * events name them) but not the workload's topics or output format, and a shadow publishes
+ * nothing up to the source's cut, so its outputs would hide the replay the picture is for.
+ * The status endpoint is the SDK's own contract (what restore-svc reads for the lag). Samples
+ * are observations, not state: they live in memory, and a restarted gateway draws the
+ * migrations it did not watch from their events alone. Start it once the projection has
+ * caught up with the log: it watches the migrations that change from then on, not every
+ * migration the log ever left running.
+ */
+export function startActivitySampler(o: ActivitySamplerOptions) {
+  const now = o.now ?? Date.now;
+  const watches = new Map<string, Watch>();
+  const endpoints = new Map<string, { endpoint: string; at: number }>();
+  const inFlight = new Set<string>();
+  const keep = o.keep ?? 500;
+
+  const unsubscribe = o.projection.subscribe((view) => {
+    const watch = watches.get(view.migrationId);
+    if (watch) {
+      watch.view = view;
+      if (view.status !== "running" && watch.until === undefined)
+        watch.until = now() + (o.tailMs ?? 1000);
+      return;
+    }
+    if (view.status !== "running") return;
+    watches.set(view.migrationId, { view, samples: { progress: [], lag: [] } });
+    for (const id of [...watches.keys()].slice(0, Math.max(0, watches.size - keep)))
+      watches.delete(id);
+  });
+
+  /** The endpoint of this copy: the instance of that name, when it runs on that node. */
+  async function locate(place: InstancePlace): Promise<string | undefined> {
+    const key = copyName(place);
+    const known = endpoints.get(key);
+    if (known?.endpoint) return known.endpoint;
+    if (known && now() - known.at < 1000) return undefined;
+    const info = await o.runtime.inspect(place.instance).catch(() => undefined);
+    const endpoint =
+      info && info.node === place.node && info.state !== "stopped" ? info.endpoint : "";
+    endpoints.set(key, { endpoint, at: now() });
+    return endpoint || undefined;
+  }
+
+  async function progressOf(place: InstancePlace): Promise<ProgressSample | undefined> {
+    const key = copyName(place);
+    // A frozen copy answers after its thaw: one request at a time, not a queue of them.
+    if (inFlight.has(key)) return undefined;
+    inFlight.add(key);
+    try {
+      const endpoint = await locate(place);
+      if (!endpoint) return undefined;
+      const res = await fetch(`http://${endpoint}/status`, { signal: AbortSignal.timeout(5000) });
+      const body = progressBody.parse(await res.json());
+      return { at: now(), instance: place.instance, node: place.node, offsets: body.processed };
+    } catch {
+      endpoints.delete(key);
+      return undefined;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  async function sample(watch: Watch): Promise<void> {
+    const { view, samples } = watch;
+    const ended = watch.until !== undefined;
+    const copies = ended ? [view.final ?? view.handoff.from] : [view.handoff.from, view.handoff.to];
+    const [from, to] = await Promise.all(copies.map(progressOf));
+    for (const s of [from, to]) if (s) samples.progress.push(s);
+    if (!ended && from && to && (view.phase === "catch-up" || view.phase === "fence"))
+      samples.lag.push({
+        at: Math.max(from.at, to.at),
+        round: view.handoff.round,
+        records: lagBehindSource(from.offsets, to.offsets),
+      });
+  }
+
+  const timer = setInterval(() => {
+    for (const watch of watches.values()) {
+      if (watch.until !== undefined && now() > watch.until) continue;
+      // A bound for a migration that never ends: about 80 minutes of two copies at 100 ms.
+      if (watch.samples.progress.length > 100_000) continue;
+      void sample(watch).catch(() => undefined);
+    }
+  }, o.intervalMs);
+  timer.unref();
+
+  return {
+    /** What was sampled of this migration, or nothing when it was not watched. */
+    samplesOf: (migrationId: string): MigrationSamples | undefined =>
+      watches.get(migrationId)?.samples,
+    stop(): void {
+      clearInterval(timer);
+      unsubscribe();
+    },
+  };
+}

@@ -1,0 +1,19 @@
+export { defaultRestartPolicy, nextAttempt, restartDelay } from "./backoff.ts";
+export {
+  type ChoreographyOptions,
+  choreographyServices,
+  choreographySpecs,
+  type ServiceName,
+} from "./choreography.ts";
+export { loadServeConfig, type ServeConfig, serveEnv } from "./config.ts";
+export { ensureLocalStack, stackBrokers } from "./local-stack.ts";
+export { defaultLogDir, repoRoot } from "./paths.ts";
+export { freePorts } from "./ports.ts";
+export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
+export type {
+  RestartPolicy,
+  ServiceSpec,
+  ServiceState,
+  ServiceStatus,
+  SupervisorLog,
+} from "./types.ts";
