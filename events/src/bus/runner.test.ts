@@ -46,6 +46,8 @@ class FakeConsumer {
   async run() {
     setTimeout(() => this.emit(this.events.GROUP_JOIN, {}), 1);
   }
+  async stop() {}
+  async commitOffsets() {}
   async disconnect() {
     this.disconnected = true;
   }

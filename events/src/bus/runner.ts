@@ -195,6 +195,9 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
   // on without consuming. A new consumer rejoins the group and resumes from its commits.
   const relaunch = async (crashed: Consumer) => {
     await crashed.disconnect().catch(() => undefined);
+    // The new consumer resumes from the group's commits, so it meets the skipped records again;
+    // committing their offsets meanwhile could pass an effectful record it has not redone yet.
+    deferred.clear();
     for (let attempt = 0; !stopping; attempt++) {
       await abortableDelay(Math.min(1_000 * 2 ** attempt, 15_000), stopSignal.signal);
       if (stopping) return;
