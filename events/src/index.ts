@@ -47,6 +47,7 @@ export {
   migrationIdOf,
   RetryableError,
   type RetryableErrorOptions,
+  retryAfterOf,
   ShadowError,
   type ShadowErrorOptions,
   TerminalError,

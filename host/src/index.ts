@@ -5,3 +5,4 @@ export { type HealthReport, type HealthStatus, healthReport } from "./health.ts"
 export { LedgerGate } from "./ledger-gate.ts";
 export { type RunningService, runService, type ServiceDefinition } from "./run-service.ts";
 export { type Host, type HostDefinition, type HostedWork, startHost } from "./start-host.ts";
+export { stepEnv } from "./step-env.ts";
