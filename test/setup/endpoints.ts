@@ -14,8 +14,10 @@ export function stackEndpoints(env: NodeJS.ProcessEnv = process.env): ProvidedCo
     kafkaBrokers: splitList(
       env.SHADOW_KAFKA_BROKERS ?? kafka.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092",
     ),
+    // A stack without clients.env (a broker started by an older kafka.sh) has one node, whose
+    // NODES listener is on the bridge at the default port.
     kafkaNodeBrokers: splitList(
-      env.SHADOW_NODE_KAFKA_BROKERS ?? kafka.SHADOW_NODE_KAFKA_BROKERS ?? "",
+      env.SHADOW_NODE_KAFKA_BROKERS ?? kafka.SHADOW_NODE_KAFKA_BROKERS ?? "10.213.0.1:9094",
     ),
     jaegerQueryUrl: trimSlash(env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686"),
     otlpHttpEndpoint: trimSlash(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://127.0.0.1:4318"),
