@@ -85,7 +85,8 @@ describe("restore-svc's catch-up watches run beside the consumer", () => {
     expect(fast?.events[0]?.type).toBe(ShadowCaughtUp.type);
     expect(slow?.events[0]?.type).toBe(ShadowCaughtUp.type);
     // Each ends when its own shadow has caught up, not after the other: 2 s and 60 s.
-    const replay = (s: typeof fast) => (s?.events[0]?.data as { replayMs: number }).replayMs;
+    const replay = (s: typeof fast) =>
+      (s?.events[0]?.data as { replayMs?: number } | undefined)?.replayMs ?? Number.NaN;
     console.log(`replay: fast ${replay(fast)} ms, slow ${replay(slow)} ms (side by side)`);
     expect(replay(fast)).toBeGreaterThanOrEqual(2_000);
     expect(replay(fast)).toBeLessThan(2_500);
