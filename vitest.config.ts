@@ -1,10 +1,18 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three projects: `unit` runs next-to-the-code tests with fakes and needs nothing running;
+ * Five projects: `unit` runs next-to-the-code tests with fakes and needs nothing running;
  * `integration` runs against the real local stack (Kafka, Jaeger, CRIU nodes), which its
- * globalSetup brings up through deploy/local; `kubernetes` runs against a real Kubernetes
- * cluster on this machine (deploy/cluster) beside that stack, whose Kafka its pods use.
+ * globalSetup brings up through deploy/local. Two more bring brokers of their own, beside the
+ * stack's (ports from SHADOW_TEST_KAFKA_PORT, default 19092): `kafka-3.9` runs the stack test
+ * and a live migration against the previous Kafka line, and `chaos` kills brokers of a
+ * three-node cluster (and of a single broker) during live migrations. `kubernetes` runs against
+ * a real Kubernetes cluster on this machine (deploy/cluster) beside that stack, whose Kafka its
+ * pods use.
+ *
+ * Groups run one after another (`sequence.groupOrder`): unit and integration together, then
+ * kafka-3.9, then chaos, then kubernetes. Live migrations share two cores and the nodes: one at
+ * a time.
  */
 export default defineConfig({
   test: {
@@ -22,6 +30,7 @@ export default defineConfig({
           // Some draw plots or start processes; beside the integration files on two cores, 5 s
           // was too little for them. A hang still fails, after 30 s.
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -34,6 +43,32 @@ export default defineConfig({
           hookTimeout: 300_000,
           // The stack is shared and CPU is scarce: run files one after another.
           fileParallelism: false,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: "kafka-3.9",
+          include: ["test/e2e/stack.test.ts", "test/kafka-3.9/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/kafka-3.9/setup.ts"],
+          setupFiles: ["./test/kafka-3.9/use-broker.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/chaos/setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
       {
@@ -46,6 +81,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           // One file at a time, and never beside an integration file: both share two cores.
           fileParallelism: false,
+          sequence: { groupOrder: 3 },
         },
       },
     ],

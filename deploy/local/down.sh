@@ -6,6 +6,9 @@
 #   down.sh --network   also remove the node namespaces and the bridge shadow0
 #   down.sh --purge     also delete the daemons' state (Kafka's log dirs, Jaeger's copy of its
 #                       config) for a fresh cluster; the cache is kept
+#
+# The test projects' own brokers (test/chaos, test/kafka-3.9: state under
+# $SHADOW_STATE/test-kafka) stop here too, if a test run left them behind.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -25,6 +28,10 @@ done
 if [[ -f $here/registry.sh ]]; then bash "$here/registry.sh" stop; fi
 bash "$here/jaeger.sh" stop
 bash "$here/kafka.sh" stop
+for test_kafka in "$SHADOW_STATE"/test-kafka/*/; do
+  [[ -d $test_kafka/run ]] || continue
+  SHADOW_STATE=${test_kafka%/} bash "$here/kafka.sh" stop
+done
 
 if ((network)); then
   if [[ -f $here/nodes.sh ]]; then
@@ -38,6 +45,6 @@ fi
 
 if ((purge)); then
   log "deleting Kafka and Jaeger state under $SHADOW_STATE"
-  rm -rf "${SHADOW_STATE:?}/kafka" "${SHADOW_STATE:?}/jaeger"
+  rm -rf "${SHADOW_STATE:?}/kafka" "${SHADOW_STATE:?}/test-kafka" "${SHADOW_STATE:?}/jaeger"
 fi
 log "stack down"

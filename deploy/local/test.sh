@@ -2,7 +2,7 @@
 # THE test command (`npm test` runs it). On a fresh machine it does everything: installs the
 # npm dependencies, brings up the local stack (deploy/local/up.sh) and the Kubernetes cluster
 # (deploy/cluster/cluster.sh up: its first run builds it, ~15 minutes), runs vitest once for
-# every project (unit, integration, kubernetes) after the typecheck, and ends with the plain line
+# every project (unit, integration, kafka-3.9, chaos, kubernetes) after the typecheck, and ends with the plain line
 # `N passed, N failed` (`, N skipped` when there are any). Exit status is non-zero when a test
 # failed or vitest did.
 # Benchmarks (test/bench, <pkg>/bench) are not tests and never run here.
@@ -49,7 +49,8 @@ if (($# == 0)) || [[ ${SHADOW_TYPECHECK:-} == 1 ]]; then
   log "typecheck passed in $((SECONDS - started))s"
 fi
 # Unit tests need nothing running: `npm test -- --project unit` skips the stack.
-if runs_project integration "$@" || runs_project kubernetes "$@"; then
+if runs_project integration "$@" || runs_project kafka-3.9 "$@" || runs_project chaos "$@" ||
+  runs_project kubernetes "$@"; then
   bash deploy/local/up.sh
   # The timeline test opens its SVG in a real browser: Debian's chromium (once; then a no-op).
   bash deploy/local/chromium.sh install

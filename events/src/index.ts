@@ -6,6 +6,7 @@ export {
 } from "./binding/decode.ts";
 export { type KafkaRecord, toBinaryRecord, toStructuredRecord } from "./binding/encode.ts";
 export { headersToText, type TextHeaders } from "./binding/headers.ts";
+export { resilientConsumer } from "./bus/consumer-settings.ts";
 export { createTopicsWithLeaders } from "./bus/create-topics.ts";
 export { type DeadLetterCode, dlqHeaders, MAX_REASON_LENGTH } from "./bus/dead-letter.ts";
 export { type DedupeStore, dedupeKey, MemoryDedupeStore } from "./bus/dedupe.ts";
@@ -27,6 +28,7 @@ export {
   type ConsumerRunnerConfig,
   createConsumerRunner,
 } from "./bus/runner.ts";
+export { PartitionedProducer, partitionFor } from "./bus/send-by-partition.ts";
 export type {
   EventGate,
   GateVerdict,
@@ -45,6 +47,7 @@ export {
   migrationIdOf,
   RetryableError,
   type RetryableErrorOptions,
+  retryAfterOf,
   ShadowError,
   type ShadowErrorOptions,
   TerminalError,

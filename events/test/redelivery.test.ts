@@ -127,6 +127,8 @@ describe("one effect per event", () => {
     // for the duplicate would have been written before it.
     await p.send([{ topic: topics.in, event: marker }]);
     await eventually("all three records consumed", () => runner.stats().received === 3);
+    // A record is counted when handled, and committed just after: wait for the last commit.
+    await eventually("the third commit", () => runner.stats().commits >= 3);
 
     expect(calls.count).toBe(2);
     expect(runner.stats()).toMatchObject({ handled: 2, duplicates: 1, commits: 3 });

@@ -26,6 +26,12 @@ export const hostEnv = z.object({
    * supervisor that was killed outright leaves no service behind holding its ports and groups.
    */
   SHADOW_SUPERVISOR_PID: z.coerce.number().int().positive().optional(),
+  /**
+   * The checkpoint step's deadline; the other steps' are multiples of it (stepDeadlineMs). A step
+   * retries what may pass within it; the gateway's watchdog fails a step that outlives it (the
+   * migration then rolls back).
+   */
+  SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
 });
 
 export type HostEnv = z.infer<typeof hostEnv>;

@@ -4,6 +4,7 @@ import {
   createPublisher,
   groupId,
   type Handlers,
+  type Publisher,
   serviceSource,
   topics,
 } from "@shadow/events";
@@ -36,6 +37,8 @@ export interface ServiceDefinition<D> {
 
 export interface RunningService {
   runner: ConsumerRunner;
+  /** The service's producer, for what it emits outside a handler (a watch's outcome). */
+  publisher: Publisher;
   telemetry: Telemetry;
   logger: Logger;
   /** Base URL of the process's `/health` and `/ready`. */
@@ -98,6 +101,7 @@ export async function runService<D>(definition: ServiceDefinition<D>): Promise<R
   });
   return {
     runner,
+    publisher,
     telemetry: host.telemetry,
     logger,
     healthUrl: host.healthUrl,

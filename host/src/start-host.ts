@@ -1,6 +1,7 @@
 import { createLogger, type Logger } from "@shadow/otel/logger";
 import { startTelemetry, type Telemetry } from "@shadow/otel/sdk";
-import { Kafka, logLevel } from "kafkajs";
+import type { Kafka } from "kafkajs";
+import { busClient } from "./bus-client.ts";
 import type { HostEnv } from "./config.ts";
 import { ensureBusTopics } from "./ensure-topics.ts";
 import type { HealthReport, HealthStatus } from "./health.ts";
@@ -96,11 +97,7 @@ export async function startHost(definition: HostDefinition): Promise<Host> {
     process.once(signal, () => void stop().then(() => process.exit(0)));
   }
 
-  const kafka = new Kafka({
-    clientId: name,
-    brokers: env.SHADOW_KAFKA_BROKERS,
-    logLevel: logLevel.WARN,
-  });
+  const kafka = busClient(name, env.SHADOW_KAFKA_BROKERS);
   await ensureBusTopics(kafka);
   return {
     telemetry,

@@ -31,4 +31,6 @@ export { shadowInstanceName } from "./naming.ts";
 export { baseOf } from "./outgoing.ts";
 export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";
 export { MigrationProjection } from "./projection.ts";
+export { runStep, type StepEnv, type StepSpec, stepBackoff } from "./run-step.ts";
+export { stepDeadlineMs } from "./step-deadline.ts";
 export type { InstancePlace, MigrationView, StepWork } from "./view.ts";

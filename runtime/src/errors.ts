@@ -1,8 +1,11 @@
+import { ShadowError } from "@shadow/errors";
+
 /**
- * Typed errors of the runtime port. Each says what a retry should do: `retryable` errors
- * may succeed if the same call is made again later (a registry restarting, a node busy);
- * terminal ones never will (a tampered image stays tampered). Every error carries the
- * migration id when there is one, and the error it wraps as `cause`.
+ * Typed errors of the runtime port, of the project's one error model (@shadow/errors): the bus
+ * and every step read their `retryable` flag. `retryable` errors may succeed if the same call is
+ * made again later (a registry restarting, a node busy); terminal ones never will (a tampered
+ * image stays tampered, a target with no room does not make room within a step). Every error
+ * carries the migration id when there is one, and the error it wraps as `cause`.
  */
 
 export interface RuntimeErrorOptions {
@@ -10,10 +13,8 @@ export interface RuntimeErrorOptions {
   cause?: unknown;
 }
 
-export class RuntimeError extends Error {
-  readonly code: string;
+export class RuntimeError extends ShadowError {
   readonly retryable: boolean;
-  readonly migrationId: string | undefined;
 
   constructor(
     code: string,
@@ -21,11 +22,8 @@ export class RuntimeError extends Error {
     retryable: boolean,
     options: RuntimeErrorOptions = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
+    super(message, { ...options, code });
     this.retryable = retryable;
-    this.migrationId = options.migrationId;
   }
 }
 
@@ -103,13 +101,14 @@ export class InstanceExistsError extends RuntimeError {
 }
 
 /**
- * The node has no room (instances, memory or addresses) for one more instance. Retryable:
- * room may free up when other instances are removed.
+ * The node has no room (instances, memory or addresses, or it is cordoned) for one more
+ * instance. Terminal: room frees up only when something else is removed, which no retry within
+ * a step's deadline waits for; the migration rolls back at once and a later request may find room.
  */
 export class CapacityError extends RuntimeError {
   readonly node: string;
   constructor(node: string, reason: string, options?: RuntimeErrorOptions) {
-    super("NO_CAPACITY", `node '${node}' has no capacity: ${reason}`, true, options);
+    super("NO_CAPACITY", `node '${node}' has no capacity: ${reason}`, false, options);
     this.node = node;
   }
 }
@@ -141,8 +140,4 @@ export class RestoreError extends RuntimeError {
   }
 }
 
-/** Turns anything thrown into an Error, keeping Errors as they are. */
-export function toError(thrown: unknown): Error {
-  if (thrown instanceof Error) return thrown;
-  return new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
-}
+export { toError } from "@shadow/errors";

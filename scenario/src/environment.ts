@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { Runtime } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import type { KubernetesRuntime } from "@shadow/runtime/kubernetes";
-import { choreographySpecs, defaultLogDir, ensureLocalStack, Supervisor } from "@shadow/supervisor";
+import {
+  choreographySpecs,
+  defaultLogDir,
+  ensureLocalStack,
+  Supervisor,
+  stackBrokers,
+} from "@shadow/supervisor";
 import {
   type KubernetesWorkloadKind,
   kubernetesDeployer,
@@ -59,13 +65,18 @@ export async function workloadEnvironment(
   const jaegerUrl = process.env.SHADOW_JAEGER_QUERY ?? "http://127.0.0.1:16686";
   const runtime = await runtimeFromEnv({ ...process.env, ...runtimeEnv });
   const onKubernetes = { ...process.env, ...runtimeEnv }.SHADOW_RUNTIME === "kubernetes";
+  // Every node of the stack's brokers, unless told otherwise.
+  const stack = stackBrokers();
   return {
     runtime,
     ...(onKubernetes
       ? { workloads: kubernetesDeployer(runtime as KubernetesRuntime, kubernetesWorkload) }
       : {}),
-    brokers: (process.env.SHADOW_KAFKA_BROKERS ?? "127.0.0.1:9092").split(","),
-    nodeBrokers: (process.env.SHADOW_NODE_KAFKA_BROKERS ?? "10.213.0.1:9094").split(","),
+    brokers:
+      process.env.SHADOW_KAFKA_BROKERS?.split(",") ?? orDefault(stack.brokers, "127.0.0.1:9092"),
+    nodeBrokers:
+      process.env.SHADOW_NODE_KAFKA_BROKERS?.split(",") ??
+      orDefault(stack.nodeBrokers, "10.213.0.1:9094"),
     gatewayUrl,
     token: process.env.SHADOW_TOKEN ?? "shadow-local",
     jaegerUrl,
@@ -131,4 +142,8 @@ export async function createScenarioEnvironment(
       await (base.runtime as { close?: () => Promise<void> }).close?.();
     },
   };
+}
+
+function orDefault(list: string[], fallback: string): string[] {
+  return list.length > 0 ? list : [fallback];
 }

@@ -6,7 +6,7 @@ export {
   type ServiceName,
 } from "./choreography.ts";
 export { loadServeConfig, type ServeConfig, serveEnv } from "./config.ts";
-export { ensureLocalStack } from "./local-stack.ts";
+export { ensureLocalStack, stackBrokers } from "./local-stack.ts";
 export { defaultLogDir, repoRoot } from "./paths.ts";
 export { freePorts } from "./ports.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";

@@ -43,6 +43,10 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
     const report = await runScenario(env(), { ...base, workload, targetNode: "node-full" });
     expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure?.step).toBe("restore");
+    // No room is terminal: no retry waits out the step's deadline (2 minutes) first.
+    const restore = report.migration.phases.find((p) => p.phase === "restore");
+    expect(restore?.failed).toBe(true);
+    expect(restore?.ms ?? Number.POSITIVE_INFINITY).toBeLessThan(20_000);
   });
 
   it("when the shadow dies before it catches up", async () => {

@@ -1,19 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
 import { afterAll, beforeAll, inject } from "vitest";
+import type { OwnKafkaBrokers } from "../setup/own-kafka.ts";
 import { freePort } from "./free-port.ts";
+
+export interface ScenarioEnvironmentOptions {
+  /** Extra configuration for the seven services (e.g. a shorter step deadline). */
+  serviceEnv?: Record<string, string>;
+  /** Brokers other than the project's (a test file's own broker); default: inject's. */
+  kafka?: () => OwnKafkaBrokers | Promise<OwnKafkaBrokers>;
+}
 
 /**
  * The services of the choreography as real processes against the stack the globalSetup
  * brought up. One per test file: starting seven services takes a few seconds.
  */
 export async function scenarioEnvironment(
-  serviceEnv?: Record<string, string>,
+  options: ScenarioEnvironmentOptions = {},
 ): Promise<ScenarioEnvironment> {
-  process.env.SHADOW_KAFKA_BROKERS = inject("kafkaBrokers").join(",");
-  const nodeBrokers = inject("kafkaNodeBrokers");
-  if (nodeBrokers.length === 0) throw new Error("Kafka has no listener for the node namespaces");
-  process.env.SHADOW_NODE_KAFKA_BROKERS = nodeBrokers.join(",");
+  const kafka = options.kafka
+    ? await options.kafka()
+    : { brokers: inject("kafkaBrokers"), nodeBrokers: inject("kafkaNodeBrokers") };
+  process.env.SHADOW_KAFKA_BROKERS = kafka.brokers.join(",");
+  if (kafka.nodeBrokers.length === 0)
+    throw new Error("Kafka has no listener for the node namespaces");
+  process.env.SHADOW_NODE_KAFKA_BROKERS = kafka.nodeBrokers.join(",");
   process.env.SHADOW_JAEGER_QUERY = inject("jaegerQueryUrl");
   // Topics of this environment's own: the broker is shared, and another run's services must
   // neither act on this one's events nor this one's on theirs.
@@ -21,7 +32,7 @@ export async function scenarioEnvironment(
   return createScenarioEnvironment({
     stackUp: true,
     gatewayPort: await freePort(),
-    ...(serviceEnv ? { serviceEnv } : {}),
+    ...(options.serviceEnv ? { serviceEnv: options.serviceEnv } : {}),
   });
 }
 
@@ -32,10 +43,11 @@ export async function scenarioEnvironment(
  */
 export function useScenarioEnvironment(
   serviceEnv?: Record<string, string>,
+  options: Omit<ScenarioEnvironmentOptions, "serviceEnv"> = {},
 ): () => ScenarioEnvironment {
   let env: ScenarioEnvironment | undefined;
   beforeAll(async () => {
-    env = await scenarioEnvironment(serviceEnv);
+    env = await scenarioEnvironment({ ...options, ...(serviceEnv ? { serviceEnv } : {}) });
   });
   afterAll(async () => {
     await env?.close();

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Kafka, logLevel } from "kafkajs";
+import type { ProvidedContext } from "vitest";
 import type { TestProject } from "vitest/node";
 import { stackEndpoints } from "./endpoints.ts";
 
@@ -14,14 +15,22 @@ import { stackEndpoints } from "./endpoints.ts";
  * (idempotent: a few seconds when everything is already running).
  */
 export default async function setup(project: TestProject): Promise<void> {
+  await ensureStack();
+  // Read after up.sh: kafka.sh records there which brokers it started.
   const endpoints = stackEndpoints();
-  if (process.env.SHADOW_STACK_UP !== "1") {
-    await runUpScript();
-  }
   await waitForKafka(endpoints.kafkaBrokers, 60_000);
   await waitForJaeger(endpoints.jaegerQueryUrl, 30_000);
-  for (const [key, value] of Object.entries(endpoints)) {
-    project.provide(key as keyof typeof endpoints, value);
+  provideAll(project, endpoints);
+}
+
+/** Runs deploy/local/up.sh unless the caller says the stack is up (SHADOW_STACK_UP=1). */
+export async function ensureStack(): Promise<void> {
+  if (process.env.SHADOW_STACK_UP !== "1") await runUpScript();
+}
+
+export function provideAll(project: TestProject, context: ProvidedContext): void {
+  for (const [key, value] of Object.entries(context)) {
+    project.provide(key as keyof ProvidedContext, value as never);
   }
 }
 
@@ -61,7 +70,7 @@ async function waitForKafka(brokers: string[], timeoutMs: number): Promise<void>
   });
 }
 
-async function waitForJaeger(queryUrl: string, timeoutMs: number): Promise<void> {
+export async function waitForJaeger(queryUrl: string, timeoutMs: number): Promise<void> {
   await pollUntil(`Jaeger query API at ${queryUrl}`, timeoutMs, async () => {
     const response = await fetch(`${queryUrl}/api/services`, { signal: AbortSignal.timeout(2000) });
     return response.ok;

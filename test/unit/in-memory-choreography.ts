@@ -19,7 +19,12 @@ import {
 import { fenceHandlers } from "@shadow/fence-svc";
 import { imageAfterEnd, imageHandlers } from "@shadow/image-svc";
 import { type Judgement, LogLedger } from "@shadow/migration";
-import { type InstanceProgress, restoreAfterEnd, restoreHandlers } from "@shadow/restore-svc";
+import {
+  CatchUpWatcher,
+  type InstanceProgress,
+  restoreAfterEnd,
+  restoreHandlers,
+} from "@shadow/restore-svc";
 import type { FakeRuntime } from "@shadow/runtime/fake";
 
 export interface DeliveredEvent extends ShadowEvent {
@@ -77,6 +82,31 @@ export function inMemoryChoreography(
   /** What restore-svc logged, in order. */
   const restoreLog: { fields: object; message: string }[] = [];
   const admissionLedger = new LogLedger();
+  const sleep = async (ms: number) => {
+    clock += ms;
+  };
+  // Every step's wrapper on the test's clock: retries advance it, as they would wait.
+  const step = { now, sleep, stepDeadlineMs: 60_000 };
+  const restoreLedger = new LogLedger();
+  const catchUps = new CatchUpWatcher(
+    {
+      runtime,
+      progress:
+        options.progress ?? (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
+      catchUpThreshold: 0,
+      catchUpTimeoutMs: options.catchUpTimeoutMs ?? 1000,
+      convergeWindowMs: options.convergeWindowMs ?? 0,
+      pollIntervalMs: 100,
+      sleep,
+      now,
+      log: { info: (fields, message) => restoreLog.push({ fields, message }) },
+    },
+    // A watch's outcome goes on the log as the service's publisher sends it.
+    async (events) => {
+      for (const out of events) await deliverInTurn(stamp(out));
+    },
+    (migrationId) => restoreLedger.migration(migrationId)?.stage === "admitted",
+  );
   const services = [
     bind(
       "admission-svc",
@@ -85,30 +115,17 @@ export function inMemoryChoreography(
       {},
       admissionLedger,
     ),
-    bind("checkpoint-svc", checkpointHandlers, { runtime }),
-    bind("image-svc", imageHandlers, { runtime }, imageAfterEnd),
+    bind("checkpoint-svc", checkpointHandlers, { runtime, step }),
+    bind("image-svc", imageHandlers, { runtime, step }, imageAfterEnd),
     bind(
       "restore-svc",
       restoreHandlers,
-      {
-        runtime,
-        progress:
-          options.progress ??
-          (async () => ({ offsets: [{ topic: "in", partition: 0, offset: 9 }] })),
-        catchUpThreshold: 0,
-        catchUpTimeoutMs: options.catchUpTimeoutMs ?? 1000,
-        convergeWindowMs: options.convergeWindowMs ?? 0,
-        pollIntervalMs: 100,
-        sleep: async (ms) => {
-          clock += ms;
-        },
-        now,
-        log: { info: (fields, message) => restoreLog.push({ fields, message }) },
-      },
+      { runtime, step, catchUps },
       restoreAfterEnd,
+      restoreLedger,
     ),
     bind("fence-svc", fenceHandlers, undefined),
-    bind("drain-svc", drainHandlers, { runtime, now }),
+    bind("drain-svc", drainHandlers, { runtime, now, step }),
   ];
   const log: DeliveredEvent[] = [];
   let seq = 0;
@@ -153,6 +170,22 @@ export function inMemoryChoreography(
     }
   }
 
+  // One delivery at a time, in the order they were asked for: a watch's outcome waits for the
+  // delivery under way, as a producer's record lands after those before it.
+  let turn: Promise<void> = Promise.resolve();
+  function deliverInTurn(event: DeliveredEvent): Promise<void> {
+    const mine = turn.then(() => deliver(event));
+    turn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  /** Delivers an event, then waits until the catch-up watches it led to have ended too. */
+  async function settle(event: DeliveredEvent): Promise<void> {
+    await deliverInTurn(event);
+    await catchUps.idle();
+    await turn;
+  }
+
   /** Stamps and validates like the bus's runner does. */
   function stamp(out: OutgoingEvent): DeliveredEvent {
     seq += 1;
@@ -162,9 +195,10 @@ export function inMemoryChoreography(
   }
 
   return {
-    publish: (out: OutgoingEvent) => deliver(stamp(out)),
+    publish: (out: OutgoingEvent) => settle(stamp(out)),
     /** Puts an event already in the log on it again, byte for byte (same id), as a replay. */
-    replay: (event: DeliveredEvent) => deliver({ ...event }),
+    replay: (event: DeliveredEvent) => settle({ ...event }),
+    catchUps,
     /** Whether the SDK stand-in answers fence requests from now on. */
     answerFences: (answer: boolean) => {
       sdkAnswers = answer;

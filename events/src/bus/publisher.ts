@@ -1,6 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { traceExtensions } from "@shadow/otel/context";
 import {
+  type Admin,
   type Kafka,
   type Message,
   Partitioners,
@@ -12,6 +13,7 @@ import { toBinaryRecord } from "../binding/encode.ts";
 import type { EventDefinition, EventType } from "../catalog/index.ts";
 import { buildEvent, buildOutgoing, type OutgoingEvent, type ShadowEvent } from "../event.ts";
 import { partitionKeyOf, topicFor } from "../routing.ts";
+import { PartitionedProducer } from "./send-by-partition.ts";
 import { sendQueue } from "./send-queue.ts";
 import { migrationSpanAttributes } from "./span-attributes.ts";
 
@@ -69,7 +71,21 @@ export function createPublisher(config: PublisherConfig): Publisher {
     idempotent: true,
     maxInFlightRequests: 1,
   });
-  const transmit = sendQueue((topicMessages) => producer.sendBatch({ acks: -1, topicMessages }));
+  // Broker and partition counts for the partitioned sends, from an admin opened on first use.
+  let admin: Promise<Admin> | undefined;
+  const openAdmin = () =>
+    (admin ??= (async () => {
+      const client = config.kafka.admin();
+      await client.connect();
+      return client;
+    })().catch((error: unknown) => {
+      admin = undefined;
+      throw error;
+    }));
+  const partitioned = new PartitionedProducer(producer, openAdmin);
+  // Sends made while a request is out wait and go together in the next one; that one goes as
+  // the partitioned producer sends (a send per partition on a cluster, one batch on one broker).
+  const transmit = sendQueue((topicMessages) => partitioned.send(topicMessages));
   let connecting: Promise<void> | undefined;
   const connect = () => {
     connecting ??= producer.connect().catch((error: unknown) => {
@@ -149,6 +165,9 @@ export function createPublisher(config: PublisherConfig): Publisher {
     async disconnect() {
       if (!connecting) return;
       connecting = undefined;
+      const opened = admin;
+      admin = undefined;
+      await opened?.then((client) => client.disconnect()).catch(() => undefined);
       await producer.disconnect();
     },
     async emit(definition, data, options = {}) {
@@ -172,7 +191,7 @@ export function createPublisher(config: PublisherConfig): Publisher {
     async sendRecords(topic, messages) {
       if (messages.length === 0) return;
       await connect();
-      await producer.send({ topic, messages, acks: -1 });
+      await partitioned.send([{ topic, messages }]);
     },
   };
 }

@@ -1,17 +1,10 @@
-import { RetryableError, ShadowError } from "../errors.ts";
+import { type Backoff, backoffDelay } from "@shadow/errors";
+import { isTerminal } from "../errors.ts";
 
 /** Exponential backoff for a failing handler, then the dead-letter topic. */
-export interface RetryPolicy {
+export interface RetryPolicy extends Backoff {
   /** Attempts in all, the first one included. 1 = no retry. */
   maxAttempts: number;
-  /** Delay before the second attempt (ms). */
-  initialDelayMs: number;
-  /** Each further delay is the previous one times this. */
-  factor: number;
-  /** No delay is longer than this (ms), RetryableError.retryAfterMs included. */
-  maxDelayMs: number;
-  /** Spread each delay by up to ± this fraction, so many consumers do not retry in step. */
-  jitter: number;
 }
 
 /**
@@ -56,7 +49,7 @@ export function decideRetry(
   policy: RetryPolicy,
   random: () => number = Math.random,
 ): RetryDecision {
-  if (error instanceof ShadowError && !error.retryable) {
+  if (isTerminal(error)) {
     return { retry: false, code: "handler-terminal", reason: error.message };
   }
   if (attempt >= policy.maxAttempts) {
@@ -66,10 +59,5 @@ export function decideRetry(
       reason: `${attempt} attempt(s) failed, last: ${error.message}`,
     };
   }
-  if (error instanceof RetryableError && error.retryAfterMs !== undefined) {
-    return { retry: true, delayMs: Math.min(policy.maxDelayMs, Math.max(0, error.retryAfterMs)) };
-  }
-  const base = policy.initialDelayMs * policy.factor ** (attempt - 1);
-  const spread = 1 + policy.jitter * (2 * random() - 1);
-  return { retry: true, delayMs: Math.round(Math.min(policy.maxDelayMs, base * spread)) };
+  return { retry: true, delayMs: backoffDelay(attempt, policy, error, random) };
 }

@@ -1,5 +1,5 @@
 import { Kafka } from "kafkajs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createConsumerRunner } from "./runner.ts";
 
 // Never connects: construction only.
@@ -22,5 +22,69 @@ describe("createConsumerRunner configuration", () => {
     expect(() =>
       createConsumerRunner({ ...base, topics: ["dlq"], deadLetterTopic: "dlq" }),
     ).toThrow(/dead-letter/);
+  });
+});
+
+/** A kafkajs consumer that joins at once and crashes when told to. */
+class FakeConsumer {
+  readonly events = { GROUP_JOIN: "join", CRASH: "crash" } as const;
+  readonly #listeners = new Map<string, ((event: unknown) => void)[]>();
+  disconnected = false;
+  on(name: string, listener: (event: unknown) => void) {
+    this.#listeners.set(name, [...(this.#listeners.get(name) ?? []), listener]);
+    return () =>
+      this.#listeners.set(
+        name,
+        (this.#listeners.get(name) ?? []).filter((l) => l !== listener),
+      );
+  }
+  emit(name: string, event: unknown) {
+    for (const listener of this.#listeners.get(name) ?? []) listener(event);
+  }
+  async connect() {}
+  async subscribe() {}
+  async run() {
+    setTimeout(() => this.emit(this.events.GROUP_JOIN, {}), 1);
+  }
+  async stop() {}
+  async commitOffsets() {}
+  async disconnect() {
+    this.disconnected = true;
+  }
+}
+
+describe("a consumer kafkajs gives up on", () => {
+  it("is replaced by a new one that rejoins the group", async () => {
+    const consumers: FakeConsumer[] = [];
+    const fakeKafka = {
+      consumer: () => {
+        const consumer = new FakeConsumer();
+        consumers.push(consumer);
+        return consumer;
+      },
+    } as unknown as Kafka;
+    const publisher = {
+      source: "/shadow/x",
+      connect: async () => {},
+      disconnect: async () => {},
+    } as never;
+    const runner = createConsumerRunner({ ...base, kafka: fakeKafka, publisher });
+    await runner.start();
+    expect(runner.isRunning()).toBe(true);
+
+    // What kafkajs emits when it found no group coordinator while the broker restarted.
+    consumers[0]?.emit("crash", {
+      payload: { error: new Error("Failed to find group coordinator"), restart: false },
+    });
+    expect(runner.isRunning()).toBe(false);
+    await vi.waitFor(() => expect(runner.isRunning()).toBe(true), { timeout: 5_000 });
+    expect(consumers).toHaveLength(2);
+    expect(consumers[0]?.disconnected).toBe(true);
+
+    // A crash kafkajs restarts by itself is left to it.
+    consumers[1]?.emit("crash", { payload: { error: new Error("retriable"), restart: true } });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(consumers).toHaveLength(2);
+    await runner.stop();
   });
 });

@@ -2,6 +2,7 @@ import { createLogger, type Logger } from "@shadow/otel/logger";
 import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
+import { resilientConsumer } from "./consumer-settings.ts";
 import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
 import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
@@ -189,14 +190,42 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     recordOutcome(outcome, config.groupId);
   };
 
-  return {
+  // kafkajs restarts a crashed consumer only when the cause is retriable. A group coordinator
+  // it could not find while the broker restarted is not, and left alone the service would live
+  // on without consuming. A new consumer rejoins the group and resumes from its commits.
+  const relaunch = async (crashed: Consumer) => {
+    await crashed.disconnect().catch(() => undefined);
+    // The new consumer resumes from the group's commits, so it meets the skipped records again;
+    // committing their offsets meanwhile could pass an effectful record it has not redone yet.
+    deferred.clear();
+    for (let attempt = 0; !stopping; attempt++) {
+      await abortableDelay(Math.min(1_000 * 2 ** attempt, 15_000), stopSignal.signal);
+      if (stopping) return;
+      consumer = undefined;
+      heartbeat = async () => {};
+      try {
+        await runner.start();
+        return;
+      } catch (error) {
+        logger.warn({ err: error, attempt }, "consumer could not be started again; retrying");
+        // start() set it before it failed (TypeScript cannot see that through the call).
+        await (consumer as Consumer | undefined)?.disconnect().catch(() => undefined);
+      }
+    }
+  };
+
+  const runner: ConsumerRunner = {
     groupId: config.groupId,
     isRunning: () => running,
     stats: () => structuredClone(stats),
 
     async start() {
       if (consumer) throw new Error(`runner ${config.groupId} already started`);
-      const c = config.kafka.consumer({ ...config.consumer, groupId: config.groupId });
+      const c = config.kafka.consumer({
+        ...resilientConsumer,
+        ...config.consumer,
+        groupId: config.groupId,
+      });
       consumer = c;
       // Listen before run(): kafkajs joins the group inside run().
       let timer: NodeJS.Timeout | undefined;
@@ -218,7 +247,9 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
           { err: event.payload.error, restart: event.payload.restart },
           "consumer crashed",
         );
-        if (!event.payload.restart) running = false;
+        if (event.payload.restart || stopping) return;
+        running = false;
+        void relaunch(c);
       });
       try {
         await publisher.connect();
@@ -286,6 +317,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       }
     },
   };
+  return runner;
 }
 
 const runnerSettings = z.object({

@@ -27,6 +27,8 @@ export class LogLedger {
   /** Which partition holds each migration, for events that come from other topics. */
   readonly #where = new Map<string, number>();
   readonly #verdictsAhead = new Set<string>();
+  /** Migrations with an event beyond the point folded at start. */
+  readonly #ahead = new Set<string>();
 
   /**
    * Folds the event at `position` and judges it there. The caller keeps the order: the offset
@@ -73,14 +75,28 @@ export class LogLedger {
   }
 
   /**
-   * Notes a verdict that lies beyond what was folded (read ahead at start): admission must not
-   * answer a request twice when it meets it again after a restart.
+   * Notes an event that lies beyond what was folded (read ahead at start): admission must not
+   * answer a request twice when it meets it again after a restart, nor a watch taken up again
+   * act ahead of what the log holds already.
    */
   noteVerdictAhead(event: LedgerEvent): void {
     const migrationId = (event.data as { migrationId?: unknown } | null)?.migrationId;
-    if (verdictTypes.has(event.type) && typeof migrationId === "string") {
-      this.#verdictsAhead.add(migrationId);
-    }
+    if (typeof migrationId !== "string") return;
+    this.#ahead.add(migrationId);
+    if (verdictTypes.has(event.type)) this.#verdictsAhead.add(migrationId);
+  }
+
+  /**
+   * Did the log hold an event of this migration beyond the point folded at start? Its consumer
+   * will meet it: a watch taken up at start must not act ahead of it.
+   */
+  hasEventsAhead(migrationId: string): boolean {
+    return this.#ahead.has(migrationId);
+  }
+
+  /** Every migration folded so far, partition by partition. */
+  *entries(): IterableIterator<LedgerEntry> {
+    for (const ledger of this.#partitions.values()) yield* ledger.entries();
   }
 
   /** Was this request answered in the log beyond the point folded at start? */

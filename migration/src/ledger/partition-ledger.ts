@@ -32,6 +32,8 @@ export interface LedgerEntry {
   readonly workload: string;
   readonly stage: Stage;
   readonly decision: Decision;
+  /** The last step event acted on (a restarted service takes up a watch from it). */
+  readonly lastStep: LedgerEvent | undefined;
 }
 
 /** What the ledger says of an event at its place in the log. */
@@ -45,6 +47,7 @@ export type Judgement =
 interface Entry extends LedgerEntry {
   stage: Stage;
   decision: Decision;
+  lastStep: LedgerEvent | undefined;
   /** The steps seen in the log, as `<type>@<round>`: a second one is a replay. */
   readonly seen: Set<string>;
 }
@@ -126,7 +129,13 @@ export class PartitionLedger {
       return { kind: "stale", reason: `a replay: ${step} is in the log already`, ended: false };
     }
     entry.seen.add(step);
+    entry.lastStep = event;
     return act;
+  }
+
+  /** Every migration of this partition, in the order of their requests. */
+  entries(): IterableIterator<LedgerEntry> {
+    return this.#migrations.values();
   }
 
   /** Where a migration of this partition stands. */
@@ -162,6 +171,7 @@ export class PartitionLedger {
           workload,
           stage: "ended",
           decision: { kind: "busy", running },
+          lastStep: undefined,
           seen: new Set(),
         }
       : {
@@ -169,6 +179,7 @@ export class PartitionLedger {
           workload,
           stage: "requested",
           decision: { kind: "pending" },
+          lastStep: undefined,
           seen: new Set(),
         };
     this.#migrations.set(migrationId, entry);

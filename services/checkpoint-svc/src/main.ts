@@ -1,5 +1,6 @@
 import { topics } from "@shadow/events";
-import { hostEnv, loadConfig, runService } from "@shadow/host";
+import { hostEnv, loadConfig, runService, stepEnv } from "@shadow/host";
+import { createLogger } from "@shadow/otel/logger";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { checkpointHandlers, serviceName } from "./service.ts";
 
@@ -9,6 +10,9 @@ await runService({
   name: serviceName,
   topics: [topics.migrations],
   handlers: checkpointHandlers,
-  deps: { runtime },
+  deps: {
+    runtime,
+    step: stepEnv(env, createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL })),
+  },
   env,
 });

@@ -15,11 +15,6 @@ export const gatewayEnv = hostEnv.extend({
   /** How often a running migration's copies are asked for their progress, for its timeline; 0: never. */
   SHADOW_TIMELINE_SAMPLE_MS: z.coerce.number().int().min(0).default(100),
   /**
-   * A step running past its deadline fails its migration (which then rolls back). This is
-   * the checkpoint's; the others are multiples of it (see watchdog.ts).
-   */
-  SHADOW_STEP_DEADLINE_MS: z.coerce.number().int().positive().default(60_000),
-  /**
    * How long `POST /migrations` waits for the log's verdict on the request it emitted
    * (admission-svc's answer) before it answers 504. The request stays on the log either way.
    */

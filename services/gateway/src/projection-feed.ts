@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { topics } from "@shadow/events";
+import { resilientConsumer, topics } from "@shadow/events";
 import { type MigrationProjection, migrationLogRecord } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
@@ -18,6 +18,7 @@ export async function feedProjection(
   logger: Logger,
 ) {
   const consumer = kafka.consumer({
+    ...resilientConsumer,
     groupId: `shadow.gateway.projection.${randomUUID()}`,
     maxWaitTimeInMs: 100,
   });

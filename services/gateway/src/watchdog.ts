@@ -1,37 +1,20 @@
-import type { migrationStep, OutgoingEvent } from "@shadow/events";
-import { failed, type MigrationView, type Phase } from "@shadow/migration";
+import { type migrationStep, type OutgoingEvent, TerminalError } from "@shadow/events";
+import { failed, type MigrationView, type Phase, stepDeadlineMs } from "@shadow/migration";
 import type { z } from "zod";
 
 /** A step that did not finish within its deadline; carries the migration id like every error. */
-export class StepTimeoutError extends Error {
-  readonly code = "STEP_TIMEOUT";
-  constructor(
-    readonly migrationId: string,
-    phase: Phase,
-    ms: number,
-  ) {
-    super(`${phase} did not finish within ${Math.round(ms / 1000)} s`);
-    this.name = "StepTimeoutError";
+export class StepTimeoutError extends TerminalError {
+  constructor(migrationId: string, phase: Phase, ms: number) {
+    super(`${phase} did not finish within ${Math.round(ms / 1000)} s`, {
+      migrationId,
+      code: "STEP_TIMEOUT",
+    });
   }
 }
 
 function stepOf(round: 1 | 2, phase: Phase): z.infer<typeof migrationStep> {
   return round === 2 && phase === "checkpoint" ? "identity-swap" : phase;
 }
-
-/**
- * How long each step may take, as a multiple of the base deadline. The fence is short: the
- * source answers within milliseconds or it is stuck (and the shadow waits for it); the
- * catch-up watch has its own timeout in restore-svc and gets more.
- */
-const deadlineFactor: Record<Phase, number> = {
-  checkpoint: 1,
-  image: 2,
-  restore: 2,
-  "catch-up": 3,
-  fence: 0.5,
-  drain: 1,
-};
 
 /**
  * The MigrationFailed events owed by migrations whose current step has run past its deadline:
@@ -52,7 +35,7 @@ export function overdueSteps(
     );
     if (!current) continue;
     const elapsed = now - Date.parse(current.startedAt);
-    if (elapsed <= baseDeadlineMs * deadlineFactor[current.phase]) continue;
+    if (elapsed <= stepDeadlineMs(current.phase, baseDeadlineMs)) continue;
     owed.push(
       failed(
         { ...view, handoff: view.handoff },

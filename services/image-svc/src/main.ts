@@ -1,6 +1,7 @@
 import { setPriority } from "node:os";
 import { topics } from "@shadow/events";
-import { loadConfig, runService } from "@shadow/host";
+import { loadConfig, runService, stepEnv } from "@shadow/host";
+import { createLogger } from "@shadow/otel/logger";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import { imageEnv } from "./config.ts";
 import { imageAfterEnd, imageHandlers, serviceName } from "./service.ts";
@@ -13,6 +14,9 @@ await runService({
   topics: [topics.migrations],
   handlers: imageHandlers,
   afterEnd: imageAfterEnd,
-  deps: { runtime },
+  deps: {
+    runtime,
+    step: stepEnv(env, createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL })),
+  },
   env,
 });

@@ -1,9 +1,12 @@
+import type { IncomingEvent, ShadowRestored } from "@shadow/events";
+import type { StepEnv } from "@shadow/migration";
 import type { InstanceProgress, Runtime } from "@shadow/runtime";
 
 export type { InstanceProgress };
 
-export interface RestoreDeps {
-  runtime: Pick<Runtime, "restore" | "inspect" | "list" | "remove" | "limitCpu" | "release">;
+/** What the catch-up watch needs (see catch-up/watch.ts). */
+export interface CatchUpDeps {
+  runtime: Pick<Runtime, "limitCpu" | "inspect">;
   /** Reads an instance's processed offsets (the workload SDK's `GET /status`). */
   progress(instance: string): Promise<InstanceProgress>;
   /** Caught up = at most this many records behind the source, summed over partitions. */
@@ -20,4 +23,17 @@ export interface RestoreDeps {
   now(): number;
   /** Where the catch-up watch reports its progress (lag, cap, unanswered polls). */
   log?: { info(fields: object, message: string): void };
+}
+
+/** The catch-up watches, beside the consumer (see catch-up/watcher.ts). */
+export interface CatchUps {
+  watch(event: IncomingEvent<typeof ShadowRestored.type>): void;
+  stop(migrationId: string): void;
+}
+
+export interface RestoreDeps {
+  runtime: Pick<Runtime, "restore" | "inspect" | "list" | "remove" | "limitCpu" | "release">;
+  /** Clock and deadline of the step wrapper (runStep). */
+  step: StepEnv;
+  catchUps: CatchUps;
 }

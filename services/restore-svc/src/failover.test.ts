@@ -2,8 +2,8 @@ import { ShadowCaughtUp, ShadowRestored } from "@shadow/events";
 import { InstanceGoneError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
-import type { InstanceProgress, RestoreDeps } from "./deps.ts";
-import { onShadowRestored } from "./handlers/shadow-restored.ts";
+import { watchCatchUp } from "./catch-up/watch.ts";
+import type { CatchUpDeps, InstanceProgress } from "./deps.ts";
 
 const restored = ShadowRestored.schema.parse({
   migrationId: "m-1",
@@ -53,19 +53,16 @@ async function deps(committed: number[]) {
       t += ms;
     },
     now: () => t,
-  } as unknown as RestoreDeps;
+  } as unknown as CatchUpDeps;
 }
 
-const event = {
-  id: "e",
-  type: ShadowRestored.type,
-  time: "2026-01-01T00:00:01Z",
-  data: restored,
-} as never;
+/** The catch-up watch of the restored shadow, on the fake clock from 0, never stopped. */
+const watch = async (committed: number[]) =>
+  watchCatchUp(restored, 0, await deps(committed), () => false);
 
 describe("the source gone while its shadow replays", () => {
   it("fails over: caught up against the source's last committed progress, once it stopped moving", async () => {
-    const out = await onShadowRestored(event, await deps([48, 50, 50]));
+    const out = await watch([48, 50, 50]);
     expect(out[0]?.type).toBe(ShadowCaughtUp.type);
     const d = ShadowCaughtUp.schema.parse(out[0]?.data);
     expect(d.sourceLost).toBe(true);
@@ -74,7 +71,7 @@ describe("the source gone while its shadow replays", () => {
   });
 
   it("fails the catch-up (the shadow kept, see the compensation) when the shadow never read it", async () => {
-    const out = await onShadowRestored(event, await deps([]));
+    const out = await watch([]);
     expect(out[0]?.type).toMatch(/failed/);
   });
 });

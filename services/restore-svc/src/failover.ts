@@ -2,7 +2,7 @@ import { lagBehindSource, type PartitionOffset } from "@shadow/contract";
 import type { DataOf } from "@shadow/events";
 import { outgoing, ShadowCaughtUp, type ShadowRestored } from "@shadow/events";
 import { baseOf } from "@shadow/migration";
-import type { RestoreDeps } from "./deps.ts";
+import type { CatchUpDeps } from "./deps.ts";
 
 /** The shadow re-reads its source's committed progress every 100 ms by default. */
 const SETTLE_MS = 500;
@@ -14,7 +14,7 @@ const same = (a: PartitionOffset[], b: PartitionOffset[]) =>
   );
 
 /** Whether the instance is gone for good: not there, or its process stopped. */
-export async function isGone(deps: RestoreDeps, instance: string): Promise<boolean> {
+export async function isGone(deps: CatchUpDeps, instance: string): Promise<boolean> {
   const info = await deps.runtime.inspect(instance).catch(() => undefined);
   return !info || info.state === "stopped";
 }
@@ -30,7 +30,7 @@ export async function isGone(deps: RestoreDeps, instance: string): Promise<boole
  */
 export async function failoverCaughtUp(
   d: DataOf<typeof ShadowRestored>,
-  deps: RestoreDeps,
+  deps: CatchUpDeps,
   started: number,
 ) {
   let previous: PartitionOffset[] | undefined;

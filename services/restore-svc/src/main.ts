@@ -1,22 +1,24 @@
 import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { topics } from "@shadow/events";
-import { loadConfig, runService } from "@shadow/host";
+import { buildOutgoing, deriveEventId, topicFor, topics } from "@shadow/events";
+import { loadConfig, type RunningService, runService, stepEnv } from "@shadow/host";
+import { LogLedger } from "@shadow/migration";
 import { createLogger } from "@shadow/otel/logger";
 import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { CatchUpWatcher } from "./catch-up/watcher.ts";
 import { restoreEnv } from "./config.ts";
 import { restoreAfterEnd, restoreHandlers, serviceName } from "./service.ts";
 
 const env = loadConfig(serviceName, restoreEnv);
 setPriority(env.SHADOW_RESTORE_NICE);
 const runtime = await runtimeFromEnv();
-await runService({
-  name: serviceName,
-  topics: [topics.migrations],
-  handlers: restoreHandlers,
-  afterEnd: restoreAfterEnd,
-  deps: {
+const log = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
+// The gate's ledger: what the log says of each migration, which the watches read too.
+const ledger = new LogLedger();
+let service: RunningService | undefined;
+const catchUps = new CatchUpWatcher(
+  {
     runtime,
     progress: statusClient(runtime),
     catchUpThreshold: env.SHADOW_CATCH_UP_THRESHOLD,
@@ -27,7 +29,33 @@ await runService({
     maxFenceExtraMs: env.SHADOW_FENCE_MAX_EXTRA_MS,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
-    log: createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL }),
+    log,
   },
+  async (events, cause) => {
+    if (!service) throw new Error("restore-svc is still starting");
+    const { publisher } = service;
+    // Ids as the handler of `cause` would have given them: sent twice, they are one event.
+    await publisher.send(
+      events.map((out, index) => ({
+        topic: out.topic ?? topicFor(out.type),
+        event: buildOutgoing(out, {
+          source: publisher.source,
+          id: deriveEventId(cause.source, cause.id, index),
+        }),
+      })),
+    );
+  },
+  (migrationId) => ledger.migration(migrationId)?.stage === "admitted",
+);
+service = await runService({
+  name: serviceName,
+  topics: [topics.migrations],
+  handlers: restoreHandlers,
+  afterEnd: restoreAfterEnd,
+  ledger,
+  deps: { runtime, step: stepEnv(env, log), catchUps },
   env,
+  onStop: () => catchUps.stopAll(),
 });
+// The catch-ups a previous run left under way, from the log folded at start.
+log.info({ resumed: catchUps.resume(ledger) }, "catch-up watches taken up");

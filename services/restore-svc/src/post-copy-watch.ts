@@ -1,4 +1,4 @@
-import type { RestoreDeps } from "./deps.ts";
+import type { CatchUpDeps } from "./deps.ts";
 
 /** How often a post-copy copy's memory is asked after while its pages arrive. */
 const MEMORY_EVERY_MS = 250;
@@ -27,7 +27,7 @@ export function postCopyWatch(
   postCopy: boolean,
   migrationId: string,
   instance: string,
-  deps: RestoreDeps,
+  deps: CatchUpDeps,
 ): { check(started: number, urgent: boolean): Promise<number | undefined> } {
   let completeMs: number | undefined = postCopy ? undefined : 0;
   let askedAt = Number.NEGATIVE_INFINITY;

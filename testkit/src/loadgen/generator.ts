@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { Kafka, logLevel, type Message, Partitioners, type Producer } from "kafkajs";
+import { PartitionedProducer } from "@shadow/events";
+import { type Admin, Kafka, logLevel, type Message, Partitioners } from "kafkajs";
 import type { InputMessage } from "../messages.ts";
 
 export interface LoadOptions {
@@ -80,6 +81,10 @@ export function startLoad(options: LoadOptions): LoadHandle {
         clientId: `shadow-loadgen-${run}`,
         brokers: options.brokers,
         logLevel: logLevel.WARN,
+        // About a minute of retries, at most 2 s apart (kafkajs' default gives up after about
+        // 9 s): a producer rides out a broker's restart or a cluster's failover, as the
+        // services do. The producer is idempotent, so a retried batch is written once.
+        retry: { initialRetryTime: 300, maxRetryTime: 2_000, retries: 30 },
       });
     const producer = kafka.producer({
       idempotent: true,
@@ -88,8 +93,21 @@ export function startLoad(options: LoadOptions): LoadHandle {
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
+    // The partitioned producer asks the cluster how many brokers it has (a send per partition
+    // only where a partition can change leader); opened on first use.
+    let admin: Promise<Admin> | undefined;
+    const openAdmin = () =>
+      (admin ??= (async () => {
+        const client = kafka.admin();
+        await client.connect();
+        return client;
+      })().catch((error: unknown) => {
+        admin = undefined;
+        throw error;
+      }));
     try {
-      return await produceLoop(producer, kafka, options, run, {
+      // Every message names its partition: a send per partition, as the SDK's outputs go.
+      return await produceLoop(new PartitionedProducer(producer, openAdmin), kafka, options, run, {
         stopped: () => stopped,
         onSent: (n) => {
           sent += n;
@@ -97,6 +115,7 @@ export function startLoad(options: LoadOptions): LoadHandle {
       });
     } finally {
       await producer.disconnect();
+      await admin?.then((client) => client.disconnect()).catch(() => undefined);
     }
   })();
   return {
@@ -123,7 +142,7 @@ export function minBatchOf(rate: number, lingerMs: number): number {
 }
 
 async function produceLoop(
-  producer: Producer,
+  producer: PartitionedProducer,
   kafka: Kafka,
   options: LoadOptions,
   run: string,
@@ -183,7 +202,7 @@ async function produceLoop(
       seq += 1;
       valid += 1;
     }
-    await producer.send({ topic: options.topic, acks: -1, messages });
+    await producer.send([{ topic: options.topic, messages }]);
     control.onSent(valid);
   }
   const finishedAt = wallClock();

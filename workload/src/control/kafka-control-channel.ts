@@ -7,6 +7,7 @@ import {
   FenceCut,
   FencePassed,
   FenceRequested,
+  resilientConsumer,
   toBinaryRecord,
   validateEvent,
 } from "@shadow/events";
@@ -64,6 +65,7 @@ export function createKafkaControlChannel(
 ): KafkaControlChannel {
   const { kafka, producer, topic, log } = options;
   const consumer = kafka.consumer({
+    metadataMaxAge: resilientConsumer.metadataMaxAge,
     groupId: options.groupId,
     sessionTimeout: options.consumerConfig?.sessionTimeout ?? 10_000,
     heartbeatInterval: options.consumerConfig?.heartbeatInterval ?? 1_000,

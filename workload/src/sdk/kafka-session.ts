@@ -1,4 +1,5 @@
 import { headersToText } from "@shadow/contract";
+import { PartitionedProducer, resilientConsumer } from "@shadow/events";
 import {
   type Admin,
   type Consumer,
@@ -53,6 +54,8 @@ export class KafkaSession {
   private readonly kafka: Kafka;
   private readonly consumer: Consumer;
   private readonly producer: Producer;
+  /** The producer's sends, one per partition (see PartitionedProducer). */
+  private readonly outputs: PartitionedProducer;
   private admin: Admin | undefined;
   private adminConnecting: Promise<Admin> | undefined;
   private running = false;
@@ -87,6 +90,10 @@ export class KafkaSession {
     });
     const consumerConfig = options.consumer ?? {};
     this.consumer = this.kafka.consumer({
+      // Follows a partition to its new leader soon after a node dies (see resilientConsumer);
+      // the restart after retries stays the session's own (restartOnFailure above).
+      metadataMaxAge: resilientConsumer.metadataMaxAge,
+      retry: { ...resilientConsumer.retry, restartOnFailure: async () => gate.epoch === epoch },
       groupId: this.groupId,
       sessionTimeout: consumerConfig.sessionTimeout ?? 10_000,
       heartbeatInterval: consumerConfig.heartbeatInterval ?? 1_000,
@@ -112,6 +119,7 @@ export class KafkaSession {
       createPartitioner: Partitioners.DefaultPartitioner,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
+    this.outputs = new PartitionedProducer(this.producer, () => this.getAdmin());
     this.control = createKafkaControlChannel({
       kafka: this.kafka,
       producer: this.producer,
@@ -179,10 +187,7 @@ export class KafkaSession {
       }
       list.push({ key: output.key, value: output.value, headers: output.headers, timestamp });
     }
-    return this.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    return this.outputs.send([...byTopic].map(([topic, messages]) => ({ topic, messages })));
   }
 
   /**

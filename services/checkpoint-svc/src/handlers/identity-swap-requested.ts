@@ -1,5 +1,5 @@
 import type { IdentitySwapRequested, IncomingEvent, OutgoingEvent } from "@shadow/events";
-import { failed } from "@shadow/migration";
+import { runStep } from "@shadow/migration";
 import { checkpointCreated } from "../checkpoint-created.ts";
 import type { CheckpointDeps } from "../deps.ts";
 
@@ -12,13 +12,14 @@ export async function onIdentitySwapRequested(
   deps: CheckpointDeps,
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
-  try {
+  const step = { step: "identity-swap", phase: "checkpoint", startedAt: event.time } as const;
+  // A dump that fails once (the copy busy, the node agent restarting) is tried again: round 2
+  // runs after the workload moved, where a failure leaves it serving under its shadow's name.
+  return runStep(deps.step, { ...step, data: d }, async () => {
     const checkpoint = await deps.runtime.checkpoint(d.handoff.from.instance, {
       leaveRunning: true,
       migrationId: d.migrationId,
     });
     return [checkpointCreated(d, d.handoff, checkpoint)];
-  } catch (error) {
-    return [failed(d, "identity-swap", error)];
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import type { IncomingEvent, MigrationAdmitted, OutgoingEvent } from "@shadow/events";
-import { failed, shadowInstanceName } from "@shadow/migration";
+import { runStep, shadowInstanceName } from "@shadow/migration";
 import { checkpointCreated } from "../checkpoint-created.ts";
 import type { CheckpointDeps } from "../deps.ts";
 
@@ -18,13 +18,12 @@ export async function onMigrationAdmitted(
     from: d.source,
     to: { instance: shadowInstanceName(d.workload, d.migrationId), node: d.targetNode },
   };
-  try {
+  const step = { step: "checkpoint", phase: "checkpoint", startedAt: event.time } as const;
+  return runStep(deps.step, { ...step, data: { ...d, handoff } }, async () => {
     const checkpoint = await deps.runtime.checkpoint(d.source.instance, {
       leaveRunning: d.strategy === "shadow",
       migrationId: d.migrationId,
     });
     return [checkpointCreated(d, handoff, checkpoint)];
-  } catch (error) {
-    return [failed({ ...d, handoff }, "checkpoint", error)];
-  }
+  });
 }

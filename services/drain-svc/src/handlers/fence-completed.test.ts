@@ -1,4 +1,11 @@
-import { FenceCompleted, type IncomingEvent, MigrationFailed } from "@shadow/events";
+import {
+  FenceCompleted,
+  type IncomingEvent,
+  MigrationCompleted,
+  MigrationFailed,
+  SourceDrained,
+  TerminalError,
+} from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
@@ -36,20 +43,37 @@ async function withSource() {
   return runtime;
 }
 
+/** The step wrapper's clock: retries wait on it, not on the wall clock. */
+function deps(runtime: FakeRuntime) {
+  let now = Date.parse("2026-01-02T03:04:10.000Z");
+  const sleep = async (ms: number) => {
+    now += ms;
+  };
+  return { runtime, now: () => now, step: { now: () => now, sleep, stepDeadlineMs: 60_000 } };
+}
+
 describe("drain-svc", () => {
   it("releases the migration's checkpoints and images once it completes", async () => {
     const runtime = await withSource();
-    await onFenceCompleted(fenceCompleted(false), { runtime, now: () => Date.now() });
+    await onFenceCompleted(fenceCompleted(false), deps(runtime));
     expect(runtime.released).toEqual(["m-1"]);
     expect(runtime.instances.has("orders-0")).toBe(false);
   });
 
   it("releases them too when the drain fails: past the fence no rollback would", async () => {
     const runtime = await withSource();
-    runtime.failNext("remove", new Error("runc delete: device busy"));
-    const out = await onFenceCompleted(fenceCompleted(true), { runtime, now: () => Date.now() });
+    runtime.failNext("remove", new TerminalError("runc delete: no such container state"));
+    const out = await onFenceCompleted(fenceCompleted(true), deps(runtime));
     expect(out.map((e) => e.type)).toEqual([MigrationFailed.type]);
     expect(MigrationFailed.schema.parse(out[0]?.data).step).toBe("drain");
     expect(runtime.released).toEqual(["m-1"]);
+  });
+
+  it("retries a removal that fails once (the node agent busy), and the drain completes", async () => {
+    const runtime = await withSource();
+    runtime.failNext("remove", new Error("runc delete: device busy"));
+    const out = await onFenceCompleted(fenceCompleted(false), deps(runtime));
+    expect(out.map((e) => e.type)).toEqual([SourceDrained.type, MigrationCompleted.type]);
+    expect(runtime.instances.has("orders-0")).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import {
   outgoing,
   SourceDrained,
 } from "@shadow/events";
-import { baseOf, failed } from "@shadow/migration";
+import { baseOf, runStep } from "@shadow/migration";
 import type { DrainDeps } from "../deps.ts";
 
 /**
@@ -22,18 +22,25 @@ export async function onFenceCompleted(
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
   const started = deps.now();
-  try {
+  const step = { step: "drain", phase: "drain", startedAt: event.time } as const;
+  // Past the fence nothing is rolled back, so no compensation releases what the migration made:
+  // a drain that fails for good releases it here, as a completed migration does.
+  const onFailure = () => deps.runtime.release(d.migrationId);
+  return runStep(deps.step, { ...step, data: d, onFailure }, async () => {
     await deps.runtime.setCpuPriority(d.handoff.to.instance, "serving");
     const from = await deps.runtime.inspect(d.handoff.from.instance);
     // Round 2 drains the shadow this migration made; never an instance of that name made since.
     const ours = d.handoff.round === 1 || from?.identity.migrationId === d.migrationId;
     if (from && ours) await deps.runtime.remove(d.handoff.from.instance);
-  } catch (error) {
-    // Past the fence nothing is rolled back, so no compensation releases what the migration
-    // made: release it here, as a completed migration does.
-    await deps.runtime.release(d.migrationId).catch(() => undefined);
-    return [failed(d, "drain", error)];
-  }
+    return drainedEvents(d, deps, started);
+  });
+}
+
+async function drainedEvents(
+  d: IncomingEvent<typeof FenceCompleted.type>["data"],
+  deps: DrainDeps,
+  started: number,
+): Promise<OutgoingEvent[]> {
   const drained = outgoing(SourceDrained, {
     ...baseOf(d),
     handoff: d.handoff,

@@ -5,7 +5,7 @@ import {
   type OutgoingEvent,
   outgoing,
 } from "@shadow/events";
-import { baseOf, failed } from "@shadow/migration";
+import { baseOf, runStep } from "@shadow/migration";
 import type { ImageDeps } from "../deps.ts";
 
 /** Packs the dump as an OCI checkpoint image and makes it pullable on the target node. */
@@ -14,7 +14,9 @@ export async function onCheckpointCreated(
   deps: ImageDeps,
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
-  try {
+  const step = { step: "image", phase: "image", startedAt: event.time } as const;
+  // A registry that restarts answers again within seconds: the build is tried again.
+  return runStep(deps.step, { ...step, data: d }, async () => {
     const image = await deps.runtime.buildImage(
       {
         id: d.checkpointId,
@@ -45,7 +47,5 @@ export async function onCheckpointCreated(
         pauseMs: d.pauseMs,
       }),
     ];
-  } catch (error) {
-    return [failed(d, "image", error)];
-  }
+  });
 }

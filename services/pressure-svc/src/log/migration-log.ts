@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { RetryableError, topics } from "@shadow/events";
+import { RetryableError, resilientConsumer, topics } from "@shadow/events";
 import { MigrationProjection, type MigrationView, migrationLogRecord } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
@@ -32,6 +32,7 @@ export async function followMigrations(
   const projection = new MigrationProjection();
   const read = new Map<number, number>();
   const consumer = kafka.consumer({
+    ...resilientConsumer,
     groupId: `shadow.pressure-svc.log.${randomUUID()}`,
     maxWaitTimeInMs: 100,
   });

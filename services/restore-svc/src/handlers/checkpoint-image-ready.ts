@@ -5,7 +5,7 @@ import {
   outgoing,
   ShadowRestored,
 } from "@shadow/events";
-import { baseOf, failed } from "@shadow/migration";
+import { baseOf, runStep } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
 import { restoredIdentity } from "../identity.ts";
 
@@ -41,7 +41,8 @@ export async function onCheckpointImageReady(
     transferMs: d.transferMs,
     transfer: d.transfer,
   };
-  try {
+  const step = { step: "restore", phase: "restore", startedAt: event.time } as const;
+  return runStep(deps.step, { ...step, data: d }, async () => {
     const restored = await deps.runtime.restore(image, d.handoff.to.node, {
       migrationId: d.migrationId,
       identity: restoredIdentity(d),
@@ -64,7 +65,5 @@ export async function onCheckpointImageReady(
         ...(d.pauseMs !== undefined ? { pauseMs: d.pauseMs } : {}),
       }),
     ];
-  } catch (error) {
-    return [failed(d, "restore", error)];
-  }
+  });
 }

@@ -58,7 +58,10 @@ async function withNamedInstance(madeBy: string | undefined) {
       ...(madeBy ? { migrationId: madeBy } : {}),
     },
   );
-  return { runtime, deps: { runtime } as unknown as RestoreDeps };
+  return {
+    runtime,
+    deps: { runtime, catchUps: { watch() {}, stop() {} } } as unknown as RestoreDeps,
+  };
 }
 
 describe("restore-svc's compensation", () => {

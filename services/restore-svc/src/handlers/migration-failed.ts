@@ -24,6 +24,8 @@ export async function onMigrationFailed(
   deps: RestoreDeps,
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
+  // Its catch-up, if one is watched, ends here: nothing more is sent for it.
+  deps.catchUps.stop(d.migrationId);
   if (!d.handoff || pastTheFence.has(d.step)) return [];
   const compensated: string[] = [];
   // The `from` side serves on: at full speed again if the catch-up had slowed it.

@@ -1,4 +1,3 @@
-import { lagBehindSource } from "@shadow/contract";
 import {
   type IncomingEvent,
   type OutgoingEvent,
@@ -6,48 +5,20 @@ import {
   ShadowCaughtUp,
   type ShadowRestored,
 } from "@shadow/events";
-import { baseOf, failed } from "@shadow/migration";
-import { InstanceGoneError } from "@shadow/runtime";
-import { CatchUpConvergence } from "../converge.ts";
-import type { InstanceProgress, RestoreDeps } from "../deps.ts";
-import { failoverCaughtUp, isGone } from "../failover.ts";
-import { decideFence, FenceCost } from "../fence-cost.ts";
-import { postCopyWatch } from "../post-copy-watch.ts";
-import { processedOf, ReplayMeter } from "../replay-meter.ts";
-
-const PROGRESS_EVERY_MS = 5_000;
-/** Default cap of a stalled catch-up's fence (see SHADOW_FENCE_MAX_EXTRA_MS). */
-const MAX_FENCE_EXTRA_MS = 2_000;
-/** The budget beyond the checkpoint's pause (see SHADOW_FENCE_BUDGET_MS). */
-const FENCE_BUDGET_OVER_PAUSE_MS = 50;
-
-export class CatchUpTimeoutError extends Error {
-  readonly code = "CATCH_UP_TIMEOUT";
-  constructor(
-    readonly migrationId: string,
-    lag: number,
-    timeoutMs: number,
-  ) {
-    super(`shadow still ${lag} records behind the source after ${timeoutMs} ms`);
-    this.name = "CatchUpTimeoutError";
-  }
-}
+import { baseOf } from "@shadow/migration";
+import type { RestoreDeps } from "../deps.ts";
 
 /**
- * Watches the shadow replay the log until it is close enough to the source that the fence
- * costs only a few milliseconds; fence-svc asks for the cut only then. Reacting to its own
- * event makes the watch survive a restart: the uncommitted event is redelivered. Caught up
- * means fencing now costs little: the lag is within the record threshold, or replaying it fits
- * the fence budget, or the lag has stopped shrinking and replaying it fits the cap on extra
- * delay (fence-cost.ts). A copy restored post-copy is caught up only once all of its memory is
- * in as well.
+ * The shadow runs: its catch-up is watched from now on, beside the consumer (see
+ * catch-up/watcher.ts), which sends ShadowCaughtUp or MigrationFailed when it ends. The handler
+ * returns at once: a catch-up takes seconds to minutes, and waited out here it held the
+ * partition, and every other migration's restore behind it.
  */
 export async function onShadowRestored(
   event: IncomingEvent<typeof ShadowRestored.type>,
   deps: RestoreDeps,
 ): Promise<OutgoingEvent[]> {
   const d = event.data;
-  const started = deps.now();
   if (d.strategy === "sequential") {
     // The source is stopped; the copy is primary already. There is nothing to catch up with.
     return [
@@ -61,121 +32,6 @@ export async function onShadowRestored(
       }),
     ];
   }
-  let lag = Number.POSITIVE_INFINITY;
-  const convergence = new CatchUpConvergence({ windowMs: deps.convergeWindowMs });
-  const meter = new ReplayMeter(started);
-  const cost = new FenceCost();
-  const budgetMs = deps.fenceBudgetMs ?? (d.pauseMs ?? 0) + FENCE_BUDGET_OVER_PAUSE_MS;
-  const maxExtraMs = deps.maxFenceExtraMs ?? MAX_FENCE_EXTRA_MS;
-  const memory = postCopyWatch(d.postCopy === true, d.migrationId, d.handoff.to.instance, deps);
-  // Progress every few seconds: a long catch-up (a 1 GB image under load) is otherwise silent
-  // until it ends, and a timeout says only where it stopped.
-  let unanswered = 0;
-  let reportedAt = started;
-  const report = () => {
-    if (deps.now() - reportedAt < PROGRESS_EVERY_MS) return;
-    reportedAt = deps.now();
-    deps.log?.info(
-      {
-        migrationId: d.migrationId,
-        lag,
-        sourceCpuLimit: convergence.cap ?? null,
-        unanswered,
-        elapsedMs: deps.now() - started,
-      },
-      "catch-up progress",
-    );
-  };
-  try {
-    for (;;) {
-      let polled: [InstanceProgress, InstanceProgress] | undefined;
-      try {
-        polled = await Promise.all([
-          deps.progress(d.handoff.from.instance),
-          deps.progress(d.handoff.to.instance),
-        ]);
-      } catch (error) {
-        // A status poll an overloaded instance did not answer is not a failed catch-up; only an
-        // instance that is gone ends the watch before its deadline. A gone source with its
-        // shadow alive is a failover: the shadow is promoted, never removed.
-        if (error instanceof InstanceGoneError) {
-          if (
-            error.instance === d.handoff.from.instance &&
-            (await isGone(deps, d.handoff.from.instance)) &&
-            !(await isGone(deps, d.handoff.to.instance))
-          ) {
-            return [await failoverCaughtUp(d, deps, started)];
-          }
-          throw error;
-        }
-      }
-      if (!polled) {
-        unanswered += 1;
-        report();
-        if (deps.now() - started > deps.catchUpTimeoutMs) {
-          throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
-        }
-        await deps.sleep(deps.pollIntervalMs);
-        continue;
-      }
-      const [source, shadow] = polled;
-      meter.observe(deps.now(), source, shadow);
-      cost.observe(deps.now(), processedOf(shadow, source));
-      lag = lagBehindSource(source.offsets, shadow.offsets);
-      // A shadow processes no further than its source's committed progress (the SDK's state
-      // guarantee), so what it can close is its lag behind that; the rest, the source's commit
-      // trail, is replayed after the cut whenever the fence comes.
-      const reachable = shadow.sourceCommitted?.length
-        ? Math.min(lag, lagBehindSource(shadow.sourceCommitted, shadow.offsets))
-        : lag;
-      const decision = decideFence({
-        lag: reachable,
-        threshold: deps.catchUpThreshold,
-        estimateMs: cost.estimateMs(reachable),
-        budgetMs,
-        stalled: convergence.stalled,
-        maxExtraMs,
-      });
-      const memoryMs = await memory.check(started, decision.fence);
-      if (decision.fence && memoryMs !== undefined) {
-        if (decision.forced) {
-          deps.log?.info(
-            { migrationId: d.migrationId, lag, extraDelayMs: Math.round(decision.estimateMs) },
-            "lag stopped shrinking: fencing anyway",
-          );
-        }
-        const cap = convergence.cap;
-        return [
-          outgoing(ShadowCaughtUp, {
-            ...baseOf(d),
-            handoff: d.handoff,
-            lagBehindSource: lag,
-            sourceOffsets: source.offsets,
-            shadowOffsets: shadow.offsets,
-            replayMs: deps.now() - started,
-            ...(cap !== undefined ? { sourceCpuLimit: cap } : {}),
-            ...meter.summary(),
-            ...(d.postCopy ? { memoryMs } : {}),
-            ...(Number.isFinite(decision.estimateMs)
-              ? { fenceEstimateMs: decision.estimateMs }
-              : {}),
-            fenceBudgetMs: budgetMs,
-            ...(decision.forced ? { forcedFence: true } : {}),
-          }),
-        ];
-      }
-      const cap = convergence.observe(deps.now(), reachable);
-      if (cap !== undefined) {
-        deps.log?.info({ migrationId: d.migrationId, lag, sourceCpuLimit: cap }, "source slowed");
-        await deps.runtime.limitCpu(d.handoff.from.instance, cap);
-      }
-      report();
-      if (deps.now() - started > deps.catchUpTimeoutMs) {
-        throw new CatchUpTimeoutError(d.migrationId, lag, deps.catchUpTimeoutMs);
-      }
-      await deps.sleep(deps.pollIntervalMs);
-    }
-  } catch (error) {
-    return [failed(d, "catch-up", error)];
-  }
+  deps.catchUps.watch(event);
+  return [];
 }
