@@ -14,8 +14,12 @@ export class Runc {
   }
 
   /**
-   * Restores a dump detached. The process's stdout and stderr become `log`, a file it holds by
-   * itself: the agent may restart without the copy losing its output.
+   * Restores a dump detached. The process's stdout and stderr become the write end of a pipe,
+   * as under the kubelet (whose shim holds the other end): a pipe is what CRIU can dump again
+   * and what runc hands over at the next restore by its key. A file opened here would not do:
+   * it lies outside the container's mounts, and CRIU refuses to dump it ("Can't lookup mount").
+   * The read end belongs to a relay in its own session appending to `log`, so the copy keeps
+   * its output while the agent restarts; it ends when the copy's last writer closes.
    */
   async restore(
     id: string,
@@ -24,20 +28,27 @@ export class Runc {
     const log = await open(o.log, "a");
     try {
       await run(
-        this.runc,
-        this.args([
-          "restore",
-          "-d",
-          "--image-path",
-          o.imagePath,
-          "--work-path",
-          o.workPath,
-          "--bundle",
-          o.bundle,
-          "--pid-file",
-          o.pidFile,
-          id,
-        ]),
+        "bash",
+        [
+          "-c",
+          // bash's process substitution makes a real pipe (Node's own stdio pipes are sockets).
+          'exec "$@" > >(exec setsid cat >>"$0" 2>&1) 2>&1',
+          o.log,
+          this.runc,
+          ...this.args([
+            "restore",
+            "-d",
+            "--image-path",
+            o.imagePath,
+            "--work-path",
+            o.workPath,
+            "--bundle",
+            o.bundle,
+            "--pid-file",
+            o.pidFile,
+            id,
+          ]),
+        ],
         { output: log.fd, timeoutMs: 300_000 },
       );
     } finally {

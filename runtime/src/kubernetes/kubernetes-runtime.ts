@@ -25,7 +25,7 @@ import { Annotation, Label, WORKLOAD_CONTAINER } from "./labels.ts";
 import { markNode } from "./node-marks.ts";
 import { toNodeInfo } from "./nodes.ts";
 import { ObjectWatch } from "./object-watch.ts";
-import { toInstanceInfo } from "./pod-instance.ts";
+import { awaitingRestore, toInstanceInfo } from "./pod-instance.ts";
 import { workloadPod } from "./pod-specs.ts";
 import { patchAnnotations, preflightOn, restoreIntoPod } from "./restore.ts";
 
@@ -127,14 +127,19 @@ export class KubernetesRuntime implements Runtime {
     }
   }
 
+  /**
+   * A pod made to receive a restore (a StatefulSet's recreated ordinal) is no instance until
+   * the restore ran in it: reporting it would tell the restore that its copy is already there.
+   */
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
     const pod = await this.ctx.pod(instance);
-    return pod ? toInstanceInfo(pod) : undefined;
+    return pod && !awaitingRestore(pod) ? toInstanceInfo(pod) : undefined;
   }
 
   async list(): Promise<InstanceInfo[]> {
     return this.ctx.pods
       .list(this.ctx.namespace)
+      .filter((pod) => !awaitingRestore(pod))
       .map(toInstanceInfo)
       .filter((i): i is InstanceInfo => i !== undefined);
   }

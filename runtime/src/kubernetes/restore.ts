@@ -72,7 +72,11 @@ export async function restoreIntoPod(
     throw new InstanceExistsError(name, { migrationId });
   }
   if (existing) {
-    await patchAnnotations(ctx, name, { [Annotation.identity]: JSON.stringify(identity) });
+    // As on a pod made here: the drain of its source finds its successor by this annotation.
+    await patchAnnotations(ctx, name, {
+      [Annotation.identity]: JSON.stringify(identity),
+      [Annotation.restoredFrom]: source.pod.name,
+    });
   } else {
     await ctx.kube.core.createNamespacedPod({
       namespace: ctx.namespace,
