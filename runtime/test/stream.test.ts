@@ -114,7 +114,7 @@ describe("streamed checkpoints (real CRIU)", () => {
       identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
     });
     created.push(name);
-    expect(copy.memory).toBeUndefined();
+    expect(copy.pages).toBeUndefined();
     expect(await until("the copy's ballast", () => ballast(copy.endpoint))).toEqual({
       mb: BALLAST_MB,
       sum,
@@ -160,7 +160,7 @@ describe("streamed checkpoints (real CRIU)", () => {
       identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
     });
     created.push(name);
-    expect(copy.memory).toBe("arriving");
+    expect(copy.pages).toBe("arriving");
     const state = await until("the post-copy restored copy", () => readState(copy.endpoint));
     expect(state.counter).toBeGreaterThanOrEqual(before.counter);
     // Every page came: the sum reads all of them, and the daemon says it has them all.
@@ -212,7 +212,7 @@ describe("streamed checkpoints (real CRIU)", () => {
         restoring.then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
       ]);
-      if (restored) expect((await rt.inspect(name))?.memory).toBe("arriving");
+      if (restored) expect((await rt.inspect(name))?.pages).toBe("arriving");
       process.kill(pageSource.pid, "SIGKILL");
       // Restored before it died: the copy is stopped. Not yet: the restore is given up.
       const outcome = await rejection(restoring);
@@ -225,7 +225,7 @@ describe("streamed checkpoints (real CRIU)", () => {
         },
         30_000,
       );
-      if (after !== "gone") expect(after.memory).toBe("failed");
+      if (after !== "gone") expect(after.pages).toBe("failed");
       await rt.remove(name);
       // Nothing of the copy is left, not even what a restore killed midway leaves to runc.
       expect(await rt.inspect(name)).toBeUndefined();

@@ -94,7 +94,10 @@ export function renderWaterfall(trace: Trace, o: WaterfallOptions): string[] {
   const opW = nameW - serviceW - 1;
   const barW = wide ? 30 + Math.floor((W - 120) / 4) : W - 8 - 1 - nameW - 1 - 1 - 8;
   const factsAt = 8 + 1 + nameW + 1 + barW + 1 + 8 + 2;
-  const maxIndent = wide ? 16 : 4;
+  // Indent by depth only as far as the longest operation still fits its column: a chain of
+  // services deeper than the column allows shows every name whole, at the deepest indent.
+  const longestOp = Math.max(0, ...rows.map((r) => width(shortOperation(r.s.operation)) + 2));
+  const maxIndent = Math.max(0, Math.min(wide ? 16 : 4, opW - longestOp));
 
   const bar = (s: TraceSpan) => {
     const from = ((s.startUs - t0) / total) * barW;
