@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { decodeRecord, topics, validateEvent } from "@shadow/events";
-import type { MigrationProjection } from "@shadow/migration";
+import { resilientConsumer, topics } from "@shadow/events";
+import { type MigrationProjection, migrationLogRecord } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 
@@ -12,6 +12,7 @@ import type { Kafka } from "kafkajs";
  */
 export async function followLog(kafka: Kafka, projection: MigrationProjection, logger: Logger) {
   const consumer = kafka.consumer({
+    ...resilientConsumer,
     groupId: `shadow.migration-controller.projection.${randomUUID()}`,
     maxWaitTimeInMs: 100,
   });
@@ -43,28 +44,16 @@ export async function followLog(kafka: Kafka, projection: MigrationProjection, l
         pending.delete(partition);
         if (pending.size === 0) markCaughtUp();
       }
-      const decoded = decodeRecord(message);
-      if (!decoded.ok) return;
-      const valid = validateEvent(decoded.event);
-      if (!valid.ok) {
+      const read = migrationLogRecord(partition, message);
+      if (!read.ok) {
         logger.debug(
-          { code: valid.code, reason: valid.reason },
+          { code: read.code, reason: read.reason },
           "projection skipped an invalid event",
         );
         return;
       }
-      const e = valid.event;
       // Folded at its place in the log: a replayed or late event changes no view.
-      projection.apply(
-        {
-          id: `${e.source}/${e.id}`,
-          type: e.type,
-          time: e.time,
-          data: e.data,
-          ...(e.traceparent ? { traceparent: e.traceparent } : {}),
-        },
-        { partition, offset: message.offset, key: message.key?.toString() ?? null },
-      );
+      projection.apply(read.event, read.position);
     },
   });
   return { caughtUp, stop: () => consumer.disconnect() };
