@@ -8,7 +8,7 @@ export {
 export { loadServeConfig, type ServeConfig, serveEnv } from "./config.ts";
 export { ensureLocalStack, stackBrokers } from "./local-stack.ts";
 export { defaultLogDir, repoRoot } from "./paths.ts";
-export { freePorts } from "./ports.ts";
+export { freePort, freePorts } from "./ports.ts";
 export { Supervisor, type SupervisorOptions } from "./supervisor.ts";
 export type {
   RestartPolicy,

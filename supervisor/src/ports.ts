@@ -1,30 +1,57 @@
+import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 
+/** Where Linux hands out local ports for outgoing connections when the file cannot be read. */
+const DEFAULT_EPHEMERAL_LOW = 32768;
+/** The lowest port picked: above the well-known and registered ranges most daemons sit in. */
+const LOWEST = 10000;
+
 /**
- * `count` ports free on `host` now, each different: all are held open together while the OS
- * picks them, then released. Another process could take one before its service binds it; a
- * service that fails to bind exits, and is restarted on the same port.
+ * `count` ports free on `host` now, each different, all below the kernel's ephemeral range.
+ * A port the OS picks (listen on 0) comes from that range, and so does the local port of every
+ * outgoing connection: a Kafka client could hold it by the time the service binds, for as long
+ * as the connection lives, and the service would fail to bind on every restart. Below the range
+ * only another listener can take it, which the bind probe here sees. All are held open together
+ * while picking, then released.
  */
 export async function freePorts(count: number, host = "127.0.0.1"): Promise<number[]> {
+  const high = (await ephemeralLow()) - 1;
   const servers: Server[] = [];
   try {
     const ports: number[] = [];
-    for (let i = 0; i < count; i++) {
-      const server = createServer();
+    for (let attempt = 0; ports.length < count; attempt++) {
+      if (attempt > count * 200) throw new Error(`no ${count} free ports in ${LOWEST}-${high}`);
+      const port = LOWEST + Math.floor(Math.random() * (high - LOWEST + 1));
+      if (ports.includes(port)) continue;
+      const server = await bound(port, host);
+      if (!server) continue;
       servers.push(server);
-      ports.push(
-        await new Promise<number>((resolve, reject) => {
-          server.once("error", reject);
-          server.listen(0, host, () => {
-            const address = server.address();
-            if (address && typeof address === "object") resolve(address.port);
-            else reject(new Error("no port"));
-          });
-        }),
-      );
+      ports.push(port);
     }
     return ports;
   } finally {
     await Promise.all(servers.map((s) => new Promise((done) => s.close(() => done(undefined)))));
   }
+}
+
+/** The first port of the kernel's ephemeral range (never below LOWEST + 1000). */
+export async function ephemeralLow(): Promise<number> {
+  const text = await readFile("/proc/sys/net/ipv4/ip_local_port_range", "utf8").catch(() => "");
+  const low = Number(text.trim().split(/\s+/)[0]);
+  return Number.isInteger(low) && low > LOWEST + 1000 ? low : DEFAULT_EPHEMERAL_LOW;
+}
+
+function bound(port: number, host: string): Promise<Server | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(undefined));
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** One port from `freePorts`. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  const [port] = await freePorts(1, host);
+  if (port === undefined) throw new Error("no free port");
+  return port;
 }

@@ -1,6 +1,5 @@
 import { execFile, spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -12,6 +11,7 @@ import {
   type ScenarioReport,
   waitFor,
 } from "@shadow/scenario";
+import { freePort } from "@shadow/supervisor";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { repoRoot } from "./repo-root.ts";
@@ -42,14 +42,6 @@ const steps = [
 
 let env: ScenarioEnvironment;
 let report: ScenarioReport;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
 
 /** `shadow ...` as a user runs it against this file's gateway and the stack's Jaeger. */
 function shadow(args: string[], extraEnv: Record<string, string> = {}) {

@@ -14,8 +14,8 @@ import {
 import type { MigrationView } from "@shadow/migration";
 import { loadLocalRuntimeConfig } from "@shadow/runtime/local";
 import { formatReport, runScenario, waitFor } from "@shadow/scenario";
+import { freePort } from "@shadow/supervisor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "./free-port.ts";
 import { type GatewayProcess, startGateway } from "./gateway-process.ts";
 import { directRequest, produceDirectly } from "./kafka-requests.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createScenarioEnvironment, type ScenarioEnvironment } from "@shadow/scenario";
+import { freePort } from "@shadow/supervisor";
 import { afterAll, beforeAll, inject } from "vitest";
 import type { OwnKafkaBrokers } from "../setup/own-kafka.ts";
-import { freePort } from "./free-port.ts";
 
 export interface ScenarioEnvironmentOptions {
   /** Extra configuration for the seven services (e.g. a shorter step deadline). */

@@ -162,7 +162,13 @@ describe("the kubernetes adapter", () => {
     expect(checkpoint.pauseMs).toBeGreaterThan(0);
     expect(checkpoint.sizeBytes).toBeGreaterThan(1_000_000);
     // The kubelet's archive holds the process's memory: the agent took it over and deleted it.
-    expect(readdirSync(nodeA.checkpointDir).filter((f) => f.includes("orders-0"))).toEqual([]);
+    // (The kubelet names it checkpoint-<pod>_<namespace>-<container>-<time>.tar; the
+    // namespace is this run's, so an archive another run left there is not counted.)
+    expect(
+      readdirSync(nodeA.checkpointDir).filter((f) =>
+        f.startsWith(`checkpoint-orders-0_${namespace}-`),
+      ),
+    ).toEqual([]);
 
     const image: CheckpointImage = await runtime.buildImage(checkpoint, nodeB.name);
     expect(image).toMatchObject({ encrypted: true, transfer: "registry" });

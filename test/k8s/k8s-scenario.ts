@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import {
   createScenarioEnvironment,
   type KubernetesWorkloadKind,
   type ScenarioEnvironment,
 } from "@shadow/scenario";
+import { freePort } from "@shadow/supervisor";
 import { afterAll, beforeAll, inject } from "vitest";
 import { adapterEnv, providedCluster } from "./adapter-env.ts";
 import { connect, waitFor } from "./kube.ts";
@@ -57,15 +57,4 @@ export function useKubernetesScenario(
     },
     namespace,
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
 }

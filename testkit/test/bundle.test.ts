@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { WorkloadStatus } from "@shadow/contract";
+import { freePort } from "@shadow/supervisor";
 import { beforeAll, describe, expect, it } from "vitest";
 import { startLoad } from "../src/loadgen/generator.ts";
 import { verify } from "../src/verifier/analyze.ts";
@@ -14,15 +14,6 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const bundle = join(root, "dist", "example-service.js");
 const kafka = testKafka();
 const { topics, files } = useRunTopics(kafka, 2);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 beforeAll(async () => {
   const built = spawnSync(process.execPath, ["--import", "tsx", "scripts/bundle.ts"], {

@@ -4,6 +4,7 @@ import { mergePatch } from "./kube.ts";
 import { Annotation, IDENTITY_DIR, Label } from "./labels.ts";
 import { ObjectWatch } from "./object-watch.ts";
 import { placeholderSpec } from "./pod-specs.ts";
+import { updateStatefulSet } from "./statefulset-update.ts";
 
 /**
  * The StatefulSet side of an identity swap. The shadow serves while the ordinal name is free;
@@ -31,6 +32,20 @@ interface SwapRecord {
       : never
     : never;
   updateStrategy: NonNullable<V1StatefulSet["spec"]>["updateStrategy"];
+  /** The revision the placeholder template made, noted when the template is put back. */
+  placeholderRevision?: string;
+}
+
+function swapRecord(set: V1StatefulSet): SwapRecord | undefined {
+  const text = set.metadata?.annotations?.[Annotation.swap];
+  return text ? (JSON.parse(text) as SwapRecord) : undefined;
+}
+
+function withRecord(set: V1StatefulSet, record: SwapRecord | undefined): V1StatefulSet["metadata"] {
+  const annotations = { ...set.metadata?.annotations };
+  if (record) annotations[Annotation.swap] = JSON.stringify(record);
+  else delete annotations[Annotation.swap];
+  return { ...set.metadata, annotations };
 }
 
 export async function prepareOrdinalRestore(
@@ -40,34 +55,28 @@ export async function prepareOrdinalRestore(
   setName: string,
 ): Promise<void> {
   const migrationId = shadow.metadata?.labels?.[Label.migration] ?? "";
-  const set = await readSet(ctx, setName);
-  const spec = set.spec;
-  if (!spec) throw new Error(`StatefulSet ${setName} has no spec`);
-  if (set.metadata?.annotations?.[Annotation.swap]) return; // prepared already (a replay)
-  const record: SwapRecord = {
-    migrationId,
-    revision:
-      source.metadata?.labels?.[Label.controllerRevision] ?? set.status?.updateRevision ?? "",
-    template: spec.template,
-    updateStrategy: spec.updateStrategy,
-  };
-  const containers = spec.template.spec?.containers ?? [];
-  const workload: V1Container | undefined =
-    containers.find((c) => c.volumeMounts?.some((m) => m.mountPath === IDENTITY_DIR)) ??
-    containers[0];
-  if (!workload) throw new Error(`StatefulSet ${setName}'s template has no container`);
-  const mounts = (workload.volumeMounts ?? []).filter((m) => m.mountPath !== IDENTITY_DIR);
-  const used = new Set(mounts.map((m) => m.name));
-  const volumes = (spec.template.spec?.volumes ?? []).filter((v: V1Volume) => used.has(v.name));
-  const replaced = await ctx.kube.apps.replaceNamespacedStatefulSet({
-    name: setName,
-    namespace: ctx.namespace,
-    body: {
+  const replaced = await updateStatefulSet(ctx, setName, (set) => {
+    const spec = set.spec;
+    if (!spec) throw new Error(`StatefulSet ${setName} has no spec`);
+    if (swapRecord(set)) return undefined; // prepared already (a replay)
+    const record: SwapRecord = {
+      migrationId,
+      revision:
+        source.metadata?.labels?.[Label.controllerRevision] ?? set.status?.updateRevision ?? "",
+      template: spec.template,
+      updateStrategy: spec.updateStrategy,
+    };
+    const containers = spec.template.spec?.containers ?? [];
+    const workload: V1Container | undefined =
+      containers.find((c) => c.volumeMounts?.some((m) => m.mountPath === IDENTITY_DIR)) ??
+      containers[0];
+    if (!workload) throw new Error(`StatefulSet ${setName}'s template has no container`);
+    const mounts = (workload.volumeMounts ?? []).filter((m) => m.mountPath !== IDENTITY_DIR);
+    const used = new Set(mounts.map((m) => m.name));
+    const volumes = (spec.template.spec?.volumes ?? []).filter((v: V1Volume) => used.has(v.name));
+    return {
       ...set,
-      metadata: {
-        ...set.metadata,
-        annotations: { ...set.metadata?.annotations, [Annotation.swap]: JSON.stringify(record) },
-      },
+      metadata: withRecord(set, record),
       spec: {
         ...spec,
         updateStrategy: { type: "OnDelete" },
@@ -83,33 +92,45 @@ export async function prepareOrdinalRestore(
           spec: placeholderSpec(ctx.config, shadow.spec?.nodeName ?? "", workload, mounts, volumes),
         },
       },
-    },
+    };
   });
-  await observed(ctx, setName, replaced.metadata?.generation ?? 0);
+  await observed(
+    ctx,
+    setName,
+    (replaced ?? (await readSet(ctx, setName))).metadata?.generation ?? 0,
+  );
 }
 
+/**
+ * Puts the set back in three steps, each safe to run again: the template (still OnDelete,
+ * so nothing is rolled while the pod is relabelled), the pod's labels, then the strategy. The
+ * swap record stays on the set until that last step, so a step that failed or a replay of the
+ * drain finds it and finishes the work; a set without it is done.
+ */
 export async function finishOrdinalSwap(
   ctx: KubeContext,
   ordinal: V1Pod,
   setName: string,
 ): Promise<void> {
-  const set = await readSet(ctx, setName);
-  const text = set.metadata?.annotations?.[Annotation.swap];
-  if (!text || !set.spec) return;
-  const record = JSON.parse(text) as SwapRecord;
-  const placeholderRevision = set.status?.updateRevision;
-  // The template first, still OnDelete: nothing is rolled while the pod is relabelled.
-  const annotations = { ...set.metadata?.annotations };
-  delete annotations[Annotation.swap];
-  const back = await ctx.kube.apps.replaceNamespacedStatefulSet({
-    name: setName,
-    namespace: ctx.namespace,
-    body: {
+  let record: SwapRecord | undefined;
+  const back = await updateStatefulSet(ctx, setName, (set) => {
+    const current = swapRecord(set);
+    record = current;
+    if (!current || !set.spec) return undefined;
+    const updateRevision = set.status?.updateRevision;
+    const placeholderRevision =
+      current.placeholderRevision ??
+      (updateRevision && updateRevision !== current.revision ? updateRevision : undefined);
+    return {
       ...set,
-      metadata: { ...set.metadata, annotations },
-      spec: { ...set.spec, template: record.template },
-    },
+      metadata: withRecord(set, {
+        ...current,
+        ...(placeholderRevision ? { placeholderRevision } : {}),
+      }),
+      spec: { ...set.spec, template: current.template },
+    };
   });
+  if (!back || !record) return;
   await observed(ctx, setName, back.metadata?.generation ?? 0);
   const labels: Record<string, string | null> = {
     [Label.controllerRevision]: record.revision,
@@ -123,17 +144,16 @@ export async function finishOrdinalSwap(
     },
     mergePatch,
   );
-  const now = await readSet(ctx, setName);
-  await ctx.kube.apps.replaceNamespacedStatefulSet({
-    name: setName,
-    namespace: ctx.namespace,
-    body: {
-      ...now,
-      spec: {
-        ...(now.spec as NonNullable<V1StatefulSet["spec"]>),
-        updateStrategy: record.updateStrategy,
-      },
-    },
+  let placeholderRevision: string | undefined;
+  await updateStatefulSet(ctx, setName, (set) => {
+    const current = swapRecord(set);
+    if (!current || !set.spec) return undefined;
+    placeholderRevision = current.placeholderRevision;
+    return {
+      ...set,
+      metadata: withRecord(set, undefined),
+      spec: { ...set.spec, updateStrategy: current.updateStrategy },
+    };
   });
   if (placeholderRevision && placeholderRevision !== record.revision) {
     await ctx.kube.apps

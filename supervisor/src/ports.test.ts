@@ -1,0 +1,32 @@
+import { createServer } from "node:net";
+import { describe, expect, test } from "vitest";
+import { ephemeralLow, freePorts } from "./ports.ts";
+
+describe("freePorts", () => {
+  test("gives distinct ports below the ephemeral range, each bindable", async () => {
+    const low = await ephemeralLow();
+    const ports = await freePorts(20);
+    expect(new Set(ports).size).toBe(20);
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(10000);
+      expect(port).toBeLessThan(low);
+    }
+    const server = createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(ports[0], "127.0.0.1", resolve);
+    });
+    await new Promise((done) => server.close(done));
+  });
+
+  test("never gives a port another listener holds", async () => {
+    const held = await freePorts(1);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(held[0], "127.0.0.1", resolve));
+    try {
+      for (let i = 0; i < 20; i++) expect(await freePorts(50)).not.toContain(held[0]);
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+  });
+});
