@@ -141,3 +141,13 @@ export class RestoreError extends RuntimeError {
 }
 
 export { toError } from "@shadow/errors";
+
+/**
+ * The runtime was asked for something its configuration does not allow (a node agent reached
+ * by a process started without the agents' token). Terminal: only a new configuration helps.
+ */
+export class RuntimeConfigError extends RuntimeError {
+  constructor(message: string, options?: RuntimeErrorOptions) {
+    super("RUNTIME_CONFIG", message, false, options);
+  }
+}

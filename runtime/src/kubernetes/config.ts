@@ -6,7 +6,8 @@ import { z } from "zod";
  *
  *   SHADOW_KUBECONFIG            the kubeconfig (default: $KUBECONFIG, else in-cluster)
  *   SHADOW_K8S_NAMESPACE         the namespace whose pods are instances (default `default`)
- *   SHADOW_AGENT_TOKEN(_FILE)    the node agents' bearer token (or a file holding it)
+ *   SHADOW_AGENT_TOKEN(_FILE)    the node agents' bearer token (or a file holding it); a part
+ *                                that never reaches an agent (admission-svc) starts without it
  *   SHADOW_AGENT_PORT            the port agents listen on, at each node's InternalIP (10290)
  *   SHADOW_K8S_WORKLOAD_IMAGE    the image `run` starts (the example service's)
  *   SHADOW_K8S_PLACEHOLDER_IMAGE the image of a restored pod's placeholder container (a pause)
@@ -39,7 +40,8 @@ const envSchema = z.object({
 export interface KubernetesRuntimeConfig {
   kubeconfig: string | undefined;
   namespace: string;
-  agentToken: string;
+  /** Absent in a part that never reaches a node agent: such a call is refused, typed. */
+  agentToken: string | undefined;
   agentPort: number;
   workloadImage: string;
   placeholderImage: string;
@@ -73,7 +75,8 @@ export function loadKubernetesRuntimeConfig(
   };
 }
 
-function tokenOf(token: string | undefined, file: string | undefined): string {
+function tokenOf(token: string | undefined, file: string | undefined): string | undefined {
+  if (token === undefined && file === undefined) return undefined;
   const value = (token ?? (file ? readFileSync(file, "utf8") : "")).trim();
   if (value.length < 16) {
     throw new Error(

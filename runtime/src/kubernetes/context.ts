@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
-import { UnknownInstanceError, UnknownNodeError } from "../errors.ts";
+import { RuntimeConfigError, UnknownInstanceError, UnknownNodeError } from "../errors.ts";
 import { AgentClient } from "./agent-client.ts";
 import type { KubernetesRuntimeConfig } from "./config.ts";
 import { ignoreNotFound, type Kube } from "./kube.ts";
@@ -44,14 +44,17 @@ export class KubeContext {
   agent(nodeName: string, migrationId?: string): AgentClient {
     let client = this.agents.get(nodeName);
     if (!client) {
+      const token = this.config.agentToken;
+      if (!token) {
+        throw new RuntimeConfigError(
+          `node ${nodeName}'s agent cannot be reached: this process was started without the agents' token (SHADOW_AGENT_TOKEN or SHADOW_AGENT_TOKEN_FILE)`,
+          { migrationId },
+        );
+      }
       const node = this.node(nodeName, migrationId);
       const ip = node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
       if (!ip) throw new UnknownNodeError(nodeName, { migrationId });
-      client = new AgentClient(
-        nodeName,
-        `http://${ip}:${this.config.agentPort}`,
-        this.config.agentToken,
-      );
+      client = new AgentClient(nodeName, `http://${ip}:${this.config.agentPort}`, token);
       this.agents.set(nodeName, client);
     }
     return client;
