@@ -58,13 +58,7 @@ async function installed(): Promise<Record<string, string>> {
   );
 }
 
-// Skipped, open (issue 24): applied to the cluster, the parts that do node work (admission,
-// checkpoint, image, restore, drain) did not all become Ready within 240 s in the last full run:
-// in a pod they need the Kubernetes runtime's in-cluster configuration (the node agents'
-// addresses, the service account's credentials), which the install does not give them yet.
-// The later tests of this file build on that apply, so the file waits for it as a whole; the
-// least-privilege test of every ServiceAccount (rbac.test.ts) runs.
-describe.skip("kubectl apply -k deploy/k8s/overlays/local", () => {
+describe("kubectl apply -k deploy/k8s/overlays/local", () => {
   test("brings shadow up: every part's pod Ready, each from the image built from this tree", async () => {
     const started = Date.now();
     const output = await applyOverlay(cluster);
