@@ -9,6 +9,7 @@ import {
   type V1Deployment,
   type V1Pod,
 } from "@kubernetes/client-node";
+import { inject } from "vitest";
 import { repoRoot } from "../e2e/repo-root.ts";
 import type { ClusterInfo } from "../setup/cluster-info.ts";
 import { connect, type Kube, podReady, waitFor } from "./kube.ts";
@@ -22,6 +23,8 @@ export const BUS_NAMESPACE = "k8s-local";
 /** The overlay's gateway token (its secretGenerator). */
 export const GATEWAY_TOKEN = "shadow-local-k8s";
 export const GATEWAY_PORT = 8480;
+/** The Secret the base names for the node agents' token (key `token`); the operator makes it. */
+export const AGENT_TOKEN_SECRET = "shadow-agent-token";
 
 /** The Deployments of the base, by name; each runs the image shadow.local/<name>:dev. */
 export const PARTS = [
@@ -67,10 +70,43 @@ export async function kubectl(
   });
 }
 
-/** `kubectl apply -k` of the local overlay: what an operator runs. */
+/**
+ * What an operator runs: the node agents' token as the Secret the base names (made from the
+ * token the cluster's agents accept, as deploy/k8s/overlays/local says), then `kubectl apply -k`
+ * of the local overlay. Resolves with kubectl's output of the apply.
+ */
 export async function applyOverlay(cluster: ClusterInfo): Promise<string> {
+  await agentTokenSecret(cluster);
   const { stdout } = await kubectl(cluster, ["apply", "-k", OVERLAY]);
   return stdout;
+}
+
+async function agentTokenSecret(cluster: ClusterInfo): Promise<void> {
+  const agents = inject("agents");
+  if (!agents)
+    throw new Error("no cluster agents provided: run this file in the kubernetes project");
+  const kube = connect(cluster.kubeconfig);
+  await kube.core
+    .createNamespace({ body: { metadata: { name: SHADOW_NAMESPACE } } })
+    .catch(alreadyThere);
+  const body = {
+    metadata: { name: AGENT_TOKEN_SECRET, namespace: SHADOW_NAMESPACE },
+    stringData: { token: readFileSync(agents.tokenFile, "utf8").trim() },
+  };
+  await kube.core
+    .createNamespacedSecret({ namespace: SHADOW_NAMESPACE, body })
+    .catch(alreadyThere)
+    .then(() =>
+      kube.core.replaceNamespacedSecret({
+        name: AGENT_TOKEN_SECRET,
+        namespace: SHADOW_NAMESPACE,
+        body,
+      }),
+    );
+}
+
+function alreadyThere(error: { code?: number }): void {
+  if (error.code !== 409) throw error;
 }
 
 export interface BuiltImages {

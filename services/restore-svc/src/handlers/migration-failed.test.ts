@@ -134,4 +134,32 @@ describe("restore-svc's compensation", () => {
     expect(rolled.compensated[0]).toMatch(/^kept orders-0 on node-b: .* last live copy/);
     expect(rolled.servingInstance).toEqual({ instance: "orders-0", node: "node-b" });
   });
+
+  it("releases again after a failed release, and ends the rollback once it succeeds", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    runtime.failNext("release", new Error("kube-a: agent restarting"));
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(runtime.calls.filter((c) => c.startsWith("release"))).toHaveLength(2);
+    expect(RolledBack.schema.parse(out[0]?.data).compensated).toContain(
+      "released its checkpoints and images",
+    );
+  });
+
+  it("ends the rollback when the release keeps failing, naming what it left", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    let attempts = 0;
+    runtime.release = async () => {
+      attempts += 1;
+      throw new Error("kube-a: unauthorized");
+    };
+    const out = await onMigrationFailed(failure("m-1", "restore"), deps);
+    expect(attempts).toBe(3);
+    // The workload serves on, and the copy this migration made is gone all the same.
+    expect(runtime.instances.has("orders-0")).toBe(false);
+    const rolled = RolledBack.schema.parse(out[0]?.data);
+    expect(rolled.servingInstance).toEqual({ instance: "orders-0-shadow-a", node: "node-b" });
+    expect(rolled.compensated.at(-1)).toMatch(
+      /^left its checkpoints and images after 3 failed releases \(kube-a: unauthorized\)/,
+    );
+  });
 });

@@ -53,10 +53,7 @@ export async function onMigrationFailed(
     compensated.push(`removed ${d.handoff.to.instance} from ${d.handoff.to.node}`);
   }
   // With the source gone its checkpoint is the state's only other copy: kept with the shadow.
-  if (!lastLive) {
-    await deps.runtime.release(d.migrationId);
-    compensated.push("released its checkpoints and images");
-  }
+  if (!lastLive) compensated.push(await releaseArtifacts(deps, d.migrationId));
   const serving = await servingCopy(
     deps.runtime,
     d.workload,
@@ -70,4 +67,33 @@ export async function onMigrationFailed(
       ...(serving ? { servingInstance: serving } : {}),
     }),
   ];
+}
+
+/** Attempts at releasing a rolled-back migration's artifacts before the rollback ends without. */
+const RELEASE_ATTEMPTS = 3;
+const RELEASE_BACKOFF_MS = 500;
+
+/**
+ * Releases the migration's checkpoints and images, and says how that went. A release that keeps
+ * failing (a node's agent down or refusing this process) must not keep the rollback from
+ * ending: the workload serves, and a rollback that never ends would hold the workload's next
+ * migration off for good. What was left is named in the record for an operator to release.
+ */
+async function releaseArtifacts(deps: RestoreDeps, migrationId: string): Promise<string> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= RELEASE_ATTEMPTS; attempt++) {
+    try {
+      await deps.runtime.release(migrationId);
+      return "released its checkpoints and images";
+    } catch (error) {
+      last = error;
+      if (attempt < RELEASE_ATTEMPTS) await sleep(RELEASE_BACKOFF_MS * 2 ** (attempt - 1));
+    }
+  }
+  const reason = last instanceof Error ? last.message : String(last);
+  return `left its checkpoints and images after ${RELEASE_ATTEMPTS} failed releases (${reason}): release them with the runtime once the nodes answer`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
