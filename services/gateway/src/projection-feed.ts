@@ -1,6 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { resilientConsumer, topics } from "@shadow/events";
-import { type MigrationProjection, migrationLogRecord } from "@shadow/migration";
+import { followMigrationsLog } from "@shadow/host";
+import type { MigrationProjection } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 
@@ -17,46 +16,10 @@ export async function feedProjection(
   projection: MigrationProjection,
   logger: Logger,
 ) {
-  const consumer = kafka.consumer({
-    ...resilientConsumer,
-    groupId: `shadow.gateway.projection.${randomUUID()}`,
-    maxWaitTimeInMs: 100,
+  const feed = await followMigrationsLog(kafka, {
+    groupPrefix: "shadow.gateway.projection",
+    onEvent: (event, position) => projection.apply(event, position),
+    onInvalid: (invalid) => logger.warn(invalid, "projection skipped an invalid event"),
   });
-  await consumer.connect();
-  const admin = kafka.admin();
-  await admin.connect();
-  // The last offset of each partition at start; the fold has caught up when it read them all.
-  const pending = new Map<number, number>();
-  try {
-    for (const { partition, high, low } of await admin.fetchTopicOffsets(topics.migrations)) {
-      if (Number(high) > Number(low)) pending.set(partition, Number(high) - 1);
-    }
-  } finally {
-    await admin.disconnect();
-  }
-  let markCaughtUp = () => {};
-  const caughtUp = new Promise<void>((resolve) => {
-    markCaughtUp = resolve;
-  });
-  if (pending.size === 0) markCaughtUp();
-  await consumer.subscribe({ topic: topics.migrations, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      const last = pending.get(partition);
-      if (last !== undefined && Number(message.offset) >= last) {
-        pending.delete(partition);
-        if (pending.size === 0) markCaughtUp();
-      }
-      const read = migrationLogRecord(partition, message);
-      if (!read.ok) {
-        logger.warn(
-          { code: read.code, reason: read.reason },
-          "projection skipped an invalid event",
-        );
-        return;
-      }
-      projection.apply(read.event, read.position);
-    },
-  });
-  return { caughtUp, stop: () => consumer.disconnect() };
+  return { caughtUp: feed.caughtUp, stop: feed.stop };
 }

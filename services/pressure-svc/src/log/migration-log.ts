@@ -1,7 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
-import { RetryableError, resilientConsumer, topics } from "@shadow/events";
-import { MigrationProjection, type MigrationView, migrationLogRecord } from "@shadow/migration";
+import { followMigrationsLog } from "@shadow/host";
+import { MigrationProjection, type MigrationView } from "@shadow/migration";
 import type { Logger } from "@shadow/otel/logger";
 import type { Kafka } from "kafkajs";
 import type { MigrationRecord } from "../policy/types.ts";
@@ -30,41 +28,6 @@ export async function followMigrations(
   waitMs = 30_000,
 ): Promise<MigrationLog> {
   const projection = new MigrationProjection();
-  const read = new Map<number, number>();
-  const consumer = kafka.consumer({
-    ...resilientConsumer,
-    groupId: `shadow.pressure-svc.log.${randomUUID()}`,
-    maxWaitTimeInMs: 100,
-  });
-  const admin = kafka.admin();
-  await Promise.all([consumer.connect(), admin.connect()]);
-  await consumer.subscribe({ topic: topics.migrations, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      read.set(partition, Number(message.offset));
-      const record = migrationLogRecord(partition, message);
-      if (record.ok) projection.apply(record.event, record.position);
-    },
-  });
-
-  const readUpTo = async (limitMs: number): Promise<MigrationRecord[]> => {
-    const ends = await admin.fetchTopicOffsets(topics.migrations);
-    const deadline = Date.now() + limitMs;
-    for (;;) {
-      const behind = ends.filter(
-        (e) => Number(e.high) > Number(e.low) && (read.get(e.partition) ?? -1) < Number(e.high) - 1,
-      );
-      if (behind.length === 0) return projection.list().map(recordOf);
-      if (Date.now() > deadline) {
-        throw new RetryableError(
-          `the migrations log was not read up to its end within ${limitMs} ms (partitions ${behind.map((e) => e.partition).join(", ")} behind)`,
-          { code: "LOG_BEHIND" },
-        );
-      }
-      await sleep(20);
-    }
-  };
-
   const ended = new Set<(view: MigrationView) => void>();
   const wasActive = new Map<string, boolean>();
   projection.subscribe((view) => {
@@ -73,6 +36,15 @@ export async function followMigrations(
     wasActive.set(view.migrationId, active);
     if (before === true && !active) for (const listener of ended) listener(view);
   });
+
+  const feed = await followMigrationsLog(kafka, {
+    groupPrefix: "shadow.pressure-svc.log",
+    onEvent: (event, position) => projection.apply(event, position),
+  });
+  const readUpTo = async (limitMs: number): Promise<MigrationRecord[]> => {
+    await feed.readToEnd(limitMs);
+    return projection.list().map(recordOf);
+  };
 
   // At start the whole log is read, however long it is: nothing is decided before (a busy
   // machine took over 30 s for a shared broker's log, and a deadline here only restarted it).
@@ -88,8 +60,6 @@ export async function followMigrations(
       ended.add(listener);
       return () => ended.delete(listener);
     },
-    async stop() {
-      await Promise.all([consumer.disconnect(), admin.disconnect()]);
-    },
+    stop: feed.stop,
   };
 }
