@@ -38,7 +38,7 @@ const migrationName = `move-${workload}`;
 const migrations = { group: "shadow.io", version: "v1alpha1", plural: "migrations" };
 
 interface Migration {
-  status?: { phase?: string; migrationId?: string; took?: string; message?: string };
+  status?: { phase?: string; step?: string; migrationId?: string; took?: string; message?: string };
 }
 
 let env: (WorkloadEnvironment & { close(): Promise<void> }) | undefined;
@@ -89,6 +89,9 @@ describe("a Migration applied with kubectl, run by shadow installed in the clust
     timeout: 900_000,
   }, async () => {
     if (!env) throw new Error("no workload environment");
+    // The Migration's status as `kubectl get` showed it along the way, each change once.
+    const statuses: string[] = [];
+    let watching: ReturnType<typeof setInterval> | undefined;
     const report: ScenarioReport = await runScenario(
       env,
       {
@@ -106,6 +109,20 @@ describe("a Migration applied with kubectl, run by shadow installed in the clust
       },
       (line) => console.log(line),
       {
+        async onMigrationStarted() {
+          watching = setInterval(() => {
+            readMigration().then(
+              (m) => {
+                const seen = `${m.status?.phase ?? "-"} ${m.status?.step ?? "-"}`;
+                if (statuses.at(-1) !== seen) statuses.push(seen);
+              },
+              () => undefined,
+            );
+          }, 200);
+        },
+        async onMigrationEnded() {
+          clearInterval(watching);
+        },
         async requestMigration(request) {
           const manifest = {
             apiVersion: "shadow.io/v1alpha1",
@@ -143,6 +160,12 @@ describe("a Migration applied with kubectl, run by shadow installed in the clust
       node: nodeB?.name,
       state: "running",
     });
+
+    // Its status followed the log: running, step by step, through both rounds of the swap.
+    console.log(`Migration statuses seen: ${statuses.join(" → ")}`);
+    expect(statuses).toContain("Running 1/checkpoint");
+    expect(statuses.some((s) => s.startsWith("Running 2/"))).toBe(true);
+    expect(statuses.filter((s) => !/^(Requested|Running|Completed) /.test(s))).toEqual([]);
 
     // `kubectl get migrations`: completed, with the time it took.
     const done = await waitFor(

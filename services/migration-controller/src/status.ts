@@ -21,6 +21,14 @@ const phaseOf: Record<ViewStatus, StatusPhase> = {
 };
 
 /**
+ * A duration or count as the CRD's schema types it (integer): the view measures with
+ * performance.now(), and the API server refuses a whole status with one fraction in it.
+ */
+function whole(value: number): number {
+  return Math.round(value);
+}
+
+/**
  * A Migration's status from its migration's view (the fold of its events on the log): what
  * `kubectl get migrations` prints and `kubectl describe` shows. Depends on the view alone, so a
  * status written once is not written again until the log says more.
@@ -51,19 +59,25 @@ export function statusFromView(
     ...(view.final ? { final: { ...view.final } } : {}),
     requestedAt: view.requestedAt,
     ...(ended ? { finishedAt: view.updatedAt } : {}),
-    ...(view.totalMs === undefined ? {} : { totalMs: view.totalMs, took: seconds(view.totalMs) }),
+    ...(view.totalMs === undefined
+      ? {}
+      : { totalMs: whole(view.totalMs), took: seconds(view.totalMs) }),
     phases: view.phases.map((p) => ({
       round: p.round,
       phase: p.phase,
       startedAt: p.startedAt,
       ...(p.endedAt ? { endedAt: p.endedAt } : {}),
-      ...(p.ms === undefined ? {} : { ms: p.ms }),
+      ...(p.ms === undefined ? {} : { ms: whole(p.ms) }),
       ...(p.failed ? { failed: true } : {}),
     })),
-    ...(view.lagBehindSource === undefined ? {} : { lagBehindSource: view.lagBehindSource }),
-    ...(view.checkpointPauseMs === undefined ? {} : { checkpointPauseMs: view.checkpointPauseMs }),
-    ...(view.handoverMs === undefined ? {} : { handoverMs: view.handoverMs }),
-    ...(downtimeMs === undefined ? {} : { downtimeMs, downtime: seconds(downtimeMs) }),
+    ...(view.lagBehindSource === undefined ? {} : { lagBehindSource: whole(view.lagBehindSource) }),
+    ...(view.checkpointPauseMs === undefined
+      ? {}
+      : { checkpointPauseMs: whole(view.checkpointPauseMs) }),
+    ...(view.handoverMs === undefined ? {} : { handoverMs: whole(view.handoverMs) }),
+    ...(downtimeMs === undefined
+      ? {}
+      : { downtimeMs: whole(downtimeMs), downtime: seconds(downtimeMs) }),
     ...(view.failure ? { failure: { ...view.failure } } : {}),
     ...(view.rollback
       ? {
@@ -95,7 +109,7 @@ function messageOf(view: MigrationView, phase: StatusPhase, rejection?: Rejectio
       const pause =
         view.checkpointPauseMs === undefined
           ? ""
-          : `, checkpoint pause ${view.checkpointPauseMs} ms`;
+          : `, checkpoint pause ${whole(view.checkpointPauseMs)} ms`;
       const downtime = view.outage?.ms ?? 0;
       return `completed in ${seconds(view.totalMs ?? 0)}: ${where}; downtime ${seconds(downtime)}${pause}`;
     }
