@@ -1,16 +1,14 @@
 import { randomBytes } from "node:crypto";
 import {
-  buildEvent,
   decodeRecord,
   MigrationAdmitted,
   MigrationRejected,
   MigrationRequested,
   readLog,
   type ShadowEvent,
-  toBinaryRecord,
   topics,
 } from "@shadow/events";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { podReady, waitFor } from "./kube.ts";
 import {
@@ -28,9 +26,9 @@ import {
 // folds the log again), a refused one writes nothing to the log, and its status follows that
 // migration's events on the log.
 //
-// The verdicts here are produced by this test as admission-svc produces them, onto the real
-// log: the controller's input is the log, whoever wrote it. (admission-svc and the steps after
-// it need the kubernetes runtime in their pods; with it, a Migration runs the whole way.)
+// The verdicts are admission-svc's, installed in the cluster beside the controller: the pods
+// here are pause containers that cannot fence, so the log's admission refuses them
+// (CANNOT_FENCE). A Migration that runs the whole way: migration-in-cluster.test.ts.
 
 process.env.SHADOW_BUS_NAMESPACE = BUS_NAMESPACE;
 
@@ -135,28 +133,19 @@ async function eventsOf(migrationId: string): Promise<ShadowEvent[]> {
 }
 
 /** Onto the log as a service's producer writes: keyed by the workload, the bus's binding. */
-async function publish(event: ShadowEvent): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    await producer.send({ topic: topics.migrations, acks: -1, messages: [toBinaryRecord(event)] });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-/** What admission-svc answers: the request's fields, and for a refusal its code and reason. */
-function verdict(request: ShadowEvent, admit: boolean): ShadowEvent {
-  const { reason: _reason, ...fields } = MigrationRequested.schema.parse(request.data);
-  const options = { source: "/tests/admission" };
-  const event = admit
-    ? buildEvent(MigrationAdmitted, fields, options)
-    : buildEvent(
-        MigrationRejected,
-        { ...fields, code: "UNKNOWN_INSTANCE", reason: "no instance of that name runs" },
-        options,
-      );
-  return request.traceparent ? { ...event, traceparent: request.traceparent } : event;
+/** The log's one verdict on `migrationId`, of `type`: exactly one, whoever asked again. */
+async function verdictOnce(migrationId: string, type: string): Promise<ShadowEvent> {
+  const verdicts = await waitFor(
+    `the log's verdict on ${migrationId}`,
+    60_000,
+    async () =>
+      (await eventsOf(migrationId)).filter(
+        (e) => e.type === MigrationAdmitted.type || e.type === MigrationRejected.type,
+      ),
+    (found) => found.length > 0,
+  );
+  expect(verdicts.map((v) => v.type)).toEqual([type]);
+  return verdicts[0] as ShadowEvent;
 }
 
 async function requestedOnce(migrationId: string): Promise<ShadowEvent> {
@@ -174,7 +163,7 @@ async function controllerPod() {
 }
 
 beforeAll(async () => {
-  await ensureShadow(cluster, kube, ["migration-controller"]);
+  await ensureShadow(cluster, kube, ["migration-controller", "admission-svc"]);
 });
 
 afterAll(async () => {
@@ -201,16 +190,13 @@ describe("a Migration resource", () => {
   const pod = `mr-${run}-a`;
   let migrationId = "";
 
-  test("becomes one MigrationRequested on the log, and says so in its status", async () => {
+  test("becomes one MigrationRequested on the log, which the log's admission answers; its status says both", async () => {
     await workloadPod(pod, sourceNode);
     const created = await createMigration(pod, { pod, targetNode });
     const m = await statusOf(pod, "requested", (x) => Boolean(x.status?.migrationId));
     migrationId = m.status?.migrationId ?? "";
-    expect(m.status?.phase).toBe("Requested");
     expect(migrationId).toBe(`mig-${created.metadata.uid.replace(/-/g, "").slice(0, 8)}`);
     expect(m.status?.workload).toBe(pod);
-    // A running one is guarded: deleting it asks for a rollback first.
-    expect(m.metadata.finalizers?.length ?? 0).toBeGreaterThan(0);
 
     const request = await requestedOnce(migrationId);
     expect(request.data).toMatchObject({
@@ -221,9 +207,19 @@ describe("a Migration resource", () => {
       strategy: "shadow",
       requestedBy: "kubernetes",
     });
+    // admission-svc, installed beside the controller, answers from the log: this pod (a pause
+    // container, no shadow.io/fence label) cannot take part in a shadow migration.
+    await verdictOnce(migrationId, MigrationRejected.type);
+    const rejected = await statusOf(pod, "rejected", (x) => x.status?.phase === "Rejected");
+    expect(rejected.status?.rejection?.code).toBe("CANNOT_FENCE");
+    expect(rejected.status?.message).toMatch(
+      /^rejected \(CANNOT_FENCE\): workload .* cannot take part/,
+    );
+    // Over, so nothing is left to roll back: its finalizer is gone.
+    await statusOf(pod, "no finalizer", (x) => (x.metadata.finalizers ?? []).length === 0);
 
     const { stdout } = await kubectl(cluster, ["get", "migrations", "-n", ns, pod]);
-    expect(stdout).toMatch(new RegExp(`${pod}\\s+Requested\\s+${pod}\\s+${pod}\\s+${targetNode}`));
+    expect(stdout).toMatch(new RegExp(`${pod}\\s+Rejected\\s+${pod}\\s+${pod}\\s+${targetNode}`));
   });
 
   test("a controller that restarts and folds the log again asks for it no second time", async () => {
@@ -248,25 +244,12 @@ describe("a Migration resource", () => {
     await requestedOnce(m.status?.migrationId ?? "");
 
     await requestedOnce(migrationId);
-    expect((await readMigration(pod)).status).toMatchObject({ phase: "Requested", migrationId });
+    await verdictOnce(migrationId, MigrationRejected.type);
+    expect((await readMigration(pod)).status).toMatchObject({ phase: "Rejected", migrationId });
   });
 
   // That an admitted Migration's status follows its run, step by step, to Completed is shown
   // against the real pipeline (every part installed in the cluster) by migration-in-cluster.
-  test("its status follows the log: refused by the log's admission, it says why", async () => {
-    const name = `mr-${run}-b`;
-    const { status } = await readMigration(name);
-    const request = await requestedOnce(status?.migrationId ?? "");
-    await publish(verdict(request, false));
-    const m = await statusOf(name, "rejected", (x) => x.status?.phase === "Rejected");
-    expect(m.status?.rejection).toEqual({
-      code: "UNKNOWN_INSTANCE",
-      reason: "no instance of that name runs",
-    });
-    expect(m.status?.message).toBe("rejected (UNKNOWN_INSTANCE): no instance of that name runs");
-    // Over, so nothing is left to roll back: its finalizer is gone.
-    await statusOf(name, "no finalizer", (x) => (x.metadata.finalizers ?? []).length === 0);
-  });
 });
 
 describe("a Migration that cannot run", () => {

@@ -9,6 +9,9 @@ import { nativeRestore } from "./nodes.ts";
 import { awaitingRestore, toInstanceInfo } from "./pod-instance.ts";
 import { restorePod } from "./pod-specs.ts";
 
+
+/** How long the pod watch may take to show a patch this process made (seconds, at worst). */
+const WATCH_CATCH_UP_MS = 30_000;
 /**
  * Whether the target can restore the image: a known, Ready node whose agent finds its CRIU,
  * kernel, CPU, memory and disk enough (read from the manifest alone). Returns what the image
@@ -97,6 +100,13 @@ export async function restoreIntoPod(
       identity,
     });
     const patched = await patchAnnotations(ctx, name, { [Annotation.restoredBy]: "agent" });
+    // This process reads pods from its watch, which may not have the patch yet: the catch-up
+    // watch asks for the copy the moment this returns, and a pod still awaiting its restore
+    // reads as no instance at all (the copy "gone"). Returns once the watch has caught up.
+    await ctx.pods.waitFor(`pod ${name} restored, as the watch sees it`, WATCH_CATCH_UP_MS, () => {
+      const seen = ctx.pods.get(name, ctx.namespace);
+      return seen && !awaitingRestore(seen) ? true : undefined;
+    });
     const info = toInstanceInfo(patched);
     if (!info) throw new Error(`pod ${name} is not an instance`);
     return {
