@@ -1,7 +1,9 @@
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import {
   formatReport,
   runScenario,
@@ -10,6 +12,7 @@ import {
   workloadEnvironment,
 } from "@shadow/scenario";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { repoRoot } from "../e2e/repo-root.ts";
 import { adapterEnv, providedCluster } from "./adapter-env.ts";
 import { waitFor } from "./kube.ts";
 import {
@@ -75,6 +78,16 @@ afterAll(async () => {
     .catch(() => undefined);
   await env?.close();
 });
+
+const execFileAsync = promisify(execFile);
+
+/** `shadow ARGS` as a user runs it, with `env` added to this process's environment. */
+async function shadow(args: string[], env: Record<string, string>) {
+  return execFileAsync(join(repoRoot, "cli", "bin", "shadow"), args, {
+    env: { ...process.env, ...env },
+    maxBuffer: 4 * 1024 * 1024,
+  });
+}
 
 async function readMigration(): Promise<Migration> {
   return (await kube.custom.getNamespacedCustomObject({
@@ -188,6 +201,14 @@ describe("a Migration applied with kubectl, run by shadow installed in the clust
     expect(row).toContain(migrationName);
     expect(row).toContain("Completed");
     expect(row).toContain(nodeB?.name ?? "?");
+
+    // The CLI, pointed at the gateway in the cluster, sees it as it sees a local one.
+    const cli = { SHADOW_GATEWAY_URL: env.gatewayUrl, SHADOW_TOKEN: GATEWAY_TOKEN };
+    const status = await shadow(["status", report.migration.migrationId], cli);
+    expect(status.stdout).toContain(report.migration.migrationId);
+    expect(status.stdout).toMatch(/completed/);
+    const listed = await shadow(["list"], cli);
+    expect(listed.stdout).toContain(report.migration.migrationId);
 
     // One trace across the installed parts, from the controller that read the Migration.
     const traceId = report.migration.traceId;
