@@ -72,9 +72,14 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
       expect(report.verify.balances.wrong).toBe(0);
       expect(report.verify.lost.count).toBe(0);
       expect(report.verify.duplicated.count).toBeLessThanOrEqual(FAILOVER_DUPLICATES_BOUND);
-      // The promoted shadow counts on from the source's state: outSeq continuous, and a
-      // duplicate carries the number its first copy did.
-      expect(report.verify.outSeq).toMatchObject({ repeated: 0, skipped: 0, inconsistent: 0 });
+      // The promoted shadow counts on from the source's state: outSeq continuous, no number
+      // given to two inputs. outSeq counts across both partitions, and the records the source
+      // processed after its last commit are processed again in the order the shadow's consumer
+      // fetches them, which across partitions need not be the source's (no log records it): a
+      // duplicate may carry another number than its first copy, never more of them than there
+      // are duplicates (seen in CI: 2 duplicates, 1 from each partition, numbers swapped).
+      expect(report.verify.outSeq).toMatchObject({ repeated: 0, skipped: 0 });
+      expect(report.verify.outSeq.inconsistent).toBeLessThanOrEqual(report.verify.duplicated.count);
     },
   );
 });
