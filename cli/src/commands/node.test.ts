@@ -54,4 +54,31 @@ describe("shadow node", () => {
     expect(code).toBe(1);
     expect(lines.at(-1)).toBe("node-a not drained within 0 s");
   });
+
+  it("asks again when a listing fails while instances come and go, and still sees the node drained", async () => {
+    const runtime = new FakeRuntime();
+    await runtime.run(spec, identity("orders-0"));
+    const lines: string[] = [];
+    // One listing fails (runc caught a container half removed), as the instance leaves.
+    const list = runtime.list.bind(runtime);
+    let failed = 0;
+    setTimeout(() => {
+      runtime.list = async () => {
+        runtime.list = list;
+        failed += 1;
+        throw new Error("runc list: container does not exist");
+      };
+      void runtime.remove("orders-0");
+    }, 30);
+    const code = await node(
+      runtime,
+      "drain",
+      "node-a",
+      { wait: true, timeoutMs: 5_000, intervalMs: 10 },
+      (l) => lines.push(l),
+    );
+    expect(code).toBe(0);
+    expect(lines.at(-1)).toBe("node-a drained");
+    expect(failed).toBe(1);
+  });
 });

@@ -49,7 +49,17 @@ async function waitForDrain(
   const deadline = Date.now() + options.timeoutMs;
   let last = "";
   for (;;) {
-    const on = (await runtime.list()).filter((i) => i.node === name);
+    // Instances are made and removed all through a drain: a listing caught in between (runc
+    // naming a container whose state is half gone) fails, and is asked again next time.
+    const all = await runtime.list().catch((error: unknown) => {
+      if (Date.now() > deadline) throw error;
+      return undefined;
+    });
+    if (!all) {
+      await sleep(options.intervalMs ?? 1_000);
+      continue;
+    }
+    const on = all.filter((i) => i.node === name);
     const moving = on.filter((i) => !optOutOf(i.labels ?? {}));
     const staying = on.filter((i) => optOutOf(i.labels ?? {}));
     const line =
