@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type IncomingEvent,
   type MigrationFailed,
@@ -92,8 +93,4 @@ async function releaseArtifacts(deps: RestoreDeps, migrationId: string): Promise
   }
   const reason = last instanceof Error ? last.message : String(last);
   return `left its checkpoints and images after ${RELEASE_ATTEMPTS} failed releases (${reason}): release them with the runtime once the nodes answer`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
