@@ -1,4 +1,6 @@
-import type { MigrationView } from "@shadow/migration";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type MigrationView, shadowInstanceName } from "@shadow/migration";
+import type { InstanceInfo } from "@shadow/runtime";
 import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
 import { afterAll, describe, expect, it } from "vitest";
 import { addNode, removeNode } from "./nodes.ts";
@@ -21,6 +23,29 @@ const base = {
   warmupMs: 3_000,
   cooldownMs: 2_000,
 } as const;
+
+/**
+ * Stops (SIGSTOP) the migration's shadow the moment the runtime records it running. The shadow
+ * replays the log as soon as it is restored and can catch up within a few hundred ms, so the
+ * runtime's own record of it is watched every few ms: a listing of every instance every 100 ms
+ * (runc list plus each one's memory) was seen to come too late on a loaded machine, after the
+ * catch-up had already ended and the fence begun.
+ */
+async function stopShadowOnceItRuns(workload: string, migrationId: string): Promise<InstanceInfo> {
+  const name = shadowInstanceName(workload, migrationId);
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const shadow = await env()
+      .runtime.inspect(name)
+      .catch(() => undefined);
+    if (shadow?.pid !== undefined) {
+      process.kill(shadow.pid, "SIGSTOP");
+      return shadow;
+    }
+    await sleep(5);
+  }
+  throw new Error(`timed out after 60000 ms waiting for the shadow ${name} to run`);
+}
 
 function expectRolledBackWithSourceServing(report: ScenarioReport, workload: string) {
   console.log(formatReport(report));
@@ -56,12 +81,7 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
       // stopped (SIGSTOP) as soon as it runs, so it cannot have caught up before it is killed,
       // however slow the machine is at seeing the catch-up begin.
       async onMigrationStarted(migrationId) {
-        const shadow = await waitFor("the shadow to run", 60_000, async () =>
-          (await env().runtime.list()).find(
-            (i) => i.workload === workload && i.instance !== workload && i.pid !== undefined,
-          ),
-        );
-        process.kill(shadow.pid as number, "SIGSTOP");
+        const shadow = await stopShadowOnceItRuns(workload, migrationId);
         await waitFor("the shadow to be catching up", 60_000, async () => {
           const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
           return view.phase === "catch-up" ? view : undefined;
@@ -79,13 +99,8 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
       // The shadow is stopped (SIGSTOP) as soon as it runs, before it can replay anything:
       // it still exists, it just never answers nor consumes again, so only the deadline ends
       // the catch-up.
-      async onMigrationStarted() {
-        const shadow = await waitFor("the shadow to run", 60_000, async () =>
-          (await env().runtime.list()).find(
-            (i) => i.workload === workload && i.instance !== workload && i.pid !== undefined,
-          ),
-        );
-        process.kill(shadow.pid as number, "SIGSTOP");
+      async onMigrationStarted(migrationId) {
+        await stopShadowOnceItRuns(workload, migrationId);
       },
     });
     expectRolledBackWithSourceServing(report, workload);

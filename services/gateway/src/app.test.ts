@@ -186,6 +186,35 @@ describe("POST /migrations", () => {
     expect(projection.get("m-2")?.status).toBe("rejected");
   });
 
+  it("refuses a request made while the workload runs nowhere mid-migration with the log's 409, not a 404", async () => {
+    expect((await post({ workload: "orders-0", targetNode: "node-b" })).status).toBe(202);
+    // Between an identity swap's drain and its next restore (or while its only copy is frozen
+    // for a checkpoint) the runtime shows no running instance of the workload.
+    await runtime.remove("orders-0");
+    const res = await post({ workload: "orders-0" });
+    expect(res.status).toBe(409);
+    expect(await res.json()).toMatchObject({
+      code: "ALREADY_MIGRATING",
+      migrationId: "m-2",
+      runningMigrationId: "m-1",
+    });
+    // It is the log that refused it: the request was emitted, naming the migration's source.
+    expect(emitted).toHaveLength(2);
+    expect(emitted[1]?.data).toMatchObject({
+      source: { instance: "orders-0", node: "node-a" },
+      targetNode: "node-b",
+    });
+    expect(projection.get("m-2")?.status).toBe("rejected");
+  });
+
+  it("still answers 404 for a workload that runs nowhere when none of its migrations is under way", async () => {
+    await runtime.remove("orders-0");
+    const res = await post({ workload: "orders-0", targetNode: "node-b" });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ code: "UNKNOWN_WORKLOAD" });
+    expect(emitted).toHaveLength(0);
+  });
+
   it("answers 504 when no verdict comes in time, pointing at where it will be", async () => {
     admissionUp = false;
     const res = await post({ workload: "orders-0", targetNode: "node-b" });

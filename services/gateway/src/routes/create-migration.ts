@@ -1,7 +1,12 @@
 import { MigrationRequested, outgoing } from "@shadow/events";
-import { canFence, type MigrationView, placementRefusal } from "@shadow/migration";
+import {
+  type AdmissionRequest,
+  canFence,
+  type MigrationView,
+  placementRefusal,
+} from "@shadow/migration";
 import { traceLink } from "@shadow/otel/trace-link";
-import type { InstanceInfo } from "@shadow/runtime";
+import type { InstanceInfo, NodeInfo } from "@shadow/runtime";
 import type { GatewayDeps } from "../deps.ts";
 import { RequestRefused, statusOfRefusal } from "../errors.ts";
 import { chooseTarget } from "../placement.ts";
@@ -22,41 +27,25 @@ export interface MigrationAccepted {
 export const DEFAULT_VERDICT_TIMEOUT_MS = 15_000;
 
 /**
- * The instance a migration of the workload starts from: the source of the migration under way
- * if there is one (the request will be refused naming it, but it needs a source to be a
- * request), else the workload's only running instance, or the primary among several. A shadow
- * that passed its fence keeps "shadow" in its identity file while it serves as primary, so the
- * file's role only breaks a tie.
+ * The instance a migration of the workload starts from: its only running instance, or the
+ * primary among several. A shadow that passed its fence keeps "shadow" in its identity file
+ * while it serves as primary, so the file's role only breaks a tie.
  */
-function sourceOf(
-  instances: InstanceInfo[],
-  workload: string,
-  active: MigrationView | undefined,
-): InstanceInfo | undefined {
+function sourceOf(instances: InstanceInfo[], workload: string): InstanceInfo | undefined {
   const running = instances.filter((i) => i.workload === workload && i.state === "running");
-  const underWay = active && running.find((i) => i.instance === active.handoff.from.instance);
-  return (
-    underWay ??
-    (running.length === 1 ? running[0] : running.find((i) => i.identity.role === "primary"))
-  );
+  return running.length === 1 ? running[0] : running.find((i) => i.identity.role === "primary");
 }
 
 /**
- * Emits MigrationRequested for a request that names a real workload and target, and answers
- * with the log's verdict on it: whether another migration of the workload was under way at
- * its place in the log (refused, naming it) is for the log to say, not for this process, so a
- * second gateway or a Kafka producer is held to the same order. What the gateway can tell at
- * once (no such workload, no such node, a `shadow` migration of a workload that cannot fence)
- * it refuses before emitting anything, with admission's own words.
+ * The request, checked against what the runtime says now: no such workload, no such node, or a
+ * `shadow` migration of a workload that cannot fence are refused at once, with admission's words.
  */
-export async function createMigration(
+function placedRequest(
   body: MigrationRequestBody,
-  requestedBy: "http" | "cli",
-  deps: GatewayDeps,
-): Promise<MigrationAccepted> {
-  const active = deps.projection.activeFor(body.workload);
-  const [instances, nodes] = await Promise.all([deps.runtime.list(), deps.runtime.nodes()]);
-  const source = sourceOf(instances, body.workload, active);
+  instances: InstanceInfo[],
+  nodes: NodeInfo[],
+): AdmissionRequest {
+  const source = sourceOf(instances, body.workload);
   if (!source)
     throw new RequestRefused(404, `no running workload named ${body.workload}`, "UNKNOWN_WORKLOAD");
   const targetNode = chooseTarget(nodes, source.node, body.targetNode);
@@ -71,6 +60,46 @@ export async function createMigration(
   const refusal = placementRefusal(request, { source, nodes });
   if (refusal)
     throw new RequestRefused(statusOfRefusal(refusal.code), refusal.reason, refusal.code);
+  return request;
+}
+
+/**
+ * The request made while this gateway has seen another migration of the workload begin: the
+ * log refuses it naming that migration (admission checks that first), whatever the runtime
+ * shows at this instant. Mid-migration the workload may have no running instance at all (its
+ * only copy frozen for a checkpoint, or between a drain and the next restore of an identity
+ * swap), so checking the runtime here would answer 404 where the log says 409. The request
+ * names the migration's source; if that migration ended meanwhile, admission checks the
+ * placement against the runtime as for any request.
+ */
+function requestBeside(body: MigrationRequestBody, active: MigrationView): AdmissionRequest {
+  return {
+    workload: body.workload,
+    strategy: body.strategy === "auto" ? active.strategy : body.strategy,
+    source: active.source,
+    targetNode: body.targetNode === "auto" ? active.targetNode : body.targetNode,
+  };
+}
+
+/**
+ * Emits MigrationRequested for a request that names a real workload and target, and answers
+ * with the log's verdict on it: whether another migration of the workload was under way at
+ * its place in the log (refused, naming it) is for the log to say, not for this process, so a
+ * second gateway or a Kafka producer is held to the same order. What the gateway can tell at
+ * once (no such workload, no such node, a `shadow` migration of a workload that cannot fence)
+ * it refuses before emitting anything, with admission's own words, unless a migration of the
+ * workload is under way: then the log's refusal of the request is the answer.
+ */
+export async function createMigration(
+  body: MigrationRequestBody,
+  requestedBy: "http" | "cli",
+  deps: GatewayDeps,
+): Promise<MigrationAccepted> {
+  const active = deps.projection.activeFor(body.workload);
+  const request = active
+    ? requestBeside(body, active)
+    : placedRequest(body, ...(await Promise.all([deps.runtime.list(), deps.runtime.nodes()])));
+  const { strategy, source, targetNode } = request;
 
   const migrationId = deps.newMigrationId();
   const identitySwap =
