@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Runtime } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
 import type { KubernetesRuntime } from "@shadow/runtime/kubernetes";
+import type { LocalRuntime } from "@shadow/runtime/local";
 import {
   choreographySpecs,
   defaultLogDir,
@@ -15,6 +16,7 @@ import {
   type WorkloadDeployer,
 } from "./kubernetes-workload.ts";
 import { bundleExampleService } from "./workload-bundle.ts";
+import { type EndpointDiscovery, listedEndpoints } from "./workload-probe.ts";
 
 /** What a scenario needs to run a workload and migrate it through a gateway that is up. */
 export interface WorkloadEnvironment {
@@ -29,6 +31,8 @@ export interface WorkloadEnvironment {
   workloadEntry: string;
   /** Puts the workload on the runtime when not with `runtime.run` (a Deployment, say). */
   workloads?: WorkloadDeployer;
+  /** Where a workload's instances are reached, for the probe: each copy from when it exists. */
+  endpoints: EndpointDiscovery;
 }
 
 /** A workload environment whose seven services this process supervises. */
@@ -69,6 +73,10 @@ export async function workloadEnvironment(
   const stack = stackBrokers();
   return {
     runtime,
+    // The local runtime's records name a copy as soon as it is made, without asking runc.
+    endpoints: onKubernetes
+      ? listedEndpoints(runtime)
+      : (workload) => (runtime as LocalRuntime).endpointsOf(workload),
     ...(onKubernetes
       ? { workloads: kubernetesDeployer(runtime as KubernetesRuntime, kubernetesWorkload) }
       : {}),

@@ -69,6 +69,11 @@ export function formatReport(r: ScenarioReport): string {
     ...fenceCostLines(m),
     "",
     `downtime, HTTP probe every 10 ms    ${ms(r.probe.longestOutageMs)} (${r.probe.failures} of ${r.probe.probes} probe rounds unanswered; slowest answer ${ms(r.probe.slowestAnswerMs)})`,
+    ...(r.probe.longestOutage
+      ? [
+          `  longest outage ${new Date(r.probe.longestOutage.from).toISOString()}: ${r.probe.longestOutage.why.join("; ")}`,
+        ]
+      : []),
     `downtime, message level            ${ms(v.downtime.longest.ms)} (input waiting while no copy was consuming, checkpoint freeze left out)`,
     `longest processing gap              ${ms(v.processingGap.beyondSteadyMs)} beyond the steady p99, ${ms(v.processingGap.beyondSteadyLongestMs)} beyond the steady longest (input waiting, nothing processed: ${ms(v.processingGap.longest.ms)} at most, checkpoint freeze left out)`,
     `longest output stall               ${ms(v.stall.beyondSteadyMs)} beyond steady state (input waiting, no output: ${ms(v.stall.longest.ms)} at most, freeze and handover in)`,

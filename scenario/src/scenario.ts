@@ -149,7 +149,7 @@ export async function runScenario(
       return status.inputReady && status.controlReady ? true : undefined;
     });
 
-    const probe = probeWorkload(env.runtime, o.workload);
+    const probe = probeWorkload(env.endpoints, o.workload);
     stopProbe = () => probe.stop();
     const load = startLoad({
       brokers: env.brokers,

@@ -46,7 +46,10 @@ describe("the benchmark harness on the real stack", () => {
     }
     // The baseline stops the workload; ShadowPod keeps one instance serving throughout.
     expect(sequential.downtimeProbeMs).toBeGreaterThan(100);
-    expect(direct.downtimeProbeMs).toBe(0);
+    expect(
+      direct.downtimeProbeMs,
+      `outage in ${direct.downtimeProbeIn}: ${direct.downtimeProbeWhy}`,
+    ).toBe(0);
     // The image went node to node: the steps reported the copy, the pull moved off the restore.
     expect(direct.transferMs).toBeGreaterThan(0);
     expect(direct.criuRestoreMs).toBeGreaterThan(0);

@@ -2,13 +2,25 @@ import type { InstanceInfo } from "../types.ts";
 import type { InstanceRecord } from "./records.ts";
 import type { RuncState } from "./runc.ts";
 
+/** Where an instance's HTTP port is reached: its own address on the bridge. */
+export function endpointOf(record: InstanceRecord): string {
+  return `${record.address}:${record.spec.httpPort}`;
+}
+
+/** An instance of a workload and where it is reached, without its state. */
+export interface WorkloadEndpoint {
+  instance: string;
+  node: string;
+  endpoint: string;
+}
+
 /** The port's view of an instance: its record plus what runc says about it now. */
 export function toInstanceInfo(record: InstanceRecord, state: RuncState | undefined): InstanceInfo {
   const info: InstanceInfo = {
     instance: record.instance,
     workload: record.workload,
     node: record.node,
-    endpoint: `${record.address}:${record.spec.httpPort}`,
+    endpoint: endpointOf(record),
     state:
       state?.status === "running" ? "running" : state?.status === "paused" ? "paused" : "stopped",
     identity: record.identity,

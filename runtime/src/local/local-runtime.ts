@@ -28,7 +28,7 @@ import { DumpSnapshots } from "./dump-snapshots.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
 import type { ImageStore } from "./image-store.ts";
-import { toInstanceInfo } from "./instance-info.ts";
+import { endpointOf, toInstanceInfo, type WorkloadEndpoint } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
 import { memoryState } from "./lazy-pages.ts";
@@ -191,6 +191,19 @@ export class LocalRuntime implements Runtime {
   async inspect(instance: string): Promise<InstanceInfo | undefined> {
     const record = await findRecord(this.layout, instance);
     return record && this.withMemory(record, await this.runc.state(record.containerId));
+  }
+
+  /**
+   * Where the workload's instances can be reached, from the moment each is recorded (a shadow
+   * while CRIU still restores it) until it is removed, like a Service's endpoint list. Only
+   * the records are read, no runc state (a `runc list` takes hundreds of ms on a busy machine),
+   * so a client that polls it sees a new copy as soon as it exists; an endpoint whose process
+   * is gone refuses, which is for the client to find out.
+   */
+  async endpointsOf(workload: string): Promise<WorkloadEndpoint[]> {
+    return (await readRecords(this.layout))
+      .filter((r) => r.workload === workload)
+      .map((r) => ({ instance: r.instance, node: r.node, endpoint: endpointOf(r) }));
   }
 
   async list(): Promise<InstanceInfo[]> {

@@ -28,7 +28,12 @@ function report(
       probes: 500,
       failures: outage.ms / 10,
       longestOutageMs: outage.ms,
-      longestOutage: { from: t0 + outage.from, to: t0 + outage.from + outage.ms, endpoints: [] },
+      longestOutage: {
+        from: t0 + outage.from,
+        to: t0 + outage.from + outage.ms,
+        endpoints: [],
+        why: ["10.0.0.1:8080: ECONNREFUSED"],
+      },
       slowestAnswerMs: 30,
     },
     verify: {
@@ -78,6 +83,7 @@ describe("bench row", () => {
     const row = rowOf(cell, report({ ms: 6_000, from: 1_250 }, 3_400));
     expect(row.downtimeProbeMs).toBe(6_000);
     expect(row.downtimeProbeIn).toBe("1 image +250 ms");
+    expect(row.downtimeProbeWhy).toBe("10.0.0.1:8080: ECONNREFUSED");
     expect(row.maxDelayedIn).toBe("1 restore +400 ms");
     // Downtime (nothing consumed) and the stall (no output) are two columns.
     expect(row.downtimeMessageMs).toBe(0);

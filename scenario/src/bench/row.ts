@@ -45,6 +45,8 @@ export interface BenchRow extends BenchCell {
   downtimeProbeMs: number;
   /** Where the longest probe outage began: round, phase and ms into that phase. */
   downtimeProbeIn?: string;
+  /** Why the probes of the longest outage went unanswered (refused, timed out, none listed). */
+  downtimeProbeWhy?: string;
   /**
    * The design's message-level downtime: the longest stretch, from the migration on and outside
    * the checkpoint freezes, in which an input waited while no copy of the workload consumed.
@@ -142,6 +144,7 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     lagAtFence: r.migration.lagBehindSource ?? 0,
     downtimeProbeMs: r.probe.longestOutageMs,
     ...(downtimeProbeIn ? { downtimeProbeIn } : {}),
+    ...(r.probe.longestOutage ? { downtimeProbeWhy: r.probe.longestOutage.why.join("; ") } : {}),
     downtimeMessageMs: r.verify.downtime.longest.ms,
     ...(downtimeMessageIn ? { downtimeMessageIn } : {}),
     processingGapMs: gap.beyondSteadyMs,
