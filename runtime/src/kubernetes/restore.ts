@@ -9,7 +9,6 @@ import { nativeRestore } from "./nodes.ts";
 import { awaitingRestore, toInstanceInfo } from "./pod-instance.ts";
 import { restorePod } from "./pod-specs.ts";
 
-
 /** How long the pod watch may take to show a patch this process made (seconds, at worst). */
 const WATCH_CATCH_UP_MS = 30_000;
 /**

@@ -12,7 +12,10 @@ export interface ActivitySamplerOptions {
   projection: MigrationProjection;
   runtime: Pick<Runtime, "inspect">;
   intervalMs: number;
-  /** How long the copy that serves after the migration is still sampled: the picture's tail. */
+  /**
+   * How long the copy that serves after the migration is still sampled: the picture's tail
+   * (default 2 s; locating a copy that just started can take a runtime round trip or two).
+   */
   tailMs?: number;
   /** Migrations whose samples are kept (the oldest go first). */
   keep?: number;
@@ -52,7 +55,7 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
     if (watch) {
       watch.view = view;
       if (view.status !== "running" && watch.until === undefined)
-        watch.until = now() + (o.tailMs ?? 1000);
+        watch.until = now() + (o.tailMs ?? 2000);
       return;
     }
     if (view.status !== "running") return;
@@ -66,7 +69,9 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
     const key = copyName(place);
     const known = endpoints.get(key);
     if (known?.endpoint) return known.endpoint;
-    if (known && now() - known.at < 1000) return undefined;
+    // A copy not running yet (the target while it is restored) is asked again soon: a short
+    // migration's new copy runs for well under a second before the tail, and must be seen.
+    if (known && now() - known.at < 200) return undefined;
     const info = await o.runtime.inspect(place.instance).catch(() => undefined);
     const endpoint =
       info && info.node === place.node && info.state !== "stopped" ? info.endpoint : "";
