@@ -4,7 +4,7 @@ import type { VerifyReport } from "@shadow/testkit";
 import type { Timeline } from "@shadow/timeline";
 import type { ResolvedScenarioOptions } from "./options.ts";
 import type { ServingDrain } from "./serving-drain.ts";
-import type { LongestStall } from "./stall.ts";
+import { type LongestStall, placeOf } from "./stall.ts";
 import type { ServingReport } from "./workload-probe.ts";
 
 export interface ScenarioReport {
@@ -47,6 +47,21 @@ function headline(r: ScenarioReport): string {
   return `downtime ${ms(downtime)}, longest stall ${stallPhrase(r.stall)}`;
 }
 
+/**
+ * Where the message-level downtime lay: its place in the migration, and the consuming spans
+ * of the copies on either side (the one that stopped before it, the one that began after it).
+ */
+function messageDowntimeAt(r: ScenarioReport): string {
+  const { longest, spans } = r.verify.downtime;
+  const before = spans
+    .filter((s) => s.to <= longest.from + longest.ms + (longest.pausedMs ?? 0))
+    .sort((a, b) => b.to - a.to)[0];
+  const after = spans.filter((s) => s.from >= longest.from).sort((a, b) => a.from - b.from)[0];
+  const span = (s: (typeof spans)[number] | undefined) =>
+    s ? `${s.copy} ${new Date(s.from).toISOString()}..${new Date(s.to).toISOString()}` : "none";
+  return `from ${new Date(longest.from).toISOString()} in ${placeOf(r.migration, longest.from) ?? "-"}: last consuming before ${span(before)}, next ${span(after)}`;
+}
+
 /** The report a person reads after a migration: phases, downtime, loss, duplicates, trace. */
 export function formatReport(r: ScenarioReport): string {
   const m = r.migration;
@@ -75,6 +90,7 @@ export function formatReport(r: ScenarioReport): string {
         ]
       : []),
     `downtime, message level            ${ms(v.downtime.longest.ms)} (input waiting while no copy was consuming, checkpoint freeze left out)`,
+    ...(v.downtime.longest.ms > 0 ? [`  ${messageDowntimeAt(r)}`] : []),
     `longest processing gap              ${ms(v.processingGap.beyondSteadyMs)} beyond the steady p99, ${ms(v.processingGap.beyondSteadyLongestMs)} beyond the steady longest (input waiting, nothing processed: ${ms(v.processingGap.longest.ms)} at most, checkpoint freeze left out)`,
     `longest output stall               ${ms(v.stall.beyondSteadyMs)} beyond steady state (input waiting, no output: ${ms(v.stall.longest.ms)} at most, freeze and handover in)`,
     `max extra delay                     ${ms(v.maxExtraDelayMs)} beyond steady p99 ${ms(v.steadyP99Ms)}`,
