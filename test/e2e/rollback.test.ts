@@ -15,6 +15,14 @@ afterAll(async () => {
   await removeNode("node-gone").catch(() => undefined);
 });
 
+/**
+ * For the tests that stop the shadow once it runs: each input costs 50 ms, so the shadow's
+ * replay of what arrived since the checkpoint takes seconds (each partition takes 20/s against
+ * about 13/s arriving), not the 0.4 s a 10 ms cost gives: on a loaded machine the test saw the
+ * shadow after it had caught up and the fence had begun (CI: failed at fence, not catch-up).
+ */
+const SLOW_REPLAY_COST_MS = 50;
+
 const base = {
   strategy: "shadow",
   identitySwap: false,
@@ -76,33 +84,44 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
 
   it("when the shadow dies before it catches up", async () => {
     const workload = workloadName("rb-shadow");
-    const report = await runScenario(env(), { ...base, workload }, undefined, {
-      // The shadow dies once restored, while it replays the log (not while restoring). It is
-      // stopped (SIGSTOP) as soon as it runs, so it cannot have caught up before it is killed,
-      // however slow the machine is at seeing the catch-up begin.
-      async onMigrationStarted(migrationId) {
-        const shadow = await stopShadowOnceItRuns(workload, migrationId);
-        await waitFor("the shadow to be catching up", 60_000, async () => {
-          const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
-          return view.phase === "catch-up" ? view : undefined;
-        });
-        await env().runtime.remove(shadow.instance);
+    const report = await runScenario(
+      env(),
+      { ...base, workload, costMs: SLOW_REPLAY_COST_MS },
+      undefined,
+      {
+        // The shadow dies once restored, while it replays the log (not while restoring). It is
+        // stopped (SIGSTOP) as soon as it is seen running, seconds before its slow replay could
+        // end, so it has not caught up however slow the machine is at seeing the catch-up begin.
+        async onMigrationStarted(migrationId) {
+          const shadow = await stopShadowOnceItRuns(workload, migrationId);
+          await waitFor("the shadow to be catching up", 60_000, async () => {
+            const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
+            return view.phase === "catch-up" ? view : undefined;
+          });
+          await env().runtime.remove(shadow.instance);
+        },
       },
-    });
+    );
     expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure?.step).toBe("catch-up");
   });
 
   it("when the shadow never catches up (alive, but it makes no progress)", async () => {
     const workload = workloadName("rb-stuck");
-    const report = await runScenario(env(), { ...base, workload }, undefined, {
-      // The shadow is stopped (SIGSTOP) as soon as it runs, before it can replay anything:
-      // it still exists, it just never answers nor consumes again, so only the deadline ends
-      // the catch-up.
-      async onMigrationStarted(migrationId) {
-        await stopShadowOnceItRuns(workload, migrationId);
+    const report = await runScenario(
+      env(),
+      { ...base, workload, costMs: SLOW_REPLAY_COST_MS },
+      undefined,
+      {
+        // The shadow is stopped (SIGSTOP) as soon as it is seen running, long before its slow
+        // replay could end:
+        // it still exists, it just never answers nor consumes again, so only the deadline ends
+        // the catch-up.
+        async onMigrationStarted(migrationId) {
+          await stopShadowOnceItRuns(workload, migrationId);
+        },
       },
-    });
+    );
     expectRolledBackWithSourceServing(report, workload);
     expect(report.migration.failure).toMatchObject({ step: "catch-up", code: "CATCH_UP_TIMEOUT" });
     // It was the deadline that ended the catch-up, not anything sooner.
