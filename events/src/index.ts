@@ -29,6 +29,7 @@ export {
   createConsumerRunner,
 } from "./bus/runner.ts";
 export { PartitionedProducer, partitionFor } from "./bus/send-by-partition.ts";
+export { OFFSETS_SETTLE_MS, topicOffsets } from "./bus/topic-offsets.ts";
 export type {
   EventGate,
   GateVerdict,

@@ -1,3 +1,4 @@
+import { topicOffsets } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 
 /**
@@ -20,7 +21,7 @@ export async function initGroupOffsets(
     for (const { topic, partitions } of committed) {
       const missing = partitions.filter((p) => p.offset === "-1").map((p) => p.partition);
       if (missing.length === 0) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await topicOffsets(admin, topic);
       const offsets = ends
         .filter((e) => missing.includes(e.partition))
         .map((e) => ({ partition: e.partition, offset: e.high }));

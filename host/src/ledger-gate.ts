@@ -5,6 +5,7 @@ import {
   type IncomingEvent,
   type RecordPosition,
   readLog,
+  topicOffsets,
   topics,
   validateEvent,
 } from "@shadow/events";
@@ -62,7 +63,7 @@ export class LedgerGate implements EventGate {
       for (const { partition, offset } of group?.partitions ?? []) {
         if (offset !== "-1") committed.set(partition, BigInt(offset));
       }
-      for (const { partition, high, low } of await admin.fetchTopicOffsets(topics.migrations)) {
+      for (const { partition, high, low } of await topicOffsets(admin, topics.migrations)) {
         until.set(partition, BigInt(high));
         // Without a commit the consumer starts at the log's end (see initGroupOffsets).
         if (!committed.has(partition)) committed.set(partition, BigInt(high));

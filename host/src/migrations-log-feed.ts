@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { RetryableError, resilientConsumer, topics } from "@shadow/events";
+import { RetryableError, resilientConsumer, topicOffsets, topics } from "@shadow/events";
 import { type FoldableEvent, type LogPosition, migrationLogRecord } from "@shadow/migration";
-import type { Admin, Kafka } from "kafkajs";
+import type { Kafka } from "kafkajs";
 
 /** What a reader of the migrations log does with each record, in the order of its partition. */
 export interface MigrationsLogReader {
@@ -47,7 +47,7 @@ export async function followMigrationsLog(
   const read = new Map<number, number>();
   const endsNow = async () => {
     const ends = new Map<number, number>();
-    for (const { partition, high, low } of await topicOffsets(admin)) {
+    for (const { partition, high, low } of await topicOffsets(admin, topics.migrations)) {
       if (Number(high) > Number(low)) ends.set(partition, Number(high) - 1);
     }
     return ends;
@@ -102,25 +102,4 @@ export async function followMigrationsLog(
       await Promise.all([consumer.disconnect(), admin.disconnect()]);
     },
   };
-}
-
-/** How long the offsets of a topic a moment old may be refused for (its leaders settling). */
-const OFFSETS_SETTLE_MS = 15_000;
-
-/**
- * The migrations topic's offsets. A topic created a moment ago (a fresh bus: every service
- * creates the topics it misses at start-up) has leaders in its metadata before each leader
- * answers for its partition: the broker says "not the leader" (retriable) for a while, which
- * kafkajs's admin passes on. Asked again until it answers or OFFSETS_SETTLE_MS have passed.
- */
-async function topicOffsets(admin: Admin) {
-  const deadline = Date.now() + OFFSETS_SETTLE_MS;
-  for (;;) {
-    try {
-      return await admin.fetchTopicOffsets(topics.migrations);
-    } catch (error) {
-      if (!(error as { retriable?: boolean }).retriable || Date.now() > deadline) throw error;
-      await sleep(100);
-    }
-  }
 }

@@ -8,6 +8,7 @@ import {
   MigrationRequested,
   readLog,
   toBinaryRecord,
+  topicOffsets,
   topics,
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
@@ -58,7 +59,7 @@ beforeAll(async () => {
   const admin = kafka.admin();
   await admin.connect();
   const until = new Map<number, bigint>();
-  for (const { partition, high } of await admin.fetchTopicOffsets(topics.migrations)) {
+  for (const { partition, high } of await topicOffsets(admin, topics.migrations)) {
     until.set(partition, BigInt(high));
   }
   await admin.disconnect();

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { topicOffsets } from "@shadow/events";
 import type { Runtime } from "@shadow/runtime";
 import type { Kafka } from "kafkajs";
 
@@ -37,7 +38,7 @@ export async function waitForServingToDrain(
 ): Promise<ServingDrain> {
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(inputTopic).finally(() => admin.disconnect());
+  const ends = await topicOffsets(admin, inputTopic).finally(() => admin.disconnect());
   const started = Date.now();
   const deadline = started + options.boundMs;
   const seen: ServingDrain = {

@@ -48,7 +48,9 @@ export function probeWorkload(
   options: { intervalMs?: number; timeoutMs?: number } = {},
 ) {
   const intervalMs = options.intervalMs ?? 10;
-  const timeoutMs = options.timeoutMs ?? 2_000;
+  // 10 s: a source frozen for a checkpoint through the kubelet answered after 2.4 s on a busy
+  // machine (its pod still up, its socket held), and a 2 s timeout counted that as downtime.
+  const timeoutMs = options.timeoutMs ?? 10_000;
   let endpoints: string[] = [];
   /** Which copy (`instance@node`) answers at each endpoint, as discovery last showed them. */
   const copyAt = new Map<string, string>();

@@ -5,6 +5,7 @@ import {
   readLog,
   type ShadowEvent,
   toBinaryRecord,
+  topicOffsets,
   topics,
 } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
@@ -26,7 +27,7 @@ async function deadLetters(): Promise<KafkaMessage[]> {
   const admin = kafka.admin();
   await admin.connect();
   const until = new Map<number, bigint>();
-  for (const { partition, high } of await admin.fetchTopicOffsets(topics.deadLetter)) {
+  for (const { partition, high } of await topicOffsets(admin, topics.deadLetter)) {
     until.set(partition, BigInt(high));
   }
   await admin.disconnect();

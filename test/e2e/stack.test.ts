@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { topicOffsets } from "@shadow/events";
 import { Partitioners } from "kafkajs";
 import { describe, expect, inject, onTestFinished, test, vi } from "vitest";
 import { jaegerServices, jaegerTrace, otlpHttpEndpoint } from "../setup/jaeger.ts";
@@ -88,7 +89,7 @@ describe("Kafka", () => {
       acks: -1,
       messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `m${i}` })),
     });
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     expect(ends.map((p) => [p.partition, p.high]).sort()).toEqual([
       [0, "5"],
       [1, "5"],

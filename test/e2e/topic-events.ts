@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { decodeRecord, type ShadowEvent } from "@shadow/events";
+import { decodeRecord, type ShadowEvent, topicOffsets } from "@shadow/events";
 import type { Kafka } from "kafkajs";
 
 /** Every event on `topic` up to its end now, decoded (records that do not decode are skipped). */
@@ -8,7 +8,7 @@ export async function readTopicEvents(kafka: Kafka, topic: string): Promise<Shad
   await admin.connect();
   const ends = new Map<number, number>();
   try {
-    for (const o of await admin.fetchTopicOffsets(topic)) {
+    for (const o of await topicOffsets(admin, topic)) {
       if (Number(o.high) > Number(o.low)) ends.set(o.partition, Number(o.high) - 1);
     }
   } finally {

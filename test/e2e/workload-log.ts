@@ -1,4 +1,11 @@
-import { decodeRecord, type IncomingEvent, readLog, topics, validateEvent } from "@shadow/events";
+import {
+  decodeRecord,
+  type IncomingEvent,
+  readLog,
+  topicOffsets,
+  topics,
+  validateEvent,
+} from "@shadow/events";
 import { Kafka, type KafkaMessage, logLevel } from "kafkajs";
 
 /** A record of the migrations log with the event it holds, if it holds a valid one. */
@@ -17,7 +24,7 @@ export async function workloadRecords(
   const admin = kafka.admin();
   await admin.connect();
   const until = new Map<number, bigint>();
-  for (const { partition, high } of await admin.fetchTopicOffsets(topics.migrations)) {
+  for (const { partition, high } of await topicOffsets(admin, topics.migrations)) {
     until.set(partition, BigInt(high));
   }
   await admin.disconnect();

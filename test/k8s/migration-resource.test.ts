@@ -6,6 +6,7 @@ import {
   MigrationRequested,
   readLog,
   type ShadowEvent,
+  topicOffsets,
   topics,
 } from "@shadow/events";
 import { Kafka, logLevel } from "kafkajs";
@@ -116,7 +117,7 @@ async function eventsOf(migrationId: string): Promise<ShadowEvent[]> {
   await admin.connect();
   const ends = new Map<number, bigint>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topics.migrations)) {
+    for (const p of await topicOffsets(admin, topics.migrations)) {
       ends.set(p.partition, BigInt(p.high));
     }
   } finally {

@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import type { Identity } from "@shadow/contract";
-import { FenceAborted, FenceCut, FencePassed, FenceRequested } from "@shadow/events";
+import { FenceAborted, FenceCut, FencePassed, FenceRequested, topicOffsets } from "@shadow/events";
 import {
   createWorkload,
   decodeControl,
@@ -148,7 +148,7 @@ async function rawControl(topic: string): Promise<KafkaMessage[]> {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     const admin = kafka.admin();
     await admin.connect();
-    const end = await admin.fetchTopicOffsets(topic);
+    const end = await topicOffsets(admin, topic);
     await admin.disconnect();
     const last = Math.max(...end.map((p) => Number(p.high))) - 1;
     await consumer.run({

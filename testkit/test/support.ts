@@ -18,6 +18,7 @@ import {
   FenceAborted,
   FenceRequested,
   toBinaryRecord,
+  topicOffsets,
 } from "@shadow/events";
 import { type ControlEvent, decodeControl, type Snapshot } from "@shadow/workload";
 import { type Consumer, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
@@ -149,7 +150,7 @@ export async function lastOffsets(kafka: Kafka, topic: string): Promise<Map<numb
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await topicOffsets(admin, topic);
     return new Map(offsets.map(({ partition, high }) => [partition, Number(high) - 1]));
   } finally {
     await admin.disconnect();

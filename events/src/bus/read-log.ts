@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
+import { topicOffsets } from "./topic-offsets.ts";
 
 export interface ReadLogOptions {
   /** Gives up (and rejects) after this long. Default 120 s. */
@@ -25,7 +26,7 @@ export async function readLog(
   const groupId = `shadow.read-log.${randomUUID()}`;
   const pending = new Map<number, bigint>();
   try {
-    for (const { partition, low } of await admin.fetchTopicOffsets(topic)) {
+    for (const { partition, low } of await topicOffsets(admin, topic)) {
       const end = until.get(partition);
       if (end !== undefined && end > BigInt(low)) pending.set(partition, end);
     }
