@@ -19,10 +19,16 @@ const FENCE_BUDGET_OVER_PAUSE_MS = 50;
 
 export class CatchUpTimeoutError extends TerminalError {
   constructor(migrationId: string, lag: number, timeoutMs: number) {
-    super(`shadow still ${lag} records behind the source after ${timeoutMs} ms`, {
-      migrationId,
-      code: "CATCH_UP_TIMEOUT",
-    });
+    super(
+      Number.isFinite(lag)
+        ? `shadow still ${lag} records behind the source after ${timeoutMs} ms`
+        : // No lag was ever read: the shadow (or the source) never answered its /status.
+          `shadow's progress unknown after ${timeoutMs} ms: it never answered /status beside the source's`,
+      {
+        migrationId,
+        code: "CATCH_UP_TIMEOUT",
+      },
+    );
   }
 }
 
