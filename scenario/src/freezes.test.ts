@@ -2,8 +2,11 @@ import type { MigrationView } from "@shadow/migration";
 import { describe, expect, it } from "vitest";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
 
-const view = (strategy: MigrationView["strategy"], work: MigrationView["work"]) =>
-  ({ strategy, work }) as MigrationView;
+const view = (
+  strategy: MigrationView["strategy"],
+  work: MigrationView["work"],
+  phases: MigrationView["phases"] = [],
+) => ({ strategy, work, phases }) as MigrationView;
 
 describe("checkpoint freezes", () => {
   it("gives each ShadowPod round's freeze as a window on the epoch clock", () => {
@@ -45,6 +48,26 @@ describe("shadows consuming", () => {
     // Round 2 never reported caught up (a rollback, say): no span is assumed for it.
     expect(consuming).toEqual([
       { copy: "orders-0-shadow-1a2b@node-b", since: Date.parse("2026-01-01T00:00:03.000Z") },
+    ]);
+  });
+
+  it("starts a shadow's span when the catch-up watch first saw it process a record, when it did", () => {
+    const consuming = shadowsConsumingOf(
+      view(
+        "shadow",
+        [
+          {
+            round: 1,
+            shadow: { instance: "orders-0-shadow-1a2b", node: "node-b" },
+            caughtUpAt: "2026-01-01T00:00:03.000Z",
+            firstRecordMs: 400,
+          },
+        ],
+        [{ round: 1, phase: "catch-up", startedAt: "2026-01-01T00:00:01.000Z" }],
+      ),
+    );
+    expect(consuming).toEqual([
+      { copy: "orders-0-shadow-1a2b@node-b", since: Date.parse("2026-01-01T00:00:01.400Z") },
     ]);
   });
 });

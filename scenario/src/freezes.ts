@@ -16,11 +16,24 @@ export function freezesOf(migration: MigrationView): Pause[] {
 }
 
 /**
- * Each round's shadow, consuming from when it was reported caught up at the latest: it
- * publishes nothing up to the source's cut, so its outputs alone would start its span late.
+ * Each round's shadow, consuming from when the catch-up watch first saw it process a record
+ * (the catch-up's start plus its `firstRecordMs`), or from when it was reported caught up when
+ * that is unknown. It publishes nothing up to the source's cut, so its outputs alone would
+ * start its span late; and its caught-up time alone starts it late too: a source that then
+ * processed nothing for 100 ms (slow, not down) read as 105 ms with no copy consuming, while
+ * the shadow had been replaying for two seconds (seen in CI).
  */
 export function shadowsConsumingOf(migration: MigrationView): ConsumingSince[] {
-  return migration.work.flatMap((w) =>
-    w.shadow && w.caughtUpAt ? [{ copy: copyOf(w.shadow), since: Date.parse(w.caughtUpAt) }] : [],
-  );
+  return migration.work.flatMap((w) => {
+    if (!w.shadow || !w.caughtUpAt) return [];
+    const caughtUp = Date.parse(w.caughtUpAt);
+    const watchedFrom = migration.phases?.find(
+      (p) => p.round === w.round && p.phase === "catch-up",
+    )?.startedAt;
+    const firstRecord =
+      watchedFrom !== undefined && w.firstRecordMs !== undefined
+        ? Date.parse(watchedFrom) + w.firstRecordMs
+        : caughtUp;
+    return [{ copy: copyOf(w.shadow), since: Math.min(caughtUp, firstRecord) }];
+  });
 }
