@@ -64,17 +64,20 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
       watches.delete(id);
   });
 
-  /** The endpoint of this copy: the instance of that name, when it runs on that node. */
+  /**
+   * The endpoint of this copy: the instance of that name on that node, from the moment the
+   * runtime records it (a restored copy has its address while CRIU still restores it). Found
+   * once, then asked directly: the copy's /status answers as soon as it listens, with no
+   * runtime round trip per attempt (a `runc state` took up to 0.7 s on a busy machine, and a
+   * sequential migration's new copy, running about a second before the end, went unsampled).
+   */
   async function locate(place: InstancePlace): Promise<string | undefined> {
     const key = copyName(place);
     const known = endpoints.get(key);
     if (known?.endpoint) return known.endpoint;
-    // A copy not running yet (the target while it is restored) is asked again soon: a short
-    // migration's new copy runs for well under a second before the tail, and must be seen.
     if (known && now() - known.at < 200) return undefined;
     const info = await o.runtime.inspect(place.instance).catch(() => undefined);
-    const endpoint =
-      info && info.node === place.node && info.state !== "stopped" ? info.endpoint : "";
+    const endpoint = info && info.node === place.node ? info.endpoint : "";
     endpoints.set(key, { endpoint, at: now() });
     return endpoint || undefined;
   }
@@ -102,7 +105,9 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
         ...(consuming === undefined ? {} : { consuming }),
       };
     } catch {
-      endpoints.delete(key);
+      // Not listening yet: asked again at the same address next time. Still silent after 2 s,
+      // it is looked up again (a pod made anew under its name gets a new address).
+      if (now() - (endpoints.get(key)?.at ?? 0) > 2000) endpoints.delete(key);
       return undefined;
     } finally {
       inFlight.delete(key);
