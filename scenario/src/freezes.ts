@@ -27,7 +27,7 @@ export function shadowsConsumingOf(migration: MigrationView): ConsumingSince[] {
   return migration.work.flatMap((w) => {
     if (!w.shadow || !w.caughtUpAt) return [];
     const caughtUp = Date.parse(w.caughtUpAt);
-    const watchedFrom = migration.phases?.find(
+    const watchedFrom = migration.phases.find(
       (p) => p.round === w.round && p.phase === "catch-up",
     )?.startedAt;
     const firstRecord =

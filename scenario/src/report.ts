@@ -53,9 +53,7 @@ function headline(r: ScenarioReport): string {
  */
 function messageDowntimeAt(r: ScenarioReport): string {
   const { longest, spans } = r.verify.downtime;
-  const before = spans
-    .filter((s) => s.to <= longest.from + longest.ms + (longest.pausedMs ?? 0))
-    .sort((a, b) => b.to - a.to)[0];
+  const before = spans.filter((s) => s.to <= longest.to).sort((a, b) => b.to - a.to)[0];
   const after = spans.filter((s) => s.from >= longest.from).sort((a, b) => a.from - b.from)[0];
   const span = (s: (typeof spans)[number] | undefined) =>
     s ? `${s.copy} ${new Date(s.from).toISOString()}..${new Date(s.to).toISOString()}` : "none";

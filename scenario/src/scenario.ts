@@ -30,11 +30,12 @@ export async function gateway<T>(
   return json;
 }
 
-/** Polls `probe` every 100 ms until it returns a value; errors count as "not yet". */
+/** Polls `probe` every `intervalMs` (100 by default) until it returns a value; errors count as "not yet". */
 export async function waitFor<T>(
   what: string,
   timeoutMs: number,
   probe: () => Promise<T | undefined>,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -42,7 +43,7 @@ export async function waitFor<T>(
     if (value !== undefined) return value;
     if (Date.now() > deadline)
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
+    await sleep(intervalMs);
   }
 }
 

@@ -1,6 +1,5 @@
 import { healthBody } from "@shadow/contract";
-import type { Runtime } from "@shadow/runtime";
-import type { WorkloadEndpoint } from "@shadow/runtime/local";
+import type { InstanceInfo, Runtime } from "@shadow/runtime";
 import { copyOf, type IdleWindow, type ProbeResult, summarizeProbes } from "@shadow/testkit";
 import { idleWindowsOf, type ModeSample } from "./idle-windows.ts";
 
@@ -19,7 +18,9 @@ export interface ServingReport {
 }
 
 /** The instances of a workload a client can reach now, and where. */
-export type EndpointDiscovery = (workload: string) => Promise<WorkloadEndpoint[]>;
+export type EndpointDiscovery = (
+  workload: string,
+) => Promise<Pick<InstanceInfo, "instance" | "node" | "endpoint">[]>;
 
 /**
  * Discovery by the runtime's listing: the instances it shows running, or paused (frozen for a

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { type MigrationView, shadowInstanceName } from "@shadow/migration";
 import type { InstanceInfo } from "@shadow/runtime";
 import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
@@ -41,18 +40,17 @@ const base = {
  */
 async function stopShadowOnceItRuns(workload: string, migrationId: string): Promise<InstanceInfo> {
   const name = shadowInstanceName(workload, migrationId);
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const shadow = await env()
-      .runtime.inspect(name)
-      .catch(() => undefined);
-    if (shadow?.pid !== undefined) {
-      process.kill(shadow.pid, "SIGSTOP");
-      return shadow;
-    }
-    await sleep(5);
-  }
-  throw new Error(`timed out after 60000 ms waiting for the shadow ${name} to run`);
+  const shadow = await waitFor(
+    `the shadow ${name} to run`,
+    60_000,
+    async () => {
+      const info = await env().runtime.inspect(name);
+      return info?.pid !== undefined ? info : undefined;
+    },
+    5,
+  );
+  process.kill(shadow.pid as number, "SIGSTOP");
+  return shadow;
 }
 
 function expectRolledBackWithSourceServing(report: ScenarioReport, workload: string) {

@@ -7,13 +7,6 @@ export function endpointOf(record: InstanceRecord): string {
   return `${record.address}:${record.spec.httpPort}`;
 }
 
-/** An instance of a workload and where it is reached, without its state. */
-export interface WorkloadEndpoint {
-  instance: string;
-  node: string;
-  endpoint: string;
-}
-
 /** The port's view of an instance: its record plus what runc says about it now. */
 export function toInstanceInfo(record: InstanceRecord, state: RuncState | undefined): InstanceInfo {
   const info: InstanceInfo = {

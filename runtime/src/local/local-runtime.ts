@@ -28,7 +28,7 @@ import { DumpSnapshots } from "./dump-snapshots.ts";
 import { exec } from "./exec.ts";
 import { type HostInfo, readHostInfo } from "./host.ts";
 import type { ImageStore } from "./image-store.ts";
-import { endpointOf, toInstanceInfo, type WorkloadEndpoint } from "./instance-info.ts";
+import { endpointOf, toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
 import { Layout } from "./layout.ts";
 import { memoryState } from "./lazy-pages.ts";
@@ -200,7 +200,9 @@ export class LocalRuntime implements Runtime {
    * so a client that polls it sees a new copy as soon as it exists; an endpoint whose process
    * is gone refuses, which is for the client to find out.
    */
-  async endpointsOf(workload: string): Promise<WorkloadEndpoint[]> {
+  async endpointsOf(
+    workload: string,
+  ): Promise<Pick<InstanceInfo, "instance" | "node" | "endpoint">[]> {
     return (await readRecords(this.layout))
       .filter((r) => r.workload === workload)
       .map((r) => ({ instance: r.instance, node: r.node, endpoint: endpointOf(r) }));
