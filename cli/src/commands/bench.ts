@@ -69,7 +69,7 @@ export async function bench(args: BenchArgs, out: (line: string) => void): Promi
       (done, total, row, error) => {
         const bar = `${"#".repeat(Math.round((20 * done) / total)).padEnd(20, ".")}`;
         const what = row
-          ? `${row.config} @ ${row.rate}/s, ${row.stateMb} MB, ${row.partitions} partitions, run ${row.run}: ${row.status}${row.failure ? ` (${row.failure})` : ""}, total ${(row.totalMs / 1000).toFixed(2)} s, downtime ${Math.round(row.downtimeProbeMs)} ms by the probe, ${Math.round(row.downtimeMessageMs)} ms by the verifier, longest stall ${Math.round(row.longestStallMs)} ms${row.longestStallIn ? ` in ${row.longestStallIn}` : ""}${row.longestStallCause && row.longestStallMs > 0 ? ` (${row.longestStallCause})` : ""}, lost ${row.lost}, dup ${row.duplicated}`
+          ? `${row.config} @ ${row.rate}/s, ${row.stateMb} MB, ${row.partitions} partitions, run ${row.run}: ${row.status}${row.failure ? ` (${row.failure})` : ""}, total ${(row.totalMs / 1000).toFixed(2)} s, downtime ${Math.round(row.downtimeProbeMs)} ms by the probe, ${Math.round(row.downtimeMessageMs)} ms by the verifier, longest stall ${Math.round(row.longestStallMs)} ms${row.longestStallIn ? ` in ${row.longestStallIn}` : ""}${row.longestStallCause && row.longestStallMs > 0 ? ` (${row.longestStallCause})` : ""}, lost ${row.lost}, dup ${row.duplicated}, state violations ${row.stateViolations}`
           : `failed: ${error?.message}`;
         out(`[${bar}] ${done}/${total} ${what}`);
       },

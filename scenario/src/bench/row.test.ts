@@ -57,6 +57,8 @@ function report(
       lost: { count: 0 },
       duplicated: { count: 0 },
       reordered: { count: 0 },
+      balances: { wrong: 1 },
+      outSeq: { repeated: 2, skipped: 3, inconsistent: 4 },
     },
     stall: {
       ms: 2_500,
@@ -94,6 +96,8 @@ describe("bench row", () => {
     expect(row.longestStallCause).toBe("no copy answered its health probe");
     // The primary had not drained when the outputs were read: the row says so beside `lost`.
     expect(row.drained).toBe(false);
+    // Every broken state invariant counts: a wrong balance and each kind of outSeq anomaly.
+    expect(row.stateViolations).toBe(10);
   });
 
   it("places an outage outside the phases before or after the migration", () => {

@@ -82,6 +82,11 @@ export interface BenchRow extends BenchCell {
   drained?: boolean;
   duplicated: number;
   reordered: number;
+  /**
+   * The example's state invariants broken in the run: wrong balances plus `outSeq` numbers
+   * given twice, skipped or inconsistent between a duplicate and its first copy.
+   */
+  stateViolations: number;
   sent: number;
 }
 
@@ -160,6 +165,11 @@ export function rowOf(cell: BenchCell, r: ScenarioReport): BenchRow {
     drained: r.drain.drained,
     duplicated: r.verify.duplicated.count,
     reordered: r.verify.reordered.count,
+    stateViolations:
+      r.verify.balances.wrong +
+      r.verify.outSeq.repeated +
+      r.verify.outSeq.skipped +
+      r.verify.outSeq.inconsistent,
     sent: r.load.sent,
   };
 }
@@ -194,6 +204,7 @@ export function failedRow(cell: BenchCell, error: Error): BenchRow {
     lost: Number.NaN,
     duplicated: Number.NaN,
     reordered: Number.NaN,
+    stateViolations: Number.NaN,
     sent: Number.NaN,
   };
 }

@@ -39,6 +39,7 @@ function row(
     lost: 0,
     duplicated: config === "sequential" ? 1 : 0,
     reordered: 0,
+    stateViolations: config === "shadow" && run === 2 ? 3 : 0,
     sent: 500,
   };
 }
@@ -78,8 +79,9 @@ describe("benchmark tables", () => {
     expect(table).toContain("| sequential | 60 | 0 | 4 | 2 |");
     // Nearest-rank median of [4000, 6000] is 4000; p95 is 6000.
     expect(table).toMatch(/\| sequential \| 60 \| 0 \| 4 \| 2 \|.*\| 4\.00 \(6\.00\) \|/);
-    // lost, duplicated, failed runs
-    expect(table).toMatch(/\| sequential .*\| 0 \| 2 \| 0 \|$/m);
+    // lost, duplicated, state invariants broken, failed runs
+    expect(table).toMatch(/\| sequential .*\| 0 \| 2 \| 0 \| 0 \|$/m);
+    expect(table).toMatch(/\| shadow .*\| 0 \| 0 \| 3 \| 0 \|$/m);
     const ratios = ratioTable(rows, "shadow");
     expect(ratios).toContain("| 60 | 0 | 4 | 2.00 | 4.00 | 0.500 | 0.00 | 2.00 | 0.000 |");
   });
@@ -113,7 +115,7 @@ describe("benchmark tables", () => {
     expect(rows[1]).toMatchObject({ status: "harness-error", failure: "timed out" });
     // The completed run's figures stand; lost and duplicated cannot be known for the other.
     expect(benchTable(rows)).toMatch(
-      /\| shadow \| 60 \| 0 \| 4 \| 2 \|.*\| 0\+\? \| 0\+\? \| 1 \|$/m,
+      /\| shadow \| 60 \| 0 \| 4 \| 2 \|.*\| 0\+\? \| 0\+\? \| 0\+\? \| 1 \|$/m,
     );
   });
 });

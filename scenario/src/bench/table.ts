@@ -17,8 +17,8 @@ export function benchTable(rows: BenchRow[]): string {
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const lines = [
-    "| config | rate | state MB | partitions | runs | checkpoint | image | restore | replay | fence | drain | swap | total | build | transfer | CRIU restore | pause | downtime probe | downtime msg | longest stall | processing gap | gap vs steady max | stall msg | max extra delay | lost | dup | failed |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| config | rate | state MB | partitions | runs | checkpoint | image | restore | replay | fence | drain | swap | total | build | transfer | CRIU restore | pause | downtime probe | downtime msg | longest stall | processing gap | gap vs steady max | stall msg | max extra delay | lost | dup | state | failed |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const [key, group] of groups) {
     const [config, rate, stateMb, partitions] = key.split("@");
@@ -52,6 +52,7 @@ export function benchTable(rows: BenchRow[]): string {
         m((r) => r.maxExtraDelayMs),
         countOf(group, (r) => r.lost),
         countOf(group, (r) => r.duplicated),
+        countOf(group, (r) => r.stateViolations),
         group.filter((r) => r.status !== "completed").length,
       ]
         .join(" | ")
