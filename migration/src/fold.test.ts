@@ -8,6 +8,7 @@ import {
   RolledBack,
   ShadowCaughtUp,
   ShadowRestored,
+  SourceLost,
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { describe, expect, it } from "vitest";
@@ -108,6 +109,39 @@ describe("the fold of a caught-up shadow", () => {
     expect(view?.phases.find((p) => p.phase === "fence")?.startedAt).toBe(
       "2026-01-02T03:04:08.250Z",
     );
+  });
+});
+
+describe("a source lost during its fence", () => {
+  it("is noted while the fence is under way, and not after it completed (the drain's removal)", () => {
+    const caughtUp: FoldableEvent = {
+      id: "c1",
+      type: ShadowCaughtUp.type,
+      time: "2026-01-02T03:04:08.000Z",
+      data: data[ShadowCaughtUp.type],
+    };
+    const lost = (time: string): FoldableEvent => ({
+      id: `l-${time}`,
+      type: SourceLost.type,
+      time,
+      data: data[SourceLost.type],
+    });
+    const during = applyEvent(applyEvent(requested(), caughtUp), lost("2026-01-02T03:04:09.000Z"));
+    expect(during?.work[0]?.sourceLostAt).toBe("2026-01-02T03:04:09.000Z");
+    // The fence goes on: the shadow passes the cut given on the source's behalf.
+    expect(during?.phase).toBe("fence");
+
+    const completed: FoldableEvent = {
+      id: "f1",
+      type: FenceCompleted.type,
+      time: "2026-01-02T03:04:08.100Z",
+      data: data[FenceCompleted.type],
+    };
+    const after = applyEvent(
+      applyEvent(applyEvent(requested(), caughtUp), completed),
+      lost("2026-01-02T03:04:09.000Z"),
+    );
+    expect(after?.work[0]?.sourceLostAt).toBeUndefined();
   });
 });
 

@@ -13,6 +13,7 @@ import {
   ShadowCaughtUp,
   ShadowRestored,
   SourceDrained,
+  SourceLost,
 } from "@shadow/events";
 import { shadowInstanceName } from "./naming.ts";
 import type { Phase, PhaseTiming } from "./phase.ts";
@@ -184,6 +185,7 @@ export function applyEvent(
       });
       if (d.sourceCpuLimit !== undefined)
         recordWork(view, d.handoff.round, { sourceCpuLimit: d.sourceCpuLimit });
+      if (d.sourceLost) recordWork(view, d.handoff.round, { sourceLostAt: at });
       const replay = {
         firstRecordMs: d.firstRecordMs,
         replayedRecords: d.replayedRecords,
@@ -199,6 +201,13 @@ export function applyEvent(
         d.handoff.round,
         Object.fromEntries(Object.entries(replay).filter(([, v]) => v !== undefined)),
       );
+      break;
+    }
+    case SourceLost.type: {
+      // Only while its fence is under way: after FenceCompleted the source's end is the drain's.
+      const d = SourceLost.schema.parse(event.data);
+      if (view.round === d.handoff.round && view.phase === "fence")
+        recordWork(view, d.handoff.round, { sourceLostAt: at });
       break;
     }
     case FenceCompleted.type: {

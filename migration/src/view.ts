@@ -40,6 +40,11 @@ export interface StepWork {
   fenceEstimateMs?: number;
   fenceBudgetMs?: number;
   forcedFence?: boolean;
+  /**
+   * The source was found gone (killed, its node lost) and the shadow took over from its last
+   * committed progress: in the catch-up, or during the fence (SourceLost).
+   */
+  sourceLostAt?: string;
 }
 
 /** An OCI image built and pushed after the migration, from a dump it streamed. */

@@ -39,3 +39,64 @@ export async function readTopicEvents(kafka: Kafka, topic: string): Promise<Shad
   }
   return events;
 }
+
+/** Events of some topics as they arrive, from each topic's start (see `watchTopics`). */
+export interface TopicWatch {
+  /** Every matching event seen so far, in arrival order. */
+  readonly seen: ShadowEvent[];
+  /** The first matching event (seen already or still to come) that `pick` accepts. */
+  next(pick: (event: ShadowEvent) => boolean, timeoutMs: number): Promise<ShadowEvent>;
+  close(): Promise<void>;
+}
+
+/**
+ * Follows `topics` from their start with a fresh group, keeping the events `match` accepts; a
+ * test reacts to one as soon as the broker hands it out (fetches wait at most 20 ms).
+ */
+export async function watchTopics(
+  kafka: Kafka,
+  topicNames: string[],
+  match: (event: ShadowEvent) => boolean,
+): Promise<TopicWatch> {
+  const seen: ShadowEvent[] = [];
+  const waiting = new Set<() => void>();
+  const consumer = kafka.consumer({
+    groupId: `shadow.test.watch.${randomUUID()}`,
+    maxWaitTimeInMs: 20,
+  });
+  await consumer.connect();
+  for (const topic of topicNames) await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const decoded = decodeRecord(message);
+      if (!decoded.ok || !match(decoded.event)) return;
+      seen.push(decoded.event);
+      for (const wake of waiting) wake();
+    },
+  });
+  return {
+    seen,
+    next(pick, timeoutMs) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = seen.find(pick);
+          if (!found) return;
+          clearTimeout(timer);
+          waiting.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiting.delete(check);
+          reject(
+            new Error(
+              `no such event within ${timeoutMs} ms (seen: ${seen.map((e) => e.type).join(", ")})`,
+            ),
+          );
+        }, timeoutMs);
+        waiting.add(check);
+        check();
+      });
+    },
+    close: () => consumer.disconnect(),
+  };
+}

@@ -10,7 +10,7 @@ import { FenceAborted, FenceCompleted, FenceCut, FencePassed, FenceRequested } f
 import { MigrationCompleted, MigrationFailed, RolledBack, SourceDrained } from "./outcome.ts";
 import { PressureDecided } from "./pressure.ts";
 import { MigrationRequested, NodePressureDetected } from "./request.ts";
-import { ShadowCaughtUp, ShadowRestored } from "./restore.ts";
+import { ShadowCaughtUp, ShadowRestored, SourceLost } from "./restore.ts";
 
 export * from "./admission.ts";
 export * from "./checkpoint.ts";
@@ -31,6 +31,7 @@ export const catalog = {
   [CheckpointImageReady.type]: CheckpointImageReady,
   [ShadowRestored.type]: ShadowRestored,
   [ShadowCaughtUp.type]: ShadowCaughtUp,
+  [SourceLost.type]: SourceLost,
   [FenceRequested.type]: FenceRequested,
   [FenceCut.type]: FenceCut,
   [FencePassed.type]: FencePassed,

@@ -70,3 +70,21 @@ export const ShadowCaughtUp = defineEvent(
     sourceLost: z.boolean().optional(),
   }),
 );
+
+/**
+ * The source was found gone after its shadow caught up, with the fence under way: killed, or its
+ * node lost, before it could answer FenceRequested. `cut` is its last committed progress, read
+ * through the shadow once the dead source could no longer move it; fence-svc gives it as the
+ * source's cut, and the shadow passes it as it would the source's own. A cut the source did
+ * publish before it died is earlier in the control log, and a shadow takes a fence's first cut
+ * only: what the log holds first decides, for every copy.
+ */
+export const SourceLost = defineEvent(
+  "io.shadow.migration.source.lost.v1",
+  migrationBase.extend({
+    handoff,
+    cut: offsetList,
+    shadowOffsets: offsetList,
+    lagBehindSource: z.number().int().nonnegative(),
+  }),
+);

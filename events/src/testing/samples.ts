@@ -99,6 +99,13 @@ export function sampleData(migrationId = "m-sample-1"): { [T in EventType]: Even
       shadowOffsets: [{ topic: "orders.in", partition: 0, offset: 38 }],
       replayMs: 420,
     },
+    "io.shadow.migration.source.lost.v1": {
+      ...base,
+      handoff,
+      cut,
+      shadowOffsets: [{ topic: "orders.in", partition: 0, offset: 38 }],
+      lagBehindSource: 3,
+    },
     "io.shadow.migration.fence.requested.v1": fence,
     "io.shadow.migration.fence.cut.v1": {
       ...fence,

@@ -1,7 +1,14 @@
-import { FencePassed, type Handlers, MigrationFailed, ShadowCaughtUp } from "@shadow/events";
+import {
+  FencePassed,
+  type Handlers,
+  MigrationFailed,
+  ShadowCaughtUp,
+  SourceLost,
+} from "@shadow/events";
 import { onFencePassed } from "./handlers/fence-passed.ts";
 import { onMigrationFailed } from "./handlers/migration-failed.ts";
 import { onShadowCaughtUp } from "./handlers/shadow-caught-up.ts";
+import { onSourceLost } from "./handlers/source-lost.ts";
 
 export const serviceName = "fence-svc";
 
@@ -10,4 +17,5 @@ export const fenceHandlers: Handlers<undefined> = {
   [ShadowCaughtUp.type]: onShadowCaughtUp,
   [FencePassed.type]: onFencePassed,
   [MigrationFailed.type]: onMigrationFailed,
+  [SourceLost.type]: onSourceLost,
 };

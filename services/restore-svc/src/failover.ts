@@ -19,45 +19,68 @@ export async function isGone(deps: CatchUpDeps, instance: string): Promise<boole
   return !info || info.state === "stopped";
 }
 
+/** The dead source's last committed progress, as its shadow read it, and the shadow's own. */
+export interface LostSourceCut {
+  cut: PartitionOffset[];
+  shadowOffsets: PartitionOffset[];
+}
+
+/**
+ * Reads the gone source's last committed progress through its shadow (which follows the
+ * source's consumer group), once the dead source can no longer move it: two equal readings
+ * after a settle. The source committed only offsets whose outputs were acknowledged, so nothing
+ * at or below that cut is lost; what it produced beyond its last commit (at most one commit
+ * interval's outputs and those in flight) the shadow produces again: a failover's bounded
+ * duplicates.
+ */
+export async function readLostSourceCut(
+  migrationId: string,
+  shadowInstance: string,
+  deps: CatchUpDeps,
+): Promise<LostSourceCut> {
+  let previous: PartitionOffset[] | undefined;
+  const deadline = deps.now() + deps.catchUpTimeoutMs;
+  for (;;) {
+    await deps.sleep(SETTLE_MS);
+    const shadow = await deps.progress(shadowInstance);
+    const cut = shadow.sourceCommitted ?? [];
+    if (cut.length > 0 && previous && same(previous, cut)) {
+      return { cut, shadowOffsets: shadow.offsets };
+    }
+    previous = cut;
+    if (deps.now() > deadline)
+      throw new Error(
+        `migration ${migrationId}: the source is gone and its committed progress unknown to the shadow`,
+      );
+  }
+}
+
 /**
  * The source died while its shadow replays: the shadow is the last live copy of the state, a
  * warm standby, so it is promoted instead of removed. The cut is the source's last committed
- * progress as the shadow read it from the source's consumer group, once the dead source can no
- * longer move it (two equal readings after a settle). The source committed only offsets whose
- * outputs were acknowledged, so nothing at or below the cut is lost; what it produced beyond
- * its last commit (at most one commit interval's outputs and those in flight) the shadow
- * produces again: the failover's bounded duplicates.
+ * progress (readLostSourceCut).
  */
 export async function failoverCaughtUp(
   d: DataOf<typeof ShadowRestored>,
   deps: CatchUpDeps,
   started: number,
 ) {
-  let previous: PartitionOffset[] | undefined;
-  const deadline = deps.now() + deps.catchUpTimeoutMs;
-  for (;;) {
-    await deps.sleep(SETTLE_MS);
-    const shadow = await deps.progress(d.handoff.to.instance);
-    const cut = shadow.sourceCommitted ?? [];
-    if (cut.length > 0 && previous && same(previous, cut)) {
-      deps.log?.info(
-        { migrationId: d.migrationId, source: d.handoff.from.instance, cut },
-        "source gone: failing over to the shadow",
-      );
-      return outgoing(ShadowCaughtUp, {
-        ...baseOf(d),
-        handoff: d.handoff,
-        lagBehindSource: lagBehindSource(cut, shadow.offsets),
-        sourceOffsets: cut,
-        shadowOffsets: shadow.offsets,
-        replayMs: deps.now() - started,
-        sourceLost: true,
-      });
-    }
-    previous = cut;
-    if (deps.now() > deadline)
-      throw new Error(
-        `source ${d.handoff.from.instance} gone and its committed progress unknown to the shadow`,
-      );
-  }
+  const { cut, shadowOffsets } = await readLostSourceCut(
+    d.migrationId,
+    d.handoff.to.instance,
+    deps,
+  );
+  deps.log?.info(
+    { migrationId: d.migrationId, source: d.handoff.from.instance, cut },
+    "source gone: failing over to the shadow",
+  );
+  return outgoing(ShadowCaughtUp, {
+    ...baseOf(d),
+    handoff: d.handoff,
+    lagBehindSource: lagBehindSource(cut, shadowOffsets),
+    sourceOffsets: cut,
+    shadowOffsets,
+    replayMs: deps.now() - started,
+    sourceLost: true,
+  });
 }

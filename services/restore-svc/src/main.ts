@@ -6,6 +6,7 @@ import { LogLedger } from "@shadow/migration";
 import { createLogger } from "@shadow/otel/logger";
 import { statusClient } from "@shadow/runtime";
 import { runtimeFromEnv } from "@shadow/runtime/from-env";
+import { fenceUnderWayIn } from "./catch-up/fence-under-way.ts";
 import { CatchUpWatcher } from "./catch-up/watcher.ts";
 import { restoreEnv } from "./config.ts";
 import { restoreAfterEnd, restoreHandlers, serviceName } from "./service.ts";
@@ -31,7 +32,7 @@ const catchUps = new CatchUpWatcher(
     now: () => Date.now(),
     log,
   },
-  async (events, cause) => {
+  async (events, cause, first = 0) => {
     if (!service) throw new Error("restore-svc is still starting");
     const { publisher } = service;
     // Ids as the handler of `cause` would have given them: sent twice, they are one event.
@@ -40,12 +41,13 @@ const catchUps = new CatchUpWatcher(
         topic: out.topic ?? topicFor(out.type),
         event: buildOutgoing(out, {
           source: publisher.source,
-          id: deriveEventId(cause.source, cause.id, index),
+          id: deriveEventId(cause.source, cause.id, first + index),
         }),
       })),
     );
   },
   (migrationId) => ledger.migration(migrationId)?.stage === "admitted",
+  fenceUnderWayIn(ledger),
 );
 service = await runService({
   name: serviceName,

@@ -1,6 +1,5 @@
 import {
   FenceCompleted,
-  FenceCut,
   FenceRequested,
   type IncomingEvent,
   type OutgoingEvent,
@@ -8,6 +7,7 @@ import {
   type ShadowCaughtUp,
 } from "@shadow/events";
 import { baseOf } from "@shadow/migration";
+import { cutOnBehalf } from "../cut-on-behalf.ts";
 import { fenceIdOf } from "../fence-id.ts";
 
 /**
@@ -32,19 +32,6 @@ export async function onShadowCaughtUp(
       }),
     ];
   }
-  if (d.sourceLost) {
-    // The source is gone and cannot answer a FenceRequested: its last committed progress is the
-    // cut, given on its behalf, and the shadow passes it as it would the source's own.
-    return [
-      outgoing(FenceCut, {
-        ...baseOf(d),
-        handoff: d.handoff,
-        fenceId,
-        instance: d.handoff.from.instance,
-        cut: d.sourceOffsets,
-        pausedAt: event.time ?? new Date().toISOString(),
-      }),
-    ];
-  }
+  if (d.sourceLost) return [cutOnBehalf(d, d.sourceOffsets, event.time)];
   return [outgoing(FenceRequested, { ...baseOf(d), handoff: d.handoff, fenceId })];
 }

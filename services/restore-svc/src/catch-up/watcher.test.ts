@@ -6,6 +6,7 @@ import {
   type OutgoingEvent,
   ShadowCaughtUp,
   ShadowRestored,
+  SourceLost,
 } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { LogLedger } from "@shadow/migration";
@@ -63,11 +64,11 @@ function world(slowMs: number) {
     },
     now: () => now,
   };
-  const sent: { events: OutgoingEvent[]; cause: string; at: number }[] = [];
-  const emit = async (events: OutgoingEvent[], cause: IncomingEvent) => {
-    sent.push({ events, cause: cause.id, at: now });
+  const sent: { events: OutgoingEvent[]; cause: string; at: number; first: number }[] = [];
+  const emit = async (events: OutgoingEvent[], cause: IncomingEvent, first = 0) => {
+    sent.push({ events, cause: cause.id, at: now, first });
   };
-  return { deps, sent, emit };
+  return { deps, sent, emit, now: () => now };
 }
 
 describe("restore-svc's catch-up watches run beside the consumer", () => {
@@ -112,6 +113,27 @@ describe("restore-svc's catch-up watches run beside the consumer", () => {
     }
     // m-b's ShadowCaughtUp lies beyond the committed offset: its consumer will meet it.
     ledger.noteVerdictAhead({ type: ShadowCaughtUp.type, data: { migrationId: "m-b" } });
+    // m-c had caught up: its fence was under way, and its source is watched through it again.
+    const caughtUp = {
+      ...sampleData("m-c")[ShadowCaughtUp.type],
+      workload: "mid",
+      handoff: restored("m-c", "mid").data.handoff,
+    };
+    fold("mid", MigrationRequested.type, {
+      ...sampleData("m-c")[MigrationRequested.type],
+      workload: "mid",
+    });
+    fold("mid", MigrationAdmitted.type, {
+      ...sampleData("m-c")[MigrationAdmitted.type],
+      workload: "mid",
+    });
+    fold("mid", ShadowCaughtUp.type, caughtUp, {
+      specversion: "1.0",
+      id: "caught-up-m-c",
+      source: "/shadow/restore-svc",
+      subject: "m-c",
+      time: new Date(T0).toISOString(),
+    });
 
     const { deps, sent, emit } = world(3_000);
     const watcher = new CatchUpWatcher(
@@ -119,11 +141,51 @@ describe("restore-svc's catch-up watches run beside the consumer", () => {
       emit,
       (id) => ledger.migration(id)?.stage === "admitted",
     );
-    expect(watcher.resume(ledger)).toBe(1);
-    expect(watcher.watching()).toEqual(["m-a@1"]);
+    expect(watcher.resume(ledger)).toBe(2);
+    expect(watcher.watching()).toEqual(["m-a@1", "m-c@1"]);
     await watcher.idle();
     expect(sent.map((s) => s.cause)).toEqual(["restored-m-a"]);
     expect(sent[0]?.events[0]?.type).toBe(ShadowCaughtUp.type);
+  });
+
+  it("watches the source through the fence after the catch-up: gone, it sends SourceLost", async () => {
+    const { deps, sent, emit, now } = world(3_000);
+    // The source is killed 4 s in: after its shadow caught up (3 s), before any cut.
+    deps.runtime.inspect = async (instance) =>
+      instance.endsWith("-shadow") || now() < T0 + 4_000
+        ? ({ state: "running" } as Awaited<ReturnType<CatchUpDeps["runtime"]["inspect"]>>)
+        : undefined;
+    const progress = deps.progress;
+    deps.progress = async (instance) => ({
+      ...(await progress(instance)),
+      sourceCommitted: [{ topic: "in", partition: 0, offset: 990 }],
+    });
+    let fenceUnderWay = true;
+    const watcher = new CatchUpWatcher(deps, emit, undefined, () => fenceUnderWay);
+    watcher.watch(restored("m-f", "fast"));
+    await watcher.idle();
+    expect(sent.map((s) => s.events.map((e) => e.type))).toEqual([
+      [ShadowCaughtUp.type],
+      [SourceLost.type],
+    ]);
+    // Its id derives from the ShadowRestored after ShadowCaughtUp's: never the same event.
+    expect(sent.map((s) => [s.cause, s.first])).toEqual([
+      ["restored-m-f", 0],
+      ["restored-m-f", 1],
+    ]);
+    expect(SourceLost.schema.parse(sent[1]?.events[0]?.data).cut).toEqual([
+      { topic: "in", partition: 0, offset: 990 },
+    ]);
+
+    // A fence that completed (the log moved past it) is not watched: nothing after ShadowCaughtUp.
+    const second = world(3_000);
+    second.deps.runtime.inspect = deps.runtime.inspect;
+    second.deps.progress = deps.progress;
+    fenceUnderWay = false;
+    const quiet = new CatchUpWatcher(second.deps, second.emit, undefined, () => fenceUnderWay);
+    quiet.watch(restored("m-g", "fast"));
+    await quiet.idle();
+    expect(second.sent.map((s) => s.events[0]?.type)).toEqual([ShadowCaughtUp.type]);
   });
 
   it("sends nothing for a migration that failed meanwhile", async () => {

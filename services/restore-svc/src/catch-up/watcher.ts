@@ -1,19 +1,36 @@
 import { type Context, context } from "@opentelemetry/api";
 import {
+  type DataOf,
   type IncomingEvent,
   type OutgoingEvent,
+  ShadowCaughtUp,
   type ShadowEvent,
   ShadowRestored,
   validateEvent,
 } from "@shadow/events";
 import type { LogLedger } from "@shadow/migration";
 import type { CatchUpDeps, CatchUps } from "../deps.ts";
+import { watchSourceThroughFence } from "./fence-watch.ts";
 import { watchCatchUp } from "./watch.ts";
 
 type Restored = IncomingEvent<typeof ShadowRestored.type>;
+type CaughtUp = IncomingEvent<typeof ShadowCaughtUp.type>;
 
-/** Sends what a watch ended with; ids derive from `cause` (see deriveEventId), as a handler's. */
-export type CatchUpEmit = (events: OutgoingEvent[], cause: Restored) => Promise<void>;
+/**
+ * Sends what a watch ended with; ids derive from `cause` (see deriveEventId), the n-th event
+ * from `first + n`, as a handler's would.
+ */
+export type CatchUpEmit = (
+  events: OutgoingEvent[],
+  cause: IncomingEvent,
+  first?: number,
+) => Promise<void>;
+
+/** Is the fence of this migration round under way in the log as folded so far? */
+export type FenceUnderWay = (migrationId: string, round: number) => boolean;
+
+/** SourceLost's id derives from the ShadowRestored after ShadowCaughtUp's (index 0). */
+const SOURCE_LOST_INDEX = 1;
 
 interface Watch {
   stopped: boolean;
@@ -42,6 +59,8 @@ export class CatchUpWatcher implements CatchUps {
     private readonly emit: CatchUpEmit,
     /** Is the migration still at its catch-up in the log as folded so far? */
     private readonly live: (migrationId: string) => boolean = () => true,
+    /** Whether to watch the source through the fence too (see fence-watch.ts); never if absent. */
+    private readonly fenceUnderWay: FenceUnderWay = () => false,
   ) {}
 
   /** Starts watching this migration's catch-up; a no-op when it is watched already. */
@@ -75,15 +94,36 @@ export class CatchUpWatcher implements CatchUps {
   resume(ledger: LogLedger): number {
     let resumed = 0;
     for (const entry of ledger.entries()) {
-      if (entry.stage !== "admitted" || entry.lastStep?.type !== ShadowRestored.type) continue;
+      const type = entry.lastStep?.type;
+      if (entry.stage !== "admitted") continue;
+      if (type !== ShadowRestored.type && type !== ShadowCaughtUp.type) continue;
       if (ledger.hasEventsAhead(entry.migrationId)) continue;
-      // The gate folds whole events: the last step is the ShadowRestored as the log has it.
+      // The gate folds whole events: the last step is the event as the log has it.
       const valid = validateEvent(entry.lastStep as ShadowEvent);
-      if (!valid.ok || valid.event.type !== ShadowRestored.type) continue;
-      this.watch(valid.event as Restored);
+      if (!valid.ok) continue;
+      if (valid.event.type === ShadowRestored.type) this.watch(valid.event as Restored);
+      else if (valid.event.type === ShadowCaughtUp.type) this.watchFence(valid.event as CaughtUp);
+      else continue;
       resumed += 1;
     }
     return resumed;
+  }
+
+  /**
+   * Watches the source through a fence the log shows under way (taken up after a restart);
+   * a no-op when its migration is watched already.
+   */
+  watchFence(event: CaughtUp): void {
+    const key = `${event.data.migrationId}@${event.data.handoff.round}`;
+    if (this.#watches.has(key) || !this.#watchesFence(event.data)) return;
+    const watch: Watch = { stopped: false, done: Promise.resolve() };
+    const trace = context.active();
+    watch.done = context
+      .with(trace, () => this.#fence(event.data, event, 0, watch))
+      .finally(() => {
+        if (this.#watches.get(key) === watch) this.#watches.delete(key);
+      });
+    this.#watches.set(key, watch);
   }
 
   /** Settles once every watch has ended (tests; a stop after `stopAll`). */
@@ -110,18 +150,55 @@ export class CatchUpWatcher implements CatchUps {
         stopped,
       ),
     );
+    if (!(await context.with(trace, () => this.#send(outcome, event, 0, stopped)))) return;
+    const caughtUp = outcome[0];
+    if (caughtUp?.type !== ShadowCaughtUp.type) return;
+    const data = caughtUp.data as DataOf<typeof ShadowCaughtUp>;
+    if (!this.#watchesFence(data)) return;
+    await context.with(trace, () => this.#fence(data, event, SOURCE_LOST_INDEX, watch));
+  }
+
+  /** A fence whose source can still answer it: not the sequential baseline's, not a failover's. */
+  #watchesFence(d: DataOf<typeof ShadowCaughtUp>): boolean {
+    return d.strategy === "shadow" && d.sourceLost !== true;
+  }
+
+  async #fence(
+    d: DataOf<typeof ShadowCaughtUp>,
+    cause: IncomingEvent,
+    first: number,
+    watch: Watch,
+  ): Promise<void> {
+    const round = d.handoff.round;
+    const fencing = () =>
+      !watch.stopped && this.live(d.migrationId) && this.fenceUnderWay(d.migrationId, round);
+    const outcome = await watchSourceThroughFence(d, this.deps, fencing);
+    await this.#send(outcome, cause, first, () => !fencing());
+  }
+
+  /** Sends a watch's outcome until the bus takes it; false if nothing was sent. */
+  async #send(
+    outcome: OutgoingEvent[],
+    cause: IncomingEvent,
+    first: number,
+    stopped: () => boolean,
+  ): Promise<boolean> {
     while (outcome.length > 0 && !stopped()) {
       try {
-        await context.with(trace, () => this.emit(outcome, event));
-        return;
+        await this.emit(outcome, cause, first);
+        return true;
       } catch (error) {
         this.deps.log?.info(
-          { migrationId: event.data.migrationId, error: (error as Error).message },
+          {
+            migrationId: (cause.data as { migrationId?: string }).migrationId,
+            error: (error as Error).message,
+          },
           "catch-up outcome not sent: trying again",
         );
         await this.deps.sleep(EMIT_RETRY_MS);
       }
     }
+    return false;
   }
 }
 

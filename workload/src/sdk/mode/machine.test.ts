@@ -427,6 +427,20 @@ const cases: Case[] = [
   },
   { name: "replayed", from: "passing", event: ev.cut(), to: "passing", effects: [] },
   {
+    // A source that published its cut and then died: the cut fence-svc gives on its behalf
+    // (its committed progress, lower) comes second in the log and changes nothing.
+    name: "the same fence's cut given again on a gone source's behalf",
+    from: "passing",
+    event: ev.keyed(
+      { ...ev.cut(), data: { ...(ev.cut() as { data: object }).data, cut: cutAt(3) } } as ModeEvent,
+      "/shadow/fence-svc on-behalf",
+    ),
+    to: "passing",
+    effects: [],
+    check: (s) =>
+      expect(s.phase.name === "passing" ? s.phase.cut.entries : undefined).toEqual(cutAt(5)),
+  },
+  {
     name: "another fence's cut",
     from: "passing",
     event: ev.cut("f-2"),
