@@ -117,6 +117,14 @@ start() {
   bash "$CLUSTER_SRC/images.sh" import "$node"
 
   save_tunables
+  # Every kubelet binds the device-plugin socket at one fixed host path
+  # (/var/lib/kubelet/device-plugins/kubelet.sock, not under --root-dir), removing what is there
+  # first. Two kubelets starting together can both remove it before either binds; the second
+  # bind then fails (EADDRINUSE) and that kubelet exits. So one kubelet starts at a time, until
+  # its node is Ready (its container manager, which binds the socket, is up by then).
+  local start_lock
+  exec {start_lock}>"$CLUSTER_STATE/kubelet-start.lock"
+  flock "$start_lock"
   DAEMON_INPUTS=("$dir/kubelet/config.yaml" "$CLUSTER_PKI/kubelet-$node.kubeconfig")
   ensure_daemon "kubelet-$node" kubelet_healthy 60 "$KUBERNETES_BIN/kubelet" \
     --config="$dir/kubelet/config.yaml" --kubeconfig="$CLUSTER_PKI/kubelet-$node.kubeconfig" \
@@ -127,6 +135,8 @@ start() {
     tail_log "cluster-kubelet-$node" 30
     die "node $node is not Ready (log: $SHADOW_LOG_DIR/cluster-kubelet-$node.log)"
   fi
+  flock -u "$start_lock"
+  exec {start_lock}>&-
   restore_tunables
 }
 

@@ -1,6 +1,6 @@
 import type { MigrationView } from "@shadow/migration";
 import { describe, expect, it } from "vitest";
-import { handoversOf, longestStallOf } from "./stall.ts";
+import { failoversOf, handoversOf, longestStallOf } from "./stall.ts";
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(t0 + ms).toISOString();
@@ -50,6 +50,22 @@ describe("the longest stall beside downtime", () => {
     });
     expect(stall.phase).toBe("1 catch-up +500 ms");
     expect(stall.cause).toMatch(/^a copy was up and consuming but processed nothing/);
+  });
+
+  it("names a failover when the source was found gone in the fence", () => {
+    const failedOver = {
+      ...migration,
+      phases: migration.phases.map((p) =>
+        p.phase === "fence" ? { ...p, endedAt: at(4_500), ms: 1_500 } : p,
+      ),
+      work: [{ round: 1, handoverMs: 30, sourceLostAt: at(4_200) }],
+    } as unknown as MigrationView;
+    // From the fence's start (the source died in there) until the shadow passed the cut.
+    expect(failoversOf(failedOver)).toEqual([{ from: t0 + 3_000, to: t0 + 4_500 }]);
+    const stall = longestStallOf(gap(3_050, 1_400), { ...evidence, migration: failedOver });
+    expect(stall.cause).toMatch(/^the source died: its shadow took over/);
+    // Without the failover on record the same stall has no cause of its own.
+    expect(longestStallOf(gap(3_050, 1_400), evidence).cause).toMatch(/^a copy was up/);
   });
 
   it("names no cause for no stall", () => {

@@ -45,6 +45,30 @@ export function handoversOf(migration: MigrationView): Pause[] {
   });
 }
 
+/**
+ * Each round whose source was found gone: from the start of the phase it was found in (its
+ * catch-up, or its fence) until the shadow passed the cut given on its behalf. When the source
+ * died in there is unknown; nothing processed the input from then until the failover.
+ */
+export function failoversOf(migration: MigrationView): Pause[] {
+  return migration.work.flatMap((w) => {
+    if (w.sourceLostAt === undefined) return [];
+    const lost = Date.parse(w.sourceLostAt);
+    const phases = migration.phases.filter((p) => p.round === w.round);
+    const found = phases.find(
+      (p) => Date.parse(p.startedAt) <= lost && (!p.endedAt || lost <= Date.parse(p.endedAt)),
+    );
+    const fence = phases.find((p) => p.phase === "fence");
+    if (!found) return [];
+    return [
+      {
+        from: Date.parse(found.startedAt),
+        to: fence?.endedAt ? Date.parse(fence.endedAt) : Number.POSITIVE_INFINITY,
+      },
+    ];
+  });
+}
+
 const overlap = (from: number, to: number, windows: { from: number; to: number }[]) =>
   windows.reduce((sum, w) => sum + Math.max(0, Math.min(to, w.to) - Math.max(from, w.from)), 0);
 
@@ -83,6 +107,10 @@ export function longestStallOf(gap: Stretch, e: StallEvidence): LongestStall {
       `fenced or idle, consuming nothing: ${idleCopies.join(", ")}`,
     ],
     [e.outage ? overlap(from, to, [e.outage]) : 0, "no copy answered its health probe"],
+    [
+      overlap(from, to, failoversOf(e.migration)),
+      "the source died: its shadow took over from the source's committed progress (failover)",
+    ],
   ];
   const [covered, cause] = candidates.reduce((a, b) => (b[0] > a[0] ? b : a));
   if (covered * 2 >= to - from) return { ...base, cause };

@@ -3,6 +3,7 @@ import {
   FenceRequested,
   ShadowCaughtUp,
   type ShadowEvent,
+  ShadowRestored,
   SourceLost,
   topics,
 } from "@shadow/events";
@@ -107,26 +108,37 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
             [topics.migrations, topics.control],
             (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
           );
+          const fenceSvc = env()
+            .services.status()
+            .find((p) => p.name === "fence-svc")?.pid;
+          if (fenceSvc === undefined) throw new Error("fence-svc is not running");
+          let sourceKilled = false;
           try {
-            // fence-svc reads the same ShadowCaughtUp and asks the source over the control
-            // topic: two hops the source needs before it can cut, while this stops it at once.
+            // fence-svc is held while the shadow catches up, so that the source is stopped
+            // before anyone can ask it for its cut; then it asks, and the source dies unable to
+            // answer. Without the hold the source cuts within a few ms of ShadowCaughtUp.
+            await watch.next((e) => e.type === ShadowRestored.type, 120_000);
+            process.kill(fenceSvc, "SIGSTOP");
             await watch.next((e) => e.type === ShadowCaughtUp.type, 120_000);
             process.kill(pid, "SIGSTOP");
             const stoppedAt = Date.now();
+            process.kill(fenceSvc, "SIGCONT");
             await watch.next((e) => e.type === FenceRequested.type, 30_000);
-            // The source was asked for its cut and can give none: it dies here.
             process.kill(pid, "SIGKILL");
+            sourceKilled = true;
             killedAfterMs = Date.now() - stoppedAt;
             await watch.next((e) => e.type === FenceCut.type, 60_000);
             fenceEvents = [...watch.seen];
           } finally {
+            process.kill(fenceSvc, "SIGCONT");
+            if (!sourceKilled) process.kill(pid, "SIGCONT");
             await watch.close();
           }
         },
       },
     );
     console.log(
-      `source stopped at ShadowCaughtUp, killed ${killedAfterMs} ms later after FenceRequested\n` +
+      `source stopped at ShadowCaughtUp (fence-svc held), killed ${killedAfterMs} ms later after FenceRequested\n` +
         `events: ${fenceEvents.map((e) => `${e.type.split(".").slice(-2).join(".")} from ${e.source}`).join(", ")}\n${formatReport(report)}`,
     );
     // Stopped before it could cut, the source gave no cut: the only one is fence-svc's on its
