@@ -145,6 +145,43 @@ describe("a source lost during its fence", () => {
   });
 });
 
+describe("a failure the log shows too late", () => {
+  it("leaves the migration running when the failed step had already ended (a watchdog's race)", () => {
+    let view = requested();
+    for (const event of [
+      {
+        id: "c1",
+        type: ShadowCaughtUp.type,
+        time: "2026-01-02T03:04:08.000Z",
+        data: data[ShadowCaughtUp.type],
+      },
+      {
+        id: "f1",
+        type: FenceCompleted.type,
+        time: "2026-01-02T03:04:08.100Z",
+        data: data[FenceCompleted.type],
+      },
+      {
+        id: "x1",
+        type: MigrationFailed.type,
+        time: "2026-01-02T03:04:08.150Z",
+        data: { ...data[MigrationFailed.type], step: "fence" },
+      },
+    ] as FoldableEvent[])
+      view = applyEvent(view, event);
+    expect(view).toMatchObject({ status: "running", phase: "drain" });
+    expect(view?.failure).toBeUndefined();
+    // A failure of the step under way still fails it.
+    view = applyEvent(view, {
+      id: "x2",
+      type: MigrationFailed.type,
+      time: "2026-01-02T03:04:09.000Z",
+      data: { ...data[MigrationFailed.type], step: "drain" },
+    });
+    expect(view).toMatchObject({ status: "failed", failure: { step: "drain" } });
+  });
+});
+
 describe("each round's own fence figures", () => {
   it("keeps every round's lag at its caught-up report and its handover, not only the last and longest", () => {
     const caughtUp = data[ShadowCaughtUp.type];

@@ -236,6 +236,16 @@ export function applyEvent(
     }
     case MigrationFailed.type: {
       const d = MigrationFailed.schema.parse(event.data);
+      // A failure of a step the log already shows done is too late, as the ledger judges it:
+      // no service compensates it, and the migration goes on.
+      const failedPhase = d.step === "identity-swap" ? "checkpoint" : d.step;
+      const failedRound = d.handoff?.round ?? view.round;
+      if (
+        view.phases.some(
+          (p) => p.round === failedRound && p.phase === failedPhase && p.endedAt && !p.failed,
+        )
+      )
+        break;
       if (view.status === "running") {
         view.status = "failed";
         // The phase under way ends here; left open, it would read as still running after the

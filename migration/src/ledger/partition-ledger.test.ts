@@ -3,6 +3,7 @@ import {
   CheckpointCreated,
   CheckpointImageReady,
   type EventType,
+  FenceCompleted,
   MigrationAdmitted,
   MigrationCompleted,
   MigrationFailed,
@@ -185,6 +186,26 @@ describe("the ledger's judgement of steps", () => {
     expect(judge(l, [ev(MigrationFailed.type, "m-1", { step: "drain" })])).toEqual(["act"]);
     expect(l.migration("m-1")?.stage).toBe("ended");
     expect(l.running("orders")).toBeUndefined();
+  });
+
+  it("finds a failure of a step the log already shows done too late: a watchdog's after the fence", () => {
+    const l = admitted();
+    const round1 = sampleData("m-1")[MigrationFailed.type].handoff;
+    const round2 = { ...round1, round: 2 };
+    expect(
+      judge(l, [
+        ev(ShadowCaughtUp.type, "m-1"),
+        ev(FenceCompleted.type, "m-1"),
+        ev(MigrationFailed.type, "m-1", { step: "fence", handoff: round1 }),
+        ev(MigrationFailed.type, "m-1", { step: "catch-up", handoff: round1 }),
+      ]),
+    ).toEqual(["act", "act", "stale", "stale"]);
+    expect(l.migration("m-1")?.stage).toBe("admitted");
+    // The same step of the next round has not ended: its failure counts.
+    expect(judge(l, [ev(MigrationFailed.type, "m-1", { step: "fence", handoff: round2 })])).toEqual(
+      ["act"],
+    );
+    expect(l.migration("m-1")?.stage).toBe("failed");
   });
 
   it("does nothing for a step of a migration it never saw admitted", () => {

@@ -1,12 +1,29 @@
 import {
   CheckpointArchived,
+  CheckpointCreated,
+  CheckpointImageReady,
+  FenceCompleted,
   MigrationAdmitted,
   MigrationCompleted,
   MigrationFailed,
   MigrationRejected,
   MigrationRequested,
   RolledBack,
+  ShadowCaughtUp,
+  ShadowRestored,
+  SourceDrained,
 } from "@shadow/events";
+
+/** The event that ends each step that can fail, in its round. */
+const stepDone: Readonly<Record<string, string>> = {
+  checkpoint: CheckpointCreated.type,
+  "identity-swap": CheckpointCreated.type,
+  image: CheckpointImageReady.type,
+  restore: ShadowRestored.type,
+  "catch-up": ShadowCaughtUp.type,
+  fence: FenceCompleted.type,
+  drain: SourceDrained.type,
+};
 
 /** The part of a valid event the ledger reads. */
 export interface LedgerEvent {
@@ -207,6 +224,14 @@ export class PartitionLedger {
   #failure(entry: Entry, data: Record<string, unknown>): Judgement {
     if (entry.stage !== "admitted") {
       return this.#stale(entry, `a failure of a migration that is ${entry.stage}`);
+    }
+    // A failure of a step the log already shows done (a watchdog's or a cancellation's, judged
+    // from a projection that had not read that far) is too late: the log's order puts the step's
+    // end first, and compensating it then would remove the copy that took over.
+    const done = typeof data.step === "string" ? stepDone[data.step] : undefined;
+    const round = (data.handoff as { round?: unknown } | undefined)?.round;
+    if (done && entry.seen.has(`${done}@${typeof round === "number" ? round : 0}`)) {
+      return this.#stale(entry, `a failure of ${String(data.step)}, which the log shows done`);
     }
     // Past the fence nothing is compensated (the target serves), and without a handoff there is
     // nothing to compensate: no event would end the migration, so its failure does.
