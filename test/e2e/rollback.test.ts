@@ -1,9 +1,12 @@
+import { ShadowCaughtUp, ShadowRestored, topics } from "@shadow/events";
 import { type MigrationView, shadowInstanceName } from "@shadow/migration";
 import type { InstanceInfo } from "@shadow/runtime";
 import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
+import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { addNode, removeNode } from "./nodes.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
+import { watchTopics } from "./topic-events.ts";
 import { workloadName } from "./workload-name.ts";
 
 /** The catch-up deadline these tests wait out; these migrations catch up in under a second. */
@@ -126,6 +129,49 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
     const catchUp = report.migration.phases.find((p) => p.phase === "catch-up");
     expect(catchUp?.failed).toBe(true);
     expect(catchUp?.ms).toBeGreaterThanOrEqual(CATCH_UP_TIMEOUT_MS);
+  });
+
+  it("when the shadow freezes during the fence: the fence fails in seconds, the source resumes from its cut", async () => {
+    const workload = workloadName("rb-fence-freeze");
+    const kafka = new Kafka({
+      clientId: "e2e-fence-freeze",
+      brokers: env().brokers,
+      logLevel: logLevel.WARN,
+    });
+    const report = await runScenario(env(), { ...base, workload }, undefined, {
+      async onMigrationStarted(migrationId) {
+        const watch = await watchTopics(
+          kafka,
+          [topics.migrations],
+          (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
+        );
+        const fenceSvc = env()
+          .services.status()
+          .find((p) => p.name === "fence-svc")?.pid;
+        if (fenceSvc === undefined) throw new Error("fence-svc is not running");
+        try {
+          // fence-svc is held while the shadow catches up, so the shadow is frozen before the
+          // fence begins; then the source is asked for its cut and pauses there.
+          await watch.next((e) => e.type === ShadowRestored.type, 120_000);
+          process.kill(fenceSvc, "SIGSTOP");
+          await watch.next((e) => e.type === ShadowCaughtUp.type, 120_000);
+          const shadow = await env().runtime.inspect(shadowInstanceName(workload, migrationId));
+          if (shadow?.pid === undefined) throw new Error("no shadow process");
+          process.kill(shadow.pid, "SIGSTOP");
+        } finally {
+          process.kill(fenceSvc, "SIGCONT");
+          await watch.close();
+        }
+      },
+    });
+    console.log(
+      `longest stall ${report.stall.ms} ms in ${report.stall.phase}: ${report.stall.cause}`,
+    );
+    expectRolledBackWithSourceServing(report, workload);
+    // restore-svc saw the shadow silent and failed the fence: not the watchdog at the fence's
+    // deadline, nor the source's own fence deadline (30 s each).
+    expect(report.migration.failure).toMatchObject({ step: "fence", code: "SHADOW_LOST" });
+    expect(report.migration.failure?.reason).toMatch(/silent on \/status/);
   });
 
   it("when the target node vanishes mid-migration", async () => {

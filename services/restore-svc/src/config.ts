@@ -19,6 +19,11 @@ export const restoreEnv = hostEnv.extend({
    */
   SHADOW_FENCE_MAX_EXTRA_MS: z.coerce.number().int().nonnegative().default(2_000),
   /**
+   * A shadow that answers no `/status` this long during its fence has frozen: the fence fails
+   * and the source resumes from its cut, instead of waiting out the fence's deadline (0: never).
+   */
+  SHADOW_FENCE_SHADOW_SILENCE_MS: z.coerce.number().int().nonnegative().default(5_000),
+  /**
    * Scheduling niceness of restore-svc and the restores it runs (runc, CRIU), which share the
    * target's cores with whatever serves there. CRIU gives the restored tasks back the niceness
    * they were dumped with, so the copy itself runs as the source did. Default 0: at 10, a

@@ -19,6 +19,8 @@ export interface CatchUpDeps {
   /** The most a stalled catch-up's fence may cost, in ms (0: never fence a stalled one). */
   maxFenceExtraMs?: number | undefined;
   pollIntervalMs: number;
+  /** A shadow silent on `/status` this long during its fence fails the fence (0: never). */
+  shadowSilenceMs?: number | undefined;
   sleep(ms: number): Promise<void>;
   now(): number;
   /** Where the catch-up watch reports its progress (lag, cap, unanswered polls). */

@@ -28,6 +28,7 @@ const catchUps = new CatchUpWatcher(
     convergeWindowMs: env.SHADOW_CONVERGE_WINDOW_MS,
     fenceBudgetMs: env.SHADOW_FENCE_BUDGET_MS,
     maxFenceExtraMs: env.SHADOW_FENCE_MAX_EXTRA_MS,
+    shadowSilenceMs: env.SHADOW_FENCE_SHADOW_SILENCE_MS,
     sleep: (ms) => sleep(ms),
     now: () => Date.now(),
     log,

@@ -1,9 +1,10 @@
-import { ShadowCaughtUp, SourceLost } from "@shadow/events";
+import { MigrationFailed, ShadowCaughtUp, SourceLost } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
+import { InstanceGoneError } from "@shadow/runtime";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { CatchUpDeps, InstanceProgress } from "../deps.ts";
-import { watchSourceThroughFence } from "./fence-watch.ts";
+import { watchFence } from "./fence-watch.ts";
 
 const caughtUp = ShadowCaughtUp.schema.parse({
   ...sampleData("m-1")[ShadowCaughtUp.type],
@@ -22,7 +23,15 @@ const at = (offset: number) => [{ topic: "in", partition: 0, offset }];
  * into the watch (never if undefined); the shadow reports the source's committed progress from
  * `committed`, one reading per poll, the last one for good.
  */
-async function world(opts: { diesAfterMs?: number; committed: number[]; shadowDies?: boolean }) {
+async function world(opts: {
+  diesAfterMs?: number;
+  committed: number[];
+  shadowDies?: boolean;
+  /** Only the shadow is removed, this far into the watch. */
+  shadowGoneAfterMs?: number;
+  /** The shadow answers no `/status` in this window (ms into the watch): frozen. */
+  silent?: [number, number];
+}) {
   const runtime = new FakeRuntime(["node-a", "node-b"]);
   for (const [instance, node, role] of [
     ["orders-0", "node-a", "primary"],
@@ -39,6 +48,9 @@ async function world(opts: { diesAfterMs?: number; committed: number[]; shadowDi
     runtime,
     progress: async (instance: string): Promise<InstanceProgress> => {
       if (instance !== "orders-0-shadow") throw new Error(`asked ${instance}`);
+      if (!(await runtime.inspect(instance))) throw new InstanceGoneError(instance);
+      if (opts.silent && t >= opts.silent[0] && t < opts.silent[1])
+        throw new Error("status of orders-0-shadow: timed out");
       const c = readings.length > 1 ? readings.shift() : readings[0];
       return { offsets: at(40), ...(c !== undefined ? { sourceCommitted: at(c) } : {}) };
     },
@@ -48,6 +60,9 @@ async function world(opts: { diesAfterMs?: number; committed: number[]; shadowDi
     pollIntervalMs: 100,
     sleep: async (ms: number) => {
       t += ms;
+      if (opts.shadowGoneAfterMs !== undefined && t >= opts.shadowGoneAfterMs) {
+        if (await runtime.inspect("orders-0-shadow")) await runtime.remove("orders-0-shadow");
+      }
       if (opts.diesAfterMs !== undefined && t >= opts.diesAfterMs) {
         if (await runtime.inspect("orders-0")) await runtime.remove("orders-0");
         if (opts.shadowDies && (await runtime.inspect("orders-0-shadow")))
@@ -62,7 +77,7 @@ async function world(opts: { diesAfterMs?: number; committed: number[]; shadowDi
 describe("restore-svc watches the source through its fence", () => {
   it("gives the gone source's settled committed progress as the cut (SourceLost)", async () => {
     const { deps } = await world({ diesAfterMs: 300, committed: [33, 35, 35] });
-    const out = await watchSourceThroughFence(caughtUp, deps, () => true);
+    const out = await watchFence(caughtUp, deps, () => true);
     expect(out.map((e) => e.type)).toEqual([SourceLost.type]);
     const d = SourceLost.schema.parse(out[0]?.data);
     // Two equal readings after the dead source stopped moving: 35, not the first reading 33.
@@ -74,7 +89,7 @@ describe("restore-svc watches the source through its fence", () => {
 
   it("sends nothing while the source lives, and stops when the fence ends", async () => {
     const { deps, now } = await world({ committed: [35] });
-    const out = await watchSourceThroughFence(caughtUp, deps, () => now() < 2_000);
+    const out = await watchFence(caughtUp, deps, () => now() < 2_000);
     expect(out).toEqual([]);
     expect(now()).toBeGreaterThanOrEqual(2_000);
   });
@@ -87,16 +102,56 @@ describe("restore-svc watches the source through its fence", () => {
       if (drainedAt === undefined && now() >= 300) drainedAt = now() + 200;
       return drainedAt === undefined || now() < drainedAt;
     };
-    expect(await watchSourceThroughFence(caughtUp, deps, fencing)).toEqual([]);
+    expect(await watchFence(caughtUp, deps, fencing)).toEqual([]);
   });
 
   it("sends nothing when the shadow is gone too: the fence's deadline ends the migration", async () => {
     const { deps } = await world({ diesAfterMs: 300, committed: [35], shadowDies: true });
-    expect(await watchSourceThroughFence(caughtUp, deps, () => true)).toEqual([]);
+    expect(await watchFence(caughtUp, deps, () => true)).toEqual([]);
   });
 
   it("sends nothing when the shadow never shows the source's progress", async () => {
     const { deps } = await world({ diesAfterMs: 300, committed: [] });
-    expect(await watchSourceThroughFence(caughtUp, deps, () => true)).toEqual([]);
+    expect(await watchFence(caughtUp, deps, () => true)).toEqual([]);
+  });
+
+  it("fails the fence at once when the shadow is gone: the source resumes from its cut", async () => {
+    const { deps, now } = await world({ shadowGoneAfterMs: 700, committed: [35] });
+    const out = await watchFence(caughtUp, deps, () => true);
+    expect(out.map((e) => e.type)).toEqual([MigrationFailed.type]);
+    const d = MigrationFailed.schema.parse(out[0]?.data);
+    expect(d).toMatchObject({ step: "fence", code: "SHADOW_LOST", migrationId: "m-1" });
+    expect(d.reason).toMatch(/orders-0-shadow gone during the fence/);
+    expect(now()).toBeLessThan(1_000);
+  });
+
+  it("fails the fence when the shadow stays silent for the silence window, not before", async () => {
+    // Frozen from 1 s on: the failure comes 5 s later (the default window), not at once.
+    const frozen = await world({ silent: [1_000, 60_000], committed: [35] });
+    const out = await watchFence(caughtUp, frozen.deps, () => true);
+    const d = MigrationFailed.schema.parse(out[0]?.data);
+    expect(d.reason).toMatch(/silent on \/status for \d+ ms during the fence/);
+    expect(frozen.now()).toBeGreaterThanOrEqual(5_900);
+    expect(frozen.now()).toBeLessThan(6_500);
+    // Silent for 3 s, then answering again: a slow shadow, not a frozen one.
+    const slow = await world({ silent: [1_000, 4_000], committed: [35] });
+    expect(await watchFence(caughtUp, slow.deps, () => slow.now() < 10_000)).toEqual([]);
+  });
+
+  it("sends no failure when the fence ended meanwhile: the shadow passed before it went", async () => {
+    const { deps } = await world({ shadowGoneAfterMs: 700, committed: [35] });
+    // FenceCompleted is folded while the gone shadow is being asked: the fence ended.
+    let ended = false;
+    const progress = deps.progress;
+    deps.progress = async (instance) => {
+      try {
+        return await progress(instance);
+      } catch (error) {
+        ended = true;
+        throw error;
+      }
+    };
+    expect(await watchFence(caughtUp, deps, () => !ended)).toEqual([]);
+    expect(ended).toBe(true);
   });
 });

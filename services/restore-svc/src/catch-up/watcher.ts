@@ -10,7 +10,7 @@ import {
 } from "@shadow/events";
 import type { LogLedger } from "@shadow/migration";
 import type { CatchUpDeps, CatchUps } from "../deps.ts";
-import { watchSourceThroughFence } from "./fence-watch.ts";
+import { watchFence } from "./fence-watch.ts";
 import { watchCatchUp } from "./watch.ts";
 
 type Restored = IncomingEvent<typeof ShadowRestored.type>;
@@ -172,7 +172,7 @@ export class CatchUpWatcher implements CatchUps {
     const round = d.handoff.round;
     const fencing = () =>
       !watch.stopped && this.live(d.migrationId) && this.fenceUnderWay(d.migrationId, round);
-    const outcome = await watchSourceThroughFence(d, this.deps, fencing);
+    const outcome = await watchFence(d, this.deps, fencing);
     await this.#send(outcome, cause, first, () => !fencing());
   }
 
