@@ -47,6 +47,23 @@ describe("downtime in the CLI's status", () => {
     rollback: undefined,
   } as MigrationView;
 
+  it("says a workload moved with its name not restored when the identity swap's round 2 failed", () => {
+    const moved: MigrationView = {
+      ...rolledBack,
+      identitySwap: true,
+      status: "completed",
+      rollback: undefined,
+      final: place("orders-0-shadow-1", "node-b"),
+      swapFailure: "identity-swap failed: runc checkpoint exited 1",
+    } as MigrationView;
+    const lines = formatView(moved).split("\n");
+    expect(lines).toContain("now serving       orders-0-shadow-1 on node-b");
+    expect(lines).toContain(
+      "moved, name not restored: the identity swap could not complete (identity-swap failed: runc checkpoint exited 1)",
+    );
+    expect(lines.some((l) => l.startsWith("rolled back"))).toBe(false);
+  });
+
   it("counts up while a sequential migration's source is stopped and no copy serves yet", () => {
     const view = { ...sequential, outage: { startedAt: "2026-01-02T03:04:06.000Z" } };
     const at = Date.parse("2026-01-02T03:04:07.500Z");

@@ -35,6 +35,10 @@ export function formatView(
   if (stall) lines.push(`longest stall     ${ms(stall.ms)} in ${stall.phase} (${stall.cause})`);
   if (view.totalMs !== undefined) lines.push(`total             ${ms(view.totalMs)}`);
   if (view.final) lines.push(`now serving       ${view.final.instance} on ${view.final.node}`);
+  if (view.swapFailure)
+    lines.push(
+      `moved, name not restored: the identity swap could not complete (${view.swapFailure})`,
+    );
   if (view.failure)
     lines.push(`failed at ${view.failure.step}: ${view.failure.reason} (${view.failure.code})`);
   if (view.rollback)

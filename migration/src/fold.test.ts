@@ -2,6 +2,7 @@ import {
   CheckpointCreated,
   FenceCompleted,
   MigrationAdmitted,
+  MigrationCompleted,
   MigrationFailed,
   MigrationRejected,
   MigrationRequested,
@@ -179,6 +180,37 @@ describe("a failure the log shows too late", () => {
       data: { ...data[MigrationFailed.type], step: "drain" },
     });
     expect(view).toMatchObject({ status: "failed", failure: { step: "drain" } });
+  });
+});
+
+describe("an identity swap whose round 2 failed", () => {
+  it("ends completed on the target, with why the name was not restored: no rollback", () => {
+    let view = requested();
+    const round2 = { ...data[MigrationFailed.type].handoff, round: 2 as const };
+    for (const event of [
+      {
+        id: "x2",
+        type: MigrationFailed.type,
+        time: "2026-01-02T03:04:12.000Z",
+        data: { ...data[MigrationFailed.type], step: "identity-swap", handoff: round2 },
+      },
+      {
+        id: "c2",
+        type: MigrationCompleted.type,
+        time: "2026-01-02T03:04:12.200Z",
+        data: {
+          ...data[MigrationCompleted.type],
+          swapFailure: "identity-swap failed: runc checkpoint exited 1",
+        },
+      },
+    ] as FoldableEvent[])
+      view = applyEvent(view, event);
+    expect(view).toMatchObject({
+      status: "completed",
+      swapFailure: "identity-swap failed: runc checkpoint exited 1",
+      final: data[MigrationCompleted.type].final,
+    });
+    expect(view?.rollback).toBeUndefined();
   });
 });
 

@@ -232,6 +232,7 @@ export function applyEvent(
       view.phase = "done";
       view.final = d.final;
       view.totalMs = d.totalMs;
+      if (d.swapFailure) view.swapFailure = d.swapFailure;
       break;
     }
     case MigrationFailed.type: {

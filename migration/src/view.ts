@@ -75,6 +75,11 @@ export interface MigrationView {
   phases: PhaseTiming[];
   requestedAt: string;
   updatedAt: string;
+  /**
+   * Completed, but the identity swap's round 2 could not: the workload moved and serves on the
+   * target under its shadow's name (`final`), with why.
+   */
+  swapFailure?: string;
   /** The handoff under way (or last under way): who hands over to whom, in which round. */
   handoff: { round: 1 | 2; from: InstancePlace; to: InstancePlace };
   /**

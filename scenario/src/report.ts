@@ -101,6 +101,7 @@ export function formatReport(r: ScenarioReport): string {
       .join(", ")}`,
   ];
   if (m.failure) lines.push(`failure: ${m.failure.step}: ${m.failure.reason}`);
+  if (m.swapFailure) lines.push(`moved, name not restored: ${m.swapFailure}`);
   if (r.traceLink) lines.push(`trace: ${r.traceLink}`);
   else if (m.traceId)
     lines.push(

@@ -1,7 +1,10 @@
+import { IdentitySwapRequested, topics } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
 import { formatReport, gateway, runScenario, type ServiceName, waitFor } from "@shadow/scenario";
+import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { useScenarioEnvironment } from "./scenario-env.ts";
+import { watchTopics } from "./topic-events.ts";
 import { workloadName } from "./workload-name.ts";
 
 const env = useScenarioEnvironment();
@@ -60,4 +63,58 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
       expect(report.instancesAfter[0]?.mode).toBe("primary");
     },
   );
+
+  it("checkpoint-svc killed as the identity swap's round 2 begins: round 2 is taken up again and the name comes back", {
+    timeout: 240_000,
+  }, async () => {
+    const workload = workloadName("crash-round2");
+    const kafka = new Kafka({
+      clientId: "e2e-crash-round2",
+      brokers: env().brokers,
+      logLevel: logLevel.WARN,
+    });
+    let killedAfterRequest = false;
+    const report = await runScenario(
+      env(),
+      {
+        workload,
+        strategy: "shadow",
+        identitySwap: true,
+        rate: 40,
+        partitions: 2,
+        warmupMs: 3_000,
+        cooldownMs: 2_000,
+      },
+      undefined,
+      {
+        async onMigrationStarted(migrationId) {
+          const watch = await watchTopics(
+            kafka,
+            [topics.migrations],
+            (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
+          );
+          try {
+            // Round 2 is requested by drain-svc; checkpoint-svc dies as it takes it up.
+            await watch.next((e) => e.type === IdentitySwapRequested.type, 120_000);
+            await env().services.kill("checkpoint-svc");
+            killedAfterRequest = true;
+            await new Promise((r) => setTimeout(r, 500));
+            env().services.start("checkpoint-svc");
+            await env().services.waitReady();
+          } finally {
+            await watch.close();
+          }
+        },
+      },
+    );
+    console.log(`checkpoint-svc killed at round 2's request\n${formatReport(report)}`);
+    expect(killedAfterRequest).toBe(true);
+    // Round 2 completed after the restart: the workload serves on the target under its name.
+    expect(report.migration.status).toBe("completed");
+    expect(report.migration.swapFailure).toBeUndefined();
+    expect(report.migration.final).toEqual({ instance: workload, node: report.options.targetNode });
+    expect(report.verify.lost.count).toBe(0);
+    expect(report.verify.duplicated.count).toBe(0);
+    expect(report.instancesAfter).toHaveLength(1);
+  });
 });

@@ -7,11 +7,17 @@ export const SourceDrained = defineEvent(
   migrationBase.extend({ handoff, drainMs: z.number().nonnegative() }),
 );
 
+/**
+ * The workload serves on the target. `swapFailure`: an identity swap's round 2 could not
+ * complete, so it serves there under its shadow's name (moved, name not restored); it is no
+ * rollback, since round 1 had already handed over.
+ */
 export const MigrationCompleted = defineEvent(
   "io.shadow.migration.completed.v1",
   migrationBase.extend({
     final: instanceRef,
     totalMs: z.number().nonnegative(),
+    swapFailure: reasonText.optional(),
   }),
 );
 

@@ -80,6 +80,21 @@ describe("a Migration's status", () => {
     expect(status.message).toContain("checkpoint pause 309 ms");
   });
 
+  test("says a Migration whose identity swap failed in round 2 moved, with its name not restored", () => {
+    const view: MigrationView = {
+      ...completedView(),
+      status: "completed",
+      final: { instance: "orders-0-shadow-1", node: "kube-b" },
+      swapFailure: "identity-swap failed: checkpoint refused",
+    };
+    const status = statusFromView(view, { generation: 1 });
+    expect(status.phase).toBe("Completed");
+    expect(status.message).toContain("orders-0-shadow-1 serves on kube-b");
+    expect(status.message).toContain(
+      "moved, name not restored (identity-swap failed: checkpoint refused)",
+    );
+  });
+
   test("the check above finds a fraction where the CRD wants an integer", () => {
     expect(notIntegers({ checkpointPauseMs: 308.9 }, statusSchema())).toEqual([
       "status.checkpointPauseMs: 308.9",

@@ -111,7 +111,8 @@ function messageOf(view: MigrationView, phase: StatusPhase, rejection?: Rejectio
           ? ""
           : `, checkpoint pause ${whole(view.checkpointPauseMs)} ms`;
       const downtime = view.outage?.ms ?? 0;
-      return `completed in ${seconds(view.totalMs ?? 0)}: ${where}; downtime ${seconds(downtime)}${pause}`;
+      const swap = view.swapFailure ? `; moved, name not restored (${view.swapFailure})` : "";
+      return `completed in ${seconds(view.totalMs ?? 0)}: ${where}; downtime ${seconds(downtime)}${pause}${swap}`;
     }
     case "Failed":
       return `failed in ${view.failure?.step ?? "a step"} (${view.failure?.code ?? "?"}): ${view.failure?.reason ?? ""}; rolling back`;

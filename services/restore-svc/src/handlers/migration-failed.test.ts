@@ -1,10 +1,14 @@
-import { MigrationFailed, outgoing, RolledBack } from "@shadow/events";
+import { MigrationCompleted, MigrationFailed, outgoing, RolledBack } from "@shadow/events";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { RestoreDeps } from "../deps.ts";
 import { onMigrationFailed } from "./migration-failed.ts";
 
-function failure(migrationId: string, step: "restore" | "drain") {
+function failure(
+  migrationId: string,
+  step: "restore" | "drain" | "identity-swap",
+  round: 1 | 2 = 1,
+) {
   const data = MigrationFailed.schema.parse({
     migrationId,
     workload: "orders-0",
@@ -15,7 +19,7 @@ function failure(migrationId: string, step: "restore" | "drain") {
     code: "X",
     reason: "broke",
     handoff: {
-      round: 2,
+      round,
       from: { instance: "orders-0-shadow-a", node: "node-b" },
       to: { instance: "orders-0", node: "node-b" },
     },
@@ -161,5 +165,25 @@ describe("restore-svc's compensation", () => {
     expect(rolled.compensated.at(-1)).toMatch(
       /^left its checkpoints and images after 3 failed releases \(kube-a: unauthorized\)/,
     );
+  });
+
+  it("ends a failed round 2 as moved, name not restored: the workload serves on the target", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    const out = await onMigrationFailed(failure("m-1", "identity-swap", 2), deps);
+    // The round's copy under the workload's name goes; the shadow of round 1 serves on.
+    expect(runtime.instances.has("orders-0")).toBe(false);
+    expect(out.map((e) => e.type)).toEqual([MigrationCompleted.type]);
+    const done = MigrationCompleted.schema.parse(out[0]?.data);
+    expect(done.final).toEqual({ instance: "orders-0-shadow-a", node: "node-b" });
+    expect(done.swapFailure).toBe("identity-swap failed: broke");
+    expect(runtime.released).toEqual(["m-1"]);
+  });
+
+  it("rolls a round 2 back only when nothing serves on the target any more", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    await runtime.remove("orders-0-shadow-a");
+    await runtime.remove("orders-0");
+    const out = await onMigrationFailed(failure("m-1", "identity-swap", 2), deps);
+    expect(out.map((e) => e.type)).toEqual([RolledBack.type]);
   });
 });

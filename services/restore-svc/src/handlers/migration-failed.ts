@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   type IncomingEvent,
+  MigrationCompleted,
   type MigrationFailed,
   type OutgoingEvent,
   outgoing,
@@ -60,6 +61,19 @@ export async function onMigrationFailed(
     d.workload,
     lastLive ? d.handoff.to.instance : d.handoff.from.instance,
   );
+  // Round 2 of an identity swap runs after the workload moved: its failure leaves it serving on
+  // the target under its shadow's name. That is the migration's end, with the swap's failure
+  // said, not a rollback (nothing went back to the source).
+  if (d.handoff.round === 2 && serving?.node === d.handoff.to.node) {
+    return [
+      outgoing(MigrationCompleted, {
+        ...baseOf(d),
+        final: serving,
+        totalMs: Math.max(0, Date.parse(event.time ?? "") - Date.parse(d.requestedAt)) || 0,
+        swapFailure: `${d.step} failed: ${d.reason}`.slice(0, 2000),
+      }),
+    ];
+  }
   return [
     outgoing(RolledBack, {
       ...baseOf(d),
