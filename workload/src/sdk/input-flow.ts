@@ -152,7 +152,16 @@ export class InputFlow {
       pause.push(tp);
     }
     session?.pausePartitions(pause);
-    session?.resumePartitions(this.nextPositions(resume));
+    // A partition paused before any of it was delivered (at a bound of nothing, or before its
+    // source's progress was read) has no position to go back to, and still must be resumed:
+    // left out, it stayed paused for good (a shadow that never read a partition its source then
+    // moved on).
+    session?.resumePartitions(
+      resume.map((tp) => {
+        const next = this.options.progress.next(tp.topic, tp.partition);
+        return next === undefined ? tp : { ...tp, offset: next };
+      }),
+    );
   }
 
   /** Where each partition continues: right after what was processed there. */

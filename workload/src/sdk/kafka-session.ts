@@ -263,10 +263,15 @@ export class KafkaSession {
     }
   }
 
-  /** Continues the given partitions at exactly the given positions. */
-  resumePartitions(positions: readonly PartitionOffset[]): void {
+  /**
+   * Continues the given partitions, each at exactly its position where one is given. One with
+   * none had nothing of it delivered, so the consumer stands where it began there.
+   */
+  resumePartitions(positions: readonly (TopicPartition & { offset?: number })[]): void {
     if (positions.length === 0) return;
-    for (const { topic, partition, offset } of positions) this.seek(topic, partition, offset);
+    for (const { topic, partition, offset } of positions) {
+      if (offset !== undefined) this.seek(topic, partition, offset);
+    }
     try {
       this.consumer.resume(byTopic(positions));
     } catch {
