@@ -1,4 +1,4 @@
-import type { PartitionOffset } from "@shadow/contract";
+import type { PartitionOffset, WorkloadMode } from "@shadow/contract";
 
 /** Per-partition offsets an instance has processed, as its status endpoint reports them. */
 export interface InstanceProgress {
@@ -8,4 +8,6 @@ export interface InstanceProgress {
    * source commits only what its outputs were acknowledged for. Missing for other workloads.
    */
   sourceCommitted?: PartitionOffset[];
+  /** What the instance does now (the status body's `mode`), where it says. */
+  mode?: WorkloadMode;
 }

@@ -7,9 +7,10 @@ import type { InstanceProgress } from "./instance-progress.ts";
  * The field of the contract's status body that says how far an instance has processed, and the
  * SDK's reading of its source's committed progress when it is a shadow.
  */
-const progressOf = statusBody
-  .pick({ processed: true })
-  .extend({ sourceCommitted: statusBody.shape.processed.optional() });
+const progressOf = statusBody.pick({ processed: true }).extend({
+  sourceCommitted: statusBody.shape.processed.optional(),
+  mode: statusBody.shape.mode.optional(),
+});
 
 /**
  * Reads an instance's processed offsets from the workload SDK's `GET /status`. restore-svc's
@@ -40,6 +41,7 @@ export function statusClient(runtime: Pick<Runtime, "inspect">, endpointTtlMs = 
       return {
         offsets: body.processed,
         ...(body.sourceCommitted ? { sourceCommitted: body.sourceCommitted } : {}),
+        ...(body.mode ? { mode: body.mode } : {}),
       };
     } catch (error) {
       known.delete(instance);

@@ -35,6 +35,13 @@ export interface CatchUps {
 
 export interface RestoreDeps {
   runtime: Pick<Runtime, "restore" | "inspect" | "list" | "remove" | "limitCpu" | "release">;
+  /**
+   * Reads an instance's `/status` (its mode included): a failed fence asks its shadow whether
+   * its pass won in the control log before removing it (see handlers/migration-failed.ts).
+   */
+  progress?: (instance: string) => Promise<InstanceProgress>;
+  /** How long a failed fence waits for its shadow to say whether it passed; default 10 s. */
+  fenceVerdictTimeoutMs?: number;
   /** Clock and deadline of the step wrapper (runStep). */
   step: StepEnv;
   catchUps: CatchUps;

@@ -18,10 +18,11 @@ const log = createLogger({ name: serviceName, level: env.SHADOW_LOG_LEVEL });
 // The gate's ledger: what the log says of each migration, which the watches read too.
 const ledger = new LogLedger();
 let service: RunningService | undefined;
+const progress = statusClient(runtime);
 const catchUps = new CatchUpWatcher(
   {
     runtime,
-    progress: statusClient(runtime),
+    progress,
     catchUpThreshold: env.SHADOW_CATCH_UP_THRESHOLD,
     catchUpTimeoutMs: env.SHADOW_CATCH_UP_TIMEOUT_MS,
     pollIntervalMs: env.SHADOW_CATCH_UP_POLL_MS,
@@ -56,7 +57,7 @@ service = await runService({
   handlers: restoreHandlers,
   afterEnd: restoreAfterEnd,
   ledger,
-  deps: { runtime, step: stepEnv(env, log), catchUps },
+  deps: { runtime, step: stepEnv(env, log), catchUps, progress },
   env,
   onStop: () => catchUps.stopAll(),
 });

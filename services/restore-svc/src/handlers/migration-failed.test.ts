@@ -6,7 +6,7 @@ import { onMigrationFailed } from "./migration-failed.ts";
 
 function failure(
   migrationId: string,
-  step: "restore" | "drain" | "identity-swap",
+  step: "restore" | "drain" | "identity-swap" | "fence",
   round: 1 | 2 = 1,
 ) {
   const data = MigrationFailed.schema.parse({
@@ -185,5 +185,55 @@ describe("restore-svc's compensation", () => {
     await runtime.remove("orders-0");
     const out = await onMigrationFailed(failure("m-1", "identity-swap", 2), deps);
     expect(out.map((e) => e.type)).toEqual([RolledBack.type]);
+  });
+
+  it("rolls forward a fence that failed after its shadow passed: the pass came first in the log", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    // The shadow read its FencePassed back before any FenceAborted: it is the primary.
+    const asked: string[] = [];
+    const withShadow = {
+      ...deps,
+      progress: async (instance: string) => {
+        asked.push(instance);
+        return { offsets: [], mode: "primary" as const };
+      },
+    };
+    const out = await onMigrationFailed(failure("m-1", "fence"), withShadow);
+    expect(asked).toEqual(["orders-0"]);
+    // The handed-over source goes, the shadow stays and is what the migration ends with.
+    expect(runtime.instances.has("orders-0-shadow-a")).toBe(false);
+    expect(runtime.instances.has("orders-0")).toBe(true);
+    expect(out.map((e) => e.type)).toEqual([MigrationCompleted.type]);
+    const done = MigrationCompleted.schema.parse(out[0]?.data);
+    expect(done.final).toEqual({ instance: "orders-0", node: "node-b" });
+    // Round 1 of an identity swap: round 2 is not run, and the record says so.
+    expect(done.swapFailure).toMatch(
+      /^fence failed after the shadow passed its cut: broke; round 2 not run$/,
+    );
+    expect(runtime.released).toEqual(["m-1"]);
+  });
+
+  it("rolls a fence back when its shadow idled: the abort came first", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    const withShadow = {
+      ...deps,
+      progress: async () => ({ offsets: [], mode: "idle" as const }),
+    };
+    const out = await onMigrationFailed(failure("m-1", "fence"), withShadow);
+    expect(out.map((e) => e.type)).toEqual([RolledBack.type]);
+    expect(runtime.instances.has("orders-0")).toBe(false);
+    expect(runtime.instances.has("orders-0-shadow-a")).toBe(true);
+  });
+
+  it("rolls a fence back when its shadow cannot say in time", async () => {
+    const { runtime, deps } = await withNamedInstance("m-1");
+    const withShadow = {
+      ...deps,
+      fenceVerdictTimeoutMs: 300,
+      progress: async () => ({ offsets: [], mode: "shadow" as const }),
+    };
+    const out = await onMigrationFailed(failure("m-1", "fence"), withShadow);
+    expect(out.map((e) => e.type)).toEqual([RolledBack.type]);
+    expect(runtime.instances.has("orders-0")).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  type DataOf,
   type IncomingEvent,
   MigrationCompleted,
   type MigrationFailed,
@@ -34,6 +35,11 @@ export async function onMigrationFailed(
   if (d.step === "catch-up" || d.step === "fence") {
     const from = await deps.runtime.inspect(d.handoff.from.instance);
     if (from?.state === "running") await deps.runtime.limitCpu(d.handoff.from.instance, undefined);
+  }
+  // A fence can fail (its deadline, say) after its shadow passed the cut: whether the pass or
+  // the abort came first in the control log decides, and the shadow knows, once it read both.
+  if (d.step === "fence" && (await fenceVerdict(d, deps)) === "primary") {
+    return rollForward(event, deps);
   }
   const copy = await deps.runtime.inspect(d.handoff.to.instance);
   const from = await deps.runtime.inspect(d.handoff.from.instance);
@@ -107,4 +113,65 @@ async function releaseArtifacts(deps: RestoreDeps, migrationId: string): Promise
   }
   const reason = last instanceof Error ? last.message : String(last);
   return `left its checkpoints and images after ${RELEASE_ATTEMPTS} failed releases (${reason}): release them with the runtime once the nodes answer`;
+}
+
+const FENCE_VERDICT_TIMEOUT_MS = 10_000;
+const FENCE_VERDICT_POLL_MS = 200;
+
+/**
+ * The shadow's own reading of its fence, once it has one: `primary` when its FencePassed came
+ * before any FenceAborted in the control log, `idle` when an abort came first (FenceAborted is
+ * on its way from fence-svc, which answers the same MigrationFailed). Undefined when it cannot
+ * tell in time, is gone, or this migration made no copy: the rollback goes on as before.
+ */
+async function fenceVerdict(
+  d: DataOf<typeof MigrationFailed>,
+  deps: RestoreDeps,
+): Promise<"primary" | "idle" | undefined> {
+  const { progress } = deps;
+  const to = d.handoff?.to.instance;
+  if (!progress || !to) return undefined;
+  const copy = await deps.runtime.inspect(to);
+  if (copy?.state !== "running" || copy.identity.migrationId !== d.migrationId) return undefined;
+  const deadline = Date.now() + (deps.fenceVerdictTimeoutMs ?? FENCE_VERDICT_TIMEOUT_MS);
+  while (Date.now() < deadline) {
+    const mode = await progress(to).then(
+      (p) => p.mode,
+      () => undefined,
+    );
+    if (mode === "primary" || mode === "idle") return mode;
+    await sleep(FENCE_VERDICT_POLL_MS);
+  }
+  return undefined;
+}
+
+/**
+ * The shadow passed its cut before the fence's failure reached the control log: it is the
+ * primary, and its source, handed over, stays fenced at its cut for good. So the migration rolls
+ * forward, as a drain would: the source goes, and the migration ends with the shadow serving.
+ * With an identity swap, round 2 is not run: the name is not restored, and the record says so.
+ */
+async function rollForward(
+  event: IncomingEvent<typeof MigrationFailed.type>,
+  deps: RestoreDeps,
+): Promise<OutgoingEvent[]> {
+  const d = event.data;
+  const handoff = d.handoff;
+  if (!handoff) return [];
+  const from = await deps.runtime.inspect(handoff.from.instance);
+  // Round 2's `from` is the shadow this migration made; never an instance of that name made since.
+  const ours = handoff.round === 1 || from?.identity.migrationId === d.migrationId;
+  if (from && ours) await deps.runtime.remove(handoff.from.instance);
+  await releaseArtifacts(deps, d.migrationId);
+  const reason = `${d.step} failed after the shadow passed its cut: ${d.reason}`;
+  return [
+    outgoing(MigrationCompleted, {
+      ...baseOf(d),
+      final: handoff.to,
+      totalMs: Math.max(0, Date.parse(event.time ?? "") - Date.parse(d.requestedAt)) || 0,
+      ...(d.identitySwap && handoff.round === 1
+        ? { swapFailure: `${reason}; round 2 not run`.slice(0, 2000) }
+        : {}),
+    }),
+  ];
 }
