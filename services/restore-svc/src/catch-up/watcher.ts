@@ -65,14 +65,7 @@ export class CatchUpWatcher implements CatchUps {
 
   /** Starts watching this migration's catch-up; a no-op when it is watched already. */
   watch(event: Restored): void {
-    const key = keyOf(event);
-    if (this.#watches.has(key)) return;
-    const watch: Watch = { stopped: false, done: Promise.resolve() };
-    const trace = context.active();
-    watch.done = this.#run(event, watch, trace).finally(() => {
-      if (this.#watches.get(key) === watch) this.#watches.delete(key);
-    });
-    this.#watches.set(key, watch);
+    this.#start(keyOf(event), (watch, trace) => this.#run(event, watch, trace));
   }
 
   /** Ends the migration's watches (it failed or ended): nothing more is sent for them. */
@@ -114,15 +107,19 @@ export class CatchUpWatcher implements CatchUps {
    * a no-op when its migration is watched already.
    */
   watchFence(event: CaughtUp): void {
-    const key = `${event.data.migrationId}@${event.data.handoff.round}`;
-    if (this.#watches.has(key) || !this.#watchesFence(event.data)) return;
+    if (!this.#watchesFence(event.data)) return;
+    this.#start(keyOf(event), (watch, trace) =>
+      context.with(trace, () => this.#fence(event.data, event, 0, watch)),
+    );
+  }
+
+  /** Registers a watch of one migration round under `key`, unless one runs already. */
+  #start(key: string, run: (watch: Watch, trace: Context) => Promise<void>): void {
+    if (this.#watches.has(key)) return;
     const watch: Watch = { stopped: false, done: Promise.resolve() };
-    const trace = context.active();
-    watch.done = context
-      .with(trace, () => this.#fence(event.data, event, 0, watch))
-      .finally(() => {
-        if (this.#watches.get(key) === watch) this.#watches.delete(key);
-      });
+    watch.done = run(watch, context.active()).finally(() => {
+      if (this.#watches.get(key) === watch) this.#watches.delete(key);
+    });
     this.#watches.set(key, watch);
   }
 
@@ -202,6 +199,6 @@ export class CatchUpWatcher implements CatchUps {
   }
 }
 
-function keyOf(event: Restored): string {
+function keyOf(event: Restored | CaughtUp): string {
   return `${event.data.migrationId}@${event.data.handoff.round}`;
 }

@@ -75,7 +75,7 @@ export async function onMigrationFailed(
       outgoing(MigrationCompleted, {
         ...baseOf(d),
         final: serving,
-        totalMs: Math.max(0, Date.parse(event.time ?? "") - Date.parse(d.requestedAt)) || 0,
+        totalMs: totalMsAt(event),
         swapFailure: `${d.step} failed: ${d.reason}`.slice(0, 2000),
       }),
     ];
@@ -168,10 +168,15 @@ async function rollForward(
     outgoing(MigrationCompleted, {
       ...baseOf(d),
       final: handoff.to,
-      totalMs: Math.max(0, Date.parse(event.time ?? "") - Date.parse(d.requestedAt)) || 0,
+      totalMs: totalMsAt(event),
       ...(d.identitySwap && handoff.round === 1
         ? { swapFailure: `${reason}; round 2 not run`.slice(0, 2000) }
         : {}),
     }),
   ];
+}
+
+/** From the request to the failure that ended the migration, as the log times them. */
+function totalMsAt(event: IncomingEvent<typeof MigrationFailed.type>): number {
+  return Math.max(0, Date.parse(event.time ?? "") - Date.parse(event.data.requestedAt)) || 0;
 }
