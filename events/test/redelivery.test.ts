@@ -227,3 +227,32 @@ function spawnFixture(config: Record<string, unknown>) {
     },
   };
 }
+
+describe("records a service only skips", () => {
+  it("are committed when the runner stops, so a restart does not read them again", async () => {
+    const topics = await topicsFor("skipped");
+    const groupId = randomName("skipped");
+    // No handler for MigrationRequested: each record is ignored, its commit deferred.
+    const runner = await startRunner(kafka, {
+      groupId,
+      topic: topics.in,
+      dlq: topics.dlq,
+      deps: {},
+      handlers: {},
+    });
+    const p = await publisher();
+    for (const id of ["m-skip-1", "m-skip-2", "m-skip-3"])
+      await p.send([{ topic: topics.in, event: request(id) }]);
+    await eventually("three records read", () => runner.stats().received === 3);
+    expect(runner.stats()).toMatchObject({ ignored: 3, commits: 0 });
+    await runner.stop();
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topics.in] });
+      expect(committed?.partitions).toEqual([{ partition: 0, offset: "3", metadata: null }]);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { topics as busTopics, createTopicsWithLeaders } from "@shadow/events";
 import { hasEnded as ended, FENCE_LABEL, type MigrationView } from "@shadow/migration";
 import { readRun, startLoad, verify } from "@shadow/testkit";
-import type { Timeline } from "@shadow/timeline";
+import { copyName, type Timeline } from "@shadow/timeline";
 import { Kafka, logLevel } from "kafkajs";
 import type { WorkloadEnvironment } from "./environment.ts";
 import { freezesOf, shadowsConsumingOf } from "./freezes.ts";
@@ -222,14 +222,7 @@ export async function runScenario(
         })),
     );
     await sleep(o.cooldownMs);
-    const timeline = await gateway<Timeline>(
-      env,
-      "GET",
-      `/migrations/${accepted.migrationId}/timeline`,
-    ).catch((error: unknown) => {
-      log(`no timeline of ${accepted.migrationId}: ${String(error)}`);
-      return undefined;
-    });
+    const timeline = await timelineWithServingCopy(env, migration, log);
     load.stop();
     const loadResult = await load.done;
     // Let the serving instance finish what is queued before the outputs are read: first by its
@@ -312,5 +305,33 @@ async function deleteRunTopics(
     log(`could not delete the run's topics (${names.join(", ")}): ${String(error)}`);
   } finally {
     await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** How long past the cooldown the timeline is awaited for the copy serving after the end. */
+const SERVING_COPY_WAIT_MS = 10_000;
+
+/**
+ * The migration's timeline, once it shows the copy serving after the end (or after
+ * SERVING_COPY_WAIT_MS more): on a busy machine a copy that just started can answer its first
+ * status after the cooldown, and the picture would show no one serving. Missing when the
+ * gateway cannot answer.
+ */
+async function timelineWithServingCopy(
+  env: WorkloadEnvironment,
+  migration: MigrationView,
+  log: (line: string) => void,
+): Promise<Timeline | undefined> {
+  const path = `/migrations/${migration.migrationId}/timeline`;
+  const last = copyName(migration.final ?? migration.handoff.from);
+  const deadline = Date.now() + SERVING_COPY_WAIT_MS;
+  for (;;) {
+    const timeline = await gateway<Timeline>(env, "GET", path).catch((error: unknown) => {
+      log(`no timeline of ${migration.migrationId}: ${String(error)}`);
+      return undefined;
+    });
+    if (!timeline?.sampled) return timeline;
+    if (timeline.activity.some((a) => a.copy === last) || Date.now() > deadline) return timeline;
+    await sleep(250);
   }
 }

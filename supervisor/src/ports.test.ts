@@ -29,4 +29,17 @@ describe("freePorts", () => {
       await new Promise((done) => server.close(done));
     }
   });
+
+  test("never gives a port it gave before, even one that nobody has bound yet", async () => {
+    // The same draws again and again: a port already handed out must be passed over.
+    const draws = [0.25, 0.25, 0.5, 0.75];
+    const cycling = () => {
+      let i = 0;
+      return () => draws[i++ % draws.length] as number;
+    };
+    const first = await freePorts(1, "127.0.0.1", cycling());
+    const second = await freePorts(1, "127.0.0.1", cycling());
+    expect(second).not.toEqual(first);
+    expect(new Set([...first, ...second]).size).toBe(2);
+  });
 });

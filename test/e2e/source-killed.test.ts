@@ -128,6 +128,9 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
             sourceKilled = true;
             killedAfterMs = Date.now() - stoppedAt;
             await watch.next((e) => e.type === FenceCut.type, 60_000);
+            // SourceLost travels on the migrations topic, the cut on the control topic: this
+            // reader of both can get the cut first. Its absence still fails below.
+            await watch.next((e) => e.type === SourceLost.type, 10_000).catch(() => undefined);
             fenceEvents = [...watch.seen];
           } finally {
             process.kill(fenceSvc, "SIGCONT");

@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from "@shadow/otel/logger";
-import type { Consumer, ConsumerConfig, Kafka } from "kafkajs";
+import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
 import { resilientConsumer } from "./consumer-settings.ts";
@@ -123,6 +123,8 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     stats.commits++;
   };
   let stopping = false;
+  /** The records being handled (one per partition at most), awaited by stop() before its last commit. */
+  const inHand = new Set<Promise<void>>();
   const stopSignal = new AbortController();
   let heartbeat: () => Promise<void> = async () => {};
 
@@ -262,37 +264,44 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       await c.run({
         autoCommit: false,
         partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 1,
-        eachMessage: async ({ topic, partition, message, heartbeat: beat }) => {
-          heartbeat = beat;
-          const record: RecordInfo = { topic, partition, offset: message.offset };
-          // kafkajs heartbeats only between messages; a handler that waits (a restore, a
-          // catch-up watch) must keep the member alive or its group evicts it mid-step.
-          const beating = setInterval(() => void beat().catch(() => undefined), 3_000);
-          const outcome = await processRecord({ ...record, message }, pipeline).finally(() =>
-            clearInterval(beating),
-          );
-          count(outcome);
-          await config.observer?.onOutcome?.(outcome, record);
-          if (outcome.kind === "aborted") return;
-          const key = `${topic}/${partition}`;
-          if (outcome.kind === "ignored" || outcome.kind === "stale") {
-            const n = (deferred.get(key)?.n ?? 0) + 1;
-            const offset = nextOffset(message.offset);
-            if (n < DEFER_LIMIT) {
-              deferred.set(key, { topic, partition, offset, n });
-              return;
-            }
-            deferred.delete(key);
-            await c.commitOffsets([{ topic, partition, offset }]);
-            stats.commits++;
-            return;
-          }
-          await config.observer?.beforeCommit?.(outcome, record);
-          deferred.delete(key);
-          await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
-          stats.commits++;
+        eachMessage: async (payload) => {
+          // Past stop(), a record is left for the next start: nothing of it is committed.
+          if (stopping) return;
+          const handling = handle(payload);
+          inHand.add(handling);
+          await handling.finally(() => inHand.delete(handling));
         },
       });
+      async function handle({ topic, partition, message, heartbeat: beat }: EachMessagePayload) {
+        heartbeat = beat;
+        const record: RecordInfo = { topic, partition, offset: message.offset };
+        // kafkajs heartbeats only between messages; a handler that waits (a restore, a
+        // catch-up watch) must keep the member alive or its group evicts it mid-step.
+        const beating = setInterval(() => void beat().catch(() => undefined), 3_000);
+        const outcome = await processRecord({ ...record, message }, pipeline).finally(() =>
+          clearInterval(beating),
+        );
+        count(outcome);
+        await config.observer?.onOutcome?.(outcome, record);
+        if (outcome.kind === "aborted") return;
+        const key = `${topic}/${partition}`;
+        if (outcome.kind === "ignored" || outcome.kind === "stale") {
+          const n = (deferred.get(key)?.n ?? 0) + 1;
+          const offset = nextOffset(message.offset);
+          if (n < DEFER_LIMIT) {
+            deferred.set(key, { topic, partition, offset, n });
+            return;
+          }
+          deferred.delete(key);
+          await c.commitOffsets([{ topic, partition, offset }]);
+          stats.commits++;
+          return;
+        }
+        await config.observer?.beforeCommit?.(outcome, record);
+        deferred.delete(key);
+        await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
+        stats.commits++;
+      }
       running = true;
       await joined;
       logger.info({ topics: config.topics }, "consumer joined its group");
@@ -304,11 +313,14 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
       stopSignal.abort();
       try {
         if (consumer) {
-          // The record in hand finishes first; then what was skipped since the last commit.
+          // The record in hand finishes first; then what was skipped since the last commit is
+          // committed while the consumer still runs (kafkajs refuses commits once stopped).
+          await Promise.allSettled(inHand);
+          if (running)
+            await commitDeferred(consumer).catch((error: unknown) =>
+              logger.warn({ err: error }, "could not commit the records skipped last"),
+            );
           await consumer.stop();
-          await commitDeferred(consumer).catch((error: unknown) =>
-            logger.warn({ err: error }, "could not commit the records skipped last"),
-          );
         }
         await consumer?.disconnect();
       } finally {

@@ -121,6 +121,46 @@ describe("the gateway's activity sampler", () => {
     expect(sampler.samplesOf("m-other")).toBeUndefined();
   });
 
+  it("keeps sampling past its tail until the copy serving after the end answered once, then stops", async () => {
+    const projection = new MigrationProjection();
+    const runtime = new FakeRuntime(["node-a", "node-b"]);
+    const data = sampleData("m-late");
+    const fold = (id: string, type: string) =>
+      projection.apply(
+        { id, type, time: new Date().toISOString(), data: data[type as keyof typeof data] },
+        nextPosition(),
+      );
+    const sampler = startActivitySampler({ projection, runtime, intervalMs: 20, tailMs: 0 });
+    fold("e1", MigrationRequested.type);
+    fold("e2", MigrationAdmitted.type);
+    fold("e3", MigrationCompleted.type);
+    // The copy serving after the end (the sample's final: orders-0 on node-b) listens late.
+    await new Promise((r) => setTimeout(r, 300));
+    const serving = await statusServer(500, 1);
+    servers.push(serving.server);
+    (
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+        {
+          workload: "orders",
+          instance: "orders-0",
+          node: "node-b",
+          role: "primary",
+          incarnation: 0,
+        },
+      )
+    ).endpoint = serving.endpoint;
+    const samples = sampler.samplesOf("m-late");
+    for (let waited = 0; (samples?.progress.length ?? 0) === 0 && waited < 5_000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(samples?.progress.map((s) => `${s.instance}@${s.node}`)[0]).toBe("orders-0@node-b");
+    await new Promise((r) => setTimeout(r, 100));
+    const counted = samples?.progress.length;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(samples?.progress.length).toBe(counted);
+    sampler.stop();
+  });
+
   it("does not watch a migration that was over when it changed", async () => {
     const projection = new MigrationProjection();
     const data = sampleData("m-done");

@@ -17,6 +17,12 @@ export interface ActivitySamplerOptions {
    * (default 2 s; locating a copy that just started can take a runtime round trip or two).
    */
   tailMs?: number;
+  /**
+   * How long past its end a migration is still sampled while the copy serving after it has
+   * not answered once (default 20 s): on a busy machine a copy that just started can take
+   * longer than the tail to listen, and its picture would show no one serving after the end.
+   */
+  tailMaxMs?: number;
   /** Migrations whose samples are kept (the oldest go first). */
   keep?: number;
   now?: () => number;
@@ -25,8 +31,10 @@ export interface ActivitySamplerOptions {
 interface Watch {
   view: MigrationView;
   samples: MigrationSamples;
-  /** Sampling stops at this time (set when the migration ended). */
+  /** Sampling stops at this time (set when the migration ended)… */
   until?: number;
+  /** …or at this one, when the copy serving after the end has not answered by then. */
+  untilAtLatest?: number;
 }
 
 /**
@@ -54,8 +62,10 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
     const watch = watches.get(view.migrationId);
     if (watch) {
       watch.view = view;
-      if (view.status !== "running" && watch.until === undefined)
+      if (view.status !== "running" && watch.until === undefined) {
         watch.until = now() + (o.tailMs ?? 2000);
+        watch.untilAtLatest = Math.max(watch.until, now() + (o.tailMaxMs ?? 20_000));
+      }
       return;
     }
     if (view.status !== "running") return;
@@ -128,9 +138,18 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
       });
   }
 
+  /** Whether a migration that ended is done sampling: past its tail, with its last copy seen. */
+  function tailOver(watch: Watch): boolean {
+    if (watch.until === undefined || now() <= watch.until) return false;
+    if (now() > (watch.untilAtLatest ?? watch.until)) return true;
+    const last = watch.view.final ?? watch.view.handoff.from;
+    const key = copyName(last);
+    return watch.samples.progress.some((s) => copyName(s) === key);
+  }
+
   const timer = setInterval(() => {
     for (const watch of watches.values()) {
-      if (watch.until !== undefined && now() > watch.until) continue;
+      if (tailOver(watch)) continue;
       // A bound for a migration that never ends: about 80 minutes of two copies at 100 ms.
       if (watch.samples.progress.length > 100_000) continue;
       void sample(watch).catch(() => undefined);
