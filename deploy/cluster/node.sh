@@ -4,6 +4,9 @@
 #
 #   node.sh start NODE   start containerd, import the images, start the kubelet; wait Ready
 #   node.sh stop NODE    stop the kubelet, remove every pod of the node, stop containerd
+#   node.sh lose NODE    stop the kubelet only: its containers run on while the control plane
+#                        loses the node (NotReady after its grace period), as when a kubelet
+#                        dies; `start` brings it back
 #
 # Two kubelets cannot share a container runtime (each kills the pods it does not know), so
 # each node has a containerd of its own: own root, state, socket and runc root.
@@ -13,7 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 SHADOW_COMPONENT=cluster
 
 node=${2:-}
-[[ -n $node ]] || die "usage: $0 start|stop NODE"
+[[ -n $node ]] || die "usage: $0 start|stop|lose NODE"
 dir=$(node_dir "$node")
 ip=$(node_ip "$node")
 socket=$(node_containerd_socket "$node")
@@ -164,8 +167,11 @@ stop() {
   unmount_leftovers
 }
 
+lose() { stop_cluster_daemon "kubelet-$node"; }
+
 case ${1:-} in
   start) start ;;
   stop) stop ;;
-  *) die "usage: $0 start|stop NODE" ;;
+  lose) lose ;;
+  *) die "usage: $0 start|stop|lose NODE" ;;
 esac

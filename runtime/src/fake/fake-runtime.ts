@@ -50,6 +50,14 @@ export class FakeRuntime implements Runtime {
     this.#nodes = this.#nodes.filter((n) => n !== name);
   }
 
+  readonly #notReady = new Set<string>();
+
+  /** The node as the platform reports it: Ready or not (a silent kubelet). */
+  setReady(name: string, ready: boolean): void {
+    if (ready) this.#notReady.delete(name);
+    else this.#notReady.add(name);
+  }
+
   #enter(operation: keyof Runtime, detail: string): void {
     this.calls.push(`${operation} ${detail}`);
     const fault = this.#faults.get(operation);
@@ -69,7 +77,7 @@ export class FakeRuntime implements Runtime {
     return this.#nodes.map((name, i) => ({
       name,
       address: `10.213.0.${10 + i}`,
-      ready: true,
+      ready: !this.#notReady.has(name),
       capacity: { instances: 8, memoryBytes: 8 << 30, diskBytes: 64 << 30 },
       allocated: {
         instances: [...this.instances.values()].filter((x) => x.node === name).length,

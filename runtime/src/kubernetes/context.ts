@@ -60,13 +60,24 @@ export class KubeContext {
     return client;
   }
 
-  /** Deletes the pod and resolves once the API server no longer has it. */
+  /**
+   * Deletes the pod and resolves once the API server no longer has it. A pod on a node that is
+   * not Ready is deleted at once (grace 0): its kubelet, which would confirm a graceful end, is
+   * not answering, and the pod would stay Terminating until it did. Its process goes with the
+   * sandbox when the kubelet returns, or sooner by the node's agent.
+   */
   async deletePod(name: string, graceSeconds?: number): Promise<void> {
+    const nodeName = this.pods.get(name, this.namespace)?.spec?.nodeName;
+    const node = nodeName ? this.nodes.get(nodeName) : undefined;
+    const nodeReady = node?.status?.conditions?.some(
+      (c) => c.type === "Ready" && c.status === "True",
+    );
+    const grace = node && !nodeReady ? 0 : graceSeconds;
     const gone = await ignoreNotFound(
       this.kube.core.deleteNamespacedPod({
         name,
         namespace: this.namespace,
-        ...(graceSeconds === undefined ? {} : { gracePeriodSeconds: graceSeconds }),
+        ...(grace === undefined ? {} : { gracePeriodSeconds: grace }),
       }),
     );
     if (gone === undefined) return;

@@ -6,7 +6,8 @@ export type { InstanceProgress };
 
 /** What the catch-up watch needs (see catch-up/watch.ts). */
 export interface CatchUpDeps {
-  runtime: Pick<Runtime, "limitCpu" | "inspect">;
+  /** `nodes`: the target's readiness, read during the catch-up and the fence. */
+  runtime: Pick<Runtime, "limitCpu" | "inspect" | "nodes">;
   /** Reads an instance's processed offsets (the workload SDK's `GET /status`). */
   progress(instance: string): Promise<InstanceProgress>;
   /** Caught up = at most this many records behind the source, summed over partitions. */

@@ -5,6 +5,7 @@ import { baseOf, failed } from "@shadow/migration";
 import { InstanceGoneError } from "@shadow/runtime";
 import type { CatchUpDeps } from "../deps.ts";
 import { isGone, readLostSourceCut } from "../failover.ts";
+import { TargetNodeCheck, TargetNotReadyError } from "./target-node.ts";
 
 /** How often the source and the shadow are looked at during a fence. */
 const FENCE_POLL_MS = 100;
@@ -29,7 +30,9 @@ export class ShadowLostError extends TerminalError {
  *
  * The shadow gone, or silent on `/status` for `shadowSilenceMs`, can no longer pass the cut,
  * and the source would stay paused at it until the fence's deadline (30 s by default): the
- * fence fails at once instead, fence-svc aborts it, and the source resumes from its cut.
+ * fence fails at once instead, fence-svc aborts it, and the source resumes from its cut. So
+ * does a target node that stops being Ready (target-node.ts): a shadow promoted there would
+ * go with the node's evicted pods.
  *
  * `fencing` says whether the fence is still under way in the log as this service folded it. It
  * is asked again before anything is sent: a drain removes the source right after
@@ -43,6 +46,7 @@ export async function watchFence(
   const { from, to } = d.handoff;
   const silenceMs = deps.shadowSilenceMs ?? SHADOW_SILENCE_MS;
   let shadowAnsweredAt = deps.now();
+  const target = new TargetNodeCheck(deps, to.node);
   while (fencing()) {
     if (await isGone(deps, from.instance)) {
       // Nothing to promote: the fence's deadline ends the migration as before.
@@ -77,6 +81,10 @@ export async function watchFence(
     const why = await shadowTrouble();
     if (why !== undefined && fencing()) {
       return [failed(d, "fence", new ShadowLostError(d.migrationId, to.instance, why))];
+    }
+    const notReady = await target.trouble();
+    if (notReady !== undefined && fencing()) {
+      return [failed(d, "fence", new TargetNotReadyError(d.migrationId, to.node, notReady))];
     }
     await deps.sleep(FENCE_POLL_MS);
   }

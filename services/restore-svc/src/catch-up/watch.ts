@@ -10,6 +10,7 @@ import { decideFence, FenceCost } from "../fence-cost.ts";
 import { postCopyWatch } from "../post-copy-watch.ts";
 import { processedOf, ReplayMeter } from "../replay-meter.ts";
 import { CatchUpConvergence } from "./converge.ts";
+import { TargetNodeCheck, TargetNotReadyError } from "./target-node.ts";
 
 const PROGRESS_EVERY_MS = 5_000;
 /** Default cap of a stalled catch-up's fence (see SHADOW_FENCE_MAX_EXTRA_MS). */
@@ -76,8 +77,12 @@ export async function watchCatchUp(
       "catch-up progress",
     );
   };
+  const target = new TargetNodeCheck(deps, d.handoff.to.node);
   try {
     while (!stopped()) {
+      const notReady = await target.trouble();
+      if (notReady !== undefined)
+        throw new TargetNotReadyError(d.migrationId, d.handoff.to.node, notReady);
       let polled: [InstanceProgress, InstanceProgress] | undefined;
       try {
         polled = await Promise.all([

@@ -44,7 +44,11 @@ function restored(
 function world(slowMs: number) {
   let now = T0;
   const deps: CatchUpDeps = {
-    runtime: { limitCpu: async () => undefined, inspect: async () => undefined },
+    runtime: {
+      limitCpu: async () => undefined,
+      inspect: async () => undefined,
+      nodes: async () => [],
+    },
     progress: async (instance: string): Promise<InstanceProgress> => {
       const source = 1_000;
       const needs = instance.startsWith("slow") ? slowMs : 2_000;
