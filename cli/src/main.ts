@@ -16,7 +16,9 @@ const usage = `usage:
                          cordoned: takes no new instance; draining: pressure-svc moves every
                          workload that may move off it, one at a time (drain waits for it)
   shadow serve           the local stack and all services, supervised, in the foreground
-  shadow demo            whole local stack + a live migration + report (see the README)
+  shadow demo [--runtime local|kubernetes]
+                         a live migration under load and its report: on the embedded local
+                         stack, or on the project's local Kubernetes cluster (see the README)
   shadow bench [--profile quick|paper|scale] [--configs sequential,shadow,shadow+swap,shadow+direct,shadow+stream,...]
                [--rates 10,60] [--states 0,100] [--partitions 1,4] [--cost MS] [--runs N] [--out DIR]
 
@@ -51,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       all: { type: "boolean", default: false },
       "no-wait": { type: "boolean", default: false },
       timeout: { type: "string", default: "600" },
+      runtime: { type: "string", default: "local" },
     },
   });
   const [command, arg, third] = positionals;
@@ -153,7 +156,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case "demo": {
       const { runDemo } = await import("./commands/demo.ts");
-      return runDemo(out);
+      if (values.runtime !== "local" && values.runtime !== "kubernetes")
+        throw new UsageError(`--runtime must be local or kubernetes, not ${values.runtime}`);
+      return runDemo(out, values.runtime);
     }
     default:
       throw new UsageError(`unknown command ${command}`);

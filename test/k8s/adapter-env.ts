@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { KubernetesRuntimeConfig } from "@shadow/runtime/kubernetes";
+import { localClusterRuntimeEnv } from "@shadow/supervisor";
 import { inject } from "vitest";
 import type { AgentsInfo, ClusterInfo } from "../setup/cluster-info.ts";
 
@@ -31,16 +32,5 @@ export function adapterConfig(namespace: string): KubernetesRuntimeConfig {
 
 /** The same, as the environment a service process reads it from (SHADOW_RUNTIME=kubernetes). */
 export function adapterEnv(namespace: string): Record<string, string> {
-  const { cluster, agents } = providedCluster();
-  return {
-    SHADOW_RUNTIME: "kubernetes",
-    SHADOW_KUBECONFIG: cluster.kubeconfig,
-    SHADOW_K8S_NAMESPACE: namespace,
-    SHADOW_AGENT_TOKEN_FILE: agents.tokenFile,
-    SHADOW_AGENT_PORT: String(agents.port),
-    SHADOW_K8S_WORKLOAD_IMAGE: cluster.images.workload,
-    SHADOW_K8S_PLACEHOLDER_IMAGE: cluster.images.pause,
-    SHADOW_K8S_PULL_POLICY: "Never",
-    SHADOW_K8S_CRIU_CONFIG: cluster.criuCheckpointConfig,
-  };
+  return localClusterRuntimeEnv(providedCluster(), namespace);
 }

@@ -1,49 +1,19 @@
-import { execFile, spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { ensureLocalCluster } from "@shadow/supervisor";
 import type { TestProject } from "vitest/node";
-import { agentsInfoSchema, clusterInfoSchema } from "./cluster-info.ts";
 
 /**
  * globalSetup of the `kubernetes` project: brings the local Kubernetes cluster up through
  * `deploy/cluster/cluster.sh up` (idempotent: seconds when it runs, ~15 minutes the first time
- * on a machine, building its binaries), then provides what `cluster.sh info` reports.
+ * on a machine, building its binaries) and shadow's node agent on each node (host processes;
+ * restarted when their code changed), then provides what both report.
  *
  * deploy/local/test.sh brings the cluster up itself and sets SHADOW_CLUSTER_UP=1; the script
  * then only reports.
  */
 export default async function setup(project: TestProject): Promise<void> {
-  if (process.env.SHADOW_CLUSTER_UP !== "1") {
-    await runClusterScript("up");
-  }
-  // shadow's node agent on each node (host processes; restarted when its code changed).
-  await runScript(agentsScript, "start");
-  const { stdout } = await promisify(execFile)("bash", [clusterScript, "info"], { cwd: repoRoot });
-  project.provide("cluster", clusterInfoSchema.parse(JSON.parse(stdout)));
-  const agents = await promisify(execFile)("bash", [agentsScript, "info"], { cwd: repoRoot });
-  project.provide("agents", agentsInfoSchema.parse(JSON.parse(agents.stdout)));
-}
-
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const clusterScript = "deploy/cluster/cluster.sh";
-const agentsScript = "deploy/cluster/agents.sh";
-
-function runClusterScript(command: string): Promise<void> {
-  return runScript(clusterScript, command);
-}
-
-function runScript(script: string, command: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // stdin closed, and the daemons get their own log files: nothing here waits on a pipe a
-    // daemon still holds.
-    const child = spawn("bash", [script, command], {
-      cwd: repoRoot,
-      stdio: ["ignore", "inherit", "inherit"],
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      if (code === 0) resolve();
-      else reject(new Error(`${script} ${command} failed (${signal ?? `exit ${code}`})`));
-    });
+  const { cluster, agents } = await ensureLocalCluster({
+    up: process.env.SHADOW_CLUSTER_UP === "1",
   });
+  project.provide("cluster", cluster);
+  project.provide("agents", agents);
 }
