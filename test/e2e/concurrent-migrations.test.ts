@@ -1,6 +1,6 @@
-import { shadowInstanceName } from "@shadow/migration";
 import { formatReport, runScenario, waitFor } from "@shadow/scenario";
 import { describe, expect, it } from "vitest";
+import { stopShadowOnceItRuns } from "./migration-watch.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
 import { workloadName } from "./workload-name.ts";
 
@@ -36,17 +36,7 @@ describe("two migrations of different workloads at once", () => {
     // catch-up lasts until its deadline, a minute.
     const slowRun = runScenario(env(), { ...base, workload: slowWorkload }, undefined, {
       async onMigrationStarted(migrationId) {
-        const name = shadowInstanceName(slowWorkload, migrationId);
-        const shadow = await waitFor(
-          `the shadow ${name} to run`,
-          60_000,
-          async () => {
-            const info = await env().runtime.inspect(name);
-            return info?.pid !== undefined ? info : undefined;
-          },
-          5,
-        );
-        process.kill(shadow.pid as number, "SIGSTOP");
+        await stopShadowOnceItRuns(env(), slowWorkload, migrationId);
         slowShadowStopped = true;
       },
     });

@@ -1,10 +1,9 @@
 import { IdentitySwapRequested, topics } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
 import { formatReport, gateway, runScenario, type ServiceName, waitFor } from "@shadow/scenario";
-import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
+import { watchMigration } from "./migration-watch.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
-import { watchTopics } from "./topic-events.ts";
 import { workloadName } from "./workload-name.ts";
 
 const env = useScenarioEnvironment();
@@ -68,11 +67,6 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
     timeout: 240_000,
   }, async () => {
     const workload = workloadName("crash-round2");
-    const kafka = new Kafka({
-      clientId: "e2e-crash-round2",
-      brokers: env().brokers,
-      logLevel: logLevel.WARN,
-    });
     let killedAfterRequest = false;
     const report = await runScenario(
       env(),
@@ -88,11 +82,7 @@ describe("a service killed with SIGKILL mid-migration, then restarted", () => {
       undefined,
       {
         async onMigrationStarted(migrationId) {
-          const watch = await watchTopics(
-            kafka,
-            [topics.migrations],
-            (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
-          );
+          const watch = await watchMigration(env().brokers, migrationId, [topics.migrations]);
           try {
             // Round 2 is requested by drain-svc; checkpoint-svc dies as it takes it up.
             await watch.next((e) => e.type === IdentitySwapRequested.type, 120_000);

@@ -1,12 +1,10 @@
 import { ShadowCaughtUp, ShadowRestored, topics } from "@shadow/events";
 import { type MigrationView, shadowInstanceName } from "@shadow/migration";
-import type { InstanceInfo } from "@shadow/runtime";
 import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
-import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
+import { holdService, stopShadowOnceItRuns, watchMigration } from "./migration-watch.ts";
 import { addNode, removeNode } from "./nodes.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
-import { watchTopics } from "./topic-events.ts";
 import { workloadName } from "./workload-name.ts";
 
 /** The catch-up deadline these tests wait out; these migrations catch up in under a second. */
@@ -33,28 +31,6 @@ const base = {
   warmupMs: 3_000,
   cooldownMs: 2_000,
 } as const;
-
-/**
- * Stops (SIGSTOP) the migration's shadow the moment the runtime records it running. The shadow
- * replays the log as soon as it is restored and can catch up within a few hundred ms, so the
- * runtime's own record of it is watched every few ms: a listing of every instance every 100 ms
- * (runc list plus each one's memory) was seen to come too late on a loaded machine, after the
- * catch-up had already ended and the fence begun.
- */
-async function stopShadowOnceItRuns(workload: string, migrationId: string): Promise<InstanceInfo> {
-  const name = shadowInstanceName(workload, migrationId);
-  const shadow = await waitFor(
-    `the shadow ${name} to run`,
-    60_000,
-    async () => {
-      const info = await env().runtime.inspect(name);
-      return info?.pid !== undefined ? info : undefined;
-    },
-    5,
-  );
-  process.kill(shadow.pid as number, "SIGSTOP");
-  return shadow;
-}
 
 function expectRolledBackWithSourceServing(report: ScenarioReport, workload: string) {
   console.log(formatReport(report));
@@ -94,7 +70,7 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
         // stopped (SIGSTOP) as soon as it is seen running, seconds before its slow replay could
         // end, so it has not caught up however slow the machine is at seeing the catch-up begin.
         async onMigrationStarted(migrationId) {
-          const shadow = await stopShadowOnceItRuns(workload, migrationId);
+          const shadow = await stopShadowOnceItRuns(env(), workload, migrationId);
           await waitFor("the shadow to be catching up", 60_000, async () => {
             const view = await gateway<MigrationView>(env(), "GET", `/migrations/${migrationId}`);
             return view.phase === "catch-up" ? view : undefined;
@@ -119,7 +95,7 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
         // it still exists, it just never answers nor consumes again, so only the deadline ends
         // the catch-up.
         async onMigrationStarted(migrationId) {
-          await stopShadowOnceItRuns(workload, migrationId);
+          await stopShadowOnceItRuns(env(), workload, migrationId);
         },
       },
     );
@@ -133,33 +109,21 @@ describe("a migration that fails rolls back, and the workload keeps serving", ()
 
   it("when the shadow freezes during the fence: the fence fails in seconds, the source resumes from its cut", async () => {
     const workload = workloadName("rb-fence-freeze");
-    const kafka = new Kafka({
-      clientId: "e2e-fence-freeze",
-      brokers: env().brokers,
-      logLevel: logLevel.WARN,
-    });
     const report = await runScenario(env(), { ...base, workload }, undefined, {
       async onMigrationStarted(migrationId) {
-        const watch = await watchTopics(
-          kafka,
-          [topics.migrations],
-          (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
-        );
-        const fenceSvc = env()
-          .services.status()
-          .find((p) => p.name === "fence-svc")?.pid;
-        if (fenceSvc === undefined) throw new Error("fence-svc is not running");
+        const watch = await watchMigration(env().brokers, migrationId, [topics.migrations]);
+        let fenceSvc: { release(): void } | undefined;
         try {
           // fence-svc is held while the shadow catches up, so the shadow is frozen before the
           // fence begins; then the source is asked for its cut and pauses there.
           await watch.next((e) => e.type === ShadowRestored.type, 120_000);
-          process.kill(fenceSvc, "SIGSTOP");
+          fenceSvc = holdService(env(), "fence-svc");
           await watch.next((e) => e.type === ShadowCaughtUp.type, 120_000);
           const shadow = await env().runtime.inspect(shadowInstanceName(workload, migrationId));
           if (shadow?.pid === undefined) throw new Error("no shadow process");
           process.kill(shadow.pid, "SIGSTOP");
         } finally {
-          process.kill(fenceSvc, "SIGCONT");
+          fenceSvc?.release();
           await watch.close();
         }
       },

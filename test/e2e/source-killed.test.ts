@@ -5,14 +5,12 @@ import {
   type ShadowEvent,
   ShadowRestored,
   SourceLost,
-  topics,
 } from "@shadow/events";
 import type { MigrationView } from "@shadow/migration";
 import { formatReport, gateway, runScenario, type ScenarioReport, waitFor } from "@shadow/scenario";
-import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
+import { holdService, watchMigration } from "./migration-watch.ts";
 import { useScenarioEnvironment } from "./scenario-env.ts";
-import { watchTopics } from "./topic-events.ts";
 import { workloadName } from "./workload-name.ts";
 
 const env = useScenarioEnvironment();
@@ -79,11 +77,6 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
     timeout: 240_000,
   }, async () => {
     const workload = workloadName("srckill-fence");
-    const kafka = new Kafka({
-      clientId: "e2e-fence-kill",
-      brokers: env().brokers,
-      logLevel: logLevel.WARN,
-    });
     let fenceEvents: ShadowEvent[] = [];
     let killedAfterMs: number | undefined;
     const report = await runScenario(
@@ -103,26 +96,19 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
           const source = await env().runtime.inspect(workload);
           if (!source?.pid) throw new Error(`no process for ${workload}`);
           const pid = source.pid;
-          const watch = await watchTopics(
-            kafka,
-            [topics.migrations, topics.control],
-            (e) => (e.data as { migrationId?: unknown } | null)?.migrationId === migrationId,
-          );
-          const fenceSvc = env()
-            .services.status()
-            .find((p) => p.name === "fence-svc")?.pid;
-          if (fenceSvc === undefined) throw new Error("fence-svc is not running");
+          const watch = await watchMigration(env().brokers, migrationId);
+          let fenceSvc: { release(): void } | undefined;
           let sourceKilled = false;
           try {
             // fence-svc is held while the shadow catches up, so that the source is stopped
             // before anyone can ask it for its cut; then it asks, and the source dies unable to
             // answer. Without the hold the source cuts within a few ms of ShadowCaughtUp.
             await watch.next((e) => e.type === ShadowRestored.type, 120_000);
-            process.kill(fenceSvc, "SIGSTOP");
+            fenceSvc = holdService(env(), "fence-svc");
             await watch.next((e) => e.type === ShadowCaughtUp.type, 120_000);
             process.kill(pid, "SIGSTOP");
             const stoppedAt = Date.now();
-            process.kill(fenceSvc, "SIGCONT");
+            fenceSvc.release();
             await watch.next((e) => e.type === FenceRequested.type, 30_000);
             process.kill(pid, "SIGKILL");
             sourceKilled = true;
@@ -133,7 +119,7 @@ describe("the source killed with SIGKILL mid-migration: a failover, not an outag
             await watch.next((e) => e.type === SourceLost.type, 10_000).catch(() => undefined);
             fenceEvents = [...watch.seen];
           } finally {
-            process.kill(fenceSvc, "SIGCONT");
+            fenceSvc?.release();
             if (!sourceKilled) process.kill(pid, "SIGCONT");
             await watch.close();
           }

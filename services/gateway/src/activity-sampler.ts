@@ -69,7 +69,11 @@ export function startActivitySampler(o: ActivitySamplerOptions) {
       return;
     }
     if (view.status !== "running") return;
-    watches.set(view.migrationId, { view, samples: { progress: [], lag: [] } });
+    const started: Watch = { view, samples: { progress: [], lag: [] } };
+    watches.set(view.migrationId, started);
+    // At once, not at the next tick: a sequential migration's source is frozen and stopped
+    // within a few hundred ms of its request, and would show no activity at all.
+    void sample(started).catch(() => undefined);
     for (const id of [...watches.keys()].slice(0, Math.max(0, watches.size - keep)))
       watches.delete(id);
   });
