@@ -151,7 +151,9 @@ export async function watchCatchUp(
             }),
           ];
         }
-        const cap = convergence.observe(deps.now(), reachable);
+        // Close enough to fence, and waiting only for a post-copy copy's last pages: the lag
+        // has nothing left to shrink, and slowing the source would only stall it.
+        const cap = decision.fence ? undefined : convergence.observe(deps.now(), reachable);
         if (cap !== undefined) {
           deps.log?.info({ migrationId: d.migrationId, lag, sourceCpuLimit: cap }, "source slowed");
           await deps.runtime.limitCpu(d.handoff.from.instance, cap);

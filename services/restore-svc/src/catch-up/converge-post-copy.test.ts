@@ -1,0 +1,61 @@
+import { ShadowCaughtUp, ShadowRestored } from "@shadow/events";
+import { FakeRuntime } from "@shadow/runtime/fake";
+import { describe, expect, it } from "vitest";
+import type { CatchUpDeps, InstanceProgress } from "../deps.ts";
+import { watchCatchUp } from "./watch.ts";
+
+const restored = ShadowRestored.schema.parse({
+  migrationId: "m-1",
+  workload: "orders-0",
+  strategy: "shadow",
+  identitySwap: false,
+  requestedAt: "2026-01-01T00:00:00.000Z",
+  handoff: {
+    round: 1,
+    from: { instance: "orders-0", node: "node-a" },
+    to: { instance: "orders-0-shadow", node: "node-b" },
+  },
+  imageRef: "local/m-1",
+  restoreMs: 100,
+  postCopy: true,
+});
+
+describe("a post-copy shadow caught up while its last pages arrive", () => {
+  it("waits for its memory without slowing the source: the lag has nothing left to shrink", async () => {
+    const runtime = new FakeRuntime(["node-a", "node-b"]);
+    for (const [instance, node, role] of [
+      ["orders-0", "node-a", "primary"],
+      ["orders-0-shadow", "node-b", "shadow"],
+    ] as const) {
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+        { workload: "orders-0", instance, node, role, incarnation: 1, migrationId: "m-1" },
+      );
+    }
+    const shadow = runtime.instances.get("orders-0-shadow");
+    if (!shadow) throw new Error("no shadow");
+    shadow.pages = "arriving";
+    let t = 0;
+    const deps = {
+      runtime,
+      // Both at the same offset: no lag at all, for the whole wait.
+      progress: async (): Promise<InstanceProgress> => ({
+        offsets: [{ topic: "in", partition: 0, offset: 100 }],
+      }),
+      catchUpThreshold: 0,
+      catchUpTimeoutMs: 60_000,
+      convergeWindowMs: 500,
+      pollIntervalMs: 100,
+      sleep: async (ms: number) => {
+        t += ms;
+        // Every page in after 5 s: ten convergence windows with a flat lag of 0.
+        if (t >= 5_000) shadow.pages = "complete";
+      },
+      now: () => t,
+    } as unknown as CatchUpDeps;
+    const out = await watchCatchUp(restored, 0, deps, () => false);
+    expect(out.map((e) => e.type)).toEqual([ShadowCaughtUp.type]);
+    expect(t).toBeGreaterThanOrEqual(5_000);
+    expect(runtime.calls.filter((c) => c.startsWith("limitCpu"))).toEqual([]);
+  });
+});
