@@ -3,6 +3,7 @@ import { RuntimeConfigError, UnknownInstanceError, UnknownNodeError } from "../e
 import { AgentClient } from "./agent-client.ts";
 import type { KubernetesRuntimeConfig } from "./config.ts";
 import { ignoreNotFound, type Kube } from "./kube.ts";
+import { nodeReady } from "./nodes.ts";
 import type { ObjectWatch } from "./object-watch.ts";
 
 /** What the adapter's operations share: the API, the watched pods and nodes, the agents. */
@@ -69,10 +70,7 @@ export class KubeContext {
   async deletePod(name: string, graceSeconds?: number): Promise<void> {
     const nodeName = this.pods.get(name, this.namespace)?.spec?.nodeName;
     const node = nodeName ? this.nodes.get(nodeName) : undefined;
-    const nodeReady = node?.status?.conditions?.some(
-      (c) => c.type === "Ready" && c.status === "True",
-    );
-    const grace = node && !nodeReady ? 0 : graceSeconds;
+    const grace = node && !nodeReady(node) ? 0 : graceSeconds;
     const gone = await ignoreNotFound(
       this.kube.core.deleteNamespacedPod({
         name,

@@ -23,7 +23,7 @@ import { removeInstance } from "./handover.ts";
 import { connectKube } from "./kube.ts";
 import { Annotation, Label, WORKLOAD_CONTAINER } from "./labels.ts";
 import { markNode } from "./node-marks.ts";
-import { toNodeInfo } from "./nodes.ts";
+import { nodeReady, toNodeInfo } from "./nodes.ts";
 import { ObjectWatch } from "./object-watch.ts";
 import { awaitingRestore, toInstanceInfo } from "./pod-instance.ts";
 import { workloadPod } from "./pod-specs.ts";
@@ -84,9 +84,7 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async features(): Promise<RuntimeFeatures> {
-    const ready = this.ctx.nodes
-      .list()
-      .find((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"));
+    const ready = this.ctx.nodes.list().find(nodeReady);
     const info = ready?.status?.nodeInfo;
     // Iterative pre-dump and post-copy are not offered through the kubelet's checkpoint API.
     return {

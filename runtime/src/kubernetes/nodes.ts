@@ -2,6 +2,11 @@ import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { NodeInfo } from "../types.ts";
 import { isDraining } from "./node-marks.ts";
 
+/** Whether the node's Ready condition is True (Unknown, a lost kubelet, is not). */
+export function nodeReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+}
+
 /**
  * A Kubernetes node as the runtime port's NodeInfo. Cordoned: marked unschedulable, or tainted
  * so that new pods without a toleration stay off it (NoSchedule, NoExecute).
@@ -16,7 +21,7 @@ export function toNodeInfo(node: V1Node, pods: V1Pod[]): NodeInfo {
   return {
     name,
     address: node.status?.addresses?.find((a) => a.type === "InternalIP")?.address ?? "",
-    ready: condition("Ready"),
+    ready: nodeReady(node),
     capacity: {
       instances: Number(capacity.pods ?? 0),
       memoryBytes: quantityBytes(capacity.memory),

@@ -5,7 +5,7 @@ import type { SourceInfo } from "./agent-protocol.ts";
 import type { KubeContext } from "./context.ts";
 import { mergePatch } from "./kube.ts";
 import { Annotation, PLACEHOLDER_CONTAINER } from "./labels.ts";
-import { nativeRestore } from "./nodes.ts";
+import { nativeRestore, nodeReady } from "./nodes.ts";
 import { awaitingRestore, toInstanceInfo } from "./pod-instance.ts";
 import { restorePod } from "./pod-specs.ts";
 
@@ -23,8 +23,7 @@ export async function preflightOn(
   migrationId: string,
 ): Promise<SourceInfo> {
   const node = ctx.node(target, migrationId);
-  const ready = node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
-  if (!ready) throw new PreflightError([`node ${target} is not Ready`], { migrationId });
+  if (!nodeReady(node)) throw new PreflightError([`node ${target} is not Ready`], { migrationId });
   const native = nativeRestore(node);
   if (native.enabled) {
     // Detected, and said; the restore still goes through the agent, which works everywhere.
