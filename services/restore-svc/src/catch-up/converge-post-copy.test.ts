@@ -1,7 +1,7 @@
 import { ShadowCaughtUp, ShadowRestored } from "@shadow/events";
-import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { CatchUpDeps, InstanceProgress } from "../deps.ts";
+import { bothCopies, handoff } from "./both-copies.test-data.ts";
 import { watchCatchUp } from "./watch.ts";
 
 const restored = ShadowRestored.schema.parse({
@@ -10,11 +10,7 @@ const restored = ShadowRestored.schema.parse({
   strategy: "shadow",
   identitySwap: false,
   requestedAt: "2026-01-01T00:00:00.000Z",
-  handoff: {
-    round: 1,
-    from: { instance: "orders-0", node: "node-a" },
-    to: { instance: "orders-0-shadow", node: "node-b" },
-  },
+  handoff,
   imageRef: "local/m-1",
   restoreMs: 100,
   postCopy: true,
@@ -22,16 +18,7 @@ const restored = ShadowRestored.schema.parse({
 
 describe("a post-copy shadow caught up while its last pages arrive", () => {
   it("waits for its memory without slowing the source: the lag has nothing left to shrink", async () => {
-    const runtime = new FakeRuntime(["node-a", "node-b"]);
-    for (const [instance, node, role] of [
-      ["orders-0", "node-a", "primary"],
-      ["orders-0-shadow", "node-b", "shadow"],
-    ] as const) {
-      await runtime.run(
-        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
-        { workload: "orders-0", instance, node, role, incarnation: 1, migrationId: "m-1" },
-      );
-    }
+    const runtime = await bothCopies();
     const shadow = runtime.instances.get("orders-0-shadow");
     if (!shadow) throw new Error("no shadow");
     shadow.pages = "arriving";

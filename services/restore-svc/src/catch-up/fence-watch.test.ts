@@ -1,19 +1,15 @@
 import { MigrationFailed, ShadowCaughtUp, SourceLost } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
 import { InstanceGoneError } from "@shadow/runtime";
-import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { CatchUpDeps, InstanceProgress } from "../deps.ts";
+import { bothCopies, handoff } from "./both-copies.test-data.ts";
 import { watchFence } from "./fence-watch.ts";
 
 const caughtUp = ShadowCaughtUp.schema.parse({
   ...sampleData("m-1")[ShadowCaughtUp.type],
   workload: "orders-0",
-  handoff: {
-    round: 1,
-    from: { instance: "orders-0", node: "node-a" },
-    to: { instance: "orders-0-shadow", node: "node-b" },
-  },
+  handoff,
 });
 
 const at = (offset: number) => [{ topic: "in", partition: 0, offset }];
@@ -32,16 +28,7 @@ async function world(opts: {
   /** The shadow answers no `/status` in this window (ms into the watch): frozen. */
   silent?: [number, number];
 }) {
-  const runtime = new FakeRuntime(["node-a", "node-b"]);
-  for (const [instance, node, role] of [
-    ["orders-0", "node-a", "primary"],
-    ["orders-0-shadow", "node-b", "shadow"],
-  ] as const) {
-    await runtime.run(
-      { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
-      { workload: "orders-0", instance, node, role, incarnation: 1, migrationId: "m-1" },
-    );
-  }
+  const runtime = await bothCopies();
   let t = 0;
   const readings = [...opts.committed];
   const deps = {

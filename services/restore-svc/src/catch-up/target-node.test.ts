@@ -1,17 +1,12 @@
 import { MigrationFailed, ShadowCaughtUp, ShadowRestored } from "@shadow/events";
 import { sampleData } from "@shadow/events/testing";
-import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { CatchUpDeps, InstanceProgress } from "../deps.ts";
+import { bothCopies, handoff } from "./both-copies.test-data.ts";
 import { watchFence } from "./fence-watch.ts";
 import { TargetNodeCheck } from "./target-node.ts";
 import { watchCatchUp } from "./watch.ts";
 
-const handoff = {
-  round: 1 as const,
-  from: { instance: "orders-0", node: "node-a" },
-  to: { instance: "orders-0-shadow", node: "node-b" },
-};
 const base = {
   migrationId: "m-1",
   workload: "orders-0",
@@ -31,16 +26,7 @@ const caughtUp = ShadowCaughtUp.schema.parse({
  * source, and node-b stops being Ready `notReadyAfterMs` into the watch.
  */
 async function world(opts: { notReadyAfterMs?: number; behind: number }) {
-  const runtime = new FakeRuntime(["node-a", "node-b"]);
-  for (const [instance, node, role] of [
-    ["orders-0", "node-a", "primary"],
-    ["orders-0-shadow", "node-b", "shadow"],
-  ] as const) {
-    await runtime.run(
-      { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
-      { workload: "orders-0", instance, node, role, incarnation: 1, migrationId: "m-1" },
-    );
-  }
+  const runtime = await bothCopies();
   let t = 0;
   const deps = {
     runtime,
