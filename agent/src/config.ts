@@ -15,11 +15,10 @@ const envSchema = z.object({
   SHADOW_AGENT_PORT: z.coerce.number().int().min(1).max(65535).default(AGENT_PORT),
   SHADOW_AGENT_TOKEN: z.string().optional(),
   SHADOW_AGENT_TOKEN_FILE: z.string().optional(),
-  SHADOW_AGENT_CONTAINERD: z.string().min(1, "SHADOW_AGENT_CONTAINERD: containerd's socket"),
+  // A stock node's: containerd's socket and the kubelet's checkpoint directory.
+  SHADOW_AGENT_CONTAINERD: z.string().min(1).default("/run/containerd/containerd.sock"),
   SHADOW_AGENT_CONTAINERD_NAMESPACE: z.string().default("k8s.io"),
-  SHADOW_AGENT_CHECKPOINT_DIR: z
-    .string()
-    .min(1, "SHADOW_AGENT_CHECKPOINT_DIR: where the kubelet writes checkpoint archives"),
+  SHADOW_AGENT_CHECKPOINT_DIR: z.string().min(1).default("/var/lib/kubelet/checkpoints"),
   SHADOW_STATE: z.string().default("/var/lib/shadow"),
   SHADOW_AGENT_STATE: z.string().optional(),
   SHADOW_CACHE: z.string().optional(),

@@ -1,58 +1,14 @@
-import { mkdir } from "node:fs/promises";
-import { serve } from "@hono/node-server";
-import { loadImageStoreConfig, Retention } from "@shadow/runtime/image";
-import pino from "pino";
-import { createAgentApp } from "./app.ts";
 import { loadAgentConfig } from "./config.ts";
-import { Cri } from "./cri.ts";
-import type { AgentDeps } from "./deps.ts";
-import { AgentLayout } from "./layout.ts";
-import { Lifetimes } from "./lifetimes.ts";
-import { RootfsSnapshots } from "./rootfs.ts";
-import { Runc } from "./runc.ts";
+import { hostRootSettings, runInHostRoot } from "./host-root.ts";
+import { startAgent } from "./start-agent.ts";
 
-const config = loadAgentConfig();
-const log = pino({ name: "node-agent", level: config.logLevel, base: { node: config.node } });
-const layout = new AgentLayout(config.stateDir);
-for (const dir of [
-  layout.runcRoot,
-  layout.dumps,
-  layout.images,
-  layout.receivedDir,
-  layout.containers,
-]) {
-  await mkdir(dir, { recursive: true });
+// In a pod, the agent first moves into its node's root file system (host-root.ts); there, or
+// when started on the node, it serves.
+const hostRoot = hostRootSettings();
+if (hostRoot) {
+  const entry = process.argv[1];
+  if (!entry) throw new Error("the node agent's entry file is unknown (process.argv[1])");
+  process.exitCode = await runInHostRoot(hostRoot, { node: process.execPath, entry });
+} else {
+  await startAgent(loadAgentConfig());
 }
-const images = loadImageStoreConfig();
-const deps: AgentDeps = {
-  config,
-  layout,
-  cri: new Cri(config.crictl, config.containerd.socket),
-  snapshots: new RootfsSnapshots(config.ctr, config.containerd.socket, config.containerd.namespace),
-  runc: new Runc(config.runc, layout.runcRoot, config.criu),
-  images,
-  retention: new Retention({
-    dir: layout.retention,
-    roots: [layout.root],
-    budgetBytes: images.budgetBytes,
-  }),
-  log,
-};
-const lifetimes = new Lifetimes(deps);
-await lifetimes.start();
-const server = serve({
-  fetch: createAgentApp(deps).fetch,
-  hostname: config.host,
-  port: config.port,
-});
-server.once("listening", () =>
-  log.info({ host: config.host, port: config.port }, "node agent listening"),
-);
-const stop = () => {
-  lifetimes.stop();
-  server.close();
-  // Restored processes live on without the agent: they belong to their pods.
-  process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);

@@ -7,6 +7,9 @@
 #   agents.sh start | stop | info        info: the port and the token file, as JSON
 #
 # Logs: $SHADOW_LOG_DIR/cluster-agent-<node>.log; state: $SHADOW_STATE/cluster/agents/<node>.
+# Each node's own settings (its containerd, kubelet checkpoint directory and tools) are written
+# to $SHADOW_STATE/cluster/agents/<node>.env, read by these agents and by the node agent
+# DaemonSet of deploy/k8s/overlays/local (SHADOW_AGENT_ENV_FILE).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -27,23 +30,34 @@ token() {
   cat "$AGENT_TOKEN_FILE"
 }
 
+# node_settings NODE: the settings file of NODE's agents, written when it changed.
+node_settings() {
+  local node=$1 dir file
+  dir=$(node_dir "$node")
+  file=$CLUSTER_STATE/agents/$node.env
+  mkdir -p "$CLUSTER_STATE/agents"
+  printf '%s\n' "SHADOW_AGENT_CONTAINERD=$(node_containerd_socket "$node")" \
+    "SHADOW_AGENT_CHECKPOINT_DIR=$dir/kubelet/checkpoints" \
+    "SHADOW_STATE=$SHADOW_STATE" "SHADOW_CACHE=$SHADOW_CACHE" "SHADOW_RUNC=$(command -v runc)" \
+    "SHADOW_CTR=$CONTAINERD_BIN/ctr" "SHADOW_CRICTL=$CRI_TOOLS_BIN/crictl" >"$file.tmp"
+  if cmp -s "$file.tmp" "$file"; then rm "$file.tmp"; else mv "$file.tmp" "$file"; fi
+  echo "$file"
+}
+
 start() {
-  local node dir
+  local node settings code
   token >/dev/null
-  # A changed agent (its code, or the image code it packs with) is restarted.
-  mapfile -t DAEMON_INPUTS < <(find "$SHADOW_REPO_ROOT/agent/src" "$SHADOW_REPO_ROOT/runtime/src/image" \
+  # A changed agent (its code, the image code it packs with, its node's settings) is restarted.
+  mapfile -t code < <(find "$SHADOW_REPO_ROOT/agent/src" "$SHADOW_REPO_ROOT/runtime/src/image" \
     "$SHADOW_REPO_ROOT/runtime/src/kubernetes/agent-protocol.ts" -name '*.ts' ! -name '*.test.ts' | sort)
   for node in "${CLUSTER_NODES[@]}"; do
-    dir=$(node_dir "$node")
+    settings=$(node_settings "$node")
+    DAEMON_INPUTS=("${code[@]}" "$settings")
     AGENT_IP=$(node_ip "$node")
     ensure_daemon "agent-$node" agent_healthy 60 env \
       SHADOW_AGENT_NODE="$node" SHADOW_AGENT_HOST="$AGENT_IP" SHADOW_AGENT_PORT="$AGENT_PORT" \
-      SHADOW_AGENT_TOKEN_FILE="$AGENT_TOKEN_FILE" SHADOW_AGENT_CONTAINERD="$(node_containerd_socket "$node")" \
-      SHADOW_AGENT_CHECKPOINT_DIR="$dir/kubelet/checkpoints" \
-      SHADOW_AGENT_STATE="$CLUSTER_STATE/agents/$node" SHADOW_STATE="$SHADOW_STATE" \
-      SHADOW_CACHE="$SHADOW_CACHE" SHADOW_RUNC="$(command -v runc)" \
-      SHADOW_CTR="$CONTAINERD_BIN/ctr" SHADOW_CRICTL="$CRI_TOOLS_BIN/crictl" \
-      node --import "$SHADOW_REPO_ROOT/node_modules/tsx/dist/esm/index.mjs" \
+      SHADOW_AGENT_TOKEN_FILE="$AGENT_TOKEN_FILE" SHADOW_AGENT_STATE="$CLUSTER_STATE/agents/$node" \
+      node --env-file="$settings" --import "$SHADOW_REPO_ROOT/node_modules/tsx/dist/esm/index.mjs" \
       "$SHADOW_REPO_ROOT/agent/src/main.ts" "$CLUSTER_STATE/agents/$node"
   done
 }

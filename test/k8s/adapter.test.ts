@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
+import { totalmem } from "node:os";
 import type { CheckpointImage, InstanceInfo, WorkloadSpec } from "@shadow/runtime";
 import { CrioAnnotation, CriuAnnotation, inspectImage } from "@shadow/runtime/image";
 import { createKubernetesRuntime, type KubernetesRuntime } from "@shadow/runtime/kubernetes";
@@ -76,7 +77,7 @@ afterAll(async () => {
 });
 
 describe("the kubernetes adapter", () => {
-  test("lists the real nodes Ready and a tainted fake node as cordoned", async () => {
+  test("lists the real nodes Ready with the memory their kubelets report in use, and a tainted fake node as cordoned", async () => {
     const fake = `kwok-adapter-${run}`;
     const [annotation, value] = Object.entries(cluster.fakeNodeAnnotation)[0] as [string, string];
     await kube.core.createNode({
@@ -102,8 +103,20 @@ describe("the kubernetes adapter", () => {
         });
         expect(node?.capacity.instances).toBeGreaterThan(0);
         expect(node?.capacity.memoryBytes).toBeGreaterThan(0);
+        // Memory in use from the kubelet's summary API: its working set against the node's
+        // memory (working set + available), which is the machine's.
+        const usage = node?.pressure.memoryUsage;
+        expect(usage?.usedBytes).toBeGreaterThan(0);
+        expect(usage?.limitBytes).toBeGreaterThan(usage?.usedBytes ?? 0);
+        expect(Math.abs((usage?.limitBytes ?? 0) / totalmem() - 1)).toBeLessThan(0.05);
+        console.log(
+          `${real.name}: working set ${((usage?.usedBytes ?? 0) / 2 ** 30).toFixed(2)} of ${((usage?.limitBytes ?? 0) / 2 ** 30).toFixed(2)} GiB; memory PSI ${node?.pressure.memoryPsi ? JSON.stringify(node.pressure.memoryPsi) : "not reported by this kubelet"}`,
+        );
       }
-      expect(nodes.find((n) => n.name === fake)?.pressure.cordoned).toBe(true);
+      const fakeNode = nodes.find((n) => n.name === fake);
+      expect(fakeNode?.pressure.cordoned).toBe(true);
+      // kwok's nodes have no kubelet to ask.
+      expect(fakeNode?.pressure.memoryUsage).toBeUndefined();
     } finally {
       await kube.core.deleteNode({ name: fake }).catch(() => undefined);
     }

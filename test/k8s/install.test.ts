@@ -6,6 +6,9 @@ import {
   GATEWAY_TOKEN,
   gatewayUrl,
   kubectl,
+  NODE_AGENT,
+  NODE_AGENT_PORT,
+  nodeAgentsReady,
   OVERLAY,
   PARTS,
   partOf,
@@ -19,6 +22,15 @@ import {
 
 const cluster = providedCluster();
 const kube = shadowKube(cluster.kubeconfig);
+
+/** The token the node agents accept (the Secret the overlay's install made). */
+async function agentToken(): Promise<{ token: string }> {
+  const secret = await kube.core.readNamespacedSecret({
+    name: "shadow-agent-token",
+    namespace: SHADOW_NAMESPACE,
+  });
+  return { token: Buffer.from(secret.data?.token ?? "", "base64").toString("utf8") };
+}
 
 function providedCluster() {
   const info = inject("cluster");
@@ -63,6 +75,7 @@ describe("kubectl apply -k deploy/k8s/overlays/local", () => {
     const started = Date.now();
     const output = await applyOverlay(cluster);
     for (const part of PARTS) expect(output).toContain(`deployment.apps/${part} created`);
+    expect(output).toContain(`daemonset.apps/${NODE_AGENT.daemonSet} created`);
     expect(output).toContain("customresourcedefinition.apiextensions.k8s.io/migrations.shadow.io");
     const pods = await shadowReady(kube);
     console.log(`shadow Ready ${((Date.now() - started) / 1000).toFixed(1)} s after kubectl apply`);
@@ -77,7 +90,40 @@ describe("kubectl apply -k deploy/k8s/overlays/local", () => {
       expect(status?.imageID, part).toBe(built.get(part)?.configDigest);
       expect(status?.restartCount, `${part} restarts`).toBe(0);
     }
+    const agents = await nodeAgentsReady(
+      kube,
+      cluster.nodes.map((n) => n.name),
+      built.get(NODE_AGENT.part)?.configDigest,
+    );
+    expect(agents.map((p) => p.status?.containerStatuses?.[0]?.restartCount)).toEqual([0, 0]);
   }, 300_000);
+
+  test("the node agent runs on each node in the node's namespaces, answering its API at the node's address to the token only", async () => {
+    const { token } = await agentToken();
+    for (const node of cluster.nodes) {
+      const [pod] = (
+        await kube.core.listNamespacedPod({
+          namespace: SHADOW_NAMESPACE,
+          labelSelector: `app.kubernetes.io/name=${NODE_AGENT.part}`,
+          fieldSelector: `spec.nodeName=${node.name}`,
+        })
+      ).items;
+      expect(pod?.spec?.hostNetwork).toBe(true);
+      expect(pod?.spec?.hostPID).toBe(true);
+      expect(pod?.spec?.containers[0]?.securityContext?.privileged).toBe(true);
+      expect(pod?.status?.podIP).toBe(node.ip);
+      const url = `http://${node.ip}:${NODE_AGENT_PORT}/healthz`;
+      const refused = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      expect(refused.status).toBe(401);
+      const health = await fetch(url, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(health.status).toBe(200);
+      // It serves its own node, with that node's settings (from the file its node holds).
+      expect(await health.json()).toEqual({ node: node.name, ok: true });
+    }
+  });
 
   test("each part runs unprivileged as its own ServiceAccount, with probes, requests and a disruption budget", async () => {
     const deployments = (await kube.apps.listNamespacedDeployment({ namespace: SHADOW_NAMESPACE }))

@@ -21,6 +21,8 @@ import {
   GATEWAY_TOKEN,
   gatewayUrl,
   kubectl,
+  NODE_AGENT,
+  SHADOW_NAMESPACE,
   shadowKube,
   WORKLOADS_NAMESPACE,
 } from "./shadow-install.ts";
@@ -173,6 +175,27 @@ describe("a Migration applied with kubectl, run by shadow installed in the clust
       node: nodeB?.name,
       state: "running",
     });
+
+    // Both rounds restored on the target by the node agent's pod there (the DaemonSet), which
+    // logged each restore with the migration's id.
+    const [agent] = (
+      await kube.core.listNamespacedPod({
+        namespace: SHADOW_NAMESPACE,
+        labelSelector: `app.kubernetes.io/name=${NODE_AGENT.part}`,
+        fieldSelector: `spec.nodeName=${nodeB?.name}`,
+      })
+    ).items;
+    const agentLog = await kube.core.readNamespacedPodLog({
+      name: agent?.metadata?.name ?? "",
+      namespace: SHADOW_NAMESPACE,
+    });
+    const restores = agentLog
+      .split("\n")
+      .filter(
+        (line) =>
+          line.includes('"restored into the pod"') && line.includes(report.migration.migrationId),
+      );
+    expect(restores).toHaveLength(2);
 
     // Its status followed the log: running, step by step, through both rounds of the swap.
     console.log(`Migration statuses seen: ${statuses.join(" → ")}`);

@@ -38,6 +38,11 @@ export const PARTS = [
   "migration-controller",
 ] as const;
 
+/** The node agent: a DaemonSet, one pod per node, image shadow.local/node-agent:dev. */
+export const NODE_AGENT = { part: "node-agent", daemonSet: "shadow-node-agent" } as const;
+/** Where the overlay's agents listen, at each node's address (its SHADOW_AGENT_PORT). */
+export const NODE_AGENT_PORT = 10291;
+
 const run = promisify(execFile);
 
 /** The API clients the install's tests use besides the cluster tests' own. */
@@ -132,13 +137,53 @@ export async function shadowReady(kube: Kube, timeoutMs = 240_000): Promise<V1Po
   );
   const expected = items.reduce((n, d) => n + (d.spec?.replicas ?? 1), 0);
   const pods = await waitFor(
-    "shadow-system's pods all Ready, no old ones left",
+    "shadow-system's Deployments' pods all Ready, no old ones left",
     timeoutMs,
-    async () => (await kube.core.listNamespacedPod({ namespace: SHADOW_NAMESPACE })).items,
+    async () =>
+      (await kube.core.listNamespacedPod({ namespace: SHADOW_NAMESPACE })).items.filter(
+        (p) => partOf(p) !== NODE_AGENT.part,
+      ),
     (list) =>
       list.length === expected && list.every((p) => podReady(p) && !p.metadata?.deletionTimestamp),
   );
   return pods;
+}
+
+/**
+ * Waits until the node agent runs one Ready pod on each of `nodes`, from the image built from
+ * this tree (`image` = its config digest), none being replaced; resolves with those pods.
+ */
+export async function nodeAgentsReady(
+  kube: Kube,
+  nodes: readonly string[],
+  image: string | undefined,
+  timeoutMs = 240_000,
+): Promise<V1Pod[]> {
+  const pods = await waitFor(
+    `a Ready node agent on ${nodes.join(" and ")}, from this tree's image`,
+    timeoutMs,
+    async () =>
+      (
+        await kube.core.listNamespacedPod({
+          namespace: SHADOW_NAMESPACE,
+          labelSelector: `app.kubernetes.io/name=${NODE_AGENT.part}`,
+        })
+      ).items,
+    (list) =>
+      nodes.every((node) => {
+        const on = list.filter((p) => p.spec?.nodeName === node);
+        return (
+          on.length === 1 &&
+          on.every(
+            (p) =>
+              podReady(p) &&
+              !p.metadata?.deletionTimestamp &&
+              (!image || p.status?.containerStatuses?.[0]?.imageID === image),
+          )
+        );
+      }),
+  );
+  return pods.filter((p) => nodes.includes(p.spec?.nodeName ?? ""));
 }
 
 function deploymentReady(d: V1Deployment): boolean {
@@ -197,6 +242,28 @@ export async function ensureShadow(
   for (const part of stale) {
     await kubectl(cluster, ["-n", SHADOW_NAMESPACE, "rollout", "restart", `deployment/${part}`]);
   }
+  const agentImage = built.get(NODE_AGENT.part);
+  const staleAgents = pods.some(
+    (p) =>
+      partOf(p) === NODE_AGENT.part &&
+      p.status?.containerStatuses?.[0]?.imageID &&
+      p.status.containerStatuses[0].imageID !== agentImage,
+  );
+  if (staleAgents) {
+    await kubectl(cluster, [
+      "-n",
+      SHADOW_NAMESPACE,
+      "rollout",
+      "restart",
+      `daemonset/${NODE_AGENT.daemonSet}`,
+    ]);
+  }
+  await nodeAgentsReady(
+    kube,
+    cluster.nodes.map((n) => n.name),
+    agentImage,
+    timeoutMs,
+  );
   return waitFor(
     `${parts.join(", ")} Ready from this tree's images`,
     timeoutMs,

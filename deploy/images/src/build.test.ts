@@ -185,6 +185,28 @@ describe("the image builder", () => {
     expect(main).toMatch(/from\s*"kafkajs"/);
   });
 
+  test("a row's system programs are in its own layer at their paths, without the libraries Node's layer holds", async () => {
+    // This machine's root file system stands in for the Debian one: chroot needs libc only,
+    // which the stand-in Node layer has.
+    const out = await tempDir("shadow-images-p-");
+    const result = await build(out, {
+      root: "/",
+      catalog: [{ name: "alpha", entry: "apps/alpha/main.ts", programs: ["/usr/sbin/chroot"] }],
+    });
+    const layer = result.images[0]?.layers[1];
+    const inImage = await readTar(join(out, "blobs/sha256", layer?.digest.slice(7) ?? ""));
+    expect(inImage.get("usr/sbin/chroot")?.bytes.equals(await readFile("/usr/sbin/chroot"))).toBe(
+      true,
+    );
+    expect([...inImage.keys()].filter((path) => path.includes("libc.so"))).toEqual([]);
+    await expect(
+      build(await tempDir("shadow-images-q-"), {
+        root: "/",
+        catalog: [{ name: "alpha", entry: "apps/alpha/main.ts", programs: ["/usr/sbin/nothere"] }],
+      }),
+    ).rejects.toThrow(/alpha: \/usr\/sbin\/nothere is not in the root file system/);
+  });
+
   test("a row whose entry is missing is skipped when it waits for its part, and fails otherwise", async () => {
     const result = await build(await tempDir("shadow-images-f-"));
     expect(result.skipped).toEqual(["later"]);
@@ -227,6 +249,7 @@ async function readTar(source: string | Buffer) {
     {
       header: { mtime?: Date; uid?: number; gid?: number; mode?: number; linkname?: string | null };
       text: string;
+      bytes: Buffer;
     }
   >();
   const tar = extract();
@@ -235,7 +258,8 @@ async function readTar(source: string | Buffer) {
       const chunks: Buffer[] = [];
       stream.on("data", (c: unknown) => chunks.push(c as Buffer));
       stream.on("end", () => {
-        entries.set(header.name, { header, text: Buffer.concat(chunks).toString("utf8") });
+        const bytes = Buffer.concat(chunks);
+        entries.set(header.name, { header, text: bytes.toString("utf8"), bytes });
         next();
       });
     });

@@ -6,7 +6,13 @@ import { bundleService, EXTERNAL_PACKAGES } from "./bundle.ts";
 import { BuildCache, builderDigest, cacheKey } from "./cache.ts";
 import { catalog as defaultCatalog, type ImageDefinition, imageRef } from "./catalog.ts";
 import { buildLayer, type LayerEntry, sha256 } from "./layer.ts";
-import { NODE_PATH, type NodeRuntime, nodeRuntime, RUN_AS } from "./node-runtime.ts";
+import {
+  NODE_PATH,
+  type NodeRuntime,
+  nodeRuntime,
+  RUN_AS,
+  sharedLibraries,
+} from "./node-runtime.ts";
 import {
   type AssembledImage,
   assembleImage,
@@ -116,7 +122,13 @@ export async function buildImages(options: BuildOptions): Promise<BuildResult> {
   const built = await Promise.all(
     present.map(async (definition) => {
       const t = Date.now();
-      const key = cacheKey(builder, runtime.digest, definition.name, definition.entry);
+      const key = cacheKey(
+        builder,
+        runtime.digest,
+        definition.name,
+        definition.entry,
+        ...(definition.programs ?? []),
+      );
       let app = await cache.lookup<AppLayer>(definition.name, key, options.repoRoot);
       const reused = app !== undefined && (await blobs.has(app.digest));
       if (!app || !reused) app = await appLayer(definition, runtime, options, blobs, cache, key);
@@ -247,6 +259,7 @@ async function appLayer(
       ])),
     );
   }
+  entries.push(...(await programEntries(definition, runtime, options.root)));
   entries.push({
     kind: "file",
     path: `${dir}/licenses.txt`,
@@ -272,6 +285,35 @@ async function appLayer(
   const value: AppLayer = { digest: layer.digest, size: layer.bytes.length, contents };
   await cache.store(definition.name, key, options.repoRoot, read, value);
   return value;
+}
+
+/**
+ * The part's system programs from the root file system, at the same paths, and the shared
+ * libraries they need that the Node layer lacks (a program built against the same release
+ * mostly needs none).
+ */
+async function programEntries(
+  definition: ImageDefinition,
+  runtime: RuntimeLayer,
+  root: string,
+): Promise<LayerEntry[]> {
+  const entries: LayerEntry[] = [];
+  const held = new Set(runtime.files.map((f) => f.path));
+  for (const program of definition.programs ?? []) {
+    const file = join(root, program);
+    if (!existsSync(file)) {
+      throw new Error(
+        `image ${definition.name}: ${program} is not in the root file system ${root}`,
+      );
+    }
+    entries.push({ kind: "file", path: program, mode: 0o755, bytes: await readFile(file) });
+    for (const lib of await sharedLibraries(file, root)) {
+      if (held.has(lib.path)) continue;
+      held.add(lib.path);
+      entries.push({ kind: "file", path: lib.path, mode: 0o755, bytes: await readFile(lib.file) });
+    }
+  }
+  return entries;
 }
 
 /** Rewritten only when the set of images changed: importing an unchanged archive is skipped. */

@@ -9,6 +9,12 @@ export interface ImageDefinition {
    * is here already, so the images and the manifests that run it need no other change.
    */
   whenPresent?: true;
+  /**
+   * System programs the part runs, by their path in the Debian root file system the images are
+   * built from: each is put at the same path in the image, with any shared library it needs
+   * that the Node layer does not already hold.
+   */
+  programs?: string[];
 }
 
 /** Every image is `shadow.local/<name>:dev`: never pulled, imported into each node. */
@@ -30,5 +36,11 @@ export const catalog: ImageDefinition[] = [
   { name: "migration-controller", entry: "services/migration-controller/src/main.ts" },
   { name: "admission-svc", entry: "services/admission-svc/src/main.ts" },
   { name: "pressure-svc", entry: "services/pressure-svc/src/main.ts", whenPresent: true },
-  { name: "node-agent", entry: "agent/src/main.ts", whenPresent: true },
+  // chroot: the agent runs in its node's root file system (agent/src/host-root.ts).
+  {
+    name: "node-agent",
+    entry: "agent/src/main.ts",
+    whenPresent: true,
+    programs: ["/usr/sbin/chroot"],
+  },
 ];

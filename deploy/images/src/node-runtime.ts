@@ -85,7 +85,7 @@ async function stripped(node: string): Promise<Buffer> {
   }
 }
 
-interface Library {
+export interface Library {
   /** Path in the image. */
   path: string;
   /** The file's bytes live here (symlinks resolved). */
@@ -100,7 +100,7 @@ interface Library {
  * binary's interpreter path says; every other library into one directory by its soname, which
  * the loader searches by default.
  */
-async function sharedLibraries(node: string, root: string): Promise<Library[]> {
+export async function sharedLibraries(node: string, root: string): Promise<Library[]> {
   const loader = join(root, "lib64", "ld-linux-x86-64.so.2");
   const searched = ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"].map((d) => join(root, d));
   const { stdout } = await run(loader, ["--library-path", searched.join(":"), "--list", node]);

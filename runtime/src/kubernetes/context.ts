@@ -3,19 +3,24 @@ import { RuntimeConfigError, UnknownInstanceError, UnknownNodeError } from "../e
 import { AgentClient } from "./agent-client.ts";
 import type { KubernetesRuntimeConfig } from "./config.ts";
 import { ignoreNotFound, type Kube } from "./kube.ts";
+import { kubeletSummary, NodeSummaries } from "./kubelet-summary.ts";
 import { nodeReady } from "./nodes.ts";
 import type { ObjectWatch } from "./object-watch.ts";
 
 /** What the adapter's operations share: the API, the watched pods and nodes, the agents. */
 export class KubeContext {
   private readonly agents = new Map<string, AgentClient>();
+  /** Each node's memory figures from its kubelet's summary API. */
+  readonly summaries: NodeSummaries;
 
   constructor(
     readonly config: KubernetesRuntimeConfig,
     readonly kube: Kube,
     readonly pods: ObjectWatch<V1Pod>,
     readonly nodes: ObjectWatch<V1Node>,
-  ) {}
+  ) {
+    this.summaries = new NodeSummaries((node) => kubeletSummary(kube.config, node));
+  }
 
   get namespace(): string {
     return this.config.namespace;

@@ -67,7 +67,14 @@ export class KubernetesRuntime implements Runtime {
 
   async nodes(): Promise<NodeInfo[]> {
     const pods = this.ctx.pods.list(this.ctx.namespace);
-    return this.ctx.nodes.list().map((n) => toNodeInfo(n, pods));
+    const nodes = this.ctx.nodes.list();
+    // Only a Ready node with a real kubelet has a summary to give (kwok's fake nodes have none).
+    const summaries = await this.ctx.summaries.pressure(
+      nodes
+        .filter((n) => nodeReady(n) && !n.metadata?.annotations?.["kwok.x-k8s.io/node"])
+        .map((n) => n.metadata?.name ?? ""),
+    );
+    return nodes.map((n) => toNodeInfo(n, pods, summaries.get(n.metadata?.name ?? "")));
   }
 
   async markNode(node: string, marks: NodeMarks): Promise<NodeInfo> {

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import type { NodeInfo } from "../types.ts";
+import type { SummaryPressure } from "./kubelet-summary.ts";
 import { isDraining } from "./node-marks.ts";
 
 /** Whether the node's Ready condition is True (Unknown, a lost kubelet, is not). */
@@ -9,9 +10,10 @@ export function nodeReady(node: V1Node): boolean {
 
 /**
  * A Kubernetes node as the runtime port's NodeInfo. Cordoned: marked unschedulable, or tainted
- * so that new pods without a toleration stay off it (NoSchedule, NoExecute).
+ * so that new pods without a toleration stay off it (NoSchedule, NoExecute). Memory use and
+ * PSI come from its kubelet's summary, where it was read.
  */
-export function toNodeInfo(node: V1Node, pods: V1Pod[]): NodeInfo {
+export function toNodeInfo(node: V1Node, pods: V1Pod[], summary: SummaryPressure = {}): NodeInfo {
   const name = node.metadata?.name ?? "";
   const conditions = node.status?.conditions ?? [];
   const condition = (type: string) =>
@@ -40,6 +42,7 @@ export function toNodeInfo(node: V1Node, pods: V1Pod[]): NodeInfo {
       ),
     },
     pressure: {
+      ...summary,
       memory: condition("MemoryPressure"),
       disk: condition("DiskPressure"),
       cordoned:
