@@ -116,7 +116,8 @@ export function chrootArgs(settings: HostRootSettings, installed: InstalledProgr
 export async function runInHostRoot(
   settings: HostRootSettings,
   program: { node: string; entry: string },
-  chroot = "chroot",
+  // Where Debian has it, and the node agent's image too (deploy/images' catalog).
+  chroot = "/usr/sbin/chroot",
 ): Promise<number> {
   if (settings.envFile && !existsSync(join(settings.hostRoot, settings.envFile))) {
     throw new Error(

@@ -31,6 +31,7 @@ export {
   partitionOffset,
   workloadName,
 } from "./names.ts";
+export { DO_NOT_DISRUPT, MIGRATE_LABEL, optOutOf } from "./opt-out.ts";
 export { OUTPUT_ID_HEADER, outputId } from "./output-id.ts";
 export {
   type HandoverTiming,

@@ -33,7 +33,8 @@ start_apiserver() {
   local pki=$CLUSTER_PKI
   DAEMON_INPUTS=("$pki/tokens.csv" "$pki/apiserver.crt")
   # --endpoint-reconciler-type=none: a single API server needs no endpoint leases, and the
-  # `kubernetes` Service has no kube-proxy behind it anyway.
+  # `kubernetes` Service has no kube-proxy behind it anyway. --enable-aggregator-routing: with
+  # no kube-proxy, the API server reaches a webhook's Service at its endpoints, not its IP.
   ensure_daemon apiserver apiserver_healthy 120 "$KUBERNETES_BIN/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$ETCD_CLIENT_PORT" \
     --bind-address="$CLUSTER_GATEWAY" --advertise-address="$CLUSTER_GATEWAY" \
@@ -47,7 +48,8 @@ start_apiserver() {
     --kubelet-client-certificate="$pki/kubelet-client.crt" \
     --kubelet-client-key="$pki/kubelet-client.key" \
     --kubelet-preferred-address-types=InternalIP \
-    --profiling=false --cert-dir="$CLUSTER_STATE/apiserver"
+    --profiling=false --cert-dir="$CLUSTER_STATE/apiserver" \
+    --enable-aggregator-routing=true
   DAEMON_INPUTS=()
 }
 

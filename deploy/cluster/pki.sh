@@ -93,6 +93,16 @@ if [[ ! -f kubelet-client.crt ]]; then
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=clientAuth"
 fi
+# The eviction webhook's serving certificate (deploy/k8s/base/admission/evictions.yaml): the
+# migration controller's Service, as the API server names it.
+WEBHOOK_SANS="DNS:shadow-migration-controller.shadow-system.svc"
+if [[ ! -f webhook.crt || $(cat webhook.sans 2>/dev/null) != "$WEBHOOK_SANS" ]]; then
+  sign webhook "/CN=shadow-migration-controller" "basicConstraints=CA:FALSE
+keyUsage=critical,digitalSignature,keyEncipherment
+extendedKeyUsage=serverAuth
+subjectAltName=$WEBHOOK_SANS"
+  echo "$WEBHOOK_SANS" >webhook.sans
+fi
 if [[ ! -f sa.key ]]; then
   openssl genrsa -out sa.key 2048 2>/dev/null
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null

@@ -112,16 +112,17 @@ describe("kubectl apply -k deploy/k8s/overlays/local", () => {
       expect(pod?.spec?.hostPID).toBe(true);
       expect(pod?.spec?.containers[0]?.securityContext?.privileged).toBe(true);
       expect(pod?.status?.podIP).toBe(node.ip);
-      const url = `http://${node.ip}:${NODE_AGENT_PORT}/healthz`;
-      const refused = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      const base = `http://${node.ip}:${NODE_AGENT_PORT}`;
+      // It serves its own node (the name its node's settings and the pod agree on).
+      const health = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5000) });
+      expect(await health.json()).toEqual({ node: node.name, ok: true });
+      const refused = await fetch(`${base}/v1/state`, { signal: AbortSignal.timeout(5000) });
       expect(refused.status).toBe(401);
-      const health = await fetch(url, {
+      const state = await fetch(`${base}/v1/state`, {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(5000),
       });
-      expect(health.status).toBe(200);
-      // It serves its own node, with that node's settings (from the file its node holds).
-      expect(await health.json()).toEqual({ node: node.name, ok: true });
+      expect(state.status).toBe(200);
     }
   });
 

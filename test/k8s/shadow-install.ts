@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import {
   AuthorizationV1Api,
@@ -82,8 +83,50 @@ export async function kubectl(
  */
 export async function applyOverlay(cluster: ClusterInfo): Promise<string> {
   await agentTokenSecret(cluster);
+  await webhookCertificate(cluster);
   const { stdout } = await kubectl(cluster, ["apply", "-k", OVERLAY]);
+  await injectWebhookCa(cluster);
   return stdout;
+}
+
+/** The eviction webhook's Secret: the certificate the cluster's CA issued for it (pki.sh). */
+export const WEBHOOK_SECRET = "shadow-webhook-tls";
+export const EVICTION_WEBHOOK = "shadow-evictions";
+
+async function webhookCertificate(cluster: ClusterInfo): Promise<void> {
+  const pki = dirname(cluster.caFile);
+  const kube = connect(cluster.kubeconfig);
+  const body = {
+    metadata: { name: WEBHOOK_SECRET, namespace: SHADOW_NAMESPACE },
+    type: "kubernetes.io/tls",
+    stringData: {
+      "tls.crt": readFileSync(join(pki, "webhook.crt"), "utf8"),
+      "tls.key": readFileSync(join(pki, "webhook.key"), "utf8"),
+    },
+  };
+  await kube.core
+    .createNamespacedSecret({ namespace: SHADOW_NAMESPACE, body })
+    .catch(alreadyThere)
+    .then(() =>
+      kube.core.replaceNamespacedSecret({
+        name: WEBHOOK_SECRET,
+        namespace: SHADOW_NAMESPACE,
+        body,
+      }),
+    );
+}
+
+/** What cert-manager's CA injector does on a real install: the webhook trusts the cluster's CA. */
+async function injectWebhookCa(cluster: ClusterInfo): Promise<void> {
+  const ca = readFileSync(cluster.caFile).toString("base64");
+  await kubectl(cluster, [
+    "patch",
+    "validatingwebhookconfiguration",
+    EVICTION_WEBHOOK,
+    "--type=json",
+    "-p",
+    JSON.stringify([{ op: "add", path: "/webhooks/0/clientConfig/caBundle", value: ca }]),
+  ]);
 }
 
 async function agentTokenSecret(cluster: ClusterInfo): Promise<void> {

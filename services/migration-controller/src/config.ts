@@ -18,6 +18,13 @@ export const controllerEnv = hostEnv.extend({
    * object goes, and the rollback goes on without it.
    */
   SHADOW_CANCEL_GRACE_MS: z.coerce.number().int().positive().default(120_000),
+  /**
+   * The eviction webhook's certificate and key (tls.crt, tls.key); without it there is no
+   * webhook, and evictions are kept off shadow's pods by their PodDisruptionBudgets alone.
+   */
+  SHADOW_WEBHOOK_CERT_DIR: z.string().min(1).optional(),
+  SHADOW_WEBHOOK_HOST: z.string().min(1).default("0.0.0.0"),
+  SHADOW_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65535).default(8443),
 });
 
 export type ControllerEnv = z.infer<typeof controllerEnv>;

@@ -1,8 +1,12 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
 import { createPublisher, serviceSource } from "@shadow/events";
 import { loadConfig, startHost } from "@shadow/host";
 import { MigrationProjection } from "@shadow/migration";
 import { controllerEnv } from "./config.ts";
 import { MigrationController } from "./controller.ts";
+import { evictionWebhookApp, startEvictionWebhook } from "./eviction-webhook.ts";
 import { loadKubeConfig, MigrationWriter, makeWatches } from "./kube.ts";
 import { followLog } from "./log-feed.ts";
 
@@ -19,9 +23,11 @@ await feed.caughtUp;
 const kube = loadKubeConfig(env.SHADOW_KUBECONFIG ?? env.KUBECONFIG);
 const publisher = createPublisher({ kafka, source: serviceSource(serviceName) });
 await publisher.connect();
+const watches = makeWatches(kube, env.SHADOW_K8S_NAMESPACE);
+const writes = new MigrationWriter(kube);
 const controller = new MigrationController({
-  watches: makeWatches(kube, env.SHADOW_K8S_NAMESPACE),
-  writes: new MigrationWriter(kube),
+  watches,
+  writes,
   projection,
   publisher,
   namespace: env.SHADOW_K8S_NAMESPACE,
@@ -32,11 +38,38 @@ const controller = new MigrationController({
 });
 await controller.start();
 
+const core = kube.makeApiClient(CoreV1Api);
+// The certificate's Secret is optional: an install without it has no webhook.
+const certDir = env.SHADOW_WEBHOOK_CERT_DIR;
+const hasCertificate = certDir !== undefined && existsSync(join(certDir, "tls.crt"));
+if (certDir && !hasCertificate) {
+  logger.info({ certDir }, "no certificate for the eviction webhook: evictions are not answered");
+}
+const webhook = hasCertificate
+  ? startEvictionWebhook(
+      evictionWebhookApp({
+        namespace: env.SHADOW_K8S_NAMESPACE,
+        // The watch's copy, else the API's: a pod made a moment ago may not be in it yet.
+        readPod: async (name, namespace) =>
+          watches.pods.get(name, namespace) ??
+          (await core.readNamespacedPod({ name, namespace }).catch(() => undefined)),
+        createMigration: (m) => writes.createMigration(m),
+        logger,
+      }),
+      {
+        certDir,
+        host: env.SHADOW_WEBHOOK_HOST,
+        port: env.SHADOW_WEBHOOK_PORT,
+      },
+    )
+  : undefined;
+
 // Ready: its informers listed, and its projection holds the whole log.
 host.ready({
   alive: () => controller.alive(),
   fields: { namespace: env.SHADOW_K8S_NAMESPACE, server: kube.getCurrentCluster()?.server },
   async stop() {
+    await webhook?.close();
     await controller.stop();
     await feed.stop();
     await publisher.disconnect();

@@ -1,3 +1,4 @@
+export { DO_NOT_DISRUPT, MIGRATE_LABEL, optOutOf } from "@shadow/contract";
 export { type PressureEnv, policyFromEnv, pressureEnv } from "./config.ts";
 export type { PressureDeps } from "./deps.ts";
 export { onNodePressureDetected } from "./handlers/node-pressure-detected.ts";
@@ -6,7 +7,6 @@ export { migrationIdFor } from "./migration-id.ts";
 export { type Condition, noConditions, observe } from "./policy/conditions.ts";
 export { PolicyConfig, policyConfig, totalLimit } from "./policy/config.ts";
 export { decide } from "./policy/decide.ts";
-export { DO_NOT_DISRUPT, MIGRATE_LABEL, optOutOf } from "./policy/opt-out.ts";
 export type { Decision, DecisionInput, MigrationRecord } from "./policy/types.ts";
 export { pressureHandlers, serviceName } from "./service.ts";
 export { runtimeSignals, servingCopies } from "./signals/runtime-source.ts";

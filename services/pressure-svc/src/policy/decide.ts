@@ -1,9 +1,9 @@
+import { optOutOf } from "@shadow/contract";
 import type { WorkloadSignal } from "../signals/types.ts";
 import { openBlackout } from "./blackout.ts";
 import { type InFlight, inFlight, lastEnded } from "./budget.ts";
 import type { Condition } from "./conditions.ts";
 import { totalLimit } from "./config.ts";
-import { optOutOf } from "./opt-out.ts";
 import { chooseTarget, type Promised, pct } from "./targets.ts";
 import type { Decision, DecisionCode, DecisionInput } from "./types.ts";
 
