@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "vitest";
-import { chrootArgs, hostRootSettings, installProgram, runInHostRoot } from "./host-root.ts";
+import { hostRootSettings, installProgram, nsenterArgs, runInHostRoot } from "./host-root.ts";
 
-// The node's root is this machine's / (a chroot into it changes nothing else), so the agent's
-// program really is copied, chrooted into and run, with the node's settings file.
+// The node's root is this machine's / and its mount namespace this process's, so the agent's
+// program really is copied, run through nsenter, with the node's settings file.
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -25,8 +25,10 @@ describe("the node agent in a pod", () => {
   test("is an agent on its node when no host root is set, and refuses a relative one", () => {
     expect(hostRootSettings({})).toBeUndefined();
     expect(hostRootSettings({ SHADOW_AGENT_HOST_ROOT: "" })).toBeUndefined();
+    // The node's mount namespace is the pod's parent's (the runtime's shim) unless named.
     expect(hostRootSettings({ SHADOW_AGENT_HOST_ROOT: "/host" })).toEqual({
       hostRoot: "/host",
+      mountNamespace: `/proc/${process.ppid}/ns/mnt`,
       installDir: "/var/lib/shadow/node-agent",
     });
     expect(() => hostRootSettings({ SHADOW_AGENT_HOST_ROOT: "host" })).toThrow(
@@ -39,7 +41,11 @@ describe("the node agent in a pod", () => {
 
   test("installs its program once per version and drops other versions", async () => {
     const first = await program("console.log('one');\n");
-    const settings = { hostRoot: "/", installDir: join(first.dir, "installed") };
+    const settings = {
+      hostRoot: "/",
+      mountNamespace: "/proc/self/ns/mnt",
+      installDir: join(first.dir, "installed"),
+    };
     const installed = await installProgram(settings, first);
     const [version] = await readdir(settings.installDir);
     expect(installed.entry).toBe(join(settings.installDir, version ?? "", "main.mjs"));
@@ -56,15 +62,16 @@ describe("the node agent in a pod", () => {
     const next = await installProgram(settings, first);
     expect(next.entry).not.toBe(installed.entry);
     expect(await readdir(settings.installDir)).toHaveLength(1);
-    expect(chrootArgs({ ...settings, envFile: "/etc/node.env" }, next)).toEqual([
-      "/",
+    expect(nsenterArgs({ ...settings, envFile: "/etc/node.env" }, next)).toEqual([
+      "--mount=/proc/self/ns/mnt",
+      "--",
       next.node,
       "--env-file=/etc/node.env",
       next.entry,
     ]);
   });
 
-  test("runs in the node's root with the node's settings, the pod's own winning, and exits as it does", async () => {
+  test("runs in the node's mount namespace with the node's settings, the pod's own winning, and exits as it does", async () => {
     const p = await program("");
     const out = join(p.dir, "out.json");
     // stdout is the kubelet's: the entry reports in a file.
@@ -82,7 +89,12 @@ describe("the node agent in a pod", () => {
       envFile,
       "SHADOW_AGENT_CONTAINERD=/run/node-a/containerd.sock\nSHADOW_AGENT_NODE=from-file\n",
     );
-    const settings = { hostRoot: "/", installDir: join(p.dir, "installed"), envFile };
+    const settings = {
+      hostRoot: "/",
+      mountNamespace: `/proc/${process.pid}/ns/mnt`,
+      installDir: join(p.dir, "installed"),
+      envFile,
+    };
     const previous = { ...process.env };
     process.env.SHADOW_AGENT_NODE = "node-a";
     process.env.SHADOW_AGENT_HOST_ROOT = "/";

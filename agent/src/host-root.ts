@@ -7,15 +7,18 @@ import { basename, dirname, isAbsolute, join } from "node:path";
 import { z } from "zod";
 
 /**
- * The node agent in a pod (the DaemonSet) runs in its node's root file system, as the agent
+ * The node agent in a pod (the DaemonSet) runs in its node's mount namespace, as the agent
  * started on the node itself does. It drives the node's own runc, CRIU and containerd, whose
  * binaries, libraries, sockets and state are the node's, and the paths it hands them (bundles,
- * images, the kubelet's archives) must mean the same to it and to them. The pod mounts the
- * node's root at SHADOW_AGENT_HOST_ROOT (hostPath /, with hostPID so /proc is the node's too);
- * the agent's program (Node and its bundle, from the image) is copied into that root once per
- * version and run there with chroot, as `kubectl debug node` runs its shell.
+ * images, the kubelet's archives, pods' volumes) must mean the same to it and to them; CRIU also
+ * enters mount namespaces itself, which a chroot would not survive. The pod mounts the node's
+ * root at SHADOW_AGENT_HOST_ROOT and shares the node's PIDs (hostPID): the agent's program (Node
+ * and its bundle, from the image) is copied into the node's root once per version, then run with
+ * nsenter in the mount namespace of the pod's parent process, the container runtime's shim,
+ * which runs in the node's.
  *
- *   SHADOW_AGENT_HOST_ROOT      where the node's root is mounted (unset: the agent is on the node)
+ *   SHADOW_AGENT_HOST_ROOT      where the node's / is mounted (unset: the agent is on the node)
+ *   SHADOW_AGENT_HOST_MOUNT_NS  the node's mount namespace (default /proc/<parent pid>/ns/mnt)
  *   SHADOW_AGENT_INSTALL_DIR    where in the node's root the program is copied
  *                               (default /var/lib/shadow/node-agent)
  *   SHADOW_AGENT_ENV_FILE       a file in the node's root with the node's own settings (its
@@ -26,6 +29,10 @@ const envSchema = z.object({
   SHADOW_AGENT_HOST_ROOT: z
     .string()
     .refine(isAbsolute, "SHADOW_AGENT_HOST_ROOT: an absolute path (where the node's / is mounted)"),
+  SHADOW_AGENT_HOST_MOUNT_NS: z
+    .string()
+    .refine(isAbsolute, "SHADOW_AGENT_HOST_MOUNT_NS: an absolute path (a /proc/<pid>/ns/mnt)")
+    .optional(),
   SHADOW_AGENT_INSTALL_DIR: z
     .string()
     .refine(isAbsolute, "SHADOW_AGENT_INSTALL_DIR: an absolute path in the node's root")
@@ -38,6 +45,7 @@ const envSchema = z.object({
 
 export interface HostRootSettings {
   hostRoot: string;
+  mountNamespace: string;
   installDir: string;
   envFile?: string;
 }
@@ -50,6 +58,7 @@ export function hostRootSettings(
   const parsed = envSchema.safeParse({
     ...env,
     SHADOW_AGENT_ENV_FILE: env.SHADOW_AGENT_ENV_FILE || undefined,
+    SHADOW_AGENT_HOST_MOUNT_NS: env.SHADOW_AGENT_HOST_MOUNT_NS || undefined,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => i.message);
@@ -58,6 +67,7 @@ export function hostRootSettings(
   const e = parsed.data;
   return {
     hostRoot: e.SHADOW_AGENT_HOST_ROOT,
+    mountNamespace: e.SHADOW_AGENT_HOST_MOUNT_NS ?? `/proc/${process.ppid}/ns/mnt`,
     installDir: e.SHADOW_AGENT_INSTALL_DIR,
     ...(e.SHADOW_AGENT_ENV_FILE ? { envFile: e.SHADOW_AGENT_ENV_FILE } : {}),
   };
@@ -99,10 +109,11 @@ export async function installProgram(
   return { node: join(inNode, "node"), entry: join(inNode, basename(program.entry)) };
 }
 
-/** chroot's arguments: the node's root, then Node with the node's settings and the entry. */
-export function chrootArgs(settings: HostRootSettings, installed: InstalledProgram): string[] {
+/** nsenter's arguments: the node's mount namespace, then Node with the node's settings. */
+export function nsenterArgs(settings: HostRootSettings, installed: InstalledProgram): string[] {
   return [
-    settings.hostRoot,
+    `--mount=${settings.mountNamespace}`,
+    "--",
     installed.node,
     ...(settings.envFile ? [`--env-file=${settings.envFile}`] : []),
     installed.entry,
@@ -110,14 +121,14 @@ export function chrootArgs(settings: HostRootSettings, installed: InstalledProgr
 }
 
 /**
- * Installs the program and runs it in the node's root until it exits, passing on the signals
- * the kubelet sends; resolves with its exit code.
+ * Installs the program and runs it in the node's mount namespace until it exits, passing on the
+ * signals the kubelet sends; resolves with its exit code.
  */
 export async function runInHostRoot(
   settings: HostRootSettings,
   program: { node: string; entry: string },
   // Where Debian has it, and the node agent's image too (deploy/images' catalog).
-  chroot = "/usr/sbin/chroot",
+  nsenter = "/usr/bin/nsenter",
 ): Promise<number> {
   if (settings.envFile && !existsSync(join(settings.hostRoot, settings.envFile))) {
     throw new Error(
@@ -125,7 +136,7 @@ export async function runInHostRoot(
     );
   }
   const installed = await installProgram(settings, program);
-  const child = spawn(chroot, chrootArgs(settings, installed), {
+  const child = spawn(nsenter, nsenterArgs(settings, installed), {
     stdio: "inherit",
     // The program inside is the agent itself, not another launcher.
     env: { ...process.env, SHADOW_AGENT_HOST_ROOT: "" },

@@ -2,7 +2,7 @@ import { loadAgentConfig } from "./config.ts";
 import { hostRootSettings, runInHostRoot } from "./host-root.ts";
 import { startAgent } from "./start-agent.ts";
 
-// In a pod, the agent first moves into its node's root file system (host-root.ts); there, or
+// In a pod, the agent first moves into its node's mount namespace (host-root.ts); there, or
 // when started on the node, it serves.
 const hostRoot = hostRootSettings();
 if (hostRoot) {

@@ -185,20 +185,22 @@ describe("the image builder", () => {
     expect(main).toMatch(/from\s*"kafkajs"/);
   });
 
-  test("a row's system programs are in its own layer at their paths, without the libraries Node's layer holds", async () => {
-    // This machine's root file system stands in for the Debian one: chroot needs libc only,
-    // which the stand-in Node layer has.
+  test("a row's system programs are in its own layer at their paths, with the libraries Node's layer lacks", async () => {
+    // This machine's root file system stands in for the Debian one: nsenter needs libselinux
+    // besides libc, which the stand-in Node layer has.
     const out = await tempDir("shadow-images-p-");
     const result = await build(out, {
       root: "/",
-      catalog: [{ name: "alpha", entry: "apps/alpha/main.ts", programs: ["/usr/sbin/chroot"] }],
+      catalog: [{ name: "alpha", entry: "apps/alpha/main.ts", programs: ["/usr/bin/nsenter"] }],
     });
     const layer = result.images[0]?.layers[1];
     const inImage = await readTar(join(out, "blobs/sha256", layer?.digest.slice(7) ?? ""));
-    expect(inImage.get("usr/sbin/chroot")?.bytes.equals(await readFile("/usr/sbin/chroot"))).toBe(
+    expect(inImage.get("usr/bin/nsenter")?.bytes.equals(await readFile("/usr/bin/nsenter"))).toBe(
       true,
     );
-    expect([...inImage.keys()].filter((path) => path.includes("libc.so"))).toEqual([]);
+    const libraries = [...inImage.keys()].filter((path) => path.includes(".so"));
+    expect(libraries).toContain("usr/lib/x86_64-linux-gnu/libselinux.so.1");
+    expect(libraries.filter((path) => path.includes("libc.so"))).toEqual([]);
     await expect(
       build(await tempDir("shadow-images-q-"), {
         root: "/",

@@ -36,11 +36,11 @@ export const catalog: ImageDefinition[] = [
   { name: "migration-controller", entry: "services/migration-controller/src/main.ts" },
   { name: "admission-svc", entry: "services/admission-svc/src/main.ts" },
   { name: "pressure-svc", entry: "services/pressure-svc/src/main.ts", whenPresent: true },
-  // chroot: the agent runs in its node's root file system (agent/src/host-root.ts).
+  // nsenter: the agent runs in its node's mount namespace (agent/src/host-root.ts).
   {
     name: "node-agent",
     entry: "agent/src/main.ts",
     whenPresent: true,
-    programs: ["/usr/sbin/chroot"],
+    programs: ["/usr/bin/nsenter"],
   },
 ];
