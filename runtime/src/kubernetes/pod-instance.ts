@@ -1,4 +1,5 @@
 import type { V1Pod } from "@kubernetes/client-node";
+import { DO_NOT_DISRUPT, MIGRATE_LABEL } from "@shadow/contract";
 import type { Identity, InstanceInfo } from "../types.ts";
 import { Annotation, Label } from "./labels.ts";
 
@@ -78,7 +79,18 @@ export function toInstanceInfo(pod: V1Pod): InstanceInfo | undefined {
     endpoint: pod.status?.podIP ? `${pod.status.podIP}:${httpPortOf(pod)}` : "",
     state: running ? "running" : "stopped",
     identity,
-    // A pod's labels are what its deployer declares about it (admission reads shadow.io/fence).
-    labels: { ...pod.metadata?.labels },
+    // A pod's labels are what its deployer declares about it (admission reads shadow.io/fence);
+    // an opt-out may be an annotation as well (a label wins).
+    labels: { ...optOutAnnotations(pod), ...pod.metadata?.labels },
   };
+}
+
+/** The opt-outs (shadow.io/migrate, karpenter.sh/do-not-disrupt) a pod carries as annotations. */
+function optOutAnnotations(pod: V1Pod): Record<string, string> {
+  const annotations = pod.metadata?.annotations ?? {};
+  return Object.fromEntries(
+    [MIGRATE_LABEL, DO_NOT_DISRUPT].flatMap((key) =>
+      annotations[key] === undefined ? [] : [[key, annotations[key]]],
+    ),
+  );
 }
