@@ -1,16 +1,21 @@
 import { randomBytes } from "node:crypto";
+import { NodePressureDetected, PressureDecided } from "@shadow/events";
 import { decide, noConditions, observe, policyConfig, runtimeSignals } from "@shadow/pressure-svc";
 import { createKubernetesRuntime, type KubernetesRuntime } from "@shadow/runtime/kubernetes";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { readTopicEvents } from "../e2e/topic-events.ts";
 import { adapterConfig, providedCluster } from "./adapter-env.ts";
 import { connect, nodeReady, podReady, waitFor } from "./kube.ts";
+import { BUS_NAMESPACE, ensureShadow, shadowKube } from "./shadow-install.ts";
 
 // pressure-svc's signals and policy on the real API server, through the kubernetes adapter's
 // watches: a cordoned node and a node tainted NoExecute become conditions, and the policy
 // decides to move the workloads off them to a real node, leaving alone a pod annotated
 // shadow.io/migrate: never. In dry-run, as a decision only: the pods run on kwok fake nodes of
 // this test's own (untainted, so the cordon and the taint are the only marks), where nothing can
-// be checkpointed.
+// be checkpointed. The pressure-svc installed in the cluster (the local overlay's, in dry-run)
+// sees the same cordon and puts its announcement and decision on the log.
 
 const { cluster } = providedCluster();
 const kube = connect(cluster.kubeconfig);
@@ -29,6 +34,7 @@ const pods: { name: string; node: string; annotations: Record<string, string> }[
 ];
 
 beforeAll(async () => {
+  await ensureShadow(cluster, shadowKube(cluster.kubeconfig), ["pressure-svc"]);
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   for (const node of [cordoned, tainted]) {
     await kube.core.createNode({
@@ -153,5 +159,30 @@ describe("pressure-svc's policy on the real API server", () => {
       why: expect.stringContaining("shadow.io/migrate: never"),
     });
     expect(moving.map((d) => d.migration?.workload)).not.toContain(`kept-${run}`);
+  });
+
+  test("the installed pressure-svc announces the cordon and its decision on the log", async () => {
+    const kafka = new Kafka({
+      clientId: "shadow-test-k8s-pressure",
+      brokers: inject("kafkaBrokers"),
+      logLevel: logLevel.NOTHING,
+    });
+    const topic = `shadow.${BUS_NAMESPACE}.pressure.v1`;
+    const onNode = await waitFor(
+      `pressure-svc's events for ${cordoned} on ${topic}`,
+      90_000,
+      async () =>
+        (await readTopicEvents(kafka, topic)).filter(
+          (e) => (e.data as { node?: string }).node === cordoned,
+        ),
+      (events) =>
+        events.some((e) => e.type === NodePressureDetected.type) &&
+        events.some((e) => e.type === PressureDecided.type),
+    );
+    const detected = onNode.find((e) => e.type === NodePressureDetected.type);
+    expect(detected?.data).toMatchObject({ node: cordoned, kind: "cordon" });
+    const decided = onNode.find((e) => e.type === PressureDecided.type);
+    console.log(`installed pressure-svc: ${JSON.stringify(decided?.data)}`);
+    expect(decided?.data).toMatchObject({ node: cordoned, kind: "cordon" });
   });
 });

@@ -133,6 +133,10 @@ const accounts: Record<string, { allowed: Access[]; denied: Access[] }> = {
       { verb: "list", resource: "migrations", group: "shadow.io", namespace: "default" },
     ],
   },
+  "pressure-svc": {
+    allowed: [...readNodes, ...readPods, { verb: "get", resource: "nodes", subresource: "proxy" }],
+    denied: [checkpoint, ...podMaking, ...migrations.slice(3)],
+  },
   "node-agent": {
     // Node-local powers: which pods it may patch is bounded to its node by an admission policy
     // (node-agent-policy.yaml), which RBAC alone cannot express.

@@ -37,6 +37,7 @@ export const PARTS = [
   "fence-svc",
   "drain-svc",
   "migration-controller",
+  "pressure-svc",
 ] as const;
 
 /** The node agent: a DaemonSet, one pod per node, image shadow.local/node-agent:dev. */
