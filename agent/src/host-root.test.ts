@@ -39,7 +39,7 @@ describe("the node agent in a pod", () => {
     ).toThrow(/SHADOW_AGENT_ENV_FILE: an absolute path/);
   });
 
-  test("installs its program once per version and drops other versions", async () => {
+  test("installs its program once per version and keeps the two newest", async () => {
     const first = await program("console.log('one');\n");
     const settings = {
       hostRoot: "/",
@@ -57,11 +57,19 @@ describe("the node agent in a pod", () => {
     // The same version again: nothing copied.
     expect(await installProgram(settings, first)).toEqual(installed);
     expect((await stat(installed.entry)).mtimeMs).toBe(copiedAt);
-    // Another version: installed beside, the old one removed.
+    // Another version: installed beside; the one before stays (it may run while the update
+    // rolls), older ones go.
     await writeFile(first.entry, "console.log('two');\n");
     const next = await installProgram(settings, first);
     expect(next.entry).not.toBe(installed.entry);
-    expect(await readdir(settings.installDir)).toHaveLength(1);
+    expect(await readdir(settings.installDir)).toHaveLength(2);
+    await writeFile(first.entry, "console.log('three');\n");
+    const third = await installProgram(settings, first);
+    const left = await readdir(settings.installDir);
+    expect(left).toHaveLength(2);
+    expect(left.map((v) => join(settings.installDir, v, "main.mjs")).sort()).toEqual(
+      [next.entry, third.entry].sort(),
+    );
     expect(nsenterArgs({ ...settings, envFile: "/etc/node.env" }, next)).toEqual([
       "--mount=/proc/self/ns/mnt",
       "--",
@@ -69,6 +77,19 @@ describe("the node agent in a pod", () => {
       "--env-file=/etc/node.env",
       next.entry,
     ]);
+  });
+
+  test("installed by two agents at once, one whole copy stays in place", async () => {
+    const p = await program("console.log('same');\n");
+    const settings = {
+      hostRoot: "/",
+      mountNamespace: "/proc/self/ns/mnt",
+      installDir: join(p.dir, "installed"),
+    };
+    const [a, b] = await Promise.all([installProgram(settings, p), installProgram(settings, p)]);
+    expect(a).toEqual(b);
+    expect(await readdir(settings.installDir)).toHaveLength(1);
+    expect((await stat(a.node)).size).toBe((await stat(process.execPath)).size);
   });
 
   test("runs in the node's mount namespace with the node's settings, the pod's own winning, and exits as it does", async () => {

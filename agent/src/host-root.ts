@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { copyFile, cp, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, cp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 import { z } from "zod";
@@ -81,9 +81,10 @@ export interface InstalledProgram {
 
 /**
  * Copies Node and the program's directory into the node's root, under a directory named by
- * their digest: a pod of the same version finds it there and copies nothing; other versions
- * (an agent updated since) are removed. Written aside and renamed, so a copy cut short by a
- * killed pod is never taken for a whole one.
+ * their digest: a pod of the same version finds it there and copies nothing. Written aside and
+ * renamed into place, never over a whole copy: agents starting side by side (nodes sharing a
+ * root file system, as on the test cluster) each keep a copy the other did not remove. Versions
+ * beyond the two newest (an update, and the one it replaces while it rolls) are removed.
  */
 export async function installProgram(
   settings: HostRootSettings,
@@ -94,19 +95,45 @@ export async function installProgram(
   const installRoot = join(settings.hostRoot, settings.installDir);
   const target = join(installRoot, version);
   if (!existsSync(join(target, ".complete"))) {
-    const staging = `${target}.partial-${process.pid}`;
+    const staging = join(installRoot, `.partial-${version}-${randomUUID()}`);
     await rm(staging, { recursive: true, force: true });
     await cp(programDir, staging, { recursive: true });
     await copyFile(program.node, join(staging, "node"));
     await writeFile(join(staging, ".complete"), `${version}\n`);
-    await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
+    // A copy cut short by a killed pod has no .complete: it goes; a whole one stays.
+    if (existsSync(target) && !existsSync(join(target, ".complete"))) {
+      await rm(target, { recursive: true, force: true });
+    }
+    await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
+      await rm(staging, { recursive: true, force: true });
+      // Another agent put the same version in place first.
+      if (!existsSync(join(target, ".complete"))) throw error;
+    });
   }
-  for (const name of await readdir(installRoot)) {
-    if (name !== version) await rm(join(installRoot, name), { recursive: true, force: true });
-  }
+  await keepNewest(installRoot, version, 2);
   const inNode = join(settings.installDir, version);
   return { node: join(inNode, "node"), entry: join(inNode, basename(program.entry)) };
+}
+
+/** Removes all but the `keep` newest installed versions; `current` always stays. */
+async function keepNewest(installRoot: string, current: string, keep: number): Promise<void> {
+  const versions = (await readdir(installRoot)).filter((name) => !name.startsWith("."));
+  const dated = await Promise.all(
+    versions.map(async (name) => ({
+      name,
+      at: (await stat(join(installRoot, name)).catch(() => undefined))?.mtimeMs ?? 0,
+    })),
+  );
+  const newest = dated
+    .filter((v) => v.name !== current)
+    .sort((a, b) => b.at - a.at)
+    .slice(0, keep - 1)
+    .map((v) => v.name);
+  for (const { name } of dated) {
+    if (name !== current && !newest.includes(name)) {
+      await rm(join(installRoot, name), { recursive: true, force: true });
+    }
+  }
 }
 
 /** nsenter's arguments: the node's mount namespace, then Node with the node's settings. */

@@ -71,6 +71,25 @@ describe("the eviction webhook", () => {
     expect((await post(app, review("orders-0"))).body.response.allowed).toBe(false);
   });
 
+  test("refuses, asking nothing, when it cannot read the pod (it might be one shadow moves)", async () => {
+    const created: DrainMigration[] = [];
+    const app = evictionWebhookApp({
+      namespace: "workloads",
+      readPod: async () => {
+        throw new Error("the API server is away");
+      },
+      createMigration: async (m) => {
+        created.push(m);
+        return "created";
+      },
+      logger: pino({ level: "silent" }),
+    });
+    const res = await post(app, review("orders-0"));
+    expect(res.body.response).toMatchObject({ allowed: false, status: { code: 429 } });
+    expect(res.body.response.status?.message).toMatch(/could not read the pod/);
+    expect(created).toEqual([]);
+  });
+
   test("answers 400 to a body that is not an eviction's AdmissionReview", async () => {
     const res = await post(
       webhook(async () => "created"),

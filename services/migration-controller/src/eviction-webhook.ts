@@ -8,9 +8,12 @@ import type { Logger } from "pino";
 import type { DrainMigration } from "./drain.ts";
 import { decideEviction, evictionResponse, evictionReviewSchema } from "./eviction.ts";
 
+/** The refusal's message when the pod could not be read. */
+const UNREADABLE = "shadow could not read the pod to decide: try again";
+
 export interface EvictionWebhookDeps {
   namespace: string;
-  /** The pod an eviction names, or undefined when there is none. */
+  /** The pod an eviction names, or undefined when there is none; throws when it cannot tell. */
   readPod(name: string, namespace: string): Promise<V1Pod | undefined>;
   createMigration(m: DrainMigration): Promise<"created" | "exists">;
   logger: Logger;
@@ -31,7 +34,14 @@ export function evictionWebhookApp(deps: EvictionWebhookDeps): Hono {
     }
     const review = parsed.data;
     const namespace = review.request.namespace ?? deps.namespace;
-    const pod = await deps.readPod(review.request.name, namespace);
+    let pod: V1Pod | undefined;
+    try {
+      pod = await deps.readPod(review.request.name, namespace);
+    } catch (error) {
+      // Not knowing whether the pod is one shadow moves, keep it: drain asks again in 5 s.
+      deps.logger.warn({ err: error, pod: review.request.name }, "could not read the evicted pod");
+      return c.json(evictionResponse(review, { allowed: false }, UNREADABLE));
+    }
     const decision = decideEviction(review, pod, deps.namespace);
     if (decision.migration) {
       const m = decision.migration;

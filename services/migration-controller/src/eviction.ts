@@ -74,17 +74,19 @@ export function decideEviction(
   };
 }
 
-/** The AdmissionReview the API server gets back. */
-export function evictionResponse(review: EvictionReview, decision: EvictionDecision) {
+/** The AdmissionReview the API server gets back (a refusal says `message`). */
+export function evictionResponse(
+  review: EvictionReview,
+  decision: Pick<EvictionDecision, "allowed">,
+  message = EVACUATION_MESSAGE,
+) {
   return {
     apiVersion: "admission.k8s.io/v1",
     kind: "AdmissionReview",
     response: {
       uid: review.request.uid,
       allowed: decision.allowed,
-      ...(decision.allowed
-        ? {}
-        : { status: { code: 429, reason: "TooManyRequests", message: EVACUATION_MESSAGE } }),
+      ...(decision.allowed ? {} : { status: { code: 429, reason: "TooManyRequests", message } }),
     },
   };
 }

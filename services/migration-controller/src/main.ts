@@ -52,7 +52,10 @@ const webhook = hasCertificate
         // The watch's copy, else the API's: a pod made a moment ago may not be in it yet.
         readPod: async (name, namespace) =>
           watches.pods.get(name, namespace) ??
-          (await core.readNamespacedPod({ name, namespace }).catch(() => undefined)),
+          (await core.readNamespacedPod({ name, namespace }).catch((error: { code?: number }) => {
+            if (error.code === 404) return undefined;
+            throw error;
+          })),
         createMigration: (m) => writes.createMigration(m),
         logger,
       }),
