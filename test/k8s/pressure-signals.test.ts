@@ -106,7 +106,8 @@ describe("pressure-svc's policy on the real API server", () => {
     if (!runtime) throw new Error("no runtime");
     const signals = runtimeSignals(runtime);
     const config = policyConfig({ dryRun: true });
-    // Before: no mark on either node, nothing to decide.
+    // Before: no mark on either node, nothing to decide (a new node's not-ready taint, gone a
+    // moment after it turned Ready, is a condition, not a cordon).
     const before = observe(noConditions, await signals.snapshot(), config);
     expect(before.active.filter((c) => c.node === cordoned || c.node === tainted)).toEqual([]);
 
@@ -166,6 +167,11 @@ describe("pressure-svc's policy on the real API server", () => {
       clientId: "shadow-test-k8s-pressure",
       brokers: inject("kafkaBrokers"),
       logLevel: logLevel.NOTHING,
+    });
+    // The cordon the test above made (again, should it have stopped before making it).
+    await kube.core.patchNode({
+      name: cordoned,
+      body: [{ op: "add", path: "/spec/unschedulable", value: true }],
     });
     const topic = `shadow.${BUS_NAMESPACE}.pressure.v1`;
     const onNode = await waitFor(

@@ -17,7 +17,7 @@ const withoutPsi: KubeletSummary = {
   node: { memory: { availableBytes: 3 * 2 ** 30, workingSetBytes: 2 ** 30 } },
 };
 
-describe("the kubelet's summary", () => {
+describe("a node's pressure", () => {
   test("gives a node's working set against what it has, and its memory PSI where reported", () => {
     expect(summaryPressure(withPsi)).toEqual({
       memoryUsage: { usedBytes: 2 * 2 ** 30, limitBytes: 8 * 2 ** 30 },
@@ -80,5 +80,24 @@ describe("the kubelet's summary", () => {
       memoryPsiAvg10: 12.5,
     });
     expect(toNodeInfo(node, []).pressure.memoryUsage).toBeUndefined();
+  });
+
+  test("counts a user's NoSchedule or NoExecute taint as a cordon, not a condition's", () => {
+    const tainted = (key: string, effect: string): V1Node => ({
+      metadata: { name: "kube-a" },
+      spec: { taints: [{ key, effect }] },
+    });
+    expect(toNodeInfo(tainted("maintenance", "NoExecute"), []).pressure.cordoned).toBe(true);
+    expect(toNodeInfo(tainted("dedicated", "NoSchedule"), []).pressure.cordoned).toBe(true);
+    expect(toNodeInfo(tainted("dedicated", "PreferNoSchedule"), []).pressure.cordoned).toBe(false);
+    expect(
+      toNodeInfo(tainted("node.kubernetes.io/not-ready", "NoSchedule"), []).pressure.cordoned,
+    ).toBe(false);
+    expect(
+      toNodeInfo(tainted("node.kubernetes.io/memory-pressure", "NoSchedule"), []).pressure.cordoned,
+    ).toBe(false);
+    expect(
+      toNodeInfo(tainted("node.kubernetes.io/unschedulable", "NoSchedule"), []).pressure.cordoned,
+    ).toBe(true);
   });
 });

@@ -9,8 +9,24 @@ export function nodeReady(node: V1Node): boolean {
 }
 
 /**
+ * The taints the node lifecycle controller and the kubelet put on a node for its conditions
+ * (NotReady, unreachable, under pressure...): the node's readiness and pressure say those, and a
+ * new node carries not-ready for a moment after it turned Ready. A cordon is anything else.
+ */
+const CONDITION_TAINTS = new Set(
+  [
+    "not-ready",
+    "unreachable",
+    "memory-pressure",
+    "disk-pressure",
+    "pid-pressure",
+    "network-unavailable",
+  ].map((name) => `node.kubernetes.io/${name}`),
+);
+
+/**
  * A Kubernetes node as the runtime port's NodeInfo. Cordoned: marked unschedulable, or tainted
- * so that new pods without a toleration stay off it (NoSchedule, NoExecute). Memory use and
+ * so that new pods without a toleration stay off it (NoSchedule, NoExecute; not for a condition). Memory use and
  * PSI come from its kubelet's summary, where it was read.
  */
 export function toNodeInfo(node: V1Node, pods: V1Pod[], summary: SummaryPressure = {}): NodeInfo {
@@ -48,7 +64,8 @@ export function toNodeInfo(node: V1Node, pods: V1Pod[], summary: SummaryPressure
       cordoned:
         node.spec?.unschedulable === true ||
         (node.spec?.taints ?? []).some(
-          (t) => t.effect === "NoSchedule" || t.effect === "NoExecute",
+          (t) =>
+            (t.effect === "NoSchedule" || t.effect === "NoExecute") && !CONDITION_TAINTS.has(t.key),
         ),
       draining: isDraining(node),
     },
