@@ -81,6 +81,11 @@ export function startEvictionWebhook(
     },
   });
   return {
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // The API server keeps its connections to a webhook open: closing waits for none of them.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      }),
   };
 }

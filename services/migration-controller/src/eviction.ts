@@ -6,7 +6,7 @@ import { DRAIN_LABEL, type DrainMigration, drainMigrationName } from "./drain.ts
 import { apiVersion, migrationResource } from "./resource.ts";
 
 /**
- * The answer to an eviction shadow turns into a migration: the descheduler's
+ * The answer to an eviction that shadow turns into a migration: the descheduler's
  * EvictionsInBackground convention (KubeVirt answers a live-migrated VM's eviction the same way),
  * with 429 so that `kubectl drain` retries it and finds the pod gone once it has moved.
  */
