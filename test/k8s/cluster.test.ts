@@ -3,9 +3,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
+import { nodeProxy } from "@shadow/runtime/kubernetes";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { createTopic, deleteTopic } from "../setup/kafka.ts";
-import { connect, internalIp, nodeReady, podReady, postNodeProxy, waitFor } from "./kube.ts";
+import { connect, internalIp, nodeReady, podReady, waitFor } from "./kube.ts";
 import {
   identityConfigMap,
   WORKLOAD_CONTAINER,
@@ -168,11 +169,13 @@ describe("the local Kubernetes cluster", () => {
     const before = await kube.core.readNamespacedPod({ name, namespace });
     const statusBefore = await workloadStatus(before);
 
-    const res = await postNodeProxy(
-      kube,
-      nodeA.name,
-      `checkpoint/${namespace}/${name}/${WORKLOAD_CONTAINER}?timeout=60`,
-    );
+    const res = await nodeProxy(kube.config, {
+      method: "POST",
+      node: nodeA.name,
+      path: ["checkpoint", namespace, name, WORKLOAD_CONTAINER],
+      query: "timeout=60",
+      timeoutMs: 90_000,
+    });
     expect(res.status, res.body).toBe(200);
     const items = (JSON.parse(res.body) as { items: string[] }).items;
     expect(items).toHaveLength(1);

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { nodeReady, podReady, waitFor } from "./kube.ts";
+import { createFakeNode, MIGRATIONS, removeMigrations } from "./fake-node.ts";
+import { podReady, waitFor } from "./kube.ts";
 import { ensureShadow, shadowKube, WORKLOADS_NAMESPACE } from "./shadow-install.ts";
 
 // `kubectl drain` of a node running a shadow pod: the eviction webhook (and the pod's
@@ -18,8 +19,6 @@ const run = randomBytes(3).toString("hex");
 const node = `drain-${run}`;
 const pod = `dr-${run}`;
 const selector = `shadow-test=${run}`;
-const migrations = { group: "shadow.io", version: "v1alpha1", plural: "migrations" };
-const [fakeKey, fakeValue] = Object.entries(cluster.fakeNodeAnnotation)[0] as [string, string];
 
 function providedCluster() {
   const info = inject("cluster");
@@ -35,7 +34,7 @@ interface Migration {
 
 async function drainMigrations(): Promise<Migration[]> {
   const list = (await kube.custom.listNamespacedCustomObject({
-    ...migrations,
+    ...MIGRATIONS,
     namespace: ns,
     labelSelector: `shadow.io/drained-node=${node}`,
   })) as { items: Migration[] };
@@ -44,25 +43,14 @@ async function drainMigrations(): Promise<Migration[]> {
 
 beforeAll(async () => {
   await ensureShadow(cluster, kube, ["migration-controller"]);
-  await kube.core.createNode({
-    body: {
-      metadata: { name: node, annotations: { [fakeKey]: fakeValue } },
-      spec: { taints: [{ key: fakeKey, value: fakeValue, effect: "NoSchedule" }] },
-    },
-  });
-  await waitFor(
-    `fake node ${node} Ready`,
-    60_000,
-    () => kube.core.readNode({ name: node }),
-    nodeReady,
-  );
+  const toleration = await createFakeNode(kube, cluster, node);
   await kube.core.createNamespacedPod({
     namespace: ns,
     body: {
       metadata: { name: pod, labels: { "shadow.io/workload": pod, "shadow-test": run } },
       spec: {
         nodeName: node,
-        tolerations: [{ key: fakeKey, operator: "Exists", effect: "NoSchedule" }],
+        tolerations: [toleration],
         containers: [{ name: "main", image: cluster.images.pause }],
       },
     },
@@ -84,19 +72,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const m of await drainMigrations().catch(() => [])) {
-    await kube.custom
-      .patchNamespacedCustomObject({
-        ...migrations,
-        namespace: ns,
-        name: m.metadata.name,
-        body: [{ op: "remove", path: "/metadata/finalizers" }],
-      })
-      .catch(() => undefined);
-    await kube.custom
-      .deleteNamespacedCustomObject({ ...migrations, namespace: ns, name: m.metadata.name })
-      .catch(() => undefined);
-  }
+  await removeMigrations(kube, ns, `shadow.io/drained-node=${node}`);
   await kube.policy
     .deleteNamespacedPodDisruptionBudget({ name: pod, namespace: ns })
     .catch(() => undefined);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { nodeReady, podReady, waitFor } from "./kube.ts";
+import { createFakeNode, MIGRATIONS, removeMigrations } from "./fake-node.ts";
+import { podReady, waitFor } from "./kube.ts";
 import { ensureShadow, shadowKube, WORKLOADS_NAMESPACE } from "./shadow-install.ts";
 
 // An eviction (what `kubectl drain`, the descheduler and autoscalers send) of a shadow pod, on
@@ -16,8 +17,6 @@ const run = randomBytes(3).toString("hex");
 const node = `evict-${run}`;
 const moved = `ev-${run}`;
 const kept = `never-${run}`;
-const migrations = { group: "shadow.io", version: "v1alpha1", plural: "migrations" };
-const [fakeKey, fakeValue] = Object.entries(cluster.fakeNodeAnnotation)[0] as [string, string];
 
 function providedCluster() {
   const info = inject("cluster");
@@ -33,7 +32,7 @@ interface Migration {
 
 async function migrationsOff(): Promise<Migration[]> {
   const list = (await kube.custom.listNamespacedCustomObject({
-    ...migrations,
+    ...MIGRATIONS,
     namespace: ns,
     labelSelector: `shadow.io/drained-node=${node}`,
   })) as { items: Migration[] };
@@ -58,18 +57,7 @@ async function evict(pod: string): Promise<{ code: number; body: string }> {
 
 beforeAll(async () => {
   await ensureShadow(cluster, kube, ["migration-controller"]);
-  await kube.core.createNode({
-    body: {
-      metadata: { name: node, annotations: { [fakeKey]: fakeValue } },
-      spec: { taints: [{ key: fakeKey, value: fakeValue, effect: "NoSchedule" }] },
-    },
-  });
-  await waitFor(
-    `fake node ${node} Ready`,
-    60_000,
-    () => kube.core.readNode({ name: node }),
-    nodeReady,
-  );
+  const toleration = await createFakeNode(kube, cluster, node);
   for (const [pod, labels] of [
     [moved, {}],
     [kept, { "shadow.io/migrate": "never" }],
@@ -80,7 +68,7 @@ beforeAll(async () => {
         metadata: { name: pod, labels: { "shadow.io/workload": pod, ...labels } },
         spec: {
           nodeName: node,
-          tolerations: [{ key: fakeKey, operator: "Exists", effect: "NoSchedule" }],
+          tolerations: [toleration],
           containers: [{ name: "main", image: cluster.images.pause }],
         },
       },
@@ -95,19 +83,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const m of await migrationsOff().catch(() => [])) {
-    await kube.custom
-      .patchNamespacedCustomObject({
-        ...migrations,
-        namespace: ns,
-        name: m.metadata.name,
-        body: [{ op: "remove", path: "/metadata/finalizers" }],
-      })
-      .catch(() => undefined);
-    await kube.custom
-      .deleteNamespacedCustomObject({ ...migrations, namespace: ns, name: m.metadata.name })
-      .catch(() => undefined);
-  }
+  await removeMigrations(kube, ns, `shadow.io/drained-node=${node}`);
   for (const pod of [moved, kept]) {
     await kube.core
       .deleteNamespacedPod({ name: pod, namespace: ns, gracePeriodSeconds: 0 })

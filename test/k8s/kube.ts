@@ -1,4 +1,3 @@
-import { type RequestOptions, request } from "node:https";
 import { AppsV1Api, CoreV1Api, KubeConfig, type V1Node, type V1Pod } from "@kubernetes/client-node";
 
 /** The API clients the cluster tests use, on the cluster's admin kubeconfig. */
@@ -50,40 +49,4 @@ export function nodeReady(node: V1Node): boolean {
 
 export function internalIp(node: V1Node): string | undefined {
   return node.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
-}
-
-/**
- * POSTs to a node's kubelet through the API server's node proxy
- * (`/api/v1/nodes/<node>/proxy/<path>`): how a checkpoint is asked for. The generated client's
- * proxy call escapes the path's slashes and cannot pass the kubelet's query, hence a plain
- * HTTPS request with the kubeconfig's credentials.
- */
-export async function postNodeProxy(
-  kube: Kube,
-  node: string,
-  pathAndQuery: string,
-): Promise<{ status: number; body: string }> {
-  const server = kube.config.getCurrentCluster()?.server;
-  if (!server) throw new Error("the kubeconfig names no cluster");
-  const url = new URL(`/api/v1/nodes/${encodeURIComponent(node)}/proxy/${pathAndQuery}`, server);
-  const options: RequestOptions = {
-    method: "POST",
-    hostname: url.hostname,
-    port: url.port,
-    path: `${url.pathname}${url.search}`,
-    headers: {},
-  };
-  await kube.config.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const req = request(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end();
-  });
 }

@@ -9,6 +9,7 @@ import {
   PolicyV1Api,
   type V1Deployment,
   type V1Pod,
+  type V1Secret,
 } from "@kubernetes/client-node";
 import { inject } from "vitest";
 import { repoRoot } from "../e2e/repo-root.ts";
@@ -105,16 +106,7 @@ async function webhookCertificate(cluster: ClusterInfo): Promise<void> {
       "tls.key": readFileSync(join(pki, "webhook.key"), "utf8"),
     },
   };
-  await kube.core
-    .createNamespacedSecret({ namespace: SHADOW_NAMESPACE, body })
-    .catch(alreadyThere)
-    .then(() =>
-      kube.core.replaceNamespacedSecret({
-        name: WEBHOOK_SECRET,
-        namespace: SHADOW_NAMESPACE,
-        body,
-      }),
-    );
+  await putSecret(kube, body);
 }
 
 /** What cert-manager's CA injector does on a real install: the webhook trusts the cluster's CA. */
@@ -142,12 +134,17 @@ async function agentTokenSecret(cluster: ClusterInfo): Promise<void> {
     metadata: { name: AGENT_TOKEN_SECRET, namespace: SHADOW_NAMESPACE },
     stringData: { token: readFileSync(agents.tokenFile, "utf8").trim() },
   };
+  await putSecret(kube, body);
+}
+
+/** Creates the Secret in shadow-system, or replaces what is there under its name. */
+async function putSecret(kube: Kube, body: V1Secret & { metadata: { name: string } }) {
   await kube.core
     .createNamespacedSecret({ namespace: SHADOW_NAMESPACE, body })
     .catch(alreadyThere)
     .then(() =>
       kube.core.replaceNamespacedSecret({
-        name: AGENT_TOKEN_SECRET,
+        name: body.metadata.name,
         namespace: SHADOW_NAMESPACE,
         body,
       }),
