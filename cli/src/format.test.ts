@@ -59,7 +59,7 @@ describe("downtime in the CLI's status", () => {
     const lines = formatView(moved).split("\n");
     expect(lines).toContain("now serving       orders-0-shadow-1 on node-b");
     expect(lines).toContain(
-      "moved, name not restored: the identity swap could not complete (identity-swap failed: runc checkpoint exited 1)",
+      "moved, name not restored: the identity swap could not complete (identity-swap failed: runc checkpoint exited 1); finish it with: shadow migrate orders-0 --restore-name",
     );
     expect(lines.some((l) => l.startsWith("rolled back"))).toBe(false);
   });

@@ -15,7 +15,7 @@ export function formatView(
   stall?: TimelineStall,
 ): string {
   const lines = [
-    `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.identitySwap ? ", identity swap" : ""})`,
+    `migration ${view.migrationId}: ${view.workload} ${view.source.node} → ${view.targetNode} (${view.strategy}${view.nameRestore ? ", name restore" : view.identitySwap ? ", identity swap" : ""})`,
     `status    ${view.status}${view.phase === "done" ? "" : `, round ${view.round}, phase ${view.phase}`}`,
   ];
   for (const p of view.phases) {
@@ -37,7 +37,7 @@ export function formatView(
   if (view.final) lines.push(`now serving       ${view.final.instance} on ${view.final.node}`);
   if (view.swapFailure)
     lines.push(
-      `moved, name not restored: the identity swap could not complete (${view.swapFailure})`,
+      `moved, name not restored: the identity swap could not complete (${view.swapFailure}); finish it with: shadow migrate ${view.workload} --restore-name`,
     );
   if (view.failure)
     lines.push(`failed at ${view.failure.step}: ${view.failure.reason} (${view.failure.code})`);

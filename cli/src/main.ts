@@ -7,6 +7,9 @@ import { loadCliConfig } from "./config.ts";
 const usage = `usage:
   shadow migrate <workload> [--to <node>|auto] [--strategy shadow|sequential|auto] [--no-identity-swap]
                  [--transfer stream|registry|node-to-node] [--watch]
+  shadow migrate <workload> --restore-name [--watch]
+                         gives a workload serving under a shadow's name (moved without identity
+                         swap, or its swap could not complete) its own name back where it serves
   shadow status <migration-id> [--watch] [--svg FILE]   FILE: the migration's timeline picture
   shadow trace <migration-id> [--width N] [--all] [--json]
                          the migration's trace from Jaeger as a waterfall (--all: also the
@@ -36,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
       to: { type: "string" },
       strategy: { type: "string" },
       "no-identity-swap": { type: "boolean", default: false },
+      "restore-name": { type: "boolean", default: false },
       watch: { type: "boolean", short: "w", default: false },
       help: { type: "boolean", short: "h", default: false },
       profile: { type: "string", default: "quick" },
@@ -74,6 +78,7 @@ async function main(argv: string[]): Promise<number> {
           ...(values.to ? { to: values.to } : {}),
           ...(values.strategy ? { strategy: values.strategy } : {}),
           ...(values["no-identity-swap"] ? { identitySwap: false } : {}),
+          ...(values["restore-name"] ? { nameRestore: true } : {}),
           ...(values.transfer ? { imageTransfer: values.transfer } : {}),
           watch: values.watch,
         },

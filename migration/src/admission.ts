@@ -45,6 +45,11 @@ export interface PlacementFacts {
       }
     | undefined;
   nodes: readonly { name: string; ready: boolean; pressure: { cordoned: boolean } }[];
+  /**
+   * For a name restore: the instance that already holds the workload's name, if the runtime has
+   * one (the restore would have to recreate it).
+   */
+  named?: { instance: string; node: string; state: string } | undefined;
 }
 
 export interface AdmissionRequest {
@@ -52,11 +57,14 @@ export interface AdmissionRequest {
   strategy: "shadow" | "sequential";
   source: { instance: string; node: string };
   targetNode: string;
+  identitySwap?: boolean | undefined;
+  nameRestore?: boolean | undefined;
 }
 
 /**
  * Why the runtime cannot take this request, or nothing when it can: the source must run where
- * the request says, the target must be another node that takes instances, and a ShadowPod
+ * the request says, the target must be another node that takes instances (for a name restore,
+ * the source's own node), and a ShadowPod
  * migration needs a workload that can fence (else its restored copy would be a second live
  * copy beside the source, both acting on their inputs). Pure, so admission-svc and the
  * gateway refuse alike and with the same words.
@@ -81,10 +89,13 @@ export function placementRefusal(
   }
   const target = facts.nodes.find((n) => n.name === request.targetNode);
   if (!target) return { code: "UNKNOWN_NODE", reason: `unknown node ${request.targetNode}` };
-  if (target.name === source.node) {
+  if (request.nameRestore) {
+    // A cordon keeps new workloads off a node; this one serves there already, under a name.
+    const refusal = nameRestoreRefusal(request, { ...facts, source });
+    if (refusal) return refusal;
+  } else if (target.name === source.node) {
     return { code: "SAME_NODE", reason: `the workload already runs on ${request.targetNode}` };
-  }
-  if (!target.ready || target.pressure.cordoned) {
+  } else if (!target.ready || target.pressure.cordoned) {
     return {
       code: "NODE_UNSCHEDULABLE",
       reason: `node ${request.targetNode} is not schedulable`,
@@ -95,6 +106,42 @@ export function placementRefusal(
       code: "CANNOT_FENCE",
       reason: `workload ${request.workload} cannot take part in a shadow migration: it does not declare ${FENCE_LABEL}=true (it does not link the workload SDK), so its restored copy would run as a second live copy beside it. Migrate it with strategy "sequential" (or "auto", which picks it)`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * Why a name restore cannot run: it gives a workload serving under another name its own name
+ * back where it serves, as an identity swap's round 2 (a ShadowPod handoff), so it needs that
+ * node, a `shadow` identity swap, an instance not named after the workload, and the name free.
+ */
+function nameRestoreRefusal(
+  request: AdmissionRequest,
+  facts: PlacementFacts & { source: NonNullable<PlacementFacts["source"]> },
+): Refusal | undefined {
+  const { source, named } = facts;
+  const refused = (reason: string): Refusal => ({ code: "NAME_RESTORE_REFUSED", reason });
+  if (request.targetNode !== source.node) {
+    return refused(
+      `a name restore runs on the node the workload serves on (${source.node}), not ${request.targetNode}`,
+    );
+  }
+  if (source.instance === request.workload) {
+    return refused(`workload ${request.workload} already serves under its own name`);
+  }
+  if (request.strategy !== "shadow" || request.identitySwap !== true) {
+    return refused(
+      "a name restore is an identity swap's second round: it needs strategy shadow and identitySwap true",
+    );
+  }
+  if (named && named.instance !== source.instance) {
+    return refused(
+      `instance ${named.instance} on ${named.node} (${named.state}) already holds the name ${request.workload}`,
+    );
+  }
+  const target = facts.nodes.find((n) => n.name === request.targetNode);
+  if (!target?.ready) {
+    return { code: "NODE_UNSCHEDULABLE", reason: `node ${request.targetNode} is not ready` };
   }
   return undefined;
 }

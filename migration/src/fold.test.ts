@@ -62,6 +62,43 @@ describe("the fold of a request", () => {
   });
 });
 
+describe("the fold of a name restore", () => {
+  it("starts at round 2, from the instance serving under a shadow's name to the workload's own", () => {
+    const restore = {
+      source: { instance: "orders-shadow-m0", node: "node-b" },
+      targetNode: "node-b",
+      nameRestore: true,
+    };
+    const view = foldMigration([
+      {
+        id: "e1",
+        type: MigrationRequested.type,
+        time: "2026-01-02T03:04:05.600Z",
+        data: { ...data[MigrationRequested.type], ...restore },
+      },
+      {
+        id: "e2",
+        type: MigrationAdmitted.type,
+        time: "2026-01-02T03:04:05.678Z",
+        data: { ...data[MigrationAdmitted.type], ...restore },
+      },
+    ]);
+    expect(view).toMatchObject({
+      nameRestore: true,
+      round: 2,
+      phase: "checkpoint",
+      handoff: {
+        round: 2,
+        from: { instance: "orders-shadow-m0", node: "node-b" },
+        to: { instance: "orders", node: "node-b" },
+      },
+    });
+    expect(view?.phases).toEqual([
+      { round: 2, phase: "checkpoint", startedAt: "2026-01-02T03:04:05.678Z" },
+    ]);
+  });
+});
+
 describe("the fold of a checkpoint", () => {
   it("keeps each round's freeze window, which a verifier needs to tell a pause from downtime", () => {
     let view = requested();

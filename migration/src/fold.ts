@@ -15,7 +15,7 @@ import {
   SourceDrained,
   SourceLost,
 } from "@shadow/events";
-import { shadowInstanceName } from "./naming.ts";
+import { firstHandoff } from "./first-handoff.ts";
 import type { Phase, PhaseTiming } from "./phase.ts";
 import type { MigrationView, StepWork } from "./view.ts";
 
@@ -80,6 +80,7 @@ export function applyEvent(
   if (event.type === MigrationRequested.type) {
     if (view) return view;
     const d = MigrationRequested.schema.parse(event.data);
+    const handoff = firstHandoff(d);
     const fresh: MigrationView = {
       migrationId: d.migrationId,
       workload: d.workload,
@@ -87,18 +88,15 @@ export function applyEvent(
       identitySwap: d.identitySwap,
       source: d.source,
       targetNode: d.targetNode,
+      ...(d.nameRestore ? { nameRestore: true } : {}),
       status: "pending",
-      round: 1,
+      round: handoff.round,
       phase: "checkpoint",
       phases: [],
       work: [],
       requestedAt: d.requestedAt,
       updatedAt: event.time,
-      handoff: {
-        round: 1,
-        from: d.source,
-        to: { instance: shadowInstanceName(d.workload, d.migrationId), node: d.targetNode },
-      },
+      handoff,
     };
     const traceId = traceIdOf(event.traceparent);
     if (traceId) fresh.traceId = traceId;
@@ -113,7 +111,7 @@ export function applyEvent(
     case MigrationAdmitted.type: {
       if (view.status !== "pending") break;
       view.status = "running";
-      startPhase(view, 1, "checkpoint", at);
+      startPhase(view, view.round, "checkpoint", at);
       break;
     }
     case MigrationRejected.type: {

@@ -9,6 +9,7 @@ export {
   type RejectionCode,
 } from "./admission.ts";
 export { errorCode, failed } from "./failure.ts";
+export { firstHandoff } from "./first-handoff.ts";
 export {
   applyEvent,
   type FoldableEvent,
@@ -27,7 +28,7 @@ export {
   type Stage,
 } from "./ledger/partition-ledger.ts";
 export { type LogRecordResult, migrationLogRecord } from "./log-record.ts";
-export { shadowInstanceName } from "./naming.ts";
+export { isOwnShadow, shadowInstanceName } from "./naming.ts";
 export { baseOf } from "./outgoing.ts";
 export { type Phase, type PhaseTiming, phases, type Status } from "./phase.ts";
 export { MigrationProjection } from "./projection.ts";

@@ -6,6 +6,7 @@ export function baseOf(data: {
   identitySwap: boolean;
   requestedAt: string;
   imageTransfer?: "stream" | "registry" | "node-to-node" | undefined;
+  nameRestore?: boolean | undefined;
 }) {
   return {
     migrationId: data.migrationId,
@@ -14,5 +15,6 @@ export function baseOf(data: {
     identitySwap: data.identitySwap,
     requestedAt: data.requestedAt,
     ...(data.imageTransfer ? { imageTransfer: data.imageTransfer } : {}),
+    ...(data.nameRestore ? { nameRestore: true } : {}),
   };
 }

@@ -67,6 +67,8 @@ export interface MigrationView {
   workload: string;
   strategy: "shadow" | "sequential";
   identitySwap: boolean;
+  /** Only gives the workload its own name back where it serves: round 2 alone. */
+  nameRestore?: boolean;
   source: InstancePlace;
   targetNode: string;
   status: Status;

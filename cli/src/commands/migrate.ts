@@ -6,6 +6,7 @@ export interface MigrateOptions {
   to?: string;
   strategy?: string;
   identitySwap?: boolean;
+  nameRestore?: boolean;
   imageTransfer?: string;
   watch: boolean;
 }
@@ -22,6 +23,7 @@ export async function migrate(
     ...(options.to ? { targetNode: options.to } : {}),
     ...(options.strategy ? { strategy: options.strategy } : {}),
     ...(options.identitySwap === undefined ? {} : { identitySwap: options.identitySwap }),
+    ...(options.nameRestore ? { nameRestore: true } : {}),
     ...(options.imageTransfer ? { imageTransfer: options.imageTransfer } : {}),
   });
   out(

@@ -32,6 +32,7 @@ export const rejectionCode = z.enum([
   "UNKNOWN_INSTANCE",
   "UNKNOWN_NODE",
   "SAME_NODE",
+  "NAME_RESTORE_REFUSED",
   "NODE_UNSCHEDULABLE",
   "CANNOT_FENCE",
   "RUNTIME_UNAVAILABLE",

@@ -83,4 +83,12 @@ export const migrationBase = z.object({
    * through the registry, or copied node to node. Absent: the runtime's default.
    */
   imageTransfer: imageTransfer.optional(),
+  /**
+   * The migration only gives the workload its own name back on the node it serves on: it runs
+   * there under another name (a shadow's, after a migration without identity swap or one whose
+   * round 2 could not complete), and this migration is an identity swap's round 2 alone, from
+   * that instance to one named after the workload. Its request names the node it serves on as
+   * the target, and `identitySwap: true`.
+   */
+  nameRestore: z.boolean().optional(),
 });

@@ -137,6 +137,57 @@ describe("POST /migrations", () => {
     });
   });
 
+  describe("a name restore", () => {
+    /** orders-0 moved to node-b without identity swap: it serves there as m-0's shadow. */
+    async function servingAsShadow() {
+      await runtime.remove("orders-0");
+      await runtime.run(spec(), {
+        workload: "orders-0",
+        instance: "orders-0-shadow-m0",
+        node: "node-b",
+        role: "shadow",
+        incarnation: 1,
+        migrationId: "m-0",
+      });
+    }
+
+    it("asks for round 2 alone on the node it serves on, with identity swap", async () => {
+      await servingAsShadow();
+      const res = await post({ workload: "orders-0", nameRestore: true });
+      expect(res.status).toBe(202);
+      expect(await res.json()).toMatchObject({
+        targetNode: "node-b",
+        identitySwap: true,
+        nameRestore: true,
+        source: { instance: "orders-0-shadow-m0", node: "node-b" },
+      });
+      expect(MigrationRequested.schema.parse(emitted[0]?.data)).toMatchObject({
+        nameRestore: true,
+        targetNode: "node-b",
+      });
+    });
+
+    it("is refused for a workload serving under its own name, and emits nothing", async () => {
+      const res = await post({ workload: "orders-0", nameRestore: true });
+      expect(res.status).toBe(422);
+      expect(await res.json()).toMatchObject({
+        code: "NAME_RESTORE_REFUSED",
+        error: "workload orders-0 already serves under its own name",
+      });
+      expect(emitted).toHaveLength(0);
+    });
+
+    it("is what a request for the node it serves on points to, when it serves under a shadow's name", async () => {
+      await servingAsShadow();
+      const res = await post({ workload: "orders-0", targetNode: "node-b" });
+      expect(res.status).toBe(422);
+      const error = (await res.json()) as Json;
+      expect(error.code).toBe("SAME_NODE");
+      expect(error.error).toContain("it serves there as orders-0-shadow-m0");
+      expect(error.error).toContain("--restore-name");
+    });
+  });
+
   it("picks a target when asked for auto, never the source's node", async () => {
     await runtime.run(
       { entry: "x.js", memoryBytes: 1, httpPort: 1 },

@@ -10,12 +10,22 @@ function headroom(node: NodeInfo): number {
  * The target of a migration: the named node if it can take the workload, else (for "auto")
  * the ready node other than the source with the most headroom and no pressure.
  */
-export function chooseTarget(nodes: NodeInfo[], sourceNode: string, requested: string): string {
+export function chooseTarget(
+  nodes: NodeInfo[],
+  sourceNode: string,
+  requested: string,
+  sameNodeHint?: string,
+): string {
   if (requested !== "auto") {
     const node = nodes.find((n) => n.name === requested);
     if (!node) throw new RequestRefused(422, `unknown node ${requested}`, "UNKNOWN_NODE");
     if (node.name === sourceNode) {
-      throw new RequestRefused(422, `the workload already runs on ${requested}`, "SAME_NODE");
+      const hint = sameNodeHint ? `: ${sameNodeHint}` : "";
+      throw new RequestRefused(
+        422,
+        `the workload already runs on ${requested}${hint}`,
+        "SAME_NODE",
+      );
     }
     if (!node.ready || node.pressure.cordoned) {
       throw new RequestRefused(422, `node ${requested} is not schedulable`, "NODE_UNSCHEDULABLE");

@@ -18,6 +18,12 @@ export const migrationRequestBody = z
       .describe(
         "Give the workload's name back on the target (StatefulSet style); default: true for shadow",
       ),
+    nameRestore: z
+      .boolean()
+      .optional()
+      .describe(
+        "Only give the workload its own name back on the node it serves on (it serves under a shadow's name after a migration without identity swap, or one whose swap could not complete); targetNode: that node or auto",
+      ),
     imageTransfer: imageTransfer
       .optional()
       .describe(

@@ -122,6 +122,89 @@ describe("admission", () => {
     expect(only(await arrive(request("m-2"))).type).toBe(MigrationAdmitted.type);
   });
 
+  describe("a name restore (round 2 alone, on the node the workload serves on)", () => {
+    /** orders moved without identity swap: it serves on node-b as m-0's shadow. */
+    async function servingAsShadow() {
+      await runtime.remove("orders-0");
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080, labels: { [FENCE_LABEL]: "true" } },
+        {
+          workload: "orders",
+          instance: "orders-shadow-m0",
+          node: "node-b",
+          role: "shadow",
+          incarnation: 1,
+          migrationId: "m-0",
+        },
+      );
+    }
+    const restore = {
+      source: { instance: "orders-shadow-m0", node: "node-b" },
+      targetNode: "node-b",
+      identitySwap: true,
+      nameRestore: true,
+    };
+
+    it("is admitted with the node it serves on as its target, and carries nameRestore on", async () => {
+      await servingAsShadow();
+      const verdict = only(await arrive(request("m-1", restore)));
+      expect(verdict.type).toBe(MigrationAdmitted.type);
+      expect(MigrationAdmitted.schema.parse(verdict.data)).toMatchObject({
+        nameRestore: true,
+        identitySwap: true,
+        targetNode: "node-b",
+      });
+    });
+
+    it.each([
+      ["another node as its target", { targetNode: "node-a" }, "serves on (node-b)"],
+      ["no identity swap", { identitySwap: false }, "identitySwap true"],
+      ["strategy sequential", { strategy: "sequential" }, "strategy shadow"],
+    ])("is refused with %s", async (_what, patch, reason) => {
+      await servingAsShadow();
+      const verdict = only(await arrive(request("m-1", { ...restore, ...patch })));
+      const refused = MigrationRejected.schema.parse(verdict.data);
+      expect(refused.code).toBe("NAME_RESTORE_REFUSED");
+      expect(refused.reason).toContain(reason);
+    });
+
+    it("is refused for a workload that serves under its own name already", async () => {
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080, labels: { [FENCE_LABEL]: "true" } },
+        { workload: "st", instance: "st", node: "node-a", role: "primary", incarnation: 0 },
+      );
+      const own = only(
+        await arrive(
+          request("m-1", {
+            ...restore,
+            workload: "st",
+            source: { instance: "st", node: "node-a" },
+            targetNode: "node-a",
+          }),
+        ),
+      );
+      expect(MigrationRejected.schema.parse(own.data)).toMatchObject({
+        code: "NAME_RESTORE_REFUSED",
+        reason: "workload st already serves under its own name",
+      });
+    });
+
+    it("is refused while another instance holds the workload's name", async () => {
+      await servingAsShadow();
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+        { workload: "orders", instance: "orders", node: "node-a", role: "primary", incarnation: 0 },
+      );
+      const verdict = only(await arrive(request("m-1", restore)));
+      expect(MigrationRejected.schema.parse(verdict.data)).toMatchObject({
+        code: "NAME_RESTORE_REFUSED",
+        reason: expect.stringContaining(
+          "instance orders on node-a (running) already holds the name",
+        ),
+      });
+    });
+  });
+
   it("refuses shadow for a workload that cannot fence, naming sequential; admits sequential", async () => {
     await runtime.run(
       { entry: "plain.js", memoryBytes: 1, httpPort: 8080 },

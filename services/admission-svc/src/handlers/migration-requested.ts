@@ -51,11 +51,12 @@ export async function onMigrationRequested(
   }
   let refusal: Refusal | undefined;
   try {
-    const [source, nodes] = await Promise.all([
+    const [source, nodes, named] = await Promise.all([
       deps.runtime.inspect(d.source.instance),
       deps.runtime.nodes(),
+      d.nameRestore ? deps.runtime.inspect(d.workload) : undefined,
     ]);
-    refusal = placementRefusal(d, { source, nodes });
+    refusal = placementRefusal(d, { source, nodes, named });
   } catch (error) {
     // Better a refusal the requester sees than a request that holds its workload unanswered.
     refusal = {

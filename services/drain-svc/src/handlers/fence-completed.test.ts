@@ -76,4 +76,69 @@ describe("drain-svc", () => {
     expect(out.map((e) => e.type)).toEqual([SourceDrained.type, MigrationCompleted.type]);
     expect(runtime.instances.has("orders-0")).toBe(false);
   });
+
+  describe("round 2", () => {
+    /** The FenceCompleted of a round 2 from `from` (on node-b) to the named instance. */
+    function round2(from: string, patch: Record<string, unknown> = {}) {
+      const event = fenceCompleted(true);
+      event.data = {
+        ...event.data,
+        ...patch,
+        handoff: {
+          round: 2,
+          from: { instance: from, node: "node-b" },
+          to: { instance: "orders", node: "node-b" },
+        },
+      };
+      return event;
+    }
+
+    async function serving(instance: string, migrationId: string | undefined) {
+      const runtime = new FakeRuntime();
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+        {
+          workload: "orders",
+          instance,
+          node: "node-b",
+          role: "shadow",
+          incarnation: 1,
+          ...(migrationId ? { migrationId } : {}),
+        },
+      );
+      // The copy under the workload's own name this round restored, which passed the fence.
+      await runtime.run(
+        { entry: "svc.js", memoryBytes: 1, httpPort: 8080 },
+        {
+          workload: "orders",
+          instance: "orders",
+          node: "node-b",
+          role: "shadow",
+          incarnation: 2,
+          migrationId: "m-1",
+        },
+      );
+      return runtime;
+    }
+
+    it("drains a name restore's source, a shadow an earlier migration made, and completes", async () => {
+      const runtime = await serving("orders-shadow-m0", "m-0");
+      const out = await onFenceCompleted(
+        round2("orders-shadow-m0", { nameRestore: true }),
+        deps(runtime),
+      );
+      expect(out.map((e) => e.type)).toEqual([SourceDrained.type, MigrationCompleted.type]);
+      expect(runtime.instances.has("orders-shadow-m0")).toBe(false);
+      expect(MigrationCompleted.schema.parse(out[1]?.data).final).toEqual({
+        instance: "orders",
+        node: "node-b",
+      });
+    });
+
+    it("leaves an instance under the source's name that is not the shadow that name says", async () => {
+      const runtime = await serving("orders-shadow-m0", undefined);
+      await onFenceCompleted(round2("orders-shadow-m0"), deps(runtime));
+      expect(runtime.instances.has("orders-shadow-m0")).toBe(true);
+    });
+  });
 });

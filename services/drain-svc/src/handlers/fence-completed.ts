@@ -7,7 +7,7 @@ import {
   outgoing,
   SourceDrained,
 } from "@shadow/events";
-import { baseOf, runStep } from "@shadow/migration";
+import { baseOf, isOwnShadow, runStep } from "@shadow/migration";
 import type { DrainDeps } from "../deps.ts";
 
 /**
@@ -29,8 +29,9 @@ export async function onFenceCompleted(
   return runStep(deps.step, { ...step, data: d, onFailure }, async () => {
     await deps.runtime.setCpuPriority(d.handoff.to.instance, "serving");
     const from = await deps.runtime.inspect(d.handoff.from.instance);
-    // Round 2 drains the shadow this migration made; never an instance of that name made since.
-    const ours = d.handoff.round === 1 || from?.identity.migrationId === d.migrationId;
+    // Round 2 drains a shadow (this migration's, or for a name restore the one it renames),
+    // never an instance of that name made since.
+    const ours = d.handoff.round === 1 || (from !== undefined && isOwnShadow(d.workload, from));
     if (from && ours) await deps.runtime.remove(d.handoff.from.instance);
     return drainedEvents(d, deps, started);
   });

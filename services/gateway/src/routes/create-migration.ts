@@ -19,6 +19,7 @@ export interface MigrationAccepted {
   targetNode: string;
   strategy: "shadow" | "sequential";
   identitySwap: boolean;
+  nameRestore?: boolean;
   traceId?: string;
   traceLink?: string;
 }
@@ -48,7 +49,8 @@ function placedRequest(
   const source = sourceOf(instances, body.workload);
   if (!source)
     throw new RequestRefused(404, `no running workload named ${body.workload}`, "UNKNOWN_WORKLOAD");
-  const targetNode = chooseTarget(nodes, source.node, body.targetNode);
+  if (body.nameRestore) return nameRestoreRequest(body, source, instances, nodes);
+  const targetNode = chooseTarget(nodes, source.node, body.targetNode, sameNodeHint(source));
   const strategy =
     body.strategy === "auto" ? (canFence(source) ? "shadow" : "sequential") : body.strategy;
   const request = {
@@ -58,6 +60,38 @@ function placedRequest(
     targetNode,
   } as const;
   const refusal = placementRefusal(request, { source, nodes });
+  if (refusal)
+    throw new RequestRefused(statusOfRefusal(refusal.code), refusal.reason, refusal.code);
+  return request;
+}
+
+/** What a request for the node a workload serves on under another name can be: a name restore. */
+function sameNodeHint(source: InstanceInfo): string | undefined {
+  return source.instance === source.workload
+    ? undefined
+    : `it serves there as ${source.instance}; to give it its own name back there, ask for a name restore (nameRestore: true, shadow migrate --restore-name)`;
+}
+
+/**
+ * A name restore: round 2 of an identity swap alone, on the node the workload serves on under
+ * another name. Refused here with admission's words when the runtime already shows why it cannot.
+ */
+function nameRestoreRequest(
+  body: MigrationRequestBody,
+  source: InstanceInfo,
+  instances: InstanceInfo[],
+  nodes: NodeInfo[],
+): AdmissionRequest {
+  const request = {
+    workload: body.workload,
+    strategy: body.strategy === "sequential" ? "sequential" : "shadow",
+    source: { instance: source.instance, node: source.node },
+    targetNode: body.targetNode === "auto" ? source.node : body.targetNode,
+    identitySwap: body.identitySwap ?? true,
+    nameRestore: true,
+  } as const;
+  const named = instances.find((i) => i.instance === body.workload);
+  const refusal = placementRefusal(request, { source, nodes, named });
   if (refusal)
     throw new RequestRefused(statusOfRefusal(refusal.code), refusal.reason, refusal.code);
   return request;
@@ -78,6 +112,7 @@ function requestBeside(body: MigrationRequestBody, active: MigrationView): Admis
     strategy: body.strategy === "auto" ? active.strategy : body.strategy,
     source: active.source,
     targetNode: body.targetNode === "auto" ? active.targetNode : body.targetNode,
+    ...(body.nameRestore ? { nameRestore: true } : {}),
   };
 }
 
@@ -103,11 +138,17 @@ export async function createMigration(
 
   const migrationId = deps.newMigrationId();
   const identitySwap =
-    body.identitySwap ?? (strategy === "shadow" && source.instance === body.workload);
+    request.identitySwap ??
+    body.identitySwap ??
+    (strategy === "shadow" && (source.instance === body.workload || body.nameRestore === true));
   const data = {
     migrationId,
-    ...request,
+    workload: request.workload,
+    strategy,
+    source,
+    targetNode,
     identitySwap,
+    ...(request.nameRestore ? { nameRestore: true } : {}),
     ...(body.imageTransfer ? { imageTransfer: body.imageTransfer } : {}),
     requestedBy,
     requestedAt: deps.now().toISOString(),
@@ -149,6 +190,7 @@ export async function createMigration(
     targetNode,
     strategy,
     identitySwap,
+    ...(request.nameRestore ? { nameRestore: true } : {}),
     ...(traceId ? { traceId } : {}),
     ...(link ? { traceLink: link } : {}),
   };

@@ -1,4 +1,5 @@
 import { MigrationCompleted, MigrationFailed, outgoing, RolledBack } from "@shadow/events";
+import { shadowInstanceName } from "@shadow/migration";
 import { FakeRuntime } from "@shadow/runtime/fake";
 import { describe, expect, it } from "vitest";
 import type { RestoreDeps } from "../deps.ts";
@@ -8,8 +9,10 @@ function failure(
   migrationId: string,
   step: "restore" | "drain" | "identity-swap" | "fence",
   round: 1 | 2 = 1,
+  patch: Record<string, unknown> = {},
 ) {
   const data = MigrationFailed.schema.parse({
+    ...patch,
     migrationId,
     workload: "orders-0",
     strategy: "shadow",
@@ -177,6 +180,51 @@ describe("restore-svc's compensation", () => {
     expect(done.final).toEqual({ instance: "orders-0-shadow-a", node: "node-b" });
     expect(done.swapFailure).toBe("identity-swap failed: broke");
     expect(runtime.released).toEqual(["m-1"]);
+  });
+
+  it("rolls a failed name restore back: the workload serves on as it did, under the shadow's name", async () => {
+    const { runtime, deps } = await withNamedInstance("m-2");
+    const out = await onMigrationFailed(
+      failure("m-2", "identity-swap", 2, { nameRestore: true }),
+      deps,
+    );
+    expect(runtime.instances.has("orders-0")).toBe(false);
+    expect(runtime.instances.get("orders-0-shadow-a")?.state).toBe("running");
+    expect(out.map((e) => e.type)).toEqual([RolledBack.type]);
+    expect(RolledBack.schema.parse(out[0]?.data).servingInstance).toEqual({
+      instance: "orders-0-shadow-a",
+      node: "node-b",
+    });
+  });
+
+  it("rolls a name restore's fence forward past its pass: the shadow it renamed goes", async () => {
+    const runtime = new FakeRuntime(["node-a", "node-b"]);
+    const spec = { entry: "svc.js", memoryBytes: 1, httpPort: 8080 };
+    const at = { workload: "orders-0", node: "node-b", role: "shadow" as const };
+    // Made by m-1, a migration without identity swap; m-2 restores the name.
+    await runtime.run(spec, {
+      ...at,
+      instance: shadowInstanceName("orders-0", "m-1"),
+      incarnation: 1,
+      migrationId: "m-1",
+    });
+    await runtime.run(spec, { ...at, instance: "orders-0", incarnation: 2, migrationId: "m-2" });
+    const deps = {
+      runtime,
+      catchUps: { watch() {}, stop() {} },
+      progress: async () => ({ offsets: [], mode: "primary" as const }),
+    } as unknown as RestoreDeps;
+    const event = failure("m-2", "fence", 2, { nameRestore: true }) as {
+      data: { handoff: { from: { instance: string } } };
+    };
+    event.data.handoff.from.instance = shadowInstanceName("orders-0", "m-1");
+    const out = await onMigrationFailed(event as never, deps);
+    expect(out.map((e) => e.type)).toEqual([MigrationCompleted.type]);
+    expect(runtime.instances.has(shadowInstanceName("orders-0", "m-1"))).toBe(false);
+    expect(MigrationCompleted.schema.parse(out[0]?.data).final).toEqual({
+      instance: "orders-0",
+      node: "node-b",
+    });
   });
 
   it("rolls a round 2 back only when nothing serves on the target any more", async () => {

@@ -8,7 +8,7 @@ import {
   outgoing,
   RolledBack,
 } from "@shadow/events";
-import { baseOf } from "@shadow/migration";
+import { baseOf, isOwnShadow } from "@shadow/migration";
 import type { RestoreDeps } from "../deps.ts";
 import { servingCopy } from "../serving-copy.ts";
 
@@ -69,8 +69,9 @@ export async function onMigrationFailed(
   );
   // Round 2 of an identity swap runs after the workload moved: its failure leaves it serving on
   // the target under its shadow's name. That is the migration's end, with the swap's failure
-  // said, not a rollback (nothing went back to the source).
-  if (d.handoff.round === 2 && serving?.node === d.handoff.to.node) {
+  // said, not a rollback (nothing went back to the source). A name restore is round 2 alone:
+  // its failure leaves the workload as it was, a rollback.
+  if (d.handoff.round === 2 && !d.nameRestore && serving?.node === d.handoff.to.node) {
     return [
       outgoing(MigrationCompleted, {
         ...baseOf(d),
@@ -159,8 +160,9 @@ async function rollForward(
   const handoff = d.handoff;
   if (!handoff) return [];
   const from = await deps.runtime.inspect(handoff.from.instance);
-  // Round 2's `from` is the shadow this migration made; never an instance of that name made since.
-  const ours = handoff.round === 1 || from?.identity.migrationId === d.migrationId;
+  // Round 2's `from` is a shadow (this migration's, or the one a name restore renames), never an
+  // instance of that name made since.
+  const ours = handoff.round === 1 || (from !== undefined && isOwnShadow(d.workload, from));
   if (from && ours) await deps.runtime.remove(handoff.from.instance);
   await releaseArtifacts(deps, d.migrationId);
   const reason = `${d.step} failed after the shadow passed its cut: ${d.reason}`;
