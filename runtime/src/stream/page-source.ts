@@ -1,7 +1,8 @@
 import { type FileHandle, open, readFile } from "node:fs/promises";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { type Pagemap, parsePagemap } from "./pagemap.ts";
+import { PageIndex } from "./page-index.ts";
+import { parsePagemap } from "./pagemap.ts";
 
 /**
  * The page source of a post-copy restore: serves a dump's lazy pages to CRIU's lazy-pages
@@ -32,6 +33,8 @@ const MAX_PAGES_PER_ANSWER = 1024;
 export interface PageSourceStats {
   pages: number;
   requests: number;
+  /** Runs of pages in the file, over every task asked for. */
+  runs: number;
   /** True when the daemon said it had every page (PS_IOV_CLOSE), false when it went away. */
   completed: boolean;
   /** Why the session ended early, when it did on this side. */
@@ -56,7 +59,7 @@ export async function startPageSource(
   options: { host: string; idleMs: number },
 ): Promise<PageSource> {
   const tasks = new Map<number, Promise<TaskPages>>();
-  const stats: PageSourceStats = { pages: 0, requests: 0, completed: false };
+  const stats: PageSourceStats = { pages: 0, requests: 0, runs: 0, completed: false };
   let settle: (s: PageSourceStats) => void = () => undefined;
   const done = new Promise<PageSourceStats>((resolve) => {
     settle = resolve;
@@ -73,7 +76,7 @@ export async function startPageSource(
     clearTimeout(idle);
     // One daemon per restore: later connections are not ours.
     server?.close();
-    serve(socket, (pid) => taskPages(tasks, imagesDir, pid), stats)
+    serve(socket, (pid) => taskPages(tasks, imagesDir, pid, stats), stats)
       .catch((error: unknown) => {
         stats.error = (error as Error).message;
       })
@@ -89,7 +92,7 @@ export async function startPageSource(
 }
 
 interface TaskPages {
-  pagemap: Pagemap;
+  index: PageIndex;
   file: FileHandle;
 }
 
@@ -97,13 +100,16 @@ function taskPages(
   tasks: Map<number, Promise<TaskPages>>,
   imagesDir: string,
   pid: number,
+  stats: PageSourceStats,
 ): Promise<TaskPages> {
   let task = tasks.get(pid);
   if (!task) {
     task = (async () => {
       const pagemap = parsePagemap(await readFile(join(imagesDir, `pagemap-${pid}.img`)));
       const file = await open(join(imagesDir, `pages-${pagemap.pagesId}.img`), "r");
-      return { pagemap, file };
+      const index = new PageIndex(pagemap.runs);
+      stats.runs += index.runs;
+      return { index, file };
     })();
     tasks.set(pid, task);
   }
@@ -130,18 +136,11 @@ async function serve(
       const wanted = Number(request.readBigUInt64LE(8));
       const vaddr = request.readBigUInt64LE(16);
       const pid = Number(request.readBigUInt64LE(24));
-      const { pagemap, file } = await pagesOf(pid);
-      const run = pagemap.runs.find(
-        (r) =>
-          r.offset !== undefined &&
-          vaddr >= r.vaddr &&
-          vaddr < r.vaddr + BigInt(r.pages * PAGE_BYTES),
-      );
+      const { index, file } = await pagesOf(pid);
+      const at = index.locate(vaddr);
       // CRIU's own server ends the session for a page it does not have; so does this one.
-      if (!run || run.offset === undefined)
-        throw new Error(`page source: no page at 0x${vaddr.toString(16)} for task ${pid}`);
-      const skip = Number(vaddr - run.vaddr) / PAGE_BYTES;
-      const pages = Math.min(wanted, run.pages - skip, MAX_PAGES_PER_ANSWER);
+      if (!at) throw new Error(`page source: no page at 0x${vaddr.toString(16)} for task ${pid}`);
+      const pages = Math.min(wanted, at.pagesLeft, MAX_PAGES_PER_ANSWER);
       const answer = Buffer.allocUnsafe(IOV_BYTES + pages * PAGE_BYTES);
       answer.writeUInt32LE(PS_IOV_ADD_F | (PE_PRESENT << 16), 0);
       answer.writeUInt32LE(0, 4);
@@ -149,12 +148,7 @@ async function serve(
       answer.writeBigUInt64LE(vaddr, 16);
       request.copy(answer, 24, 24, 32);
       const length = pages * PAGE_BYTES;
-      const { bytesRead } = await file.read(
-        answer,
-        IOV_BYTES,
-        length,
-        run.offset + skip * PAGE_BYTES,
-      );
+      const { bytesRead } = await file.read(answer, IOV_BYTES, length, at.offset);
       if (bytesRead !== length) throw new Error("page source: pages file shorter than its pagemap");
       stats.pages += pages;
       stats.requests += 1;
