@@ -14,6 +14,7 @@ import {
 import type { Admin, Consumer, Kafka, KafkaMessage, Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { ControlChannel, ControlEvent, ControlHandler } from "./channel.ts";
+import { ReadPositions } from "./read-positions.ts";
 
 const fenceTypes: ReadonlySet<string> = new Set([
   FenceRequested.type,
@@ -75,6 +76,7 @@ export function createKafkaControlChannel(
   consumer.on(consumer.events.GROUP_JOIN, () => {
     ready = true;
   });
+  const positions = new ReadPositions();
 
   return {
     consumer,
@@ -94,19 +96,20 @@ export function createKafkaControlChannel(
     async subscribe(handler: ControlHandler) {
       await consumer.connect();
       const { readFrom } = options;
-      if (readFrom !== "now") {
-        const starts = await (await options.admin()).fetchTopicOffsetsByTimestamp(
-          topic,
-          readFrom.since,
-        );
-        // On the first join only; after a rebalance the group's own commits are newer.
-        let placed = false;
-        consumer.on(consumer.events.GROUP_JOIN, () => {
-          if (placed) return;
-          placed = true;
-          for (const { partition, offset } of starts) consumer.seek({ topic, partition, offset });
-        });
-      }
+      const admin = await options.admin();
+      // From now (the log's end as this reader starts), or from `since` for a shadow.
+      positions.startAt(
+        readFrom === "now"
+          ? await admin.fetchTopicOffsets(topic)
+          : await admin.fetchTopicOffsetsByTimestamp(topic, readFrom.since),
+      );
+      // Every join, the first and any after a rebalance or a coordinator's failover, resumes
+      // where this reader is (see ReadPositions): never at the log's end past unread events.
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        for (const { partition, offset } of positions.resumeAt()) {
+          consumer.seek({ topic, partition, offset });
+        }
+      });
       await consumer.subscribe({ topics: [topic], fromBeginning: readFrom !== "now" });
       await consumer.run({
         // Offsets commit after the handler: a replay after a restart re-runs fence steps,
@@ -121,6 +124,7 @@ export function createKafkaControlChannel(
               "control record skipped",
             );
           }
+          positions.handled(partition, message.offset);
         },
       });
     },
