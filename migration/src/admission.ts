@@ -91,7 +91,7 @@ export function placementRefusal(
   if (!target) return { code: "UNKNOWN_NODE", reason: `unknown node ${request.targetNode}` };
   if (request.nameRestore) {
     // A cordon keeps new workloads off a node; this one serves there already, under a name.
-    const refusal = nameRestoreRefusal(request, { ...facts, source });
+    const refusal = nameRestoreRefusal(request, source, target, facts.named);
     if (refusal) return refusal;
   } else if (target.name === source.node) {
     return { code: "SAME_NODE", reason: `the workload already runs on ${request.targetNode}` };
@@ -117,9 +117,10 @@ export function placementRefusal(
  */
 function nameRestoreRefusal(
   request: AdmissionRequest,
-  facts: PlacementFacts & { source: NonNullable<PlacementFacts["source"]> },
+  source: NonNullable<PlacementFacts["source"]>,
+  target: PlacementFacts["nodes"][number],
+  named: PlacementFacts["named"],
 ): Refusal | undefined {
-  const { source, named } = facts;
   const refused = (reason: string): Refusal => ({ code: "NAME_RESTORE_REFUSED", reason });
   if (request.targetNode !== source.node) {
     return refused(
@@ -139,8 +140,7 @@ function nameRestoreRefusal(
       `instance ${named.instance} on ${named.node} (${named.state}) already holds the name ${request.workload}`,
     );
   }
-  const target = facts.nodes.find((n) => n.name === request.targetNode);
-  if (!target?.ready) {
+  if (!target.ready) {
     return { code: "NODE_UNSCHEDULABLE", reason: `node ${request.targetNode} is not ready` };
   }
   return undefined;

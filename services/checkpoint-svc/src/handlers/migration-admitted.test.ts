@@ -40,6 +40,13 @@ async function withInstance(instance: string, node: string) {
   return { runtime, deps: { runtime, step } };
 }
 
+/** A name restore of orders, which serves on node-b as m-0's shadow. */
+const nameRestore = {
+  source: { instance: "orders-shadow-m0", node: "node-b" },
+  targetNode: "node-b",
+  nameRestore: true,
+};
+
 describe("checkpoint-svc: the first dump of an admitted migration", () => {
   it("starts round 1: the source, left running, to a shadow of its own name on the target", async () => {
     const { runtime, deps } = await withInstance("orders-0", "node-a");
@@ -56,12 +63,7 @@ describe("checkpoint-svc: the first dump of an admitted migration", () => {
 
   it("starts a name restore at round 2: the instance serving as a shadow, to the workload's own name beside it", async () => {
     const { deps } = await withInstance("orders-shadow-m0", "node-b");
-    const restore = {
-      source: { instance: "orders-shadow-m0", node: "node-b" },
-      targetNode: "node-b",
-      nameRestore: true,
-    };
-    const [created] = await onMigrationAdmitted(admitted(restore), deps);
+    const [created] = await onMigrationAdmitted(admitted(nameRestore), deps);
     const d = CheckpointCreated.schema.parse(created?.data);
     expect(d.handoff).toEqual({
       round: 2,
@@ -78,14 +80,7 @@ describe("checkpoint-svc: the first dump of an admitted migration", () => {
         throw new CheckpointError("orders-shadow-m0", "criu dump: no space left");
       },
     };
-    const out = await onMigrationAdmitted(
-      admitted({
-        source: { instance: "orders-shadow-m0", node: "node-b" },
-        targetNode: "node-b",
-        nameRestore: true,
-      }),
-      { ...deps, runtime: failing },
-    );
+    const out = await onMigrationAdmitted(admitted(nameRestore), { ...deps, runtime: failing });
     expect(out[0]?.data).toMatchObject({
       step: "identity-swap",
       nameRestore: true,
