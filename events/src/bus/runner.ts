@@ -2,8 +2,10 @@ import { createLogger, type Logger } from "@shadow/otel/logger";
 import type { Consumer, ConsumerConfig, EachMessagePayload, Kafka } from "kafkajs";
 import { z } from "zod";
 import { topics as busTopics } from "../topics.ts";
+import { commitWithin } from "./commit-within.ts";
 import { resilientConsumer } from "./consumer-settings.ts";
 import { type DedupeStore, MemoryDedupeStore } from "./dedupe.ts";
+import { mendCoordinatorLookup } from "./kafkajs-coordinator.ts";
 import { recordOutcome, recordRetry } from "./metrics.ts";
 import { type PipelineContext, processRecord } from "./process.ts";
 import { createPublisher, type Publisher } from "./publisher.ts";
@@ -51,6 +53,11 @@ export interface ConsumerRunnerConfig<D> {
   consumer?: Omit<ConsumerConfig, "groupId">;
   /** How long start() waits for the group join before failing. Default 60 s. */
   joinTimeoutMs?: number;
+  /**
+   * How long a record's commit may take before the member joins its group again (see
+   * CommitStalled). Default 10 s: a commit takes milliseconds, and a failover about 10 s.
+   */
+  commitTimeoutMs?: number;
 }
 
 export interface ConsumerRunner {
@@ -79,6 +86,7 @@ export interface ConsumerRunner {
  */
 export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): ConsumerRunner {
   checkRunnerConfig(config);
+  mendCoordinatorLookup();
   const logger = (config.logger ?? createLogger({ name: "events" })).child({
     group: config.groupId,
   });
@@ -87,6 +95,7 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
     config.publisher ?? createPublisher({ kafka: config.kafka, source: config.source });
   const dedupe = config.dedupe ?? new MemoryDedupeStore();
   const policy = retryPolicy(config.retry);
+  const commitTimeoutMs = config.commitTimeoutMs ?? 10_000;
   const stats: RunnerStats = {
     received: 0,
     handled: 0,
@@ -293,13 +302,15 @@ export function createConsumerRunner<D>(config: ConsumerRunnerConfig<D>): Consum
             return;
           }
           deferred.delete(key);
-          await c.commitOffsets([{ topic, partition, offset }]);
-          stats.commits++;
+          await commit([{ topic, partition, offset }]);
           return;
         }
         await config.observer?.beforeCommit?.(outcome, record);
         deferred.delete(key);
-        await c.commitOffsets([{ topic, partition, offset: nextOffset(message.offset) }]);
+        await commit([{ topic, partition, offset: nextOffset(message.offset) }]);
+      }
+      async function commit(offsets: { topic: string; partition: number; offset: string }[]) {
+        await commitWithin(() => c.commitOffsets(offsets), commitTimeoutMs, config.groupId);
         stats.commits++;
       }
       running = true;
@@ -337,6 +348,7 @@ const runnerSettings = z.object({
   topics: z.array(z.string().min(1)).min(1, "topics: at least one"),
   source: z.string().regex(/^[^\s]+$/, "source must be a URI reference such as /shadow/<service>"),
   deadLetterTopic: z.string().min(1).optional(),
+  commitTimeoutMs: z.number().int().positive("commitTimeoutMs must be > 0").optional(),
 });
 
 /** Fails at construction, naming the bad setting, rather than on the first record. */

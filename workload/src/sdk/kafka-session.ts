@@ -1,5 +1,5 @@
 import { headersToText } from "@shadow/contract";
-import { PartitionedProducer, resilientConsumer } from "@shadow/events";
+import { mendCoordinatorLookup, PartitionedProducer, resilientConsumer } from "@shadow/events";
 import {
   type Admin,
   type Consumer,
@@ -62,6 +62,9 @@ export class KafkaSession {
   private readonly options: KafkaSessionOptions;
 
   constructor(options: KafkaSessionOptions) {
+    // Heartbeats and commits follow the group's coordinator when its node dies or hands the
+    // group over (see mendCoordinatorLookup): a source's fence waits for its commit.
+    mendCoordinatorLookup();
     this.options = options;
     const { identity, epoch, gate, log } = options;
     this.epoch = epoch;
