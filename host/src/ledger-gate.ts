@@ -106,11 +106,17 @@ export class LedgerGate implements EventGate {
     if (this.ledger.expects(position.partition, position.offset)) return;
     const { partition, offset } = position;
     this.logger.info({ partition, offset }, "folding a partition of the migrations log again");
-    this.ledger.reset(partition);
+    // Read first, then forget and fold in one synchronous step: what asks the ledger while the
+    // log is read (restore-svc's catch-up watch asks every few ms whether its migration is
+    // still live, and ends for good when it is not) must see the partition as it was, never
+    // empty. A watch ended that way once left a migration at its catch-up until its deadline.
+    const events: [IncomingEvent, ReturnType<typeof positionOf>][] = [];
     await readLog(this.kafka, topics.migrations, new Map([[partition, BigInt(offset)]]), (p, m) => {
       const event = eventIn(m);
-      if (event) this.ledger.apply(event, positionOf(p, m));
+      if (event) events.push([event, positionOf(p, m)]);
     });
+    this.ledger.reset(partition);
+    for (const [event, where] of events) this.ledger.apply(event, where);
     this.ledger.mark(partition, offset);
   }
 }

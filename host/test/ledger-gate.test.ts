@@ -136,4 +136,31 @@ describe("the services' gate over the real log", () => {
     expect(ledger.migration("m-1")?.stage).toBe("ended");
     expect(ledger.migration("m-2")?.decision).toEqual({ kind: "busy", running: "m-1" });
   });
+
+  it("keeps what it knew of the partition while it folds it again", async () => {
+    const ledger = new LogLedger();
+    const gate = new LedgerGate(kafka, ledger, logger);
+    const partition = placed[0]?.partition ?? 0;
+    // Folded up to m-1's first checkpoint: m-1 is admitted and running.
+    for (const p of placed.slice(0, 4))
+      await gate.judge(p.event, { topic: topics.migrations, ...p });
+    expect(ledger.migration("m-1")?.stage).toBe("admitted");
+    // A record handed over again after a rebalance: the partition is folded again from its
+    // start. Whoever asks meanwhile (restore-svc's catch-up watch asks every few ms whether
+    // its migration is still live, and ends when it is not) must see m-1 as it was.
+    const seen = new Set<string | undefined>();
+    let asking = true;
+    const ask = (async () => {
+      while (asking) {
+        seen.add(ledger.migration("m-1")?.stage);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    const again = placed[2] as Placed;
+    await gate.judge(again.event, { topic: topics.migrations, ...again });
+    asking = false;
+    await ask;
+    expect(seen).toEqual(new Set(["admitted"]));
+    expect(ledger.expects(partition, placed[3]?.offset ?? "")).toBe(true);
+  });
 });
