@@ -162,6 +162,12 @@ default.replication.factor=$REPLICAS
 min.insync.replicas=$MIN_ISR
 num.partitions=1
 EOF
+  if [[ $KAFKA_MODE == cluster ]]; then
+    # A node back from a failure leads nothing until the controller moves its preferred
+    # partitions back, every 300 s by default: a move (and the group coordinators moving with
+    # it) at a random moment minutes later. Within 10 s of its return instead.
+    echo "leader.imbalance.check.interval.seconds=10"
+  fi
   if ((KAFKA_MAJOR >= 4)); then
     cat <<EOF
 share.coordinator.state.topic.replication.factor=$REPLICAS

@@ -29,28 +29,47 @@ export async function killTarget(spec: OwnKafkaSpec, node: number): Promise<Kill
 }
 
 /**
- * SIGKILLs `target` at once, then, in the background: waits until every partition in `watched`
- * has a leader on another node (the surviving replicas took over: the failover this tests),
- * and restarts the killed node so the next test finds the cluster whole. `recovered` settles
- * once the node is back.
+ * SIGKILLs `target` at once, then, in the background, waits until every partition in `watched`
+ * has a leader on another node (the surviving replicas took over: the failover this tests).
+ * The node stays down until `settleCluster` starts it again, after the migration: its return
+ * (replicas catching up, leaders moving back, group coordinators with them) is a disturbance of
+ * its own and must not land in a later phase of the same migration, or in the next test.
  */
 export function killClusterNode(
-  spec: OwnKafkaSpec,
   leaders: Leaders,
   target: KillTarget,
   watched: { topic: string; partitions: number[] }[],
   what: string,
-): { fault: BrokerFault; recovered: Promise<void> } {
+): { fault: BrokerFault; target: KillTarget; failedOver: Promise<void> } {
   const fault = sigkill(target, what);
-  const recovered = (async () => {
-    await waitForOtherLeaders(leaders, target.node, watched);
+  const failedOver = waitForOtherLeaders(leaders, target.node, watched).then(() => {
     fault.newLeaderMs = Date.now() - fault.at;
-    await restartKilled(spec, target);
-    fault.backMs = Date.now() - fault.at;
-  })();
+  });
   // Awaited by the test after the migration; until then a failure must not go unhandled.
-  recovered.catch(() => undefined);
-  return { fault, recovered };
+  failedOver.catch(() => undefined);
+  return { fault, target, failedOver };
+}
+
+/**
+ * Brings the cluster back to the shape every test starts from: the killed node running again,
+ * every partition of every topic fully replicated and led by its preferred replica, and every
+ * consumer group of the services stable (no member re-joining, so the next migration's events
+ * are read at once). Returns how long it took.
+ */
+export async function settleCluster(
+  spec: OwnKafkaSpec,
+  leaders: Leaders,
+  killed: KillTarget | undefined,
+  fault?: BrokerFault,
+): Promise<number> {
+  const started = Date.now();
+  if (killed) {
+    await restartKilled(spec, killed);
+    if (fault) fault.backMs = Date.now() - fault.at;
+  }
+  await leaders.awaitBalanced();
+  await leaders.awaitGroupsStable();
+  return Date.now() - started;
 }
 
 /** SIGKILL: no controlled shutdown, no flush; the node's sockets simply close. */
@@ -122,9 +141,17 @@ export function describeFault(fault: BrokerFault, report: ScenarioReport): strin
       Date.parse(p.startedAt) <= fault.at &&
       (p.endedAt === undefined || Date.parse(p.endedAt) >= fault.at),
   );
+  const leaderlessUntil = fault.at + (fault.newLeaderMs ?? 0);
+  const leaderless = report.migration.phases.filter(
+    (p) =>
+      Date.parse(p.startedAt) <= leaderlessUntil &&
+      (p.endedAt === undefined || Date.parse(p.endedAt) >= fault.at),
+  );
   return [
     `fault: ${fault.what}, in round ${phase?.round ?? "?"} ${phase?.phase ?? "(no phase)"}`,
-    `  failover: new leader after ${s(fault.newLeaderMs)}; node back after ${s(fault.backMs)}`,
+    `  failover: new leader after ${s(fault.newLeaderMs)}, phases run meanwhile: ${
+      leaderless.map((p) => `r${p.round} ${p.phase}`).join(", ") || "none"
+    }${fault.backMs === undefined ? "" : `; back after ${s(fault.backMs)}`}`,
     `  migration ${report.migration.status} in ${s(report.migration.totalMs)}: ${report.migration.phases
       .map((p) => `r${p.round} ${p.phase} ${s(p.ms)}`)
       .join(", ")}`,

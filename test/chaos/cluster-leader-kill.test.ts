@@ -1,8 +1,9 @@
 import {
   CheckpointCreated,
   FenceCompleted,
-  FenceRequested,
   MigrationRequested,
+  partitionFor,
+  ShadowCaughtUp,
   ShadowRestored,
   topics,
 } from "@shadow/events";
@@ -18,6 +19,7 @@ import {
   describeFault,
   type KillTarget,
   killClusterNode,
+  settleCluster,
 } from "./broker-fault.ts";
 import { Leaders } from "./leaders.ts";
 import { LogWatch } from "./log-watch.ts";
@@ -31,6 +33,8 @@ const env = useScenarioEnvironment();
 // the runs' topics are deleted after each test.
 let leaders: Leaders;
 let log: LogWatch;
+/** The node the running test killed, started again after it. */
+let killed: { fault: BrokerFault; target: KillTarget } | undefined;
 beforeEach(async () => {
   leaders = new Leaders(inject("kafkaBrokers"));
   log = new LogWatch(inject("kafkaBrokers"));
@@ -38,6 +42,16 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await log.stop().catch(() => undefined);
+  // Every test starts from the same cluster: all nodes up, leaders back where they belong, the
+  // services' groups stable. Also after a test that failed before its fault or during it.
+  const settledMs = await settleCluster(spec, leaders, killed?.target, killed?.fault);
+  console.log(
+    `cluster settled ${(settledMs / 1000).toFixed(1)} s after the test` +
+      (killed
+        ? ` (node ${killed.target.node} back after ${((killed.fault.backMs ?? 0) / 1000).toFixed(1)} s)`
+        : ""),
+  );
+  killed = undefined;
   await leaders.close();
 });
 const measured: string[] = [];
@@ -52,13 +66,17 @@ type Target = "migrations" | "control" | "input";
  * Each phase of a live migration loses a node, the moment the event that starts the phase is
  * on the log: the leader of the partition that event went to (the migration's partition of the
  * migrations topic, the fence's of the control topic), or the node that leads the most of the
- * workload's input partitions.
+ * workload's input partitions. The fence starts with ShadowCaughtUp; its own events
+ * (FenceRequested, the cut, FencePassed) follow on the control partition within a few hundred
+ * ms, so its leader dies then, before or between them, and the rest of the fence waits for
+ * the new leader. (At FenceRequested itself the kill once landed after a 0.33 s fence had
+ * ended; at the catch-up's start it stalled the catch-up past the failover instead.)
  */
 const faults: { target: Target; phase: Phase; startedBy: string }[] = [
   { target: "migrations", phase: "checkpoint", startedBy: MigrationRequested.type },
   { target: "input", phase: "image", startedBy: CheckpointCreated.type },
   { target: "input", phase: "catch-up", startedBy: ShadowRestored.type },
-  { target: "control", phase: "fence", startedBy: FenceRequested.type },
+  { target: "control", phase: "fence", startedBy: ShadowCaughtUp.type },
   { target: "migrations", phase: "drain", startedBy: FenceCompleted.type },
 ];
 
@@ -75,7 +93,7 @@ describe("a three-node cluster loses the leader of a partition the migration nee
     { timeout: 300_000 },
     async ({ target, phase, startedBy }) => {
       const workload = workloadName(`chaos-${target}`);
-      let killed: { fault: BrokerFault; recovered: Promise<void> } | undefined;
+      let failedOver: Promise<void> | undefined;
       let inputReplication: { minInsync: number; replicas: number[] } | undefined;
       let before: Before | undefined;
       const report = await runScenario(
@@ -113,23 +131,39 @@ describe("a three-node cluster loses the leader of a partition the migration nee
             if (!before) throw new Error("nothing looked up before the migration");
             const started = await log.first(migrationId, startedBy);
             const partitions =
-              target === "input" ? [...before.leaders.keys()] : [started.partition];
+              target === "input"
+                ? [...before.leaders.keys()]
+                : target === "control"
+                  ? // Every event of a workload is keyed by it (partitionKeyOf).
+                    [
+                      partitionFor(
+                        topics.control,
+                        { key: workload, value: null },
+                        before.leaders.size,
+                      ),
+                    ]
+                  : [started.partition];
             const { victim, watched, what } = planKill(before, partitions);
-            killed = killClusterNode(spec, leaders, victim, [watched], what);
+            const kill = killClusterNode(leaders, victim, [watched], what);
+            killed = kill;
+            failedOver = kill.failedOver;
           },
         },
       );
-      await killed?.recovered;
+      await failedOver;
       const fault = killed?.fault;
       if (!fault) throw new Error("no fault was injected");
       const line = describeFault(fault, report);
       measured.push(line);
       console.log(`${line}\n${formatReport(report)}`);
 
-      // The fault landed in the phase it was meant for.
+      // The phase it was meant for ran while the partition had no leader: between the kill and
+      // the new leader's election.
       const during = report.migration.phases.find((p) => p.round === 1 && p.phase === phase);
-      expect(Date.parse(during?.startedAt ?? "")).toBeLessThanOrEqual(fault.at);
-      if (during?.endedAt) expect(Date.parse(during.endedAt)).toBeGreaterThanOrEqual(fault.at);
+      const leaderless = { from: fault.at, to: fault.at + (fault.newLeaderMs ?? 0) };
+      expect(Date.parse(during?.startedAt ?? "")).toBeLessThanOrEqual(leaderless.to);
+      if (during?.endedAt)
+        expect(Date.parse(during.endedAt)).toBeGreaterThanOrEqual(leaderless.from);
       // The example's input topic is replicated like the project's.
       expect(inputReplication).toEqual({ minInsync: 2, replicas: [3, 3, 3, 3] });
 

@@ -69,6 +69,66 @@ export class Leaders {
     return Number(resources[0]?.configEntries[0]?.configValue);
   }
 
+  /**
+   * Waits until every partition of every topic has all its replicas in sync and is led by its
+   * preferred replica (the first of its replicas; the cluster moves leaders back within
+   * `leader.imbalance.check.interval.seconds` of a node's return).
+   */
+  async awaitBalanced(timeoutMs = 120_000): Promise<void> {
+    await this.#until(
+      "every partition in sync and led by its preferred replica",
+      timeoutMs,
+      async () => {
+        const { topics } = await this.#ask(async (admin) =>
+          admin.fetchTopicMetadata({ topics: await admin.listTopics() }),
+        );
+        const off = topics.flatMap(({ name, partitions }) =>
+          partitions
+            .filter((p) => p.isr.length < p.replicas.length || p.leader !== p.replicas[0])
+            .map((p) => `${name}[${p.partitionId}] leader ${p.leader}, in sync ${p.isr.join(",")}`),
+        );
+        return off.length === 0 ? undefined : off.slice(0, 5).join("; ");
+      },
+    );
+  }
+
+  /**
+   * Waits until no consumer group is re-balancing, seen twice a heartbeat apart: a member that
+   * found its coordinator moved joins again on its next heartbeat.
+   */
+  async awaitGroupsStable(timeoutMs = 120_000): Promise<void> {
+    const unsettled = async () => {
+      const { groups } = await this.#ask((admin) => admin.listGroups());
+      const ids = groups.filter((g) => g.protocolType === "consumer").map((g) => g.groupId);
+      if (ids.length === 0) return undefined;
+      const described = await this.#ask((admin) => admin.describeGroups(ids));
+      const moving = described.groups.filter((g) => !["Stable", "Empty", "Dead"].includes(g.state));
+      return moving.length === 0
+        ? undefined
+        : moving.map((g) => `${g.groupId} ${g.state}`).join("; ");
+    };
+    await this.#until("every consumer group stable", timeoutMs, async () => {
+      const first = await unsettled();
+      if (first) return first;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      return unsettled();
+    });
+  }
+
+  async #until(
+    what: string,
+    timeoutMs: number,
+    check: () => Promise<string | undefined>,
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const left = await check();
+      if (left === undefined) return;
+      if (Date.now() > deadline) throw new Error(`not ${what} within ${timeoutMs} ms: ${left}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#connected) await this.#admin.disconnect();
   }

@@ -11,8 +11,10 @@ import {
   killTarget,
   restartAll,
   restartKilled,
+  settleCluster,
   sigkill,
 } from "./broker-fault.ts";
+import { Leaders } from "./leaders.ts";
 import { LogWatch } from "./log-watch.ts";
 
 // A broker of this file's own (one KRaft node, ports SHADOW_TEST_KAFKA_PORT + 100): with one
@@ -27,6 +29,14 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   await log.stop().catch(() => undefined);
+  // The next test starts with the broker up and the services' groups stable.
+  await ownKafka(spec, "start");
+  const leaders = new Leaders((await ownKafkaBrokers(spec)).brokers);
+  try {
+    await settleCluster(spec, leaders, undefined);
+  } finally {
+    await leaders.close();
+  }
 });
 const measured: string[] = [];
 afterAll(async () => {
