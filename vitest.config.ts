@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Five projects (chaos only with SHADOW_CHAOS=1): `unit` runs next-to-the-code tests with fakes and needs nothing running;
+ * Five projects: `unit` runs next-to-the-code tests with fakes and needs nothing running;
  * `integration` runs against the real local stack (Kafka, Jaeger, CRIU nodes), which its
  * globalSetup brings up through deploy/local. Two more bring brokers of their own, beside the
  * stack's (ports from SHADOW_TEST_KAFKA_PORT, default 19092): `kafka-3.9` runs the stack test
@@ -60,26 +60,18 @@ export default defineConfig({
           sequence: { groupOrder: 2 },
         },
       },
-      // The broker faults run when asked (SHADOW_CHAOS=1), about 9 minutes on two cores. Not in
-      // a plain run until whole-suite runs with it pass again: beside the whole suite the control
-      // leader killed during a fence once ended with 703 duplicated outputs, since fixed in the
-      // SDK's control reader (see docs/local-stack.md).
-      ...(process.env.SHADOW_CHAOS === "1"
-        ? [
-            {
-              test: {
-                name: "chaos",
-                include: ["test/chaos/**/*.test.ts"],
-                environment: "node",
-                globalSetup: ["./test/chaos/setup.ts"],
-                testTimeout: 300_000,
-                hookTimeout: 300_000,
-                fileParallelism: false,
-                sequence: { groupOrder: 3 },
-              },
-            },
-          ]
-        : []),
+      {
+        test: {
+          name: "chaos",
+          include: ["test/chaos/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/chaos/setup.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 3 },
+        },
+      },
       {
         test: {
           name: "kubernetes",

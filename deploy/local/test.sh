@@ -2,7 +2,7 @@
 # THE test command (`npm test` runs it). On a fresh machine it does everything: installs the
 # npm dependencies, brings up the local stack (deploy/local/up.sh) and the Kubernetes cluster
 # (deploy/cluster/cluster.sh up: its first run builds it, ~15 minutes), runs vitest once for
-# every project (unit, integration, kafka-3.9, kubernetes; chaos with SHADOW_CHAOS=1) after the
+# every project (unit, integration, kafka-3.9, chaos, kubernetes) after the
 # typecheck, and ends with the plain line
 # `N passed, N failed` (`, N skipped` when there are any). Exit status is non-zero when a test
 # failed or vitest did.
