@@ -6,7 +6,6 @@ export {
 } from "./binding/decode.ts";
 export { type KafkaRecord, toBinaryRecord, toStructuredRecord } from "./binding/encode.ts";
 export { headersToText, type TextHeaders } from "./binding/headers.ts";
-export { CommitStalled, commitWithin } from "./bus/commit-within.ts";
 export { resilientConsumer } from "./bus/consumer-settings.ts";
 export { createTopicsWithLeaders } from "./bus/create-topics.ts";
 export { type DeadLetterCode, dlqHeaders, MAX_REASON_LENGTH } from "./bus/dead-letter.ts";

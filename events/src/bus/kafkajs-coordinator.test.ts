@@ -25,6 +25,34 @@ const notCoordinator = () =>
 
 const offsets = { topics: [{ topic: "in", partitions: [{ partition: 0, offset: "8" }] }] };
 
+/** kafkajs' own OffsetManager, holding `coordinator`, in a cluster whose lookup `find` answers. */
+function offsetManager(options: {
+  coordinator: unknown;
+  groupId: string;
+  find: (request: { groupId: string }) => Promise<unknown>;
+}) {
+  const Manager = OffsetManager as unknown as new (
+    options: object,
+  ) => {
+    commitOffsets(o: object): Promise<void>;
+    coordinator: unknown;
+  };
+  return new Manager({
+    cluster: {
+      committedOffsets: () => ({}),
+      refreshMetadata: async () => {},
+      findGroupCoordinator: options.find,
+    },
+    coordinator: options.coordinator,
+    memberAssignment: { in: [0] },
+    topicConfigurations: [],
+    instrumentationEmitter: { emit: () => {} },
+    groupId: options.groupId,
+    generationId: 4,
+    memberId: "m-1",
+  });
+}
+
 describe("mendCoordinatorLookup", () => {
   it("sends the commit after a 'not the coordinator' to the node that now holds the group", async () => {
     mendCoordinatorLookup();
@@ -32,28 +60,13 @@ describe("mendCoordinatorLookup", () => {
     const stale = broker(2, notCoordinator);
     const current = broker(3, async () => {});
     const lookups: string[] = [];
-    const Manager = OffsetManager as unknown as new (
-      options: object,
-    ) => {
-      commitOffsets(o: object): Promise<void>;
-      coordinator: unknown;
-    };
-    const manager = new Manager({
-      cluster: {
-        committedOffsets: () => ({}),
-        refreshMetadata: async () => {},
-        findGroupCoordinator: async ({ groupId }: { groupId: string }) => {
-          lookups.push(groupId);
-          return current;
-        },
-      },
+    const manager = offsetManager({
       coordinator: stale,
-      memberAssignment: { in: [0] },
-      topicConfigurations: [],
-      instrumentationEmitter: { emit: () => {} },
       groupId: "shadow.fence-svc.local",
-      generationId: 4,
-      memberId: "m-1",
+      find: async ({ groupId }) => {
+        lookups.push(groupId);
+        return current;
+      },
     });
 
     // The first attempt still fails (kafkajs' retry makes the next one)...
@@ -72,28 +85,13 @@ describe("mendCoordinatorLookup", () => {
       Promise.reject(Object.assign(new Error("bad"), { type: "OFFSET_METADATA_TOO_LARGE" })),
     );
     let looked = false;
-    const Manager = OffsetManager as unknown as new (
-      options: object,
-    ) => {
-      commitOffsets(o: object): Promise<void>;
-      coordinator: unknown;
-    };
-    const manager = new Manager({
-      cluster: {
-        committedOffsets: () => ({}),
-        refreshMetadata: async () => {},
-        findGroupCoordinator: async () => {
-          looked = true;
-          return node;
-        },
-      },
+    const manager = offsetManager({
       coordinator: node,
-      memberAssignment: { in: [0] },
-      topicConfigurations: [],
-      instrumentationEmitter: { emit: () => {} },
       groupId: "g",
-      generationId: 1,
-      memberId: "m",
+      find: async () => {
+        looked = true;
+        return node;
+      },
     });
     await expect(manager.commitOffsets(offsets)).rejects.toThrow("bad");
     expect(looked).toBe(false);

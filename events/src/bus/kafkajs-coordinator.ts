@@ -22,9 +22,7 @@ import OffsetManager from "kafkajs/src/consumer/offsetManager/index.js";
 export function mendCoordinatorLookup(): void {
   if (mended) return;
   mended = true;
-  wrap(OffsetManager.prototype, "commitOffsets", async (holder) => {
-    await relocate(holder);
-  });
+  wrap(OffsetManager.prototype, "commitOffsets", relocate);
   wrap(ConsumerGroup.prototype, "heartbeat", async (holder) => {
     await relocate(holder);
     // The group's offset manager was given the same node when it was made.
