@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { readdir, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageIntegrityError, RestoreError } from "../src/errors.ts";
@@ -147,11 +147,15 @@ describe("streamed checkpoints (real CRIU)", () => {
 
   it("restores post-copy: the stream leaves the lazy pages behind, the copy fetches them", async (ctx) => {
     if (!(await runtime.features()).lazyPages) ctx.skip();
-    const { rt } = await streaming({ postCopy: true });
+    const { rt, images } = await streaming({ postCopy: true });
     const before = await readState(source.endpoint);
     const checkpoint = await rt.checkpoint(sourceName, { leaveRunning: true, migrationId });
     const image = await rt.buildImage(checkpoint, "node-b");
     expect(image.ref).toMatch(/\?pages=127\.0\.0\.1:\d+$/);
+    // The copy waits on the page source at every first touch: it runs above normal priority,
+    // whatever the niceness of the service that started it.
+    const [pageSource] = images.stream.pageSourcesOf(migrationId);
+    expect(pageSource && getPriority(pageSource.pid)).toBeLessThan(0);
     // Most of the dump is the ballast, and it stays at the source until it is touched.
     expect(image.sizeBytes).toBeLessThan(checkpoint.sizeBytes / 4);
     const name = `st-lazy-${suffix}`;

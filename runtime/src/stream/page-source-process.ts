@@ -14,6 +14,13 @@ export interface PageSourceProcess {
   kill(): void;
 }
 
+/**
+ * Above normal priority: the restored copy waits on this process at every first touch of a
+ * page, and it sleeps between requests, so what it takes is its wake-up latency, which on a
+ * node busy with the workload is the bulk of a request's round trip at normal priority.
+ */
+const PAGE_SOURCE_NICE = -10;
+
 const MAIN = fileURLToPath(new URL("./page-source-main.ts", import.meta.url));
 
 interface Idle {
@@ -24,7 +31,7 @@ interface Idle {
 
 /**
  * Page source processes, one kept idle ahead of need. Why a process: the restored copy waits
- * on it at every first touch of a page, so it runs at normal priority whatever the niceness
+ * on it at every first touch of a page, so it runs above normal priority whatever the niceness
  * of the service that starts it (image-svc builds images at a low one), and it lives on if
  * that service restarts. Why one ahead: starting Node with its TypeScript loader takes from a
  * few hundred milliseconds to seconds on a busy machine, which would land in the image phase.
@@ -95,7 +102,7 @@ function startIdle(): Idle {
     child.on("error", () => resolve(1));
   });
   try {
-    if (child.pid) setPriority(child.pid, 0);
+    if (child.pid) setPriority(child.pid, PAGE_SOURCE_NICE);
   } catch {
     // not allowed to raise it (not root): it keeps the parent's niceness
   }
