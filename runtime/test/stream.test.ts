@@ -41,11 +41,12 @@ describe("streamed checkpoints (real CRIU)", () => {
   let sum: number;
 
   /** A runtime streaming through `wire`, post-copy or not; its store, to reach page sources. */
-  async function streaming(options: { postCopy: boolean; wire?: Wire }) {
+  async function streaming(options: { postCopy: boolean; wire?: Wire; hold?: boolean }) {
     const config = {
       ...runtime.config,
       imageTransfer: "stream" as const,
       lazyPages: options.postCopy ? ("auto" as const) : ("off" as const),
+      postCopyHold: options.hold ? ("on" as const) : ("off" as const),
     };
     const images = new OciImageStore(
       new Layout(config.stateDir, config.dumpDir),
@@ -178,6 +179,43 @@ describe("streamed checkpoints (real CRIU)", () => {
     await expectSourceServing();
   });
 
+  it("holds a post-copy copy still while its pages arrive, then it serves", async (ctx) => {
+    if (!(await runtime.features()).lazyPages) ctx.skip();
+    const { rt, images } = await streaming({ postCopy: true, hold: true });
+    const checkpoint = await rt.checkpoint(sourceName, { leaveRunning: true, migrationId });
+    const image = await rt.buildImage(checkpoint, "node-b");
+    const [pageSource] = images.stream.pageSourcesOf(migrationId);
+    if (!pageSource) throw new Error("no page source was started");
+    const name = `st-held-${suffix}`;
+    const copy = await rt.restore(image, "node-b", {
+      migrationId,
+      identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
+    });
+    created.push(name);
+    // The page source held still for a moment keeps pages arriving; sampled until all are in,
+    // the copy is never seen running before that.
+    process.kill(pageSource.pid, "SIGSTOP");
+    setTimeout(() => process.kill(pageSource.pid, "SIGCONT"), 500);
+    const seen: string[] = [];
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const info = await rt.inspect(name);
+      seen.push(`${info?.pages}/${info?.state}`);
+      if (info?.pages !== "arriving" || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(seen.filter((s) => s === "arriving/paused").length).toBeGreaterThan(0);
+    expect(seen.filter((s) => s.startsWith("arriving/") && s !== "arriving/paused")).toEqual([]);
+    expect(seen.at(-1)).toMatch(/^complete\//);
+    // Its daemon's wrapper records the pages in, then thaws it.
+    await until("the copy thawed", async () =>
+      (await rt.inspect(name))?.state === "running" ? true : undefined,
+    );
+    expect(await ballast(copy.endpoint)).toEqual({ mb: BALLAST_MB, sum });
+    await rt.remove(name);
+    await expectSourceServing();
+  });
+
   describe("a stream that does not arrive whole is refused, the source serving", () => {
     it.each([
       ["cut off midway", faultyWire({ kind: "cut", at: 200_000 })],
@@ -195,49 +233,55 @@ describe("streamed checkpoints (real CRIU)", () => {
   });
 
   describe("a page source that dies before the copy has its pages", () => {
-    it("stops the copy, which reports its memory failed, the source serving", async (ctx) => {
-      if (!(await runtime.features()).lazyPages) ctx.skip();
-      const { rt, images } = await streaming({ postCopy: true });
-      const checkpoint = await rt.checkpoint(sourceName, { leaveRunning: true, migrationId });
-      const image = await rt.buildImage(checkpoint, "node-b");
-      const [pageSource] = images.stream.pageSourcesOf(migrationId);
-      if (!pageSource) throw new Error("no page source was started");
-      // Held still, it accepts the daemon's connection (the kernel does) but answers nothing:
-      // the copy waits on its first lazy page, and so may CRIU while it restores. Then it
-      // dies for good.
-      process.kill(pageSource.pid, "SIGSTOP");
-      const name = `st-dies-${suffix}`;
-      created.push(name);
-      const restoring = rt.restore(image, "node-b", {
-        migrationId,
-        identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
-      });
-      const restored = await Promise.race([
-        restoring.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
-      ]);
-      if (restored) expect((await rt.inspect(name))?.pages).toBe("arriving");
-      process.kill(pageSource.pid, "SIGKILL");
-      // Restored before it died: the copy is stopped. Not yet: the restore is given up.
-      const outcome = await rejection(restoring);
-      if (!restored) expect(outcome).toBeInstanceOf(RestoreError);
-      const after = await until(
-        "the copy to be stopped",
-        async () => {
-          const info = await rt.inspect(name);
-          return !info || info.state === "stopped" ? (info ?? "gone") : undefined;
-        },
-        30_000,
-      );
-      if (after !== "gone") expect(after.pages).toBe("failed");
-      await rt.remove(name);
-      // Nothing of the copy is left, not even what a restore killed midway leaves to runc.
-      expect(await rt.inspect(name)).toBeUndefined();
-      expect(
-        await stat(join(runtime.layout.runcRoot, name)).catch(() => undefined),
-      ).toBeUndefined();
-      await expectSourceServing();
-      expect(await ballast(source.endpoint)).toEqual({ mb: BALLAST_MB, sum });
-    });
+    it.for([
+      ["replaying while its pages arrive", false],
+      ["held still while its pages arrive", true],
+    ] as const)(
+      "stops the copy (%s), which reports its memory failed, the source serving",
+      async ([_how, hold], ctx) => {
+        if (!(await runtime.features()).lazyPages) ctx.skip();
+        const { rt, images } = await streaming({ postCopy: true, hold });
+        const checkpoint = await rt.checkpoint(sourceName, { leaveRunning: true, migrationId });
+        const image = await rt.buildImage(checkpoint, "node-b");
+        const [pageSource] = images.stream.pageSourcesOf(migrationId);
+        if (!pageSource) throw new Error("no page source was started");
+        // Held still, it accepts the daemon's connection (the kernel does) but answers nothing:
+        // the copy waits on its first lazy page, and so may CRIU while it restores. Then it
+        // dies for good.
+        process.kill(pageSource.pid, "SIGSTOP");
+        const name = `st-dies-${hold ? "held-" : ""}${suffix}`;
+        created.push(name);
+        const restoring = rt.restore(image, "node-b", {
+          migrationId,
+          identity: identity(name, "node-b", { workload: sourceName, role: "shadow" }),
+        });
+        const restored = await Promise.race([
+          restoring.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 3_000)),
+        ]);
+        if (restored) expect((await rt.inspect(name))?.pages).toBe("arriving");
+        process.kill(pageSource.pid, "SIGKILL");
+        // Restored before it died: the copy is stopped. Not yet: the restore is given up.
+        const outcome = await rejection(restoring);
+        if (!restored) expect(outcome).toBeInstanceOf(RestoreError);
+        const after = await until(
+          "the copy to be stopped",
+          async () => {
+            const info = await rt.inspect(name);
+            return !info || info.state === "stopped" ? (info ?? "gone") : undefined;
+          },
+          30_000,
+        );
+        if (after !== "gone") expect(after.pages).toBe("failed");
+        await rt.remove(name);
+        // Nothing of the copy is left, not even what a restore killed midway leaves to runc.
+        expect(await rt.inspect(name)).toBeUndefined();
+        expect(
+          await stat(join(runtime.layout.runcRoot, name)).catch(() => undefined),
+        ).toBeUndefined();
+        await expectSourceServing();
+        expect(await ballast(source.endpoint)).toEqual({ mb: BALLAST_MB, sum });
+      },
+    );
   });
 });

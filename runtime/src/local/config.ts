@@ -41,6 +41,13 @@ export const LocalRuntimeConfig = z.object({
    */
   lazyPages: z.enum(["auto", "on", "off"]),
   /**
+   * A copy restored post-copy is held still (frozen) until every page is in, then replays
+   * from memory (see lazy-pages.ts `holdWhilePagesArrive`): `on` (default), since its faults
+   * would keep CRIU's requests small and the pages slow; `off`: it replays while its pages
+   * arrive, each first touch a request to the page source.
+   */
+  postCopyHold: z.enum(["on", "off"]),
+  /**
    * How dumps reach the target: streamed (encrypted, verified as it arrives; the OCI image is
    * built afterwards, off the critical path), or as an OCI image through the local registry,
    * or copied node to node.
@@ -78,6 +85,7 @@ export function loadLocalRuntimeConfig(
     lazyPages:
       ({ "1": "on", "0": "off" } as Record<string, string>)[env.SHADOW_LAZY_PAGES ?? ""] ??
       (env.SHADOW_LAZY_PAGES || "auto"),
+    postCopyHold: env.SHADOW_POST_COPY_HOLD || "on",
     spareNets: env.SHADOW_SPARE_NETS ?? 1,
     streamFault: env.SHADOW_STREAM_FAULT || undefined,
     ...overrides,

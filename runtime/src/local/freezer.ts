@@ -9,7 +9,8 @@ import { join } from "node:path";
  * process tree), then CRIU finds the cgroup frozen and starts dumping at once.
  */
 export class Freezer {
-  private readonly stateFile: string;
+  /** The cgroup's `freezer.state`: a process of our own may write THAWED there too. */
+  readonly stateFile: string;
 
   constructor(cgroupPath: string, root = "/sys/fs/cgroup/freezer") {
     this.stateFile = join(root, cgroupPath, "freezer.state");

@@ -305,6 +305,7 @@ export class LocalRuntime implements Runtime {
         preflight: (img, node, migrationId) => this.preflight(img, node, migrationId),
         criu: this.config.criu,
         postCopy: (img) => this.restoresPostCopy(img, lazyPages),
+        holdPostCopy: this.config.postCopyHold === "on",
       },
       image,
       targetNode,

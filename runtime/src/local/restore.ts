@@ -7,11 +7,12 @@ import { IDENTITY_DIR } from "./bundle.ts";
 import { type CheckpointMeta, SOURCE_ANNOTATION, tail } from "./checkpoint.ts";
 import { cpuSharesOf, weighInstances } from "./cpu-weight.ts";
 import type { CriuConfigs } from "./criu-config.ts";
+import { Freezer } from "./freezer.ts";
 import type { ImageStore } from "./image-store.ts";
 import { IMAGES_SUBDIR, SPEC_FILE } from "./image-store.ts";
 import { toInstanceInfo } from "./instance-info.ts";
 import { netnsPath } from "./instance-net.ts";
-import { startLazyPages } from "./lazy-pages.ts";
+import { holdWhilePagesArrive, startLazyPages } from "./lazy-pages.ts";
 import { ensureNodeCgroup, instanceCgroup, reweighNode } from "./node-cgroup.ts";
 import { readNode } from "./nodes.ts";
 import { identityDir, type PlacementDeps, place, unplace } from "./placement.ts";
@@ -29,6 +30,8 @@ export interface RestoreDeps extends PlacementDeps {
    * A dump whose lazy pages stayed at its source is always restored post-copy.
    */
   postCopy: (image: CheckpointImage) => boolean;
+  /** Hold a copy restored post-copy still until its pages are in (see `holdWhilePagesArrive`). */
+  holdPostCopy: boolean;
 }
 
 /**
@@ -108,9 +111,14 @@ export async function restoreInstance(
       await mkdir(layout.logDir, { recursive: true });
       const placeMs = mark();
       const imagePath = join(scratch, IMAGES_SUBDIR);
+      const hold =
+        record.postCopy && deps.holdPostCopy
+          ? new Freezer(instanceCgroup(record.node, record.containerId).slice(1))
+          : undefined;
       const lazy = record.postCopy
         ? await startLazyPages(deps.criu, imagePath, workPath, {
             pageServer: unpacked.pageSource,
+            hold,
           })
         : undefined;
       let state: RuncState;
@@ -132,6 +140,7 @@ export async function restoreInstance(
           // The daemon still reads the images: remove them once it is done.
           keepScratch = true;
           void lazy.done.then(() => rm(scratch, { recursive: true, force: true }));
+          if (hold) await holdWhilePagesArrive(hold, workPath);
         }
       } catch (err) {
         lazy?.kill();

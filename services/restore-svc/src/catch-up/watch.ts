@@ -104,6 +104,10 @@ export async function watchCatchUp(
         }
         unanswered += 1;
       }
+      // Measured whether or not the copy answered: a copy held still, or busy replaying on a
+      // loaded node, may not answer its status polls for a while, and every page in is then
+      // when the pages came, not when it answered again; a dead page source shows too.
+      if (!polled) await memory.check(started, false);
       if (polled) {
         const [source, shadow] = polled;
         meter.observe(deps.now(), source, shadow);
