@@ -116,7 +116,7 @@ describe("one migration per workload, decided by the log", () => {
         partitions: 2,
         // State enough that the migration outlasts the burst: every request must reach the log
         // while it runs, for the one-at-a-time rule to refuse them all.
-        ballastMb: 128,
+        ballastMb: 256,
         warmupMs: 3_000,
         cooldownMs: 2_000,
       },

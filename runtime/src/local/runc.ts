@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { exec, execOk } from "./exec.ts";
 import { removeTree } from "./remove-tree.ts";
 
+/** Listings tried while containers are deleted under them (see `list`). */
+const LIST_ATTEMPTS = 5;
+
 /** runc's view of a container (`runc state`). */
 export interface RuncState {
   id: string;
@@ -42,8 +45,19 @@ export class Runc {
   }
 
   async list(): Promise<RuncState[]> {
-    const out = await execOk(this.runc, this.args(["list", "--format", "json"]));
-    return (JSON.parse(out || "null") as RuncState[] | null) ?? [];
+    // runc reads the root's directory, then each container's state in it: a container deleted
+    // in between fails the whole listing ("stat <root>/<id>: no such file or directory").
+    // Another listing a moment later no longer sees it.
+    for (let attempt = 1; ; attempt++) {
+      const result = await exec(this.runc, this.args(["list", "--format", "json"]));
+      if (result.code === 0)
+        return (JSON.parse(result.stdout || "null") as RuncState[] | null) ?? [];
+      const vanished = /no such file or directory/.test(result.stderr);
+      if (!vanished || attempt >= LIST_ATTEMPTS) {
+        const detail = (result.stderr || result.stdout).trim();
+        throw new Error(`runc list exited ${result.code}: ${detail}`);
+      }
+    }
   }
 
   async pause(id: string): Promise<void> {
