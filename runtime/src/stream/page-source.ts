@@ -149,9 +149,9 @@ async function serve(
       answer.writeBigUInt64LE(vaddr, 16);
       request.copy(answer, 24, 24, 32);
       const length = pages * PAGE_BYTES;
-      // A synchronous read: the pages file lies in memory (a tmpfs by default), so the read is a copy of
-      // microseconds, while a read through libuv's thread pool costs two more wake-ups per
-      // request, each a wait for a core on a busy node, and the restored copy waits on them.
+      // A synchronous read: the pages file lies in memory (a tmpfs by default), so the read is
+      // a copy of microseconds, while a read through libuv's thread pool costs two more
+      // wake-ups per request, each a wait for a core on a busy node, and the copy waits on them.
       const bytesRead = readSync(file.fd, answer, IOV_BYTES, length, at.offset);
       if (bytesRead !== length) throw new Error("page source: pages file shorter than its pagemap");
       stats.pages += pages;
