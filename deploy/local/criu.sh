@@ -47,6 +47,24 @@ shrink_conntrack_hash() {
 }
 shrink_conntrack_hash
 
+# The library shadow preloads into CRIU's lazy-pages daemon so that it sleeps while it waits
+# for pages instead of spinning (runtime/native/lazy-pages-sleep.c). Rebuilt when the source
+# changes (gcc is installed from Debian when missing).
+build_lazy_pages_sleep() {
+  local src="$SHADOW_REPO_ROOT/runtime/native/lazy-pages-sleep.c"
+  local lib="$SHADOW_CACHE/criu/lazy-pages-sleep.so"
+  local sum
+  sum="$(sha256sum "$src" | cut -d' ' -f1)"
+  [ -f "$lib" ] && [ "$(cat "$lib.sha256" 2>/dev/null)" = "$sum" ] && return 0
+  need_cmd gcc gcc
+  mkdir -p "$(dirname "$lib")"
+  gcc -O2 -Wall -Wextra -Werror -shared -fPIC -o "$lib.tmp" "$src" || die "cannot build $src"
+  mv "$lib.tmp" "$lib"
+  echo "$sum" >"$lib.sha256"
+  log "built $lib"
+}
+build_lazy_pages_sleep
+
 if [ -x "$root/usr/sbin/criu" ]; then
   write_wrapper
   if "$wrapper" check >/dev/null 2>&1; then

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { getPriority, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,27 @@ async function ballast(endpoint: string): Promise<{ mb: number; sum: number }> {
   });
   return (await response.json()) as { mb: number; sum: number };
 }
+
+/** The CRIU lazy-pages daemon of a restore: the child of the wrapper whose pid it left. */
+async function lazyPagesDaemonPid(workDir: string): Promise<number> {
+  const wrapper = (await readFile(join(workDir, "lazy-pages.pid"), "utf8")).trim();
+  const children = await readFile(`/proc/${wrapper}/task/${wrapper}/children`, "utf8");
+  const pid = Number(children.trim().split(/\s+/)[0]);
+  if (!pid) throw new Error(`no daemon under the lazy-pages wrapper ${wrapper}`);
+  return pid;
+}
+
+/** CPU time (user + system) a running process has used so far, in ms. */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // The fields after the command's closing parenthesis; utime and stime are the 14th and 15th.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/** USER_HZ: /proc reports CPU time in these on every Linux this runs on. */
+const CLOCK_TICKS_PER_S = 100;
 
 /**
  * The streaming transfer against real CRIU: a running source with some memory, streamed to
@@ -193,9 +214,18 @@ describe("streamed checkpoints (real CRIU)", () => {
     });
     created.push(name);
     // The page source held still for a moment keeps pages arriving; sampled until all are in,
-    // the copy is never seen running before that.
+    // the copy is never seen running before that. CRIU's daemon, its request unanswered
+    // meanwhile, sleeps rather than spins (lazy-pages-sleep.c): spinning, it would use most of
+    // a core for those 500 ms.
+    const daemon = await lazyPagesDaemonPid(
+      join(rt.layout.instance("node-b", name), "restore-work"),
+    );
     process.kill(pageSource.pid, "SIGSTOP");
+    const cpuBefore = await cpuMs(daemon);
     setTimeout(() => process.kill(pageSource.pid, "SIGCONT"), 500);
+    const cpuWhileStopped = new Promise<number>((resolve, reject) =>
+      setTimeout(() => void cpuMs(daemon).then((ms) => resolve(ms - cpuBefore), reject), 450),
+    );
     const seen: string[] = [];
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -207,6 +237,7 @@ describe("streamed checkpoints (real CRIU)", () => {
     expect(seen.filter((s) => s === "arriving/paused").length).toBeGreaterThan(0);
     expect(seen.filter((s) => s.startsWith("arriving/") && s !== "arriving/paused")).toEqual([]);
     expect(seen.at(-1)).toMatch(/^complete\//);
+    expect(await cpuWhileStopped).toBeLessThan(100);
     // Its daemon's wrapper records the pages in, then thaws it.
     await until("the copy thawed", async () =>
       (await rt.inspect(name))?.state === "running" ? true : undefined,

@@ -48,6 +48,12 @@ export const LocalRuntimeConfig = z.object({
    */
   postCopyHold: z.enum(["on", "off"]),
   /**
+   * A library preloaded into CRIU's lazy-pages daemon so that it sleeps while it waits for
+   * pages instead of spinning (runtime/native/lazy-pages-sleep.c, built by
+   * deploy/local/criu.sh); used when the file exists. `off`: the daemon spins, as CRIU has it.
+   */
+  lazyPagesSleep: z.union([z.literal("off"), z.string().startsWith("/")]),
+  /**
    * How dumps reach the target: streamed (encrypted, verified as it arrives; the OCI image is
    * built afterwards, off the critical path), or as an OCI image through the local registry,
    * or copied node to node.
@@ -86,6 +92,7 @@ export function loadLocalRuntimeConfig(
       ({ "1": "on", "0": "off" } as Record<string, string>)[env.SHADOW_LAZY_PAGES ?? ""] ??
       (env.SHADOW_LAZY_PAGES || "auto"),
     postCopyHold: env.SHADOW_POST_COPY_HOLD || "on",
+    lazyPagesSleep: env.SHADOW_LAZY_PAGES_SLEEP || join(cacheDir, "criu", "lazy-pages-sleep.so"),
     spareNets: env.SHADOW_SPARE_NETS ?? 1,
     streamFault: env.SHADOW_STREAM_FAULT || undefined,
     ...overrides,

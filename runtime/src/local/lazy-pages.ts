@@ -39,7 +39,12 @@ const RESTORED_PID = "restored.pid";
 
 const WRAPPER = `work="$1"; shift
 echo $$ >"$work/${WRAPPER_PID}"
-"$@"
+# Preloaded into CRIU alone, and only when it was built (see lazy-pages-sleep.c).
+if [ -n "$SHADOW_LAZY_PAGES_PRELOAD" ] && [ -f "$SHADOW_LAZY_PAGES_PRELOAD" ]; then
+  LD_PRELOAD="$SHADOW_LAZY_PAGES_PRELOAD" "$@"
+else
+  "$@"
+fi
 rc=$?
 echo "$rc" >"$work/${STATUS}.tmp" && mv "$work/${STATUS}.tmp" "$work/${STATUS}"
 if [ "$rc" != 0 ] && [ -s "$work/${RESTORED_PID}" ]; then kill -KILL "$(cat "$work/${RESTORED_PID}")"; fi
@@ -55,6 +60,8 @@ export async function startLazyPages(
     pageServer?: { host: string; port: number } | undefined;
     /** The restored copy's freezer, thawed when the daemon ends (see `holdWhilePagesArrive`). */
     hold?: Freezer | undefined;
+    /** A library to preload into the daemon, when the file exists (lazy-pages-sleep.c). */
+    preload?: string | undefined;
   } = {},
 ): Promise<LazyPagesDaemon> {
   const args = [
@@ -77,7 +84,11 @@ export async function startLazyPages(
   const child = spawn("nice", ["-n", adjust, "bash", ...wrapper], {
     stdio: "ignore",
     detached: true,
-    env: { ...process.env, SHADOW_HOLD_FREEZER: options.hold?.stateFile ?? "" },
+    env: {
+      ...process.env,
+      SHADOW_HOLD_FREEZER: options.hold?.stateFile ?? "",
+      SHADOW_LAZY_PAGES_PRELOAD: options.preload ?? "",
+    },
   });
   child.unref();
   const done = new Promise<number>((resolve) => {

@@ -306,6 +306,8 @@ export class LocalRuntime implements Runtime {
         criu: this.config.criu,
         postCopy: (img) => this.restoresPostCopy(img, lazyPages),
         holdPostCopy: this.config.postCopyHold === "on",
+        lazyPagesSleep:
+          this.config.lazyPagesSleep === "off" ? undefined : this.config.lazyPagesSleep,
       },
       image,
       targetNode,

@@ -32,6 +32,8 @@ export interface RestoreDeps extends PlacementDeps {
   postCopy: (image: CheckpointImage) => boolean;
   /** Hold a copy restored post-copy still until its pages are in (see `holdWhilePagesArrive`). */
   holdPostCopy: boolean;
+  /** Preloaded into the lazy-pages daemon when present (see `LocalRuntimeConfig.lazyPagesSleep`). */
+  lazyPagesSleep: string | undefined;
 }
 
 /**
@@ -119,6 +121,7 @@ export async function restoreInstance(
         ? await startLazyPages(deps.criu, imagePath, workPath, {
             pageServer: unpacked.pageSource,
             hold,
+            preload: deps.lazyPagesSleep,
           })
         : undefined;
       let state: RuncState;
