@@ -50,7 +50,10 @@ async function runProbe(preload: string): Promise<Probe> {
 }
 
 describe("lazy-pages-sleep (preloaded into CRIU's lazy-pages daemon)", () => {
-  const library = loadLocalRuntimeConfig().lazyPagesSleep;
+  const library = loadLocalRuntimeConfig({
+    ...process.env,
+    SHADOW_LAZY_PAGES_SLEEP: "on",
+  }).lazyPagesSleep;
 
   it("is built where the runtime looks for it", async () => {
     expect(library).not.toBe("off");

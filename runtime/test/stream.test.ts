@@ -7,7 +7,12 @@ import { ImageIntegrityError, RestoreError } from "../src/errors.ts";
 import { loadImageStoreConfig, pullImage } from "../src/image/index.ts";
 import { treeDigest } from "../src/image/synthetic-dump.ts";
 import { migrationPrefix } from "../src/local/checkpoint.ts";
-import { createLocalRuntime, type LocalRuntime, OciImageStore } from "../src/local/index.ts";
+import {
+  createLocalRuntime,
+  type LocalRuntime,
+  loadLocalRuntimeConfig,
+  OciImageStore,
+} from "../src/local/index.ts";
 import { Layout } from "../src/local/layout.ts";
 import type { Wire } from "../src/local/stream-delivery.ts";
 import { faultyWire } from "../src/stream/faulty-wire.ts";
@@ -68,6 +73,11 @@ describe("streamed checkpoints (real CRIU)", () => {
       imageTransfer: "stream" as const,
       lazyPages: options.postCopy ? ("auto" as const) : ("off" as const),
       postCopyHold: options.hold ? ("on" as const) : ("off" as const),
+      // The held copy's daemon sleeps while it waits (lazy-pages-sleep.c), which the held test
+      // checks; the others run it as CRIU ships it.
+      lazyPagesSleep: options.hold
+        ? loadLocalRuntimeConfig({ ...process.env, SHADOW_LAZY_PAGES_SLEEP: "on" }).lazyPagesSleep
+        : ("off" as const),
     };
     const images = new OciImageStore(
       new Layout(config.stateDir, config.dumpDir),

@@ -29,6 +29,7 @@ export interface LazyPagesDaemon {
  * request is out (criu/uffd.c, epoll with a zero timeout once the restore finished), so it is
  * always runnable, and at normal priority each reply waited for its turn among the node's
  * busy processes: 30-48 MB/s of pages at 1 GB under load, one pagemap run per request.
+ * SHADOW_LAZY_PAGES_SLEEP=on preloads lazy-pages-sleep.c, which makes that poll sleep instead.
  */
 const DAEMON_NICE = -10;
 
