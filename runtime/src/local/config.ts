@@ -52,8 +52,9 @@ export const LocalRuntimeConfig = z.object({
    * pages instead of spinning (runtime/native/lazy-pages-sleep.c, built by
    * deploy/local/criu.sh); used when the file exists. `off` (the default): the daemon spins, as
    * CRIU has it; `on` (SHADOW_LAZY_PAGES_SLEEP=on): the library built in the cache, or a path.
-   * Not the default: in one of four 1 GB runs with it the held copy never answered after every
-   * page arrived, a cause not yet found (docs/benchmark/README.md).
+   * Not the default: in one of four 1 GB runs with it the copy answered no status poll after
+   * every page arrived, and rolled back at its deadline, cause not yet found
+   * (docs/benchmark/README.md).
    */
   lazyPagesSleep: z.union([z.literal("off"), z.string().startsWith("/")]),
   /**
